@@ -1,0 +1,42 @@
+# Every target sets itself up on a fresh machine: a virtual environment at .venv with the pinned
+# packages of requirements.lock, and (for the tests) Debian's chromium.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+PORT ?= 8501
+
+.PHONY: setup browser refresh run serve test lint dev bench export
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+refresh: setup
+	$(PY) -m pipelines.refresh
+
+serve: setup
+	$(PY) -m streamlit run dashboard/app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+
+run: setup
+	$(PY) -m pipelines.refresh || echo "refresh failed (see above): serving the last published marts"
+	$(MAKE) --no-print-directory serve
+
+test: setup browser
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+dev: setup
+	mkdir -p $(DAGSTER_HOME)
+	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/dagster dev -m pipelines.definitions
+
+bench: setup
+	$(PY) benchmarks/bench.py

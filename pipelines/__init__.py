@@ -1,0 +1,1 @@
+"""Trafficking statistics for Norway: a Dagster code location."""

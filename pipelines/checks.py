@@ -1,0 +1,174 @@
+"""Checks on canonical fact frames, shared by every source's asset checks.
+
+Each function takes a frame and returns `(passed, description, metadata)`; `fact_checks` turns
+them into Dagster asset checks for one facts asset. Failures of schema, negative counts,
+duplicate keys, unknown codes and year coverage block everything downstream (nothing is
+published); totals that differ from the sum of their parts are reported as warnings, because the
+sources themselves are not always consistent.
+"""
+
+from collections.abc import Sequence
+
+import dagster as dg
+import polars as pl
+
+from pipelines.vocabulary import CANONICAL_DIMENSIONS, FACT_KEY, FACT_SCHEMA, codes
+
+CheckOutcome = tuple[bool, str, dict[str, object]]
+
+MAX_LISTED = 20
+
+
+def check_schema(facts: pl.DataFrame) -> CheckOutcome:
+    expected = {name: str(dtype) for name, dtype in FACT_SCHEMA.items()}
+    actual = {name: str(dtype) for name, dtype in facts.schema.items()}
+    passed = list(expected.items()) == list(actual.items())
+    differences = {
+        name: f"{actual.get(name)} (expected {kind})" for name, kind in expected.items() if actual.get(name) != kind
+    }
+    extra = sorted(set(actual) - set(expected))
+    return (
+        passed,
+        "columns and types are the canonical fact schema",
+        {"differences": differences, "extra_columns": extra},
+    )
+
+
+def check_no_negative(facts: pl.DataFrame) -> CheckOutcome:
+    negative = facts.filter(
+        (pl.col("value") < 0)
+        | (pl.col("value_low") < 0)
+        | (pl.col("value_high") < 0)
+        | (pl.col("value_low") > pl.col("value_high"))
+    )
+    return (
+        negative.height == 0,
+        "no negative value or bound, and no lower bound above its upper bound",
+        {
+            "offending_rows": negative.height,
+            "examples": _examples(negative, ["source_location", "value", "value_low", "value_high"]),
+        },
+    )
+
+
+def check_unique_key(facts: pl.DataFrame) -> CheckOutcome:
+    duplicated = facts.filter(pl.struct(FACT_KEY).is_duplicated())
+    return (
+        duplicated.height == 0,
+        f"no two facts share the key ({', '.join(FACT_KEY)})",
+        {"duplicated_rows": duplicated.height, "examples": _examples(duplicated, [*FACT_KEY[:4], "source_location"])},
+    )
+
+
+def check_known_codes(facts: pl.DataFrame) -> CheckOutcome:
+    unknown: dict[str, list[str]] = {}
+    for dimension in CANONICAL_DIMENSIONS:
+        found = set(facts.get_column(dimension).drop_nulls().unique().to_list())
+        outside = sorted(found - codes(dimension))
+        nulls = facts.get_column(dimension).null_count()
+        if outside or nulls:
+            unknown[dimension] = outside + ([f"<{nulls} nulls>"] if nulls else [])
+    flags = {flag for text in facts["flags"].unique().to_list() if text for flag in text.split(";")}
+    if flags - codes("flag"):
+        unknown["flags"] = sorted(flags - codes("flag"))
+    if facts["geo"].null_count():
+        unknown["geo"] = [f"<{facts['geo'].null_count()} nulls>"]
+    return not unknown, "every dimension holds canonical codes only", {"unknown": unknown}
+
+
+def check_year_coverage(facts: pl.DataFrame, first_year: int, last_year: int) -> CheckOutcome:
+    years = facts["year"].drop_nulls().unique().sort().to_list()
+    outside = [year for year in years if not first_year <= year <= last_year]
+    coverage = facts.group_by("measure").agg(
+        first=pl.col("year").min(), last=pl.col("year").max(), years=pl.col("year").n_unique()
+    )
+    return (
+        bool(years) and not outside,
+        f"facts exist, all years within {first_year}-{last_year}",
+        {
+            "years": f"{years[0]}-{years[-1]}" if years else "none",
+            "outside": outside,
+            "by_measure": {
+                row["measure"]: f"{row['first']}-{row['last']} ({row['years']} years)" for row in coverage.to_dicts()
+            },
+        },
+    )
+
+
+def check_totals_against_parts(
+    facts: pl.DataFrame, dimensions: Sequence[str] = ("sex", "age_group", "exploitation_form")
+) -> CheckOutcome:
+    """No total may be smaller than the least its parts add up to.
+
+    Parts may be incomplete (a breakdown need not cover every category), so only a total below the
+    sum of its parts' lower bounds is a gap. Gaps are warnings: the sources are not always consistent.
+    """
+    gaps: list[str] = []
+    gap_count = 0
+    context = [column for column in FACT_KEY if column not in dimensions]
+    only_counterpart_none = facts.filter(pl.col("counterpart_type") == "none")
+    for dimension in dimensions:
+        others = [d for d in dimensions if d != dimension]
+        scope = only_counterpart_none.filter(pl.all_horizontal(pl.col(other) == "total" for other in others))
+        totals = scope.filter(pl.col(dimension) == "total")
+        parts = (
+            scope.filter(pl.col(dimension) != "total")
+            .group_by([c for c in context if c != "counterpart_label"])
+            .agg(parts_low=pl.col("value_low").sum(), parts_high=pl.col("value_high").sum(), parts=pl.len())
+        )
+        joined = totals.join(parts, on=[c for c in context if c != "counterpart_label"], how="inner")
+        bad = joined.filter(pl.col("value_high") < pl.col("parts_low"))
+        gap_count += bad.height
+        gaps.extend(
+            f"{dimension}: {row['geo']} {row['measure']} {row['period']}: "
+            f"total {row['value_low']:g}-{row['value_high']:g}, parts at least {row['parts_low']:g}"
+            for row in bad.head(MAX_LISTED).to_dicts()
+        )
+    return (
+        gap_count == 0,
+        "no total is smaller than the sum of its parts",
+        {"gaps": gaps[:MAX_LISTED], "gap_count": gap_count},
+    )
+
+
+def _examples(frame: pl.DataFrame, columns: list[str]) -> list[dict[str, object]]:
+    return frame.select(columns).head(MAX_LISTED).to_dicts()
+
+
+def fact_checks(asset_key: dg.AssetKey, first_year: int, last_year: int) -> list[dg.AssetChecksDefinition]:
+    """The standard checks for one facts asset (blocking, except totals against parts)."""
+
+    def make(name: str, description: str, evaluate, blocking: bool) -> dg.AssetChecksDefinition:  # noqa: ANN001
+        @dg.asset_check(asset=asset_key, name=name, description=description, blocking=blocking)
+        def _check(facts: pl.DataFrame) -> dg.AssetCheckResult:
+            passed, text, metadata = evaluate(facts)
+            return dg.AssetCheckResult(
+                passed=passed,
+                severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+                description=text,
+                metadata={
+                    key: dg.MetadataValue.json(value) if isinstance(value, dict | list) else value
+                    for key, value in metadata.items()
+                },
+            )
+
+        return _check
+
+    return [
+        make("schema", "Canonical columns and types.", check_schema, True),
+        make("no_negative_counts", "No negative value or bound.", check_no_negative, True),
+        make("unique_canonical_key", "No duplicate canonical keys.", check_unique_key, True),
+        make("known_codes", "Only canonical codes in every dimension.", check_known_codes, True),
+        make(
+            "year_coverage",
+            f"Years within {first_year}-{last_year}.",
+            lambda facts: check_year_coverage(facts, first_year, last_year),
+            True,
+        ),
+        make(
+            "totals_against_parts",
+            "Totals not below the sum of their parts (warning).",
+            check_totals_against_parts,
+            False,
+        ),
+    ]

@@ -1,0 +1,27 @@
+"""The Dagster code location: every asset and check, found by package, and the refresh job."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from pipelines import harmonised, marts, published, sources
+from pipelines.resources import build_resources
+
+PACKAGES = (sources, harmonised, marts, published)
+
+all_assets = [asset for package in PACKAGES for asset in dg.load_assets_from_package_module(package)]
+all_checks = [check for package in PACKAGES for check in dg.load_asset_checks_from_package_module(package)]
+
+refresh_job = dg.define_asset_job(
+    "refresh",
+    selection=dg.AssetSelection.all(),
+    description="Download every source, harmonise, build the marts and publish them atomically.",
+    executor_def=dg.in_process_executor,
+)
+
+defs = dg.Definitions(
+    assets=all_assets,
+    asset_checks=all_checks,
+    jobs=[refresh_job],
+    resources=build_resources(),
+)

@@ -1,0 +1,1 @@
+"""The harmonised layer: one canonical fact table, the definitions registry, crosswalks, provenance."""

@@ -1,0 +1,65 @@
+"""Marts shared by every source: the headline series the dashboard's pages start from."""
+
+import dagster as dg
+import polars as pl
+
+GROUP = "marts"
+
+
+@dg.asset(
+    key_prefix="marts",
+    group_name=GROUP,
+    ins={"facts": dg.AssetIn(key=["harmonised", "fact_indicator"])},
+    kinds={"duckdb"},
+)
+def series_totals(facts: pl.DataFrame) -> pl.DataFrame:
+    """One series per source, measure and place: totals only (all sexes, ages and forms).
+
+    Each row keeps its definition, flags and place in the source, so a chart drawn from it can
+    say what is counted and where the number stands.
+    """
+    totals = facts.filter(
+        (pl.col("sex") == "total")
+        & (pl.col("age_group") == "total")
+        & (pl.col("exploitation_form") == "total")
+        & (pl.col("counterpart_type") == "none")
+    )
+    return totals.select(
+        "source", "measure", "geo", "year", "period", "value", "value_low", "value_high", "unit", "flags",
+        "definition_id", "provenance_id", "source_location",
+    ).sort("geo", "source", "measure", "year")  # fmt: skip
+
+
+@dg.asset(
+    key_prefix="marts",
+    group_name=GROUP,
+    ins={"facts": dg.AssetIn(key=["harmonised", "fact_indicator"])},
+    kinds={"duckdb"},
+)
+def breakdowns(facts: pl.DataFrame) -> pl.DataFrame:
+    """Facts broken down by one of sex, age group or form (the others at total), per source."""
+    dimensions = ("sex", "age_group", "exploitation_form")
+    is_total = {dimension: pl.col(dimension) == "total" for dimension in dimensions}
+    frames = []
+    for dimension in dimensions:
+        others_total = pl.all_horizontal(is_total[other] for other in dimensions if other != dimension)
+        frames.append(
+            facts.filter(others_total & ~is_total[dimension] & (pl.col("counterpart_type") == "none")).select(
+                "source",
+                "measure",
+                "geo",
+                "year",
+                "period",
+                pl.lit(dimension).alias("breakdown"),
+                pl.col(dimension).alias("category"),
+                "value",
+                "value_low",
+                "value_high",
+                "unit",
+                "flags",
+                "definition_id",
+                "provenance_id",
+                "source_location",
+            )
+        )
+    return pl.concat(frames).sort("geo", "source", "measure", "breakdown", "category", "year")

@@ -1,0 +1,53 @@
+"""Provenance records: where every input came from, when, and its checksum.
+
+Every asset under the `raw` key prefix returns a frame of these records (one row per file); the
+harmonised `provenance` table gathers them, and each fact's `provenance_id` points into it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.download import sha256_of
+from pipelines.settings import REPO_ROOT
+
+PROVENANCE_SCHEMA: dict[str, pl.DataType] = {
+    "provenance_id": pl.String(),
+    "source_id": pl.String(),
+    "publication": pl.String(),
+    "url": pl.String(),
+    "from_mirror": pl.Boolean(),
+    "retrieved_at": pl.String(),
+    "size_bytes": pl.Int64(),
+    "sha256": pl.String(),
+    "file_kind": pl.String(),
+    "local_path": pl.String(),
+}
+
+
+def provenance_frame(records: list[dict[str, object]]) -> pl.DataFrame:
+    return pl.DataFrame(records, schema=PROVENANCE_SCHEMA)
+
+
+def curated_file_record(source_id: str, publication: str, path: Path) -> dict[str, object]:
+    """A provenance record for a hand-curated file kept in the repository.
+
+    It has no retrieval time: the file's checksum, not a clock, says which version was used, so
+    two refreshes of the same files give the same record.
+    """
+    relative = path.resolve().relative_to(REPO_ROOT)
+    sha256 = sha256_of(path)
+    return {
+        "provenance_id": f"{source_id}:{sha256[:12]}",
+        "source_id": source_id,
+        "publication": publication,
+        "url": f"repository file {relative.as_posix()}",
+        "from_mirror": False,
+        "retrieved_at": None,
+        "size_bytes": path.stat().st_size,
+        "sha256": sha256,
+        "file_kind": path.suffix.lstrip("."),
+        "local_path": str(path),
+    }

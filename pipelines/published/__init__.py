@@ -1,0 +1,1 @@
+"""The published marts file: what the dashboard and exports read, swapped in atomically."""

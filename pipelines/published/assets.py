@@ -1,0 +1,73 @@
+"""Publication: the marts and the harmonised tables, written to a new DuckDB file and swapped in.
+
+It depends on every mart and harmonised table (found by key prefix, so a new mart is published
+without touching this file), so a failure anywhere upstream leaves the published file as it was.
+"""
+
+from datetime import UTC, datetime
+
+import dagster as dg
+import polars as pl
+
+from pipelines import harmonised, marts, sources
+from pipelines.warehouse import Warehouse, frame_fingerprint, publish
+
+PUBLISHED_PREFIXES = ("harmonised", "marts")
+VOLATILE_COLUMNS = ("retrieved_at", "local_path")
+"""Columns that differ between two refreshes of the same inputs; the content hash leaves them out."""
+
+
+def _published_keys() -> list[dg.AssetKey]:
+    loaded = [
+        *dg.load_assets_from_package_module(sources),
+        *dg.load_assets_from_package_module(harmonised),
+        *dg.load_assets_from_package_module(marts),
+    ]
+    keys = {key for asset in loaded if isinstance(asset, dg.AssetsDefinition) for key in asset.keys}
+    return sorted(
+        (key for key in keys if key.path[0] in PUBLISHED_PREFIXES and not key.path[-1].startswith("facts_")),
+        key=lambda key: key.to_user_string(),
+    )
+
+
+PUBLISHED_KEYS = _published_keys()
+
+
+def published_table_name(key: dg.AssetKey) -> str:
+    return key.path[-1]
+
+
+def content_fingerprint(tables: dict[str, pl.DataFrame]) -> str:
+    """One hash of every table's content, leaving out the volatile columns."""
+    hashes = {name: frame_fingerprint(frame.drop(VOLATILE_COLUMNS, strict=False)) for name, frame in tables.items()}
+    return frame_fingerprint(pl.DataFrame({"table": list(hashes), "hash": list(hashes.values())}))
+
+
+@dg.asset(
+    key_prefix="published",
+    group_name="published",
+    ins={"__".join(key.path): dg.AssetIn(key=key) for key in PUBLISHED_KEYS},
+    kinds={"duckdb"},
+)
+def trafficking_db(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, **tables: pl.DataFrame
+) -> dg.MaterializeResult:
+    """`marts/trafficking.duckdb`: every mart and harmonised table, published atomically."""
+    named = {name.split("__")[-1]: frame for name, frame in sorted(tables.items())}
+    content_hash = content_fingerprint(named)
+    publication = pl.DataFrame(
+        {
+            "published_at": [datetime.now(UTC).isoformat(timespec="seconds")],
+            "run_id": [context.run.run_id],
+            "content_hash": [content_hash],
+            "tables": [",".join(named)],
+        }
+    )
+    target = publish([*named.items(), ("publication", publication)], warehouse.paths.published)
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(target),
+            "content_hash": content_hash,
+            "tables": dg.MetadataValue.json({name: frame.height for name, frame in named.items()}),
+        }
+    )

@@ -1,0 +1,59 @@
+"""Refresh everything from the command line: `python -m pipelines.refresh`.
+
+Runs the `refresh` job in this process (the same job the schedule and the Dagster UI run) and
+exits non-zero, naming the failed step and its error, if anything fails. The published marts are
+only replaced when every step and every blocking check has passed.
+"""
+
+import os
+import sys
+import time
+
+import dagster as dg
+from dagster_shared.error import SerializableErrorInfo
+
+from pipelines.definitions import defs
+
+
+def run_refresh(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    job = defs.resolve_job_def("refresh")
+    return job.execute_in_process(instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+def failures(result: dg.ExecuteInProcessResult) -> list[str]:
+    """One line per failed step or failed blocking check: the step and the error message."""
+    lines = []
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data.error is not None:
+            lines.append(f"{event.step_key}: {root_cause(event.step_failure_data.error)}")
+        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.event_specific_data
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                check = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+                lines.append(f"check {check} failed: {evaluation.description}")
+    return lines
+
+
+def root_cause(error: SerializableErrorInfo) -> str:
+    """The innermost error's message: the one that names the file, the row or the label."""
+    while error.cause is not None:
+        error = error.cause
+    return error.message.strip()
+
+
+def main() -> int:
+    started = time.perf_counter()
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
+    result = run_refresh(instance)
+    seconds = time.perf_counter() - started
+    if result.success:
+        print(f"refresh succeeded in {seconds:.1f} s; published marts replaced")
+        return 0
+    print(f"refresh FAILED after {seconds:.1f} s; the published marts were left as they were", file=sys.stderr)
+    for line in failures(result):
+        print(f"  {line}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""UNODC Global Report on Trafficking in Persons (GLOTIP) data: detected victims and the justice chain."""

@@ -1,0 +1,143 @@
+"""Reading UNODC's GLOTIP workbook (`data_glotip.xlsx`) into a tidy staging frame.
+
+What the file really looks like: two title rows above the header in some releases (found here by
+the header's names), every value as text (`1,116`, `<5`), and a key that is not unique: some
+categories ("Other forms of exploitation") come as several rows that are parts of one figure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+SHEET = "data_glotip_1"
+HEADER_SEARCH_ROWS = 25
+SUPPRESSED_LABEL = "<5"
+SUPPRESSED_BOUNDS = (1.0, 4.0)
+
+COLUMNS = {
+    "Iso3_code": "iso3",
+    "Country": "country",
+    "Region": "region",
+    "Subregion": "subregion",
+    "Indicator": "indicator",
+    "Dimension": "dimension",
+    "Category": "category",
+    "Sex": "sex",
+    "Age": "age",
+    "Year": "year",
+    "Unit of measurement": "unit",
+    "txtVALUE": "value_text",
+    "Source": "source_name",
+}
+"""Source columns and their staging names; all must be present."""
+
+KEY = ("iso3", "country", "indicator", "dimension", "category", "sex", "age", "year")
+"""The source's key, which the file does not keep unique."""
+
+
+class GlotipFormatError(ValueError):
+    """The workbook is not laid out as GLOTIP releases are, or a cell cannot be read."""
+
+
+def read_rows(path: Path) -> pl.DataFrame:
+    """The data rows as text, with their 1-based row number in the sheet (`sheet_row`)."""
+    workbook = _open(path)
+    if SHEET not in workbook.sheet_names:
+        raise GlotipFormatError(f"{path.name}: no sheet {SHEET!r} (sheets: {workbook.sheet_names})")
+    header_index = _find_header(workbook, path)
+    sheet = workbook.load_sheet(SHEET, header_row=header_index, dtypes="string")
+    rows = sheet.to_polars()
+    missing = [name for name in COLUMNS if name not in rows.columns]
+    if missing:
+        raise GlotipFormatError(f"{path.name}, sheet {SHEET}: columns missing from the header: {missing}")
+    return rows.select(pl.col(source).alias(target) for source, target in COLUMNS.items()).with_columns(
+        sheet_row=pl.int_range(header_index + 2, header_index + 2 + pl.len(), dtype=pl.Int64)
+    )
+
+
+def _open(path: Path) -> fastexcel.ExcelReader:
+    try:
+        return fastexcel.read_excel(path)
+    except Exception as error:  # fastexcel raises its own error types per failure
+        raise GlotipFormatError(f"{path.name}: not a readable Excel workbook ({error})") from error
+
+
+def _find_header(workbook: fastexcel.ExcelReader, path: Path) -> int:
+    """The 0-based index of the row holding the column names."""
+    top = workbook.load_sheet(SHEET, header_row=None, n_rows=HEADER_SEARCH_ROWS, dtypes="string").to_polars()
+    wanted = set(COLUMNS)
+    for index, row in enumerate(top.iter_rows()):
+        if wanted <= {str(cell).strip() for cell in row if cell is not None}:
+            return index
+    raise GlotipFormatError(
+        f"{path.name}, sheet {SHEET}: no header row with the columns {sorted(wanted)} "
+        f"in the first {HEADER_SEARCH_ROWS} rows"
+    )
+
+
+def parse_values(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
+    """Typed year and values: `1,116` is 1116; `<5` is a null value with bounds [1, 4].
+
+    A year that is not four digits, or a value that is neither a non-negative whole number nor
+    `<5`, raises `GlotipFormatError` naming the file and the sheet row.
+    """
+    text = pl.col("value_text").str.strip_chars()
+    digits = text.str.replace_all(",", "", literal=True)
+    parsed = rows.with_columns(
+        year=pl.col("year").str.strip_chars().str.replace(r"\.0$", ""),
+        suppressed=text == SUPPRESSED_LABEL,
+        value=pl.when(digits.str.contains(r"^\d+$")).then(digits.cast(pl.Float64, strict=False)),
+    )
+    _fail_on(parsed, ~pl.col("year").str.contains(r"^(19|20)\d\d$"), "year", "year is not a four-digit year", file_name)
+    _fail_on(
+        parsed,
+        pl.col("value").is_null() & ~pl.col("suppressed"),
+        "value_text",
+        "value is neither a count nor <5",
+        file_name,
+    )
+    low, high = SUPPRESSED_BOUNDS
+    return parsed.with_columns(
+        year=pl.col("year").cast(pl.Int32),
+        value_low=pl.when(pl.col("suppressed")).then(pl.lit(low)).otherwise(pl.col("value")),
+        value_high=pl.when(pl.col("suppressed")).then(pl.lit(high)).otherwise(pl.col("value")),
+    )
+
+
+def _fail_on(frame: pl.DataFrame, bad: pl.Expr, column: str, problem: str, file_name: str) -> None:
+    offenders = frame.filter(bad)
+    if offenders.height:
+        shown = ", ".join(
+            f"row {row} ({value!r})" for row, value in offenders.select("sheet_row", column).head(5).iter_rows()
+        )
+        more = f" and {offenders.height - 5} more" if offenders.height > 5 else ""
+        raise GlotipFormatError(f"{file_name}, sheet {SHEET}: {problem}: {shown}{more}")
+
+
+def sum_parts(parsed: pl.DataFrame) -> pl.DataFrame:
+    """One row per source key: parts are summed, values and bounds alike.
+
+    The value is known only if every part is known; the bounds always add up. `parts` counts
+    the rows summed and `sheet_rows` names them.
+    """
+    return (
+        parsed.group_by(KEY, maintain_order=True)
+        .agg(
+            pl.col("region", "subregion", "unit").first(),
+            value=pl.when(pl.col("value").null_count() == 0).then(pl.col("value").sum()),
+            value_low=pl.col("value_low").sum(),
+            value_high=pl.col("value_high").sum(),
+            suppressed=pl.col("suppressed").any(),
+            parts=pl.len().cast(pl.Int32),
+            sheet_rows=pl.col("sheet_row").cast(pl.String).str.join(","),
+        )
+        .sort("iso3", "indicator", "dimension", "category", "sex", "age", "year", nulls_last=True)
+    )
+
+
+def read_glotip(path: Path) -> pl.DataFrame:
+    """The GLOTIP workbook as a staging frame: one row per source key, typed, parts summed."""
+    return sum_parts(parse_values(read_rows(path), path.name))

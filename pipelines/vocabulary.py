@@ -1,0 +1,106 @@
+"""The one place that knows the canonical vocabulary and the shape of a fact row.
+
+The codes live in `data/reference/vocabulary.csv` with Norwegian and English labels; crosswalks
+(`data/reference/crosswalks/`) map every source label to them. `FACT_SCHEMA` is the canonical fact
+row every source's harmonised asset produces.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import polars as pl
+
+from pipelines.settings import REFERENCE_DIR
+
+VOCABULARY_FILE = REFERENCE_DIR / "vocabulary.csv"
+
+FACT_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.String(),
+    "measure": pl.String(),
+    "geo": pl.String(),
+    "year": pl.Int32(),
+    "period": pl.String(),
+    "sex": pl.String(),
+    "age_group": pl.String(),
+    "exploitation_form": pl.String(),
+    "counterpart_type": pl.String(),
+    "counterpart": pl.String(),
+    "counterpart_label": pl.String(),
+    "value": pl.Float64(),
+    "value_low": pl.Float64(),
+    "value_high": pl.Float64(),
+    "unit": pl.String(),
+    "flags": pl.String(),
+    "definition_id": pl.String(),
+    "provenance_id": pl.String(),
+    "source_location": pl.String(),
+}
+"""Canonical fact columns.
+
+`year` is the year the figure refers to (the last year of `period` for cumulative figures);
+`period` is "2003-2024" for a figure that covers several years, else the year itself. `value` is
+null where the source suppressed or did not give a single number; `value_low`/`value_high` carry
+what is known. `flags` is a sorted, semicolon-separated list of flag codes. `counterpart_*` hold a
+second country (citizenship, repatriation): the ISO3 code or a canonical code, and the source's
+own label. `source_location` says where in the publication the figure stands.
+"""
+
+FACT_KEY = (
+    "source", "measure", "geo", "period", "sex", "age_group", "exploitation_form",
+    "counterpart_type", "counterpart", "counterpart_label",
+)  # fmt: skip
+"""The columns that identify one fact: no two rows of `fact_indicator` share them."""
+
+CANONICAL_DIMENSIONS = ("measure", "sex", "age_group", "exploitation_form", "counterpart_type")
+
+
+@cache
+def vocabulary() -> pl.DataFrame:
+    """All canonical codes: dimension, code, label_nb, label_en, note."""
+    return pl.read_csv(VOCABULARY_FILE, infer_schema=False)
+
+
+def codes(dimension: str) -> frozenset[str]:
+    """The canonical codes of one dimension."""
+    known = vocabulary().filter(pl.col("dimension") == dimension)["code"]
+    if known.is_empty():
+        raise KeyError(f"{VOCABULARY_FILE.name} has no dimension {dimension!r}")
+    return frozenset(known.to_list())
+
+
+def join_flags(*flags: str | None) -> str:
+    """Flags as the canonical sorted, semicolon-separated text."""
+    parts = {part for flag in flags if flag for part in flag.split(";") if part}
+    return ";".join(sorted(parts))
+
+
+def empty_facts() -> pl.DataFrame:
+    return pl.DataFrame(schema=FACT_SCHEMA)
+
+
+def conform(frame: pl.DataFrame) -> pl.DataFrame:
+    """`frame` with exactly the canonical fact columns, in order and type.
+
+    Columns a source does not have get their neutral value (totals, no counterpart); a column
+    the schema does not know is an error, so nothing is dropped in silence.
+    """
+    unknown = set(frame.columns) - set(FACT_SCHEMA)
+    if unknown:
+        raise ValueError(f"columns outside the canonical fact schema: {sorted(unknown)}")
+    defaults = {
+        "period": pl.col("year").cast(pl.String),
+        "sex": pl.lit("total"),
+        "age_group": pl.lit("total"),
+        "exploitation_form": pl.lit("total"),
+        "counterpart_type": pl.lit("none"),
+        "counterpart": pl.lit("none"),
+        "flags": pl.lit(""),
+    }
+    frame = frame.with_columns(
+        expression.alias(name) for name, expression in defaults.items() if name not in frame.columns
+    )
+    return frame.select(
+        pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype).alias(name)
+        for name, dtype in FACT_SCHEMA.items()
+    )

@@ -1,0 +1,118 @@
+"""The one DuckDB access path.
+
+Assets hand polars frames to `DuckDBFrameIOManager`, which keeps them as tables in the working
+warehouse (one schema per layer, from the asset key's prefix). `publish` copies the tables the
+dashboard and exports read into a new DuckDB file and swaps it over the published one atomically;
+`open_published` opens that file read-only. DuckDB allows one writing process per file, so nothing
+but a refresh ever opens the working warehouse, and nothing ever writes the published file in place.
+"""
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterable
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from pipelines.settings import DataPaths
+
+
+@contextmanager
+def connect(path: Path, read_only: bool = False):  # noqa: ANN201 - a context manager
+    """A DuckDB connection that is closed on leaving the block."""
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connection = duckdb.connect(str(path), read_only=read_only)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def table_name(asset_key: dg.AssetKey) -> str:
+    """`layer.name` for an asset key `[layer, name]`."""
+    *prefix, name = asset_key.path
+    schema = prefix[0] if prefix else "main"
+    return f'"{schema}"."{name}"'
+
+
+def write_frame(connection: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
+    schema = table.split(".")[0]
+    connection.sql(f"CREATE SCHEMA IF NOT EXISTS {schema}")
+    arrow_table = frame.to_arrow()  # noqa: F841 - DuckDB reads it by its local name
+    connection.sql(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM arrow_table")
+
+
+def read_frame(connection: duckdb.DuckDBPyConnection, table: str) -> pl.DataFrame:
+    return connection.sql(f"SELECT * FROM {table}").pl()
+
+
+class DuckDBFrameIOManager(dg.ConfigurableIOManager):
+    """Keeps every asset's polars frame as a table in the working warehouse."""
+
+    data_dir: str
+
+    @property
+    def paths(self) -> DataPaths:
+        return DataPaths(Path(self.data_dir))
+
+    def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
+        if obj is None:
+            return
+        table = table_name(context.asset_key)
+        with connect(self.paths.warehouse) as connection:
+            write_frame(connection, table, obj)
+        context.add_output_metadata({"table": table, "rows": obj.height})
+
+    def load_input(self, context: dg.InputContext) -> pl.DataFrame:
+        with connect(self.paths.warehouse) as connection:
+            return read_frame(connection, table_name(context.asset_key))
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The data directory a run writes to: downloads, working warehouse, published marts."""
+
+    data_dir: str
+
+    @property
+    def paths(self) -> DataPaths:
+        return DataPaths(Path(self.data_dir))
+
+
+def frame_fingerprint(frame: pl.DataFrame) -> str:
+    """A hash of a frame's content that does not depend on row order."""
+    if frame.height == 0:
+        return hashlib.sha256(",".join(frame.columns).encode()).hexdigest()
+    row_hashes = frame.hash_rows(seed=0, seed_1=1, seed_2=2, seed_3=3).sort()
+    digest = hashlib.sha256(",".join(frame.columns).encode())
+    digest.update(row_hashes.to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def publish(tables: Iterable[tuple[str, pl.DataFrame]], target: Path) -> Path:
+    """Write `tables` (name, frame) to a new DuckDB file and swap it over `target` atomically.
+
+    Readers that have the old file open keep reading the old version; the next open sees the
+    new one. A failure before the swap leaves `target` exactly as it was.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        with connect(staging) as connection:
+            for name, frame in tables:
+                write_frame(connection, f'"main"."{name}"', frame)
+            connection.sql("CHECKPOINT")
+        os.replace(staging, target)
+    finally:
+        staging.unlink(missing_ok=True)
+        staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
+    return target
+
+
+def open_published(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published marts (the only way the dashboard reads)."""
+    return duckdb.connect(str(path), read_only=True)
