@@ -6,13 +6,14 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PORT ?= 8501
+# The project runs from the repository: its packages are found on this path, not installed.
+export PYTHONPATH := $(CURDIR)
 
 .PHONY: setup browser refresh run serve test lint dev bench export
 
-$(STAMP): pyproject.toml requirements.lock
+$(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 setup: $(STAMP)

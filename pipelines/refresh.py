@@ -8,16 +8,29 @@ only replaced when every step and every blocking check has passed.
 import os
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 from dagster_shared.error import SerializableErrorInfo
 
 from pipelines.definitions import defs
+from pipelines.resources import build_resources
 
 
 def run_refresh(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    """The refresh job with the resources the environment names."""
     job = defs.resolve_job_def("refresh")
     return job.execute_in_process(instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False)
+
+
+def run_refresh_in(data_dir: Path, mirror: str, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+    """The refresh job writing to `data_dir` and downloading from `mirror` ("" for the official addresses)."""
+    job = defs.resolve_job_def("refresh")
+    return job.execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        resources=build_resources(data_dir, mirror),
+        raise_on_error=False,
+    )
 
 
 def failures(result: dg.ExecuteInProcessResult) -> list[str]:
