@@ -23,12 +23,17 @@ def run_refresh(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProce
     return job.execute_in_process(instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
 
-def run_refresh_in(data_dir: Path, mirror: str, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
-    """The refresh job writing to `data_dir` and downloading from `mirror` ("" for the official addresses)."""
+def run_refresh_in(
+    data_dir: Path, mirror: str, curated_dir: Path | None = None, instance: dg.DagsterInstance | None = None
+) -> dg.ExecuteInProcessResult:
+    """The refresh job writing to `data_dir`, downloading from `mirror` ("" for the official addresses).
+
+    `curated_dir` replaces the repository's `data/raw/` (the curated KOM and ILO files).
+    """
     job = defs.resolve_job_def("refresh")
     return job.execute_in_process(
         instance=instance or dg.DagsterInstance.ephemeral(),
-        resources=build_resources(data_dir, mirror),
+        resources=build_resources(data_dir, mirror, curated_dir),
         raise_on_error=False,
     )
 

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader
-from pipelines.settings import data_dir_from_env, mirror_from_env
+from pipelines.settings import CURATED_DIR, data_dir_from_env, mirror_from_env
 from pipelines.warehouse import DuckDBFrameIOManager, Warehouse
 
 
-def build_resources(data_dir: Path | None = None, mirror: str | None = None) -> dict[str, object]:
-    """The run's resources; arguments left out come from `TRAFFICKING_DATA_DIR` and `TRAFFICKING_MIRROR`."""
+def build_resources(
+    data_dir: Path | None = None, mirror: str | None = None, curated_dir: Path | None = None
+) -> dict[str, object]:
+    """The run's resources.
+
+    Arguments left out come from `TRAFFICKING_DATA_DIR` and `TRAFFICKING_MIRROR`; the curated files
+    default to the repository's `data/raw/`.
+    """
     root = str(data_dir or data_dir_from_env())
     return {
         "io_manager": DuckDBFrameIOManager(data_dir=root),
         "warehouse": Warehouse(data_dir=root),
         "downloader": Downloader(mirror=mirror_from_env() if mirror is None else mirror),
+        "curated": CuratedFiles(directory=str(curated_dir or CURATED_DIR)),
     }

@@ -9,21 +9,39 @@ def test_published_db_has_canonical_tables(published):
     tables = {row[0] for row in published.execute("SHOW TABLES").fetchall()}
     assert {"fact_indicator", "definitions", "provenance", "series_totals", "publication"} <= tables
     columns = [row[0] for row in published.execute("DESCRIBE fact_indicator").fetchall()]
-    for column in ("source", "measure", "geo", "year", "sex", "age_group", "exploitation_form", "value",
-                   "value_low", "value_high", "flags", "definition_id", "provenance_id"):
+    for column in (
+        "source",
+        "measure",
+        "geo",
+        "year",
+        "sex",
+        "age_group",
+        "exploitation_form",
+        "value",
+        "value_low",
+        "value_high",
+        "flags",
+        "definition_id",
+        "provenance_id",
+    ):
         assert column in columns
 
 
 def test_norway_convictions_reach_the_marts_as_the_file_says(published, mirror):
     rows = read_rows(mirror / "unodc" / "data_glotip.xlsx")
     in_file = rows.filter(
-        (pl.col("iso3") == "NOR") & (pl.col("indicator") == "Persons convicted") & (pl.col("dimension") == "Total")
-        & (pl.col("sex") == "Total") & (pl.col("age") == "Total")
+        (pl.col("iso3") == "NOR")
+        & (pl.col("indicator") == "Persons convicted")
+        & (pl.col("dimension") == "Total")
+        & (pl.col("sex") == "Total")
+        & (pl.col("age") == "Total")
     ).select(pl.col("year").cast(pl.Int32), "value_text")
-    published_rows = dict(published.execute(
-        "SELECT year, coalesce(CAST(CAST(value AS INTEGER) AS VARCHAR), '<5') FROM series_totals "
-        "WHERE geo = 'NOR' AND measure = 'persons_convicted' AND source = 'unodc_glotip'"
-    ).fetchall())
+    published_rows = dict(
+        published.execute(
+            "SELECT year, coalesce(CAST(CAST(value AS INTEGER) AS VARCHAR), '<5') FROM series_totals "
+            "WHERE geo = 'NOR' AND measure = 'persons_convicted' AND source = 'unodc_glotip'"
+        ).fetchall()
+    )
     assert dict(in_file.iter_rows()) == published_rows
 
 
