@@ -1,0 +1,66 @@
+"""Benchmark: a full refresh from the mirror, next to the floor of reading the raw files alone.
+
+    make bench            # or: PYTHONPATH=. .venv/bin/python benchmarks/bench.py [--repeat 3]
+
+The floor reads each mirrored upstream file into memory with the fastest plain reader (fastexcel
+for the workbook, polars for CSV) and does nothing else; the refresh is the real `refresh` job
+(download from the mirror, parse, harmonise, check, build marts, publish) into a fresh data dir.
+Prints medians in seconds as a Markdown table for the README.
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from pipelines.refresh import failures, run_refresh_in  # noqa: E402
+
+MIRROR = REPO.parent / "shared" / "data"
+
+
+def read_raw_files() -> None:
+    """The floor: every mirrored input read once, nothing else done."""
+    fastexcel.read_excel(MIRROR / "unodc" / "data_glotip.xlsx").load_sheet(0, dtypes="string").to_polars()
+    for path in sorted((MIRROR / "iom").glob("*.csv")) + sorted((MIRROR / "worldbank").glob("*.csv")):
+        pl.read_csv(path, infer_schema=False, skip_rows=4 if "worldbank" in str(path) else 0, truncate_ragged_lines=True)
+
+
+def full_refresh() -> None:
+    with tempfile.TemporaryDirectory() as data_dir:
+        result = run_refresh_in(Path(data_dir), str(MIRROR))
+        if not result.success:
+            raise SystemExit("refresh failed:\n" + "\n".join(failures(result)))
+
+
+def median_seconds(task: Callable[[], None], repeat: int) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        task()
+        timings.append(time.perf_counter() - started)
+    return statistics.median(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    repeat = parser.parse_args().repeat
+    floor = median_seconds(read_raw_files, repeat)
+    refresh = median_seconds(full_refresh, repeat)
+    print(f"| step | median of {repeat} (s) |\n|---|---|")
+    print(f"| read the raw files alone (floor) | {floor:.2f} |")
+    print(f"| full refresh (download from mirror → publish) | {refresh:.2f} |")
+    print(f"| refresh / floor | {refresh / floor:.1f}× |")
+
+
+if __name__ == "__main__":
+    main()
