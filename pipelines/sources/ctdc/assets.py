@@ -1,0 +1,96 @@
+"""IOM CTDC: the global synthetic case file, its staging records, canonical facts and profile mart."""
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from pipelines.checks import fact_checks
+from pipelines.download import Downloader, RemoteFile
+from pipelines.provenance import provenance_frame
+from pipelines.sources.ctdc import harmonise
+from pipelines.sources.ctdc.parse import read_ctdc
+from pipelines.warehouse import Warehouse
+
+CTDC_SYNTHETIC = RemoteFile(
+    source_id="iom_ctdc",
+    publication="IOM Counter Trafficking Data Collaborative (CTDC), global synthetic dataset, release of 2021-08-25",
+    url="https://www.ctdatacollaborative.org/sites/g/files/tmzbdl2011/files/CTDC_synthetic_20210825.tsv",
+    mirror_path="iom/ctdc_global_synthetic_20210825.csv",
+    kinds=("csv",),
+)
+FIRST_YEAR, LAST_YEAR = 2002, 2030
+GROUP = "ctdc"
+
+
+@dg.asset(key_prefix="raw", name="iom_ctdc", group_name=GROUP, kinds={"csv"})
+def ctdc_file(context: dg.AssetExecutionContext, downloader: Downloader, warehouse: Warehouse) -> pl.DataFrame:
+    """The CTDC global synthetic case file, downloaded (or taken from the mirror) with its checksum."""
+    fetched = downloader.fetch(CTDC_SYNTHETIC, warehouse.paths.downloads / "iom")
+    context.add_output_metadata({key: str(value) for key, value in fetched.as_record().items()})
+    return provenance_frame([fetched.as_record()])
+
+
+@dg.asset(
+    key_prefix="staging",
+    name="iom_ctdc",
+    group_name=GROUP,
+    ins={"raw_file": dg.AssetIn(key=["raw", "iom_ctdc"])},
+    kinds={"polars"},
+)
+def ctdc_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
+    """One typed row per synthetic case record (ISO3 countries, boolean flags), in CTDC's own terms."""
+    records = read_ctdc(Path(raw_file["local_path"][0]))
+    return records.with_columns(provenance_id=pl.lit(raw_file["provenance_id"][0]))
+
+
+def _provenance_and_file(staging: pl.DataFrame) -> tuple[str, str]:
+    return staging["provenance_id"][0], Path(CTDC_SYNTHETIC.mirror_path).name
+
+
+@dg.asset(
+    key_prefix="harmonised",
+    group_name=GROUP,
+    ins={"staging": dg.AssetIn(key=["staging", "iom_ctdc"])},
+    kinds={"polars"},
+)
+def facts_ctdc(staging: pl.DataFrame) -> pl.DataFrame:
+    """Registered victims (synthetic records) by country of exploitation and WORLD; counts 1-4 suppressed."""
+    provenance_id, file_name = _provenance_and_file(staging)
+    return harmonise.to_facts(staging.drop("provenance_id"), provenance_id, file_name)
+
+
+@dg.asset(
+    key_prefix="marts",
+    group_name=GROUP,
+    ins={"staging": dg.AssetIn(key=["staging", "iom_ctdc"])},
+    kinds={"duckdb"},
+)
+def ctdc_profiles(staging: pl.DataFrame) -> pl.DataFrame:
+    """Means of control, sector of labour and age band of registered victims, all years together.
+
+    By country of exploitation, UN subregion (`UN_NORTHERN_EUROPE`, ...) and WORLD; counts 1-4 suppressed.
+    """
+    provenance_id, file_name = _provenance_and_file(staging)
+    return harmonise.profiles(staging.drop("provenance_id"), provenance_id, file_name)
+
+
+@dg.asset_check(asset=ctdc_profiles, blocking=True, description="No count from 1 to 4 is shown as a number.")
+def ctdc_profiles_small_counts_hidden(ctdc_profiles: pl.DataFrame) -> dg.AssetCheckResult:
+    shown = ctdc_profiles.filter(pl.col("value").is_between(1, 4) | pl.col("records_with_information").is_between(1, 4))
+    return dg.AssetCheckResult(passed=shown.height == 0, metadata={"small_counts_shown": shown.height})
+
+
+@dg.asset_check(
+    asset=["harmonised", "facts_ctdc"], blocking=True, description="No count from 1 to 4 or 0 is shown as a number."
+)
+def ctdc_facts_small_counts_hidden(facts_ctdc: pl.DataFrame) -> dg.AssetCheckResult:
+    shown = facts_ctdc.filter(pl.col("value").is_between(0, 4))
+    unflagged = facts_ctdc.filter(~pl.col("flags").str.contains("synthetic"))
+    return dg.AssetCheckResult(
+        passed=shown.height == 0 and unflagged.height == 0,
+        metadata={"small_counts_shown": shown.height, "facts_without_synthetic_flag": unflagged.height},
+    )
+
+
+ctdc_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ctdc"]), FIRST_YEAR, LAST_YEAR)
