@@ -1,0 +1,104 @@
+"""ILO global estimates of forced labour, forced marriage and modern slavery, and of illegal profits (curated)."""
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from pipelines.checks import fact_checks
+from pipelines.curated import CuratedFiles
+from pipelines.provenance import curated_file_record, provenance_frame
+from pipelines.sources.ilo import harmonise
+from pipelines.sources.ilo.parse import read_estimates
+
+CURATED_FILE = "ilo_estimates.csv"
+PUBLICATION = "ILO global estimates (2005, 2012, 2017, 2022) and profit estimates (2005, 2014, 2024), curated"
+FIRST_YEAR, LAST_YEAR = 2000, 2030
+GROUP = "ilo"
+
+
+@dg.asset(key_prefix="raw", name="ilo_estimates", group_name=GROUP, kinds={"csv"})
+def ilo_file(context: dg.AssetExecutionContext, curated: CuratedFiles) -> pl.DataFrame:
+    """The curated ILO figures kept in the repository, recorded by checksum."""
+    record = curated_file_record("ilo", PUBLICATION, curated.path("ilo", CURATED_FILE))
+    context.add_output_metadata({key: str(value) for key, value in record.items()})
+    return provenance_frame([record])
+
+
+@dg.asset(
+    key_prefix="staging",
+    name="ilo_estimates",
+    group_name=GROUP,
+    ins={"raw_file": dg.AssetIn(key=["raw", "ilo_estimates"])},
+    kinds={"polars"},
+)
+def ilo_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
+    """One typed row per curated figure, with its edition, reference and confidence."""
+    estimates = read_estimates(Path(raw_file["local_path"][0]))
+    return harmonise.with_geo(estimates).with_columns(provenance_id=pl.lit(raw_file["provenance_id"][0]))
+
+
+@dg.asset_check(
+    asset=["staging", "ilo_estimates"],
+    name="parts_add_up_to_totals",
+    blocking=True,
+    description="Sex, age, form and regional parts add up to their totals within the published rounding.",
+)
+def ilo_parts_add_up(staging: pl.DataFrame) -> dg.AssetCheckResult:
+    problems = harmonise.parts_against_totals(staging.drop("geo", "provenance_id"))
+    return dg.AssetCheckResult(
+        passed=not problems,
+        description="; ".join(problems) if problems else "every set of parts agrees with its total",
+        metadata={"problems": dg.MetadataValue.json(problems)},
+    )
+
+
+@dg.asset(
+    key_prefix="harmonised",
+    group_name=GROUP,
+    ins={"staging": dg.AssetIn(key=["staging", "ilo_estimates"])},
+    kinds={"polars"},
+)
+def facts_ilo(staging: pl.DataFrame) -> pl.DataFrame:
+    """ILO estimates in canonical terms: persons in forced labour, forced marriage, modern slavery; profits."""
+    return harmonise.to_facts(staging.drop("geo", "provenance_id"), staging["provenance_id"][0], CURATED_FILE)
+
+
+@dg.asset(
+    key_prefix="marts",
+    group_name=GROUP,
+    ins={"staging": dg.AssetIn(key=["staging", "ilo_estimates"])},
+    kinds={"duckdb"},
+)
+def ilo_estimates(staging: pl.DataFrame) -> pl.DataFrame:
+    """Global estimates by edition, for the dashboard: every figure with its edition, region label and reference.
+
+    Editions differ in method and regions: never chain them into one trend without saying so
+    (`definitions.series_breaks_*` for the measure says how).
+    """
+    is_lower = pl.col("bound") == "lower_bound"
+    return staging.select(
+        "edition",
+        "publication",
+        "year",
+        "period",
+        "geo",
+        "region_label",
+        "measure",
+        "sex",
+        "age_group",
+        "exploitation_form",
+        value=pl.when(is_lower).then(None).otherwise(pl.col("value")),
+        value_low=pl.col("value"),
+        value_high=pl.when(is_lower).then(None).otherwise(pl.col("value")),
+        unit="unit",
+        rounded_to="rounded_to",
+        confidence="confidence",
+        reference="reference",
+        definition_id=pl.lit(f"{harmonise.SOURCE}.") + pl.col("measure"),
+        provenance_id="provenance_id",
+        source_location=pl.lit(f"{CURATED_FILE}, row ") + pl.col("row").cast(pl.String),
+    ).sort("measure", "edition", "geo", "sex", "age_group", "exploitation_form")
+
+
+ilo_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ilo"]), FIRST_YEAR, LAST_YEAR)
