@@ -1,0 +1,63 @@
+"""Reading the World Bank's bulk CSV of total population (`API_SP.POP.TOTL_DS2_en_csv_v2.csv`).
+
+What the file really looks like: a byte-order mark, four lines ("Data Source", "Last Updated
+Date" and blanks) before the header, one column per year and a trailing comma on every row (an
+empty last column); regions and income groups are mixed with the countries. The official
+download is a zip holding this CSV and two metadata CSVs.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import polars as pl
+
+DATA_FILE_PREFIX = "API_SP.POP.TOTL"
+HEADER = ("Country Name", "Country Code", "Indicator Name", "Indicator Code")
+
+
+class WorldBankFormatError(ValueError):
+    """The file is not laid out as the World Bank's bulk indicator CSV."""
+
+
+def data_csv_text(path: Path) -> str:
+    """The data CSV's text, from the CSV itself or from the zip the World Bank serves."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            members = [name for name in archive.namelist() if name.startswith(DATA_FILE_PREFIX)]
+            if not members:
+                raise WorldBankFormatError(f"{path.name}: no {DATA_FILE_PREFIX}*.csv in the zip ({archive.namelist()})")
+            return archive.read(members[0]).decode("utf-8-sig")
+    return path.read_text(encoding="utf-8-sig")
+
+
+def read_population(path: Path) -> pl.DataFrame:
+    """One row per place and year: code, name, year, population (null where the World Bank has none), line."""
+    lines = data_csv_text(path).splitlines()
+    header_index = next((i for i, line in enumerate(lines[:20]) if line.startswith('"Country Name"')), None)
+    if header_index is None:
+        raise WorldBankFormatError(f'{path.name}: no header line starting with "Country Name" in the first 20 lines')
+    wide = pl.read_csv(
+        "\n".join(lines[header_index:]).encode(), infer_schema=False, truncate_ragged_lines=True
+    ).with_columns(line=pl.int_range(header_index + 2, header_index + 2 + pl.len(), dtype=pl.Int64))
+    missing = [name for name in HEADER if name not in wide.columns]
+    years = [name for name in wide.columns if name.isdigit()]
+    if missing or not years:
+        raise WorldBankFormatError(f"{path.name}: columns missing: {missing or 'year columns'}")
+    long = wide.unpivot(
+        index=["Country Code", "Country Name", "line"], on=years, variable_name="year", value_name="text"
+    )
+    typed = long.select(
+        code="Country Code",
+        name="Country Name",
+        year=pl.col("year").cast(pl.Int32),
+        population=pl.col("text").cast(pl.Float64, strict=False),
+        text="text",
+        line="line",
+    )
+    unreadable = typed.filter(pl.col("population").is_null() & (pl.col("text").fill_null("") != ""))
+    if unreadable.height:
+        row = unreadable.row(0, named=True)
+        raise WorldBankFormatError(f"{path.name}, line {row['line']}, {row['year']}: not a number: {row['text']!r}")
+    return typed.drop("text")
