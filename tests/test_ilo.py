@@ -1,0 +1,70 @@
+"""ILO curated estimates: carried to the published marts unchanged, parts checked against totals."""
+
+import polars as pl
+import pytest
+
+from pipelines.settings import CURATED_DIR
+from pipelines.sources.ilo import harmonise
+from pipelines.sources.ilo.parse import IloFormatError, read_estimates
+
+CURATED = CURATED_DIR / "ilo" / "ilo_estimates.csv"
+
+
+def test_every_curated_figure_reaches_the_published_marts_unchanged(published):
+    curated = pl.read_csv(CURATED, infer_schema=False)
+    expected = sorted(
+        (row["edition"], row["region_label"], row["measure"], row["sex"], row["age_group"],
+         row["exploitation_form"], float(row["value"]))
+        for row in curated.to_dicts()
+    )  # fmt: skip
+    mart = published.execute(
+        "SELECT edition, region_label, measure, sex, age_group, exploitation_form, value_low FROM ilo_estimates"
+    ).fetchall()
+    assert sorted(mart) == expected
+    in_facts = published.execute("SELECT count(*), sum(value_low) FROM fact_indicator WHERE source = 'ilo'").fetchone()
+    assert in_facts == (curated.height, pytest.approx(sum(float(v) for v in curated["value"])))
+
+
+def test_world_forced_labour_by_edition_in_series_totals(published):
+    curated = pl.read_csv(CURATED, infer_schema=False).filter(
+        (pl.col("region_label") == "World")
+        & (pl.col("measure") == "persons_in_forced_labour")
+        & (pl.col("sex") == "total")
+        & (pl.col("age_group") == "total")
+        & (pl.col("exploitation_form") == "total")
+    )
+    expected = {row["period"]: float(row["value"]) for row in curated.to_dicts()}
+    found = dict(
+        published.execute(
+            "SELECT period, value FROM series_totals WHERE source = 'ilo' AND geo = 'WORLD' "
+            "AND measure = 'persons_in_forced_labour'"
+        ).fetchall()
+    )
+    assert found == expected and len(expected) == 4
+
+
+def test_each_edition_keeps_its_own_regions(published):
+    regions = published.execute(
+        "SELECT DISTINCT edition, geo FROM ilo_estimates WHERE geo <> 'WORLD' ORDER BY 1, 2"
+    ).fetchall()
+    assert regions
+    for edition, geo in regions:
+        assert geo.startswith("ILO"), geo
+    prefixes = {edition: {geo.split("_")[0] for e, geo in regions if e == edition} for edition, _ in regions}
+    assert all(len(found) == 1 for found in prefixes.values())
+
+
+def test_parts_add_up_on_the_curated_file_and_a_broken_part_is_caught():
+    estimates = read_estimates(CURATED)
+    assert harmonise.parts_against_totals(estimates) == []
+    female_2012 = (pl.col("edition") == "2012") & (pl.col("sex") == "female")
+    broken = estimates.with_columns(value=pl.when(female_2012).then(pl.col("value") * 2).otherwise(pl.col("value")))
+    problems = harmonise.parts_against_totals(broken)
+    assert any("2012 persons_in_forced_labour WORLD by sex" in problem for problem in problems)
+
+
+def test_a_curated_file_without_references_is_refused(tmp_path):
+    broken = tmp_path / "ilo_estimates.csv"
+    pl.read_csv(CURATED, infer_schema=False).drop("reference").write_csv(broken)
+    with pytest.raises(IloFormatError, match="reference"):
+        read_estimates(broken)
