@@ -48,8 +48,7 @@ def test_each_edition_keeps_its_own_regions(published):
         "SELECT DISTINCT edition, geo FROM ilo_estimates WHERE geo <> 'WORLD' ORDER BY 1, 2"
     ).fetchall()
     assert regions
-    for edition, geo in regions:
-        assert geo.startswith("ILO"), geo
+    assert all(geo.startswith("ILO") for _, geo in regions)
     prefixes = {edition: {geo.split("_")[0] for e, geo in regions if e == edition} for edition, _ in regions}
     assert all(len(found) == 1 for found in prefixes.values())
 
