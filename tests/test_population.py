@@ -1,0 +1,70 @@
+"""World Bank population: read from the bulk CSV or its zip, published beside the facts, missing years kept missing."""
+
+import zipfile
+
+import polars as pl
+
+from pipelines.sources.worldbank.parse import read_population
+
+POPULATION_FILE = ("worldbank", "API_SP.POP.TOTL_DS2_en_csv_v2.csv")
+
+
+def _file_row(mirror, code: str) -> dict[str, str]:
+    """The row for `code` as the file has it, read with the csv module past the four lines above the header."""
+    import csv
+
+    with open(mirror.joinpath(*POPULATION_FILE), encoding="utf-8-sig") as stream:
+        rows = list(csv.reader(stream))
+    header = rows[4]
+    return next(dict(zip(header, row, strict=False)) for row in rows[5:] if row[1] == code)
+
+
+def test_norway_population_published_as_the_file_says(published, mirror):
+    row = _file_row(mirror, "NOR")
+    expected = {int(year): float(text) for year, text in row.items() if year.isdigit() and text}
+    found = dict(published.execute("SELECT year, population FROM population WHERE geo = 'NOR'").fetchall())
+    assert found == expected
+
+
+def test_aggregates_have_named_codes_and_missing_years_stay_missing(published, mirror):
+    world = _file_row(mirror, "WLD")
+    assert published.execute("SELECT population FROM population WHERE geo = 'WORLD' AND year = 2022").fetchone() == (
+        float(world["2022"]),
+    )
+    assert published.execute("SELECT count(*) FROM population WHERE geo = 'WLD'").fetchone() == (0,)
+    missing_in_file = sum(
+        1 for code in ("PSE", "INX") for year, text in _file_row(mirror, code).items() if year.isdigit() and not text
+    )
+    missing_published = published.execute(
+        "SELECT count(*) FROM population WHERE geo IN ('PSE', 'WB_INX') AND population IS NULL AND status = 'missing'"
+    ).fetchone()[0]
+    assert missing_published == missing_in_file > 0
+
+
+def test_rates_per_100k_only_where_population_is_known(published):
+    last_year = published.execute("SELECT max(year) FROM population WHERE status = 'reported'").fetchone()[0]
+    beyond = published.execute(
+        "SELECT count(*), count(rate), count(population) FROM rates_per_100k WHERE year > ?", [last_year]
+    ).fetchone()
+    assert beyond[1] == 0 and beyond[2] == 0
+    norway = published.execute(
+        "SELECT value, population, rate, is_nordic FROM rates_per_100k "
+        "WHERE geo = 'NOR' AND measure = 'victims_detected' AND value IS NOT NULL AND population IS NOT NULL"
+    ).fetchall()
+    assert norway
+    for value, population, rate, is_nordic in norway:
+        assert is_nordic and abs(rate - value / population * 100_000) < 1e-9
+    nordic = {row[0] for row in published.execute("SELECT DISTINCT geo FROM rates_per_100k WHERE is_nordic").fetchall()}
+    assert nordic <= {"NOR", "SWE", "DNK", "FIN", "ISL"} and "NOR" in nordic
+
+
+def test_the_official_zip_is_read_like_the_mirror_csv(tmp_path, mirror):
+    source = mirror.joinpath(*POPULATION_FILE)
+    archive = tmp_path / "API_SP.POP.TOTL_DS2_en_csv_v2.zip"
+    with zipfile.ZipFile(archive, "w") as bundle:
+        bundle.write(source, source.name)
+        bundle.writestr("Metadata_Country_API_SP.POP.TOTL_DS2_en_csv_v2.csv", "Country Code,Region\n")
+    from_zip = read_population(archive).drop("line")
+    from_csv = read_population(source).drop("line")
+    assert from_zip.equals(from_csv) and from_csv.height > 0
+    assert from_csv.filter(pl.col("code") == "NOR")["population"].null_count() == 0
