@@ -35,6 +35,7 @@ FACT_SCHEMA: dict[str, pl.DataType] = {
     "definition_id": pl.String(),
     "provenance_id": pl.String(),
     "source_location": pl.String(),
+    "legal_basis": pl.String(),
 }
 """Canonical fact columns.
 
@@ -43,7 +44,8 @@ FACT_SCHEMA: dict[str, pl.DataType] = {
 null where the source suppressed or did not give a single number; `value_low`/`value_high` carry
 what is known. `flags` is a sorted, semicolon-separated list of flag codes. `counterpart_*` hold a
 second country (citizenship, repatriation): the ISO3 code or a canonical code, and the source's
-own label. `source_location` says where in the publication the figure stands.
+own label. `source_location` says where in the publication the figure stands. `legal_basis` names
+the penal provision a justice figure counts under (`data/reference/legal_basis.csv`), null elsewhere.
 """
 
 FACT_KEY = (

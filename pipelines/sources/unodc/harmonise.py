@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines import crosswalk
+from pipelines.legal_basis import with_legal_basis
 from pipelines.vocabulary import conform
 
 SOURCE = "unodc_glotip"
@@ -108,4 +109,4 @@ def to_facts(staging: pl.DataFrame, provenance_id: str, file_name: str) -> pl.Da
     facts = facts.with_columns(
         unit=pl.when(pl.col("measure") == "offences_recorded").then(pl.lit("offences")).otherwise(pl.col("unit"))
     )
-    return conform(facts.with_columns(period=pl.col("year").cast(pl.String)))
+    return with_legal_basis(conform(facts.with_columns(period=pl.col("year").cast(pl.String))))
