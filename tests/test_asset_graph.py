@@ -1,0 +1,49 @@
+"""The asset graph: every layer wired as the architecture says, and a snapshot of its shape.
+
+The snapshot (tests/snapshots/asset_graph.txt) lists every asset with its upstream keys; a change
+to the graph shows up as a diff to review. Regenerate it with `UPDATE_SNAPSHOTS=1 make test`.
+"""
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.definitions import defs
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
+
+
+def _graph_lines() -> list[str]:
+    graph = defs.resolve_asset_graph()
+    lines = []
+    for key in sorted(graph.get_all_asset_keys(), key=lambda key: key.to_user_string()):
+        parents = sorted(parent.to_user_string() for parent in graph.get(key).parent_keys)
+        lines.append(f"{key.to_user_string()} <- {', '.join(parents) or '(none)'}")
+    return lines
+
+
+def test_asset_graph_matches_snapshot():
+    lines = _graph_lines()
+    if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+        SNAPSHOT.parent.mkdir(exist_ok=True)
+        SNAPSHOT.write_text("\n".join(lines) + "\n")
+    assert SNAPSHOT.read_text().splitlines() == lines
+
+
+def test_every_source_reaches_publication():
+    graph = defs.resolve_asset_graph()
+    published = dg.AssetKey(["published", "trafficking_db"])
+    facts = [key for key in graph.get_all_asset_keys() if key.path[-1].startswith("facts_")]
+    assert facts
+    for key in facts:
+        assert published in graph.get(key).child_keys or any(
+            published in graph.get(child).child_keys for child in graph.get(key).child_keys
+        ), f"{key.to_user_string()} does not reach publication"
+
+
+def test_every_raw_asset_feeds_provenance():
+    graph = defs.resolve_asset_graph()
+    provenance = dg.AssetKey(["harmonised", "provenance"])
+    raw = [key for key in graph.get_all_asset_keys() if key.path[0] == "raw"]
+    assert raw and all(provenance in graph.get(key).child_keys for key in raw)
