@@ -1,0 +1,209 @@
+"""KOM curated figures: the validator, the carry-through to the published marts, legal basis, breaks, reconciliation."""
+
+import csv
+import io
+
+import polars as pl
+import pytest
+
+from pipelines.settings import CURATED_DIR
+from pipelines.sources.kom.parse import KomFormatError, read_figures
+from pipelines.sources.unodc.parse import read_rows as read_glotip_rows
+
+CURATED = CURATED_DIR / "kom" / "kom_figures.csv"
+JUSTICE = ("police_reports", "police_reports_aggravated", "convicting_judgments")
+
+
+def curated_rows() -> list[dict[str, str]]:
+    with CURATED.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def write_variant(path, rows: list[dict[str, str]], delimiter: str = ",", encoding: str = "utf-8") -> None:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), delimiter=delimiter, lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+
+
+def test_the_curated_file_reads_one_row_per_line():
+    figures = read_figures(CURATED)
+    assert figures.height == len(curated_rows())
+    assert figures["line"].to_list() == list(range(2, figures.height + 2))
+
+
+BAD_ROWS = {
+    "unknown measure": ("measure_nb", "antatte ofre totalt", "unknown measure_nb 'antatte ofre totalt'"),
+    "unknown breakdown": ("exploitation_nb", "tigging", "unknown exploitation_nb 'tigging'"),
+    "unknown sex": ("sex_nb", "gutter", "unknown sex_nb 'gutter'"),
+    "value not a number": ("value", "ca 200", "value 'ca 200' is not a number"),
+    "negative value": ("value", "-5", "value '-5' is not a number"),
+    "year out of range": ("period", "1999", "period '1999' is out of range"),
+    "future year": ("period", "2999", "period '2999' is out of range"),
+    "starred year": ("period", "2019*", "period '2019*' is not a year"),
+    "missing publication": ("publication", "", "missing reference: publication empty"),
+    "missing location": ("location", "", "missing reference: location empty"),
+    "unknown confidence": ("confidence", "sure", "confidence 'sure'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_ROWS))
+def test_a_bad_row_is_refused_naming_file_line_and_value(tmp_path, case):
+    column, bad, expected = BAD_ROWS[case]
+    rows = curated_rows()
+    index = 6
+    rows[index][column] = bad
+    broken = tmp_path / "kom_figures.csv"
+    write_variant(broken, rows)
+    with pytest.raises(KomFormatError) as raised:
+        read_figures(broken)
+    message = str(raised.value)
+    assert f"kom_figures.csv, line {index + 2}: " in message
+    assert expected in message
+    assert "line 2:" not in message  # only the broken line is named
+
+
+def test_a_duplicated_row_is_refused_naming_both_lines(tmp_path):
+    rows = curated_rows()
+    rows.append(dict(rows[3]))
+    broken = tmp_path / "kom_figures.csv"
+    write_variant(broken, rows)
+    with pytest.raises(KomFormatError, match=rf"kom_figures.csv, line {len(rows) + 1}: duplicates line 5"):
+        read_figures(broken)
+
+
+def test_a_missing_column_is_refused(tmp_path):
+    rows = [{key: value for key, value in row.items() if key != "reference"} for row in curated_rows()]
+    broken = tmp_path / "kom_figures.csv"
+    write_variant(broken, rows)
+    with pytest.raises(
+        KomFormatError, match=r"kom_figures.csv, line 1: columns missing from the header: \['reference'\]"
+    ):
+        read_figures(broken)
+
+
+def test_semicolons_and_decimal_commas_read_like_the_original(tmp_path):
+    rows = [
+        {**row, "value": f"{float(row['value']):.1f}".replace(".", ","), "note": row["note"] + "; ekstra"}
+        for row in curated_rows()
+    ]
+    variant = tmp_path / "kom_figures.csv"
+    write_variant(variant, rows, delimiter=";")
+    original, read = read_figures(CURATED), read_figures(variant)
+    assert read.drop("note").equals(original.drop("note"))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "latin-1", "cp1252"])
+def test_byte_order_mark_and_latin1_read_norwegian_letters(tmp_path, encoding):
+    rows = [{**row, "publication": row["publication"].replace("–", "-")} for row in curated_rows()]
+    variant = tmp_path / "kom_figures.csv"
+    write_variant(variant, rows, encoding=encoding)
+    read = read_figures(variant)
+    assert read["measure_nb"].to_list() == [row["measure_nb"] for row in rows]
+    assert "mindreårige" in read["age_nb"].to_list()
+    assert read["publication"].to_list() == [row["publication"] for row in rows]
+
+
+def test_every_curated_row_reaches_the_published_facts_unchanged(published):
+    rows = curated_rows()
+    facts = published.execute(
+        "SELECT source_location, coalesce(value, value_low, value_high), value_high, flags FROM fact_indicator "
+        "WHERE source = 'kom'"
+    ).fetchall()
+    assert len(facts) == len(rows)
+    by_line = {location.split(":")[0]: (number, high, flags) for location, number, high, flags in facts}
+    locations = {location.split(":")[0]: location for location, *_ in facts}
+    for line, row in enumerate(rows, start=2):
+        key = f"kom_figures.csv, line {line}"
+        number, high, flags = by_line[key]
+        assert number == float(row["value"]), key
+        if row["value_to"]:
+            assert high == float(row["value_to"]) and "range" in flags.split(";"), key
+        for part in (row["publication"], row["reference"], row["location"]):
+            assert part in locations[key], key
+
+
+def test_cumulative_judgments_keep_their_period_and_are_not_differenced(published):
+    cumulative = {row["period"] for row in curated_rows() if row["period_type"] == "cumulative"}
+    annual = {row["period"] for row in curated_rows() if row["period_type"] == "year" and "dommer" in row["measure_nb"]}
+    found = published.execute(
+        "SELECT DISTINCT period, flags FROM fact_indicator WHERE source = 'kom' AND measure = 'convicting_judgments'"
+    ).fetchall()
+    assert {period for period, _ in found} == cumulative | annual
+    assert all(("cumulative" in flags.split(";")) == (period in cumulative) for period, flags in found)
+
+
+def test_legal_basis_follows_the_penal_code_change(published):
+    rows = published.execute(
+        "SELECT source, measure, period, year, legal_basis FROM fact_indicator WHERE geo = 'NOR' "
+        "AND measure IN ('police_reports', 'police_reports_aggravated', 'convicting_judgments', 'persons_prosecuted', "
+        "'persons_convicted', 'persons_in_formal_contact', 'offences_recorded')"
+    ).fetchall()
+    assert {source for source, *_ in rows} == {"kom", "unodc_glotip"}
+    for source, measure, period, year, basis in rows:
+        first = int(period.split("-")[0])
+        if year <= 2014:
+            expected = "strl1902_224"
+        elif first >= 2016:
+            expected = "strl2005_257_258"
+        elif first == year == 2015:
+            expected = "mixed_2015"
+        else:
+            expected = "strl1902_224;strl2005_257_258"
+        assert basis == expected, (source, measure, period)
+    others = published.execute(
+        "SELECT count(*) FROM fact_indicator WHERE legal_basis IS NOT NULL AND (geo <> 'NOR' "
+        "OR measure IN ('victims_assisted', 'victims_identified', 'victims_detected'))"
+    ).fetchone()[0]
+    assert others == 0
+
+
+def test_series_break_on_the_first_victim_figures_after_2016(published):
+    flagged = published.execute(
+        "SELECT measure, period FROM fact_indicator WHERE source = 'kom' AND flags LIKE '%series_break%' "
+        "AND sex = 'total' AND age_group = 'total'"
+    ).fetchall()
+    assert ("victims_identified", "2022-2024") in flagged
+    assert all(int(period.split("-")[0]) > 2016 for _, period in flagged)
+
+
+def kom_annual_totals() -> dict[str, dict[int, float]]:
+    """From the curated file: single-year, no-breakdown victim figures by measure label -> year -> value."""
+    concepts = {}
+    with (CURATED_DIR.parent.parent / "data" / "reference" / "crosswalks" / "kom.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["field"] == "measure":
+                concepts[row["source_label"]] = row["canonical_code"]
+    totals: dict[str, dict[int, float]] = {"victims_assisted": {}, "victims_identified": {}}
+    for row in curated_rows():
+        breakdowns = (row["sex_nb"], row["age_nb"], row["exploitation_nb"], row["nationality_nb"])
+        concept = concepts[row["measure_nb"]]
+        if concept in totals and row["period_type"] == "year" and breakdowns == ("i alt", "i alt", "i alt", "alle"):
+            totals[concept][int(row["period"])] = float(row["value"])
+    return totals
+
+
+def test_reconciliation_finds_the_years_unodc_equals_a_kom_count(published, mirror):
+    glotip = read_glotip_rows(mirror / "unodc" / "data_glotip.xlsx").filter(
+        (pl.col("iso3") == "NOR")
+        & (pl.col("indicator") == "Detected trafficking victims")
+        & (pl.col("dimension") == "Total")
+        & (pl.col("sex") == "Total")
+        & (pl.col("age") == "Total")
+    )
+    unodc = {int(year): float(text.replace(",", "")) for year, text in glotip.select("year", "value_text").iter_rows()}
+    kom = kom_annual_totals()
+    expected = {}
+    for year, value in unodc.items():
+        for concept in ("victims_assisted", "victims_identified"):
+            if kom[concept].get(year) == value:
+                expected.setdefault(year, concept)
+    assert expected, "the source files should share at least one year"
+    mart = published.execute(
+        "SELECT year, unodc_equals_kom, unodc_victims_detected FROM reconciliation_norway"
+    ).fetchall()
+    found = {year: concept for year, concept, _ in mart if concept in ("victims_assisted", "victims_identified")}
+    assert found == expected
+    unmatched = {year for year, concept, _ in mart if concept == "none"}
+    assert unmatched == set(unodc) - set(expected)
