@@ -37,13 +37,15 @@ def curated_file_record(source_id: str, publication: str, path: Path) -> dict[st
     It has no retrieval time: the file's checksum, not a clock, says which version was used, so
     two refreshes of the same files give the same record.
     """
-    relative = path.resolve().relative_to(REPO_ROOT)
+    resolved = path.resolve()
+    inside_repo = resolved.is_relative_to(REPO_ROOT)
+    where = f"repository file {resolved.relative_to(REPO_ROOT).as_posix()}" if inside_repo else f"file {resolved}"
     sha256 = sha256_of(path)
     return {
         "provenance_id": f"{source_id}:{sha256[:12]}",
         "source_id": source_id,
         "publication": publication,
-        "url": f"repository file {relative.as_posix()}",
+        "url": where,
         "from_mirror": False,
         "retrieved_at": None,
         "size_bytes": path.stat().st_size,

@@ -2,11 +2,13 @@
 
 import csv
 import io
+import shutil
 
 import polars as pl
 import pytest
 
-from pipelines.settings import CURATED_DIR
+from pipelines.refresh import failures, run_refresh_in
+from pipelines.settings import CURATED_DIR, DataPaths
 from pipelines.sources.kom.parse import KomFormatError, read_figures
 from pipelines.sources.unodc.parse import read_rows as read_glotip_rows
 
@@ -207,3 +209,19 @@ def test_reconciliation_finds_the_years_unodc_equals_a_kom_count(published, mirr
     assert found == expected
     unmatched = {year for year, concept, _ in mart if concept == "none"}
     assert unmatched == set(unodc) - set(expected)
+
+
+def test_a_refresh_with_a_bad_line_fails_naming_it_and_leaves_the_published_file_alone(tmp_path, refreshed, mirror):
+    curated = tmp_path / "curated"
+    shutil.copytree(CURATED_DIR, curated)
+    rows = curated_rows()
+    rows[10]["value"] = "ca 200"
+    write_variant(curated / "kom" / "kom_figures.csv", rows)
+    data = DataPaths(tmp_path / "data")
+    data.marts_dir.mkdir(parents=True)
+    shutil.copyfile(refreshed.published, data.published)
+    before = data.published.read_bytes()
+    result = run_refresh_in(data.root, str(mirror), curated_dir=curated)
+    assert not result.success
+    assert any("kom_figures.csv, line 12: value 'ca 200' is not a number" in line for line in failures(result))
+    assert data.published.read_bytes() == before
