@@ -31,7 +31,9 @@ def read_raw_files() -> None:
     """The floor: every mirrored input read once, nothing else done."""
     fastexcel.read_excel(MIRROR / "unodc" / "data_glotip.xlsx").load_sheet(0, dtypes="string").to_polars()
     for path in sorted((MIRROR / "iom").glob("*.csv")) + sorted((MIRROR / "worldbank").glob("*.csv")):
-        pl.read_csv(path, infer_schema=False, skip_rows=4 if "worldbank" in str(path) else 0, truncate_ragged_lines=True)
+        pl.read_csv(
+            path, infer_schema=False, skip_rows=4 if "worldbank" in str(path) else 0, truncate_ragged_lines=True
+        )
 
 
 def full_refresh() -> None:

@@ -41,9 +41,16 @@ def _cell_rows(sheet_cells: list[tuple], **where: str) -> list[tuple[int, tuple]
 
 def test_norway_total_detected_victims_match_the_sheet(staging, sheet_cells):
     matches, position = _cell_rows(
-        sheet_cells, Iso3_code="NOR", Indicator="Detected trafficking victims", Dimension="Total", Sex="Total", Age="Total"
+        sheet_cells,
+        Iso3_code="NOR",
+        Indicator="Detected trafficking victims",
+        Dimension="Total",
+        Sex="Total",
+        Age="Total",
     )
-    expected = {int(row[position["Year"]]): float(str(row[position["txtVALUE"]]).replace(",", "")) for _, row in matches}
+    expected = {
+        int(row[position["Year"]]): float(str(row[position["txtVALUE"]]).replace(",", "")) for _, row in matches
+    }
     parsed = staging.filter(
         (pl.col("iso3") == "NOR")
         & (pl.col("indicator") == "Detected trafficking victims")
@@ -65,7 +72,9 @@ def test_thousands_separator_is_read_as_a_number(staging, sheet_cells):
 
 
 def test_suppressed_cell_is_null_with_bounds_one_to_four(staging, sheet_cells):
-    matches, position = _cell_rows(sheet_cells, Iso3_code="NOR", Indicator="Persons convicted", Dimension="Total", Sex="Total", Age="Total")
+    matches, position = _cell_rows(
+        sheet_cells, Iso3_code="NOR", Indicator="Persons convicted", Dimension="Total", Sex="Total", Age="Total"
+    )
     suppressed_rows = [str(number) for number, row in matches if row[position["txtVALUE"]] == "<5"]
     assert suppressed_rows, "the file has suppressed Norway convictions"
     parsed = staging.filter(pl.col("sheet_rows").is_in(suppressed_rows))
