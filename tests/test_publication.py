@@ -1,0 +1,77 @@
+"""Publication: two refreshes of the same inputs publish the same content, and readers never see a half-written file."""
+
+import shutil
+import threading
+from pathlib import Path
+
+import duckdb
+
+from pipelines.refresh import run_refresh_in
+from pipelines.settings import CURATED_DIR
+
+
+def _content_hash(path: Path) -> str:
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        return connection.execute("SELECT content_hash FROM publication").fetchone()[0]
+    finally:
+        connection.close()
+
+
+def _version(path: Path) -> tuple[str, int, int]:
+    """What one read sees: the publication's hash and two tables' row counts, from one connection."""
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        content_hash = connection.execute("SELECT content_hash FROM publication").fetchone()[0]
+        facts = connection.execute("SELECT count(*) FROM fact_indicator").fetchone()[0]
+        totals = connection.execute("SELECT count(*) FROM series_totals").fetchone()[0]
+    finally:
+        connection.close()
+    return content_hash, facts, totals
+
+
+def test_two_refreshes_of_the_same_inputs_publish_the_same_content(tmp_path, mirror):
+    data_dir = tmp_path / "data"
+    assert run_refresh_in(data_dir, str(mirror)).success
+    first = _content_hash(data_dir / "marts" / "trafficking.duckdb")
+    assert run_refresh_in(data_dir, str(mirror)).success
+    assert _content_hash(data_dir / "marts" / "trafficking.duckdb") == first
+
+
+def test_reads_during_publish_see_the_old_or_the_new_complete_version(tmp_path, mirror):
+    data_dir = tmp_path / "data"
+    assert run_refresh_in(data_dir, str(mirror)).success
+    published = data_dir / "marts" / "trafficking.duckdb"
+    old = _version(published)
+    # New content for the second publication: the curated KOM file without its last figure.
+    curated = tmp_path / "curated"
+    shutil.copytree(CURATED_DIR, curated)
+    kom_file = curated / "kom" / "kom_figures.csv"
+    lines = kom_file.read_text(encoding="utf-8").splitlines(keepends=True)
+    kom_file.write_text("".join(lines[:-1]), encoding="utf-8")
+
+    reads: list[tuple[str, int, int]] = []
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def read_in_a_loop() -> None:
+        while not stop.is_set():
+            try:
+                reads.append(_version(published))
+            except Exception as error:  # any failed read is what this test exists to catch
+                errors.append(repr(error))
+
+    reader = threading.Thread(target=read_in_a_loop)
+    reader.start()
+    try:
+        result = run_refresh_in(data_dir, str(mirror), curated_dir=curated)
+    finally:
+        stop.set()
+        reader.join()
+
+    assert result.success
+    new = _version(published)
+    assert new != old
+    assert not errors, f"{len(errors)} of {len(reads) + len(errors)} reads failed: {errors[:3]}"
+    assert len(reads) > 10, "the reader hardly ran"
+    assert set(reads) <= {old, new}, f"a read saw a mixed version: {set(reads) - {old, new}}"
