@@ -5,12 +5,17 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import harmonised, marts, published, sources
+from pipelines.ops.freshness import freshness_checks
+from pipelines.ops.sensors import curated_files_sensor, new_release_sensor
 from pipelines.resources import build_resources
 
 PACKAGES = (sources, harmonised, marts, published)
 
 all_assets = [asset for package in PACKAGES for asset in dg.load_assets_from_package_module(package)]
-all_checks = [check for package in PACKAGES for check in dg.load_asset_checks_from_package_module(package)]
+all_checks = [
+    *(check for package in PACKAGES for check in dg.load_asset_checks_from_package_module(package)),
+    *freshness_checks,
+]
 
 refresh_job = dg.define_asset_job(
     "refresh",
@@ -23,5 +28,6 @@ defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
     jobs=[refresh_job],
+    sensors=[new_release_sensor, curated_files_sensor],
     resources=build_resources(),
 )

@@ -1,0 +1,1 @@
+"""Operations: sensors that refresh when an input changes, and source freshness."""

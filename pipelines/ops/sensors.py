@@ -1,0 +1,72 @@
+"""Sensors: republish only when an input changed.
+
+`new_release_sensor` checks UNODC and CTDC once a week: it fetches each file into a probe folder
+through the one download helper and compares its sha256 with the last one it saw (kept in the
+sensor's cursor). `curated_files_sensor` does the same for the curated KOM and ILO files. Either
+requests one `refresh` run when something changed, and nothing otherwise.
+"""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.curated import CuratedFiles
+from pipelines.download import Downloader, DownloadError, RemoteFile, sha256_of
+from pipelines.sources.ctdc.assets import CTDC_SYNTHETIC
+from pipelines.sources.unodc.assets import GLOTIP
+from pipelines.warehouse import Warehouse
+
+WEEK_SECONDS = 7 * 24 * 3600
+WATCHED_RELEASES: tuple[RemoteFile, ...] = (GLOTIP, CTDC_SYNTHETIC)
+CURATED_FOLDERS = ("kom", "ilo")
+
+
+def changed_checksums(current: dict[str, str], cursor: str | None) -> dict[str, str]:
+    """The entries of `current` whose checksum differs from those recorded in `cursor`."""
+    seen = json.loads(cursor) if cursor else {}
+    return {name: digest for name, digest in current.items() if seen.get(name) != digest}
+
+
+def _refresh_or_skip(context: dg.SensorEvaluationContext, current: dict[str, str], what: str) -> dg.SensorResult:
+    changed = changed_checksums(current, context.cursor)
+    cursor = json.dumps(current, sort_keys=True)
+    if not changed:
+        return dg.SensorResult(skip_reason=dg.SkipReason(f"no {what} changed"), cursor=cursor)
+    run_key = "-".join(f"{name}:{digest[:12]}" for name, digest in sorted(changed.items()))
+    return dg.SensorResult(
+        run_requests=[dg.RunRequest(run_key=run_key, tags={"changed": ", ".join(sorted(changed))})], cursor=cursor
+    )
+
+
+@dg.sensor(job_name="refresh", minimum_interval_seconds=WEEK_SECONDS, default_status=dg.DefaultSensorStatus.RUNNING)
+def new_release_sensor(
+    context: dg.SensorEvaluationContext, downloader: Downloader, warehouse: Warehouse
+) -> dg.SensorResult:
+    """Weekly: refresh when the UNODC workbook or the CTDC file has a new checksum."""
+    probe_dir = warehouse.paths.root / "probe"
+    current = {}
+    for remote in WATCHED_RELEASES:
+        try:
+            current[remote.source_id] = downloader.fetch(remote, probe_dir / remote.source_id).sha256
+        except DownloadError as error:
+            context.log.warning(f"{remote.source_id}: {error}")
+    if not current:
+        return dg.SensorResult(skip_reason=dg.SkipReason("no source could be reached"), cursor=context.cursor)
+    seen = json.loads(context.cursor) if context.cursor else {}
+    return _refresh_or_skip(context, seen | current, "release")
+
+
+def curated_checksums(directory: Path) -> dict[str, str]:
+    """sha256 of every curated CSV under the watched folders, keyed by its relative path."""
+    return {
+        path.relative_to(directory).as_posix(): sha256_of(path)
+        for folder in CURATED_FOLDERS
+        for path in sorted((directory / folder).glob("*.csv"))
+    }
+
+
+@dg.sensor(job_name="refresh", minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+def curated_files_sensor(context: dg.SensorEvaluationContext, curated: CuratedFiles) -> dg.SensorResult:
+    """Refresh when a curated KOM or ILO file is edited."""
+    return _refresh_or_skip(context, curated_checksums(Path(curated.directory)), "curated file")
