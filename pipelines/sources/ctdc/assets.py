@@ -6,11 +6,10 @@ import dagster as dg
 import polars as pl
 
 from pipelines.checks import fact_checks
-from pipelines.download import Downloader, RemoteFile
-from pipelines.provenance import provenance_frame
+from pipelines.download import RemoteFile
+from pipelines.raw import downloaded_file_asset
 from pipelines.sources.ctdc import harmonise
 from pipelines.sources.ctdc.parse import read_ctdc
-from pipelines.warehouse import Warehouse
 
 CTDC_SYNTHETIC = RemoteFile(
     source_id="iom_ctdc",
@@ -23,12 +22,13 @@ FIRST_YEAR, LAST_YEAR = 2002, 2030
 GROUP = "ctdc"
 
 
-@dg.asset(key_prefix="raw", name="iom_ctdc", group_name=GROUP, kinds={"csv"})
-def ctdc_file(context: dg.AssetExecutionContext, downloader: Downloader, warehouse: Warehouse) -> pl.DataFrame:
-    """The CTDC global synthetic case file, downloaded (or taken from the mirror) with its checksum."""
-    fetched = downloader.fetch(CTDC_SYNTHETIC, warehouse.paths.downloads / "iom")
-    context.add_output_metadata({key: str(value) for key, value in fetched.as_record().items()})
-    return provenance_frame([fetched.as_record()])
+ctdc_file = downloaded_file_asset(
+    CTDC_SYNTHETIC,
+    name="iom_ctdc",
+    group=GROUP,
+    folder="iom",
+    description="The CTDC global synthetic case file, downloaded (or taken from the mirror) with its checksum.",
+)
 
 
 @dg.asset(

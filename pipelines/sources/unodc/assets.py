@@ -6,11 +6,10 @@ import dagster as dg
 import polars as pl
 
 from pipelines.checks import fact_checks
-from pipelines.download import Downloader, RemoteFile
-from pipelines.provenance import provenance_frame
+from pipelines.download import RemoteFile
+from pipelines.raw import downloaded_file_asset
 from pipelines.sources.unodc import harmonise
 from pipelines.sources.unodc.parse import read_glotip
-from pipelines.warehouse import Warehouse
 
 GLOTIP = RemoteFile(
     source_id="unodc_glotip",
@@ -23,12 +22,13 @@ FIRST_YEAR, LAST_YEAR = 2003, 2030
 GROUP = "unodc"
 
 
-@dg.asset(key_prefix="raw", name="unodc_glotip", group_name=GROUP, kinds={"xlsx"})
-def unodc_glotip_file(context: dg.AssetExecutionContext, downloader: Downloader, warehouse: Warehouse) -> pl.DataFrame:
-    """The GLOTIP workbook, downloaded (or taken from the mirror) with its address and checksum."""
-    fetched = downloader.fetch(GLOTIP, warehouse.paths.downloads / "unodc")
-    context.add_output_metadata({key: str(value) for key, value in fetched.as_record().items()})
-    return provenance_frame([fetched.as_record()])
+unodc_glotip_file = downloaded_file_asset(
+    GLOTIP,
+    name="unodc_glotip",
+    group=GROUP,
+    folder="unodc",
+    description="The GLOTIP workbook, downloaded (or taken from the mirror) with its address and checksum.",
+)
 
 
 @dg.asset(

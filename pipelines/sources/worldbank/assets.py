@@ -10,11 +10,10 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines.download import Downloader, RemoteFile
-from pipelines.provenance import provenance_frame
+from pipelines.download import RemoteFile
+from pipelines.raw import downloaded_file_asset
 from pipelines.sources.worldbank import harmonise
 from pipelines.sources.worldbank.parse import read_population
-from pipelines.warehouse import Warehouse
 
 POPULATION = RemoteFile(
     source_id="worldbank_population",
@@ -26,12 +25,13 @@ POPULATION = RemoteFile(
 GROUP = "worldbank"
 
 
-@dg.asset(key_prefix="raw", name="worldbank_population", group_name=GROUP, kinds={"csv"})
-def population_file(context: dg.AssetExecutionContext, downloader: Downloader, warehouse: Warehouse) -> pl.DataFrame:
-    """The World Bank's population file (a zip officially, the CSV in the mirror), with its checksum."""
-    fetched = downloader.fetch(POPULATION, warehouse.paths.downloads / "worldbank")
-    context.add_output_metadata({key: str(value) for key, value in fetched.as_record().items()})
-    return provenance_frame([fetched.as_record()])
+population_file = downloaded_file_asset(
+    POPULATION,
+    name="worldbank_population",
+    group=GROUP,
+    folder="worldbank",
+    description="The World Bank's population file (a zip officially, the CSV in the mirror), with its checksum.",
+)
 
 
 @dg.asset(
