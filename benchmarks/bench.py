@@ -9,11 +9,8 @@ Prints medians in seconds as a Markdown table for the README.
 """
 
 import argparse
-import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import fastexcel
@@ -21,6 +18,8 @@ import polars as pl
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from bench_ctdc import ctdc_timings, median_seconds  # noqa: E402 - beside this file
 
 from pipelines.refresh import failures, run_refresh_in  # noqa: E402
 
@@ -43,15 +42,6 @@ def full_refresh() -> None:
             raise SystemExit("refresh failed:\n" + "\n".join(failures(result)))
 
 
-def median_seconds(task: Callable[[], None], repeat: int) -> float:
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        task()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -62,6 +52,8 @@ def main() -> None:
     print(f"| read the raw files alone (floor) | {floor:.2f} |")
     print(f"| full refresh (download from mirror → publish) | {refresh:.2f} |")
     print(f"| refresh / floor | {refresh / floor:.1f}× |")
+    for step, seconds in ctdc_timings(repeat).items():
+        print(f"| {step} | {seconds:.2f} |")
 
 
 if __name__ == "__main__":
