@@ -9,7 +9,7 @@ PORT ?= 8501
 # The project runs from the repository: its packages are found on this path, not installed.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup browser refresh run serve test lint dev bench export
+.PHONY: setup browser refresh run serve test dev bench
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
