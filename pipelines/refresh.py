@@ -16,11 +16,16 @@ from dagster_shared.error import SerializableErrorInfo
 from pipelines.definitions import defs
 from pipelines.resources import build_resources
 
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+"""Console logging for the command line: warnings and errors, not every step's debug events."""
+
 
 def run_refresh(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
     """The refresh job with the resources the environment names."""
     job = defs.resolve_job_def("refresh")
-    return job.execute_in_process(instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    return job.execute_in_process(
+        instance=instance or dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS, raise_on_error=False
+    )
 
 
 def run_refresh_in(
@@ -53,8 +58,8 @@ def failures(result: dg.ExecuteInProcessResult) -> list[str]:
 
 
 def root_cause(error: SerializableErrorInfo) -> str:
-    """The innermost error's message: the one that names the file, the row or the label."""
-    while error.cause is not None:
+    """The first error below Dagster's wrappers: the project's own, naming the file, row or label."""
+    while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
         error = error.cause
     return error.message.strip()
 
