@@ -1,10 +1,16 @@
-"""The raw layer's one shape: a source file fetched by the download helper, recorded as provenance."""
+"""The raw layer's two shapes: a file fetched by the download helper, or a curated file in the repository.
+
+Either is recorded as a provenance record (address, time, size, sha256).
+"""
+
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
+from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader, RemoteFile
-from pipelines.provenance import provenance_frame
+from pipelines.provenance import curated_file_record, provenance_frame
 from pipelines.warehouse import Warehouse
 
 
@@ -25,3 +31,21 @@ def downloaded_file_asset(
         return provenance_frame([fetched.as_record()])
 
     return _downloaded
+
+
+def curated_file_asset(source_id: str, file_name: str, publication: str, group: str) -> dg.AssetsDefinition:
+    """An asset `raw/<file stem>` recording the curated file `<curated dir>/<source_id>/<file_name>` by checksum."""
+
+    @dg.asset(
+        key_prefix="raw",
+        name=Path(file_name).stem,
+        group_name=group,
+        kinds={"csv"},
+        description=f"The curated {source_id.upper()} figures kept in the repository, recorded by checksum.",
+    )
+    def _curated(context: dg.AssetExecutionContext, curated: CuratedFiles) -> pl.DataFrame:
+        record = curated_file_record(source_id, publication, curated.path(source_id, file_name))
+        context.add_output_metadata({key: str(value) for key, value in record.items()})
+        return provenance_frame([record])
+
+    return _curated

@@ -6,8 +6,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.checks import fact_checks
-from pipelines.curated import CuratedFiles
-from pipelines.provenance import curated_file_record, provenance_frame
+from pipelines.raw import curated_file_asset
 from pipelines.sources.ilo import harmonise
 from pipelines.sources.ilo.parse import read_estimates
 
@@ -17,12 +16,7 @@ FIRST_YEAR, LAST_YEAR = 2000, 2030
 GROUP = "ilo"
 
 
-@dg.asset(key_prefix="raw", name="ilo_estimates", group_name=GROUP, kinds={"csv"})
-def ilo_file(context: dg.AssetExecutionContext, curated: CuratedFiles) -> pl.DataFrame:
-    """The curated ILO figures kept in the repository, recorded by checksum."""
-    record = curated_file_record("ilo", PUBLICATION, curated.path("ilo", CURATED_FILE))
-    context.add_output_metadata({key: str(value) for key, value in record.items()})
-    return provenance_frame([record])
+ilo_file = curated_file_asset("ilo", CURATED_FILE, PUBLICATION, GROUP)
 
 
 @dg.asset(

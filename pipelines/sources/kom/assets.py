@@ -9,8 +9,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.checks import fact_checks
-from pipelines.curated import CuratedFiles
-from pipelines.provenance import curated_file_record, provenance_frame
+from pipelines.raw import curated_file_asset
 from pipelines.sources.kom import harmonise, reconcile
 from pipelines.sources.kom.parse import FIRST_YEAR, read_figures
 
@@ -20,12 +19,7 @@ LAST_YEAR = 2030
 GROUP = "kom"
 
 
-@dg.asset(key_prefix="raw", name="kom_figures", group_name=GROUP, kinds={"csv"})
-def kom_file(context: dg.AssetExecutionContext, curated: CuratedFiles) -> pl.DataFrame:
-    """The curated KOM figures kept in the repository, recorded by checksum."""
-    record = curated_file_record("kom", PUBLICATION, curated.path("kom", CURATED_FILE))
-    context.add_output_metadata({key: str(value) for key, value in record.items()})
-    return provenance_frame([record])
+kom_file = curated_file_asset("kom", CURATED_FILE, PUBLICATION, GROUP)
 
 
 @dg.asset(
