@@ -10,6 +10,7 @@ import polars as pl
 
 from pipelines import crosswalk, sources
 from pipelines.checks import check_known_codes, check_unique_key
+from pipelines.legal_basis import LEGAL_BASIS_FILE
 from pipelines.provenance import PROVENANCE_SCHEMA
 from pipelines.settings import REFERENCE_DIR
 from pipelines.vocabulary import FACT_KEY, FACT_SCHEMA, vocabulary
@@ -90,6 +91,14 @@ def crosswalks() -> pl.DataFrame:
             table.select(pl.lit(path.stem).alias("crosswalk"), "field", "source_label", "canonical_code", note)
         )
     return pl.concat(frames)
+
+
+@dg.asset(key_prefix="harmonised", group_name=GROUP, kinds={"duckdb"})
+def legal_bases() -> pl.DataFrame:
+    """The penal provisions justice figures count under, with their days in force and nb/en labels."""
+    return pl.read_csv(LEGAL_BASIS_FILE, infer_schema=False, empty_string_is_null=False).select(
+        "geo", "legal_basis", "kind", "first_day", "last_day", "label_nb", "label_en", "note"
+    )
 
 
 @dg.asset(key_prefix="harmonised", group_name=GROUP, kinds={"duckdb"})

@@ -1,0 +1,191 @@
+"""Plotly figures drawn by the rules a statistician expects of official series.
+
+- A line joins only consecutive annual figures of one definition: a missing year, a series break,
+  a suppressed cell or a figure with bounds starts a new segment.
+- A figure published as "about N a year" over a period is a dashed level across that period, not a
+  point; cumulative figures (judgments since 2003) are never drawn as years.
+- A suppressed or bounded figure is a hollow marker with its bounds as an error bar, labelled `<5`.
+- Colours come from the Okabe–Ito palette, which colour-blind readers can tell apart.
+"""
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboard.ui import shown_value, t
+
+OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
+FONT_SIZE = 17
+"""Large enough to read on a projector."""
+
+
+def colour(index: int) -> str:
+    return OKABE_ITO[index % len(OKABE_ITO)]
+
+
+def is_annual(row: dict) -> bool:
+    return row["year"] is not None and row["period"] == str(row["year"])
+
+
+def is_point_estimate(row: dict) -> bool:
+    return row["value"] is not None
+
+
+def label(row: dict) -> str:
+    """The figure as the reader sees it: the row's `shown` text where the page made one."""
+    return row.get("shown") or shown_value(row)
+
+
+def _plotted_value(row: dict) -> float | None:
+    """Where a bounded figure sits: its value, else the middle of its bounds, else its one bound."""
+    if row["value"] is not None:
+        return row["value"]
+    bounds = [bound for bound in (row["value_low"], row["value_high"]) if bound is not None]
+    return sum(bounds) / len(bounds) if bounds else None
+
+
+def _line_segments(rows: list[dict]) -> tuple[list, list, list]:
+    """x, y and hover text with a gap (None) wherever two exact annual figures are not neighbours."""
+    xs, ys, labels = [], [], []
+    previous_year = None
+    for row in rows:
+        breaks_here = "series_break" in (row["flags"] or "")
+        if previous_year is not None and (row["year"] != previous_year + 1 or breaks_here):
+            xs.append(None)
+            ys.append(None)
+            labels.append("")
+        xs.append(row["year"])
+        ys.append(row["value"])
+        labels.append(label(row))
+        previous_year = row["year"]
+    return xs, ys, labels
+
+
+def _bounded_markers(name: str, rows: list[dict], index: int) -> go.Scatter:
+    ys = [_plotted_value(row) for row in rows]
+    return go.Scatter(
+        x=[row["year"] for row in rows],
+        y=ys,
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": [(row["value_high"] or y) - y for row, y in zip(rows, ys, strict=True)],
+            "arrayminus": [y - (row["value_low"] or y) for row, y in zip(rows, ys, strict=True)],
+        },
+        text=[label(row) for row in rows],
+        hovertemplate="%{x}: %{text}<extra>" + name + "</extra>",
+        mode="markers",
+        marker={"symbol": "circle-open", "size": 12, "color": colour(index), "line": {"width": 2}},
+        name=name,
+        legendgroup=name,
+        showlegend=False,
+    )
+
+
+def _period_levels(name: str, rows: list[dict], index: int) -> list[go.Scatter]:
+    """One dashed level per "N a year over a period" figure, spanning its period."""
+    traces = []
+    for row in rows:
+        start, end = (int(part) for part in row["period"].split("-"))
+        level = _plotted_value(row)
+        text = f"{label(row)} {t('chart.per_year')} {row['period']}"
+        traces.append(
+            go.Scatter(
+                x=[start, end],
+                y=[level, level],
+                mode="lines+markers",
+                line={"dash": "dash", "color": colour(index), "width": 3},
+                marker={"symbol": "line-ew", "size": 10},
+                text=[text, text],
+                hovertemplate="%{text}<extra>" + name + "</extra>",
+                name=name,
+                legendgroup=name,
+                showlegend=False,
+            )
+        )
+    return traces
+
+
+def series_figure(frame: pl.DataFrame, series_column: str = "series", y_title: str | None = None) -> go.Figure:
+    """Annual series by the module's rules; `frame` has the marts' value columns and one row per figure.
+
+    Cumulative figures are left out (they are shown in tables beside the chart).
+    """
+    figure = go.Figure()
+    names = list(dict.fromkeys(frame[series_column].to_list()))
+    for index, name in enumerate(names):
+        rows = frame.filter(pl.col(series_column) == name).sort("year").to_dicts()
+        rows = [row for row in rows if "cumulative" not in (row["flags"] or "")]
+        exact = [row for row in rows if is_annual(row) and is_point_estimate(row)]
+        bounded = [row for row in rows if is_annual(row) and not is_point_estimate(row)]
+        periods = [row for row in rows if not is_annual(row) and "-" in (row["period"] or "")]
+        xs, ys, labels = _line_segments(exact)
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=ys,
+                text=labels,
+                hovertemplate="%{x}: %{text}<extra>" + name + "</extra>",
+                mode="lines+markers",
+                name=name,
+                legendgroup=name,
+                line={"color": colour(index), "width": 3},
+                marker={"size": 8},
+                connectgaps=False,
+            )
+        )
+        if bounded:
+            figure.add_trace(_bounded_markers(name, bounded, index))
+        for trace in _period_levels(name, periods, index):
+            figure.add_trace(trace)
+        _mark_breaks(figure, rows, index)
+    return styled(figure, t("chart.year"), y_title or t("chart.count"))
+
+
+def _mark_breaks(figure: go.Figure, rows: list[dict], index: int) -> None:
+    """A dotted vertical line where a series changes definition."""
+    for row in rows:
+        if "series_break" in (row["flags"] or ""):
+            start = int(row["period"].split("-")[0])
+            figure.add_vline(
+                x=start - 0.5,
+                line={"dash": "dot", "color": colour(index)},
+                annotation_text=t("chart.series_break"),
+                annotation_position="top left",
+            )
+
+
+def bar_figure(
+    frame: pl.DataFrame, x: str, colour_by: str, stacked: bool, x_title: str, y_title: str | None = None
+) -> go.Figure:
+    """Bars of `frame['value']` by `x`, one colour per `colour_by`; suppressed cells are marked `<5`, not 0."""
+    figure = go.Figure()
+    for index, name in enumerate(dict.fromkeys(frame[colour_by].to_list())):
+        rows = frame.filter(pl.col(colour_by) == name).to_dicts()
+        figure.add_trace(
+            go.Bar(
+                x=[row[x] for row in rows],
+                y=[row["value"] for row in rows],
+                text=[label(row) if row["value"] is None else "" for row in rows],
+                textposition="outside",
+                customdata=[label(row) for row in rows],
+                hovertemplate="%{x}: %{customdata}<extra>" + str(name) + "</extra>",
+                name=str(name),
+                marker_color=colour(index),
+            )
+        )
+    figure.update_layout(barmode="stack" if stacked else "group")
+    return styled(figure, x_title, y_title or t("chart.count"))
+
+
+def styled(figure: go.Figure, x_title: str, y_title: str) -> go.Figure:
+    figure.update_layout(
+        font={"size": FONT_SIZE},
+        xaxis_title=x_title,
+        yaxis_title=y_title,
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02},
+        margin={"t": 60, "l": 60, "r": 20, "b": 50},
+        hoverlabel={"font_size": FONT_SIZE},
+        template="plotly_white",
+    )
+    figure.update_xaxes(tickformat="d")
+    return figure

@@ -1,0 +1,211 @@
+"""What every page shares: the language, the texts, number formats, the published tables and the chart block.
+
+The dashboard reads only the published marts (`marts/trafficking.duckdb`), read-only, through
+`pipelines.warehouse.open_published`; every table is read once per publication (the cache is keyed
+on the file's modification time) and pages filter the frames in memory.
+"""
+
+import csv
+import sys
+from collections.abc import Iterable
+from functools import cache
+from pathlib import Path
+
+import plotly.graph_objects as go
+import polars as pl
+import streamlit as st
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from pipelines.settings import DataPaths, data_dir_from_env
+from pipelines.warehouse import open_published
+
+TEXTS_FILE = Path(__file__).with_name("texts.csv")
+LANGUAGES = ("nb", "en")
+PUBLISHED_TABLES = (
+    "series_totals",
+    "breakdowns",
+    "fact_indicator",
+    "reconciliation_norway",
+    "rates_per_100k",
+    "ilo_estimates",
+    "ctdc_profiles",
+    "definitions",
+    "canonical_vocabulary",
+    "crosswalks",
+    "legal_bases",
+    "provenance",
+    "publication",
+    "asset_check_results",
+)
+"""The tables the pages read; a table the published file lacks (an older publication) is left out."""
+
+
+@cache
+def texts() -> dict[str, dict[str, str]]:
+    """Every label, title and footnote of the dashboard, by key and language, from `texts.csv`."""
+    with TEXTS_FILE.open(encoding="utf-8", newline="") as handle:
+        return {row["key"]: {lang: row[lang] for lang in LANGUAGES} for row in csv.DictReader(handle)}
+
+
+def language() -> str:
+    """The language the reader chose in the sidebar (Norwegian until they switch)."""
+    return st.session_state.get("language", "nb")
+
+
+def t(key: str, **values: object) -> str:
+    """The text `key` in the reader's language, with `{placeholders}` filled in."""
+    text = texts()[key][language()]
+    return text.format(**values) if values else text
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    """A number in the reader's format: `1 116` and `2,5` in Norwegian, `1,116` and `2.5` in English."""
+    if value is None:
+        return ""
+    formatted = f"{value:,.{decimals}f}"
+    if language() == "nb":
+        formatted = formatted.replace(",", "\u00a0").replace(".", ",").replace("-", "\u2212")
+    return formatted
+
+
+def plotly_separators() -> str:
+    """Plotly's decimal and thousands separators for the reader's language."""
+    return ", " if language() == "nb" else ".,"
+
+
+def shown_value(row: dict, decimals: int = 0) -> str:
+    """A figure as a reader should see it: `<5` for a suppressed cell, `20–30` for a range, `about 200`…
+
+    `row` has `value`, `value_low`, `value_high` and `flags` (`;`-separated) as in the marts.
+    """
+    flags = set((row.get("flags") or "").split(";"))
+    value, low, high = row.get("value"), row.get("value_low"), row.get("value_high")
+    if value is not None:
+        shown = number(value, decimals)
+        return t("value.approximate", value=shown) if "approximate" in flags else shown
+    if "suppressed" in flags:
+        return "<5"
+    if low is not None and high is not None:
+        return f"{number(low, decimals)}–{number(high, decimals)}"
+    if low is not None:
+        return t("value.at_least", value=number(low, decimals))
+    if high is not None:
+        return t("value.under", value=number(high, decimals))
+    return t("value.missing")
+
+
+def with_shown_values(frame: pl.DataFrame, decimals: int = 0) -> pl.DataFrame:
+    """`frame` with a column `shown` holding each row's figure as the reader sees it."""
+    shown = [shown_value(row, decimals) for row in frame.iter_rows(named=True)]
+    return frame.with_columns(pl.Series("shown", shown, dtype=pl.String))
+
+
+def published_path() -> Path:
+    return DataPaths(data_dir_from_env()).published
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _read_tables(path: str, version: int) -> dict[str, pl.DataFrame]:
+    """Every table the pages use; `version` (the file's mtime) renews the cache on each publication."""
+    connection = open_published(Path(path))
+    try:
+        present = {
+            name for (name,) in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+        return {name: connection.sql(f'SELECT * FROM "{name}"').pl() for name in PUBLISHED_TABLES if name in present}
+    finally:
+        connection.close()
+
+
+def published_tables() -> dict[str, pl.DataFrame]:
+    """The published tables, or a message in the page (and the page stops) when there are none to read."""
+    path = published_path()
+    if not path.exists():
+        st.warning(t("data.missing", path=path))
+        st.stop()
+    try:
+        return _read_tables(str(path), path.stat().st_mtime_ns)
+    except Exception:
+        st.warning(t("data.busy"))
+        st.stop()
+
+
+def definition_rows(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) -> list[dict]:
+    wanted = list(dict.fromkeys(definition_ids))
+    rows = {row["definition_id"]: row for row in tables["definitions"].iter_rows(named=True)}
+    return [rows[definition_id] for definition_id in wanted if definition_id in rows]
+
+
+def definition_name(tables: dict[str, pl.DataFrame], definition_id: str) -> str:
+    rows = definition_rows(tables, [definition_id])
+    return rows[0][f"name_{language()}"] if rows else definition_id
+
+
+def vocabulary_label(tables: dict[str, pl.DataFrame], dimension: str, code: str) -> str:
+    """The canonical vocabulary's label for `code` in the reader's language (the code if it has none)."""
+    labels = tables["canonical_vocabulary"].filter((pl.col("dimension") == dimension) & (pl.col("code") == code))
+    return labels[f"label_{language()}"][0] if labels.height else code
+
+
+def footnotes(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) -> None:
+    """The definitions registry's text for each series in a chart, with a link to its source."""
+    lang = language()
+    for row in definition_rows(tables, definition_ids):
+        breaks = row[f"series_breaks_{lang}"] or ""
+        st.caption(
+            f"**{row[f'name_{lang}']}** ({t('chart.unit')}: {row['counting_unit']}). {row[f'description_{lang}']} "
+            f"{breaks} {t('chart.source')}: [{row['publisher']}]({row['source_url']})"
+        )
+
+
+def download_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """The columns of a chart's data worth giving a reader: what, when, the figure as shown, and where from."""
+    wanted = [
+        "series",
+        "source",
+        "measure",
+        "geo",
+        "year",
+        "period",
+        "category",
+        "shown",
+        "value",
+        "value_low",
+        "value_high",
+        "rate",
+        "flags",
+        "definition_id",
+        "source_location",
+    ]
+    return frame.select([column for column in wanted if column in frame.columns])
+
+
+def chart_block(
+    tables: dict[str, pl.DataFrame],
+    title: str,
+    figure: go.Figure,
+    data: pl.DataFrame,
+    definition_ids: Iterable[str],
+    file_name: str,
+) -> None:
+    """A chart with its title (what is counted), footnotes from the registry, and its data as CSV."""
+    st.subheader(title)
+    figure.update_layout(separators=plotly_separators())
+    st.plotly_chart(figure, width="stretch", key=f"chart_{file_name}")
+    footnotes(tables, definition_ids)
+    csv_data = download_columns(data if "shown" in data.columns else with_shown_values(data)).write_csv()
+    st.download_button(
+        t("chart.download"), csv_data, file_name=f"{file_name}.csv", mime="text/csv", key=f"download_{file_name}"
+    )
+
+
+def page_header(title_key: str, intro_key: str | None = None) -> dict[str, pl.DataFrame]:
+    """The page's title and introduction, and the published tables (or the page stops with a message)."""
+    st.title(t(title_key))
+    if intro_key:
+        st.markdown(t(intro_key))
+    tables = published_tables()
+    published_at = tables["publication"]["published_at"][0] if "publication" in tables else "?"
+    st.caption(t("data.published", when=published_at))
+    return tables

@@ -1,0 +1,35 @@
+"""Eksport: the rapporteur's pack (workbook, CSV, charts, data package) for a span of years, as a zip."""
+
+import tempfile
+from pathlib import Path
+
+import polars as pl
+import streamlit as st
+
+from dashboard.ui import page_header, published_path, t
+from pipelines.export import ExportError, build_pack, pack_as_zip
+
+
+def main() -> None:
+    tables = page_header("page.export", "export.intro")
+    years = tables["series_totals"].filter(pl.col("geo") == "NOR")["year"].drop_nulls()
+    first, last = int(years.min()), int(years.max())
+    left, right = st.columns(2)
+    year_from = left.number_input(t("export.from"), min_value=1990, max_value=2100, value=max(first, 2015), step=1)
+    year_to = right.number_input(t("export.to"), min_value=1990, max_value=2100, value=last, step=1)
+    if st.button(t("export.build"), type="primary"):
+        with tempfile.TemporaryDirectory() as folder:
+            try:
+                pack = build_pack(published_path(), int(year_from), int(year_to), Path(folder))
+            except ExportError as error:
+                st.error(t("export.failed", reason=error))
+                return
+            st.session_state["export_pack"] = (pack.name, pack_as_zip(pack))
+    if "export_pack" in st.session_state:
+        name, archive = st.session_state["export_pack"]
+        st.success(t("export.ready", name=name))
+        st.download_button(t("export.download"), archive, file_name=f"{name}.zip", mime="application/zip")
+    st.markdown(t("export.contents"))
+
+
+main()
