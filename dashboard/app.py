@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard.ui import LANGUAGES, t
 
+# (file, title key, address): the addresses stay Norwegian whichever language is shown.
 PAGES = (
     ("views/overview.py", "page.overview", "oversikt"),
     ("views/victims.py", "page.victims", "ofre"),
@@ -21,7 +22,6 @@ PAGES = (
     ("views/sources.py", "page.sources", "definisjoner-og-kilder"),
     ("views/export.py", "page.export", "eksport"),
 )
-"""(file, title key, address): the addresses stay Norwegian whichever language is shown."""
 
 
 def main() -> None:

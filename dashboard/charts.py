@@ -18,8 +18,16 @@ FONT_SIZE = 17
 """Large enough to read on a projector."""
 
 
+MARKERS = ("circle", "square", "diamond", "triangle-up", "x", "star", "cross", "hexagon")
+"""A marker shape per series as well as a colour, so that lines lying on top of each other stay visible."""
+
+
 def colour(index: int) -> str:
     return OKABE_ITO[index % len(OKABE_ITO)]
+
+
+def marker(index: int) -> str:
+    return MARKERS[index % len(MARKERS)]
 
 
 def is_annual(row: dict) -> bool:
@@ -82,21 +90,28 @@ def _bounded_markers(name: str, rows: list[dict], index: int) -> go.Scatter:
 
 
 def _period_levels(name: str, rows: list[dict], index: int) -> list[go.Scatter]:
-    """One dashed level per "N a year over a period" figure, spanning its period."""
+    """One dashed level per "N a year over a period" figure across its period; a range is a shaded band."""
     traces = []
     for row in rows:
         start, end = (int(part) for part in row["period"].split("-"))
-        level = _plotted_value(row)
         text = f"{label(row)} {t('chart.per_year')} {row['period']}"
+        low, high = row["value_low"], row["value_high"]
+        if row["value"] is None and low is not None and high is not None:
+            xs, ys, fill = [start, end, end, start, start], [low, low, high, high, low], "toself"
+        else:
+            level = _plotted_value(row)
+            xs, ys, fill = [start, end], [level, level], None
         traces.append(
             go.Scatter(
-                x=[start, end],
-                y=[level, level],
-                mode="lines+markers",
+                x=xs,
+                y=ys,
+                mode="lines",
+                fill=fill,
+                opacity=0.6 if fill else 1,
                 line={"dash": "dash", "color": colour(index), "width": 3},
-                marker={"symbol": "line-ew", "size": 10},
-                text=[text, text],
-                hovertemplate="%{text}<extra>" + name + "</extra>",
+                text=[text] * len(xs),
+                hoverinfo="text",
+                hoveron="points+fills",
                 name=name,
                 legendgroup=name,
                 showlegend=False,
@@ -129,7 +144,7 @@ def series_figure(frame: pl.DataFrame, series_column: str = "series", y_title: s
                 name=name,
                 legendgroup=name,
                 line={"color": colour(index), "width": 3},
-                marker={"size": 8},
+                marker={"size": 10, "symbol": marker(index)},
                 connectgaps=False,
             )
         )
@@ -138,7 +153,16 @@ def series_figure(frame: pl.DataFrame, series_column: str = "series", y_title: s
         for trace in _period_levels(name, periods, index):
             figure.add_trace(trace)
         _mark_breaks(figure, rows, index)
+    _fit_years(figure, frame)
     return styled(figure, t("chart.year"), y_title or t("chart.count"))
+
+
+def _fit_years(figure: go.Figure, frame: pl.DataFrame) -> None:
+    """The x axis spans the years the data covers (periods included), half a year either side."""
+    starts = frame["period"].str.split("-").list.first().cast(pl.Int32, strict=False)
+    years = pl.concat([frame["year"].cast(pl.Int32), starts]).drop_nulls()
+    if years.len():
+        figure.update_xaxes(range=[years.min() - 0.5, years.max() + 0.5])
 
 
 def _mark_breaks(figure: go.Figure, rows: list[dict], index: int) -> None:

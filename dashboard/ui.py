@@ -59,6 +59,11 @@ def t(key: str, **values: object) -> str:
     return text.format(**values) if values else text
 
 
+def text_labels(prefix: str, codes: Iterable[str]) -> dict[str, str]:
+    """`{code: text of "prefix.code"}`: labels for a widget's options, fixed when the page runs."""
+    return {code: t(f"{prefix}.{code}") for code in codes}
+
+
 def number(value: float | None, decimals: int = 0) -> str:
     """A number in the reader's format: `1 116` and `2,5` in Norwegian, `1,116` and `2.5` in English."""
     if value is None:

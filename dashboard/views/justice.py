@@ -8,18 +8,18 @@ import streamlit as st
 from dashboard.charts import series_figure
 from dashboard.ui import chart_block, definition_name, language, page_header, t, vocabulary_label, with_shown_values
 
+# The steps of the chain, each by its own definition: KOM's police reports are not UNODC's offences.
 CHAIN = (
     "kom.police_reports",
     "unodc_glotip.offences_recorded",
     "unodc_glotip.persons_prosecuted",
     "unodc_glotip.persons_convicted",
 )
-"""The steps of the chain, each by its own definition: KOM's police reports are not UNODC's offences."""
+# (numerator, denominator): both from the same source, so each ratio compares like with like.
 RATIOS = (
     ("unodc_glotip.persons_prosecuted", "unodc_glotip.offences_recorded"),
     ("unodc_glotip.persons_convicted", "unodc_glotip.persons_prosecuted"),
 )
-"""(numerator, denominator): both from the same source, so each ratio compares like with like."""
 
 
 def code_change(tables: dict[str, pl.DataFrame]) -> tuple[float, str] | None:

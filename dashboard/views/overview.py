@@ -5,6 +5,7 @@ import streamlit as st
 
 from dashboard.ui import definition_name, definition_rows, number, page_header, shown_value, t
 
+# The series the overview shows, each by its own definition (never added together).
 KEY_FIGURES = (
     "unodc_glotip.victims_detected",
     "kom.victims_assisted",
@@ -13,17 +14,21 @@ KEY_FIGURES = (
     "unodc_glotip.persons_prosecuted",
     "unodc_glotip.persons_convicted",
 )
-"""The series the overview shows, each by its own definition (never added together)."""
 
 
-def annual_rows(tables: dict[str, pl.DataFrame], definition_id: str) -> list[dict]:
-    """Norway's annual figures of one definition, oldest first (period figures and cumulative ones left out)."""
+def figures(tables: dict[str, pl.DataFrame], definition_id: str) -> tuple[list[dict], dict | None]:
+    """Norway's annual figures of one definition, oldest first, and its latest "N a year" figure over a period.
+
+    Cumulative figures are left out: they are not a year's figure.
+    """
     rows = tables["series_totals"].filter(
         (pl.col("definition_id") == definition_id)
         & (pl.col("geo") == "NOR")
-        & (pl.col("period") == pl.col("year").cast(pl.String))
+        & ~pl.col("flags").str.contains("cumulative")
     )
-    return rows.sort("year").to_dicts()
+    annual = rows.filter(pl.col("period") == pl.col("year").cast(pl.String)).sort("year").to_dicts()
+    periods = rows.filter(pl.col("flags").str.contains("annual_in_period")).sort("year").to_dicts()
+    return annual, (periods[-1] if periods else None)
 
 
 def latest_run(rows: list[dict]) -> list[dict]:
@@ -38,7 +43,7 @@ def latest_run(rows: list[dict]) -> list[dict]:
     return run
 
 
-def change_from_year_before(rows: list[dict]) -> str | None:
+def change_from_year_before(rows: list[dict]) -> float | None:
     """The change from the year before, only when both years have an exact figure in the same series."""
     if len(rows) < 2:
         return None
@@ -47,26 +52,39 @@ def change_from_year_before(rows: list[dict]) -> str | None:
         return None
     if "series_break" in (latest["flags"] or ""):
         return None
-    change = latest["value"] - before["value"]
-    return t("overview.change", change=("+" if change > 0 else "") + number(change), year=before["year"])
+    return latest["value"] - before["value"]
 
 
 def key_figure(tables: dict[str, pl.DataFrame], definition_id: str) -> None:
-    rows = annual_rows(tables, definition_id)
-    if not rows:
+    """The latest figure; when it is an "N a year" figure over a period, it is shown as such, without a trend."""
+    rows, period_figure = figures(tables, definition_id)
+    if not rows and period_figure is None:
         return
-    latest = rows[-1]
-    trend = latest_run(rows)
     definition = definition_rows(tables, [definition_id])[0]
-    st.metric(
-        label=f"{definition_name(tables, definition_id)}, {latest['year']}",
-        value=shown_value(latest),
-        delta=change_from_year_before(rows),
-        delta_color="off",
-        chart_data=[row["value"] for row in trend] if len(trend) > 1 else None,
-        border=True,
-        help=t("overview.trend_help", first=trend[0]["year"], last=trend[-1]["year"]) if len(trend) > 1 else None,
-    )
+    name = definition_name(tables, definition_id)
+    if period_figure is not None and (not rows or period_figure["year"] > rows[-1]["year"]):
+        value = f"{shown_value(period_figure)} {t('chart.per_year')}"
+        st.metric(
+            label=f"{name}, {period_figure['period']}",
+            value=value,
+            border=True,
+            help=t("overview.period_help", period=period_figure["period"]),
+        )
+    else:
+        latest, trend, change = rows[-1], latest_run(rows), change_from_year_before(rows)
+        delta = None
+        if change is not None:
+            delta = t("overview.change", change=("+" if change > 0 else "") + number(change), year=latest["year"] - 1)
+        st.metric(
+            label=f"{name}, {latest['year']}",
+            value=shown_value(latest),
+            delta=delta,
+            delta_color="off",
+            delta_arrow="off" if not change else ("up" if change > 0 else "down"),
+            chart_data=[row["value"] for row in trend] if len(trend) > 1 else None,
+            border=True,
+            help=t("overview.trend_help", first=trend[0]["year"], last=trend[-1]["year"]) if len(trend) > 1 else None,
+        )
     st.caption(f"{t('chart.source')}: [{definition['publisher']}]({definition['source_url']})")
 
 

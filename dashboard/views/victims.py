@@ -4,10 +4,19 @@ import polars as pl
 import streamlit as st
 
 from dashboard.charts import bar_figure, series_figure
-from dashboard.ui import chart_block, definition_name, language, page_header, t, vocabulary_label, with_shown_values
+from dashboard.ui import (
+    chart_block,
+    definition_name,
+    language,
+    page_header,
+    t,
+    text_labels,
+    vocabulary_label,
+    with_shown_values,
+)
 
+# Norway's victim series: each is its own definition and its own line.
 VICTIM_SERIES = ("kom.victims_assisted", "kom.victims_identified", "unodc_glotip.victims_detected")
-"""Norway's victim series: each is its own definition and its own line."""
 BREAKDOWN_SERIES = ("unodc_glotip.victims_detected", "kom.victims_assisted", "iom_ctdc.victims_registered")
 DIMENSIONS = ("sex", "age_group", "exploitation_form")
 
@@ -30,8 +39,10 @@ def victims_by_breakdown(tables: dict[str, pl.DataFrame]) -> None:
     definition_id = left.radio(t("victims.source"), BREAKDOWN_SERIES, format_func=names.get)
     rows = tables["breakdowns"].filter((pl.col("geo") == "NOR") & (pl.col("definition_id") == definition_id))
     available = [dimension for dimension in DIMENSIONS if dimension in set(rows["breakdown"].to_list())]
-    dimension = middle.radio(t("victims.dimension"), available, format_func=lambda code: t(f"dimension.{code}"))
-    view = right.radio(t("victims.view"), ("line", "stacked"), format_func=lambda code: t(f"victims.view_{code}"))
+    dimension = middle.radio(t("victims.dimension"), available, format_func=text_labels("dimension", available).get)
+    view = right.radio(
+        t("victims.view"), ("line", "stacked"), format_func=text_labels("victims.view", ("line", "stacked")).get
+    )
     data = rows.filter(pl.col("breakdown") == dimension)
     labels = {code: vocabulary_label(tables, dimension, code) for code in data["category"].unique().to_list()}
     data = with_shown_values(data.with_columns(series=pl.col("category").replace_strict(labels)).sort("year", "series"))

@@ -11,6 +11,7 @@ from dashboard.ui import (
     number,
     page_header,
     t,
+    text_labels,
     vocabulary_label,
     with_shown_values,
 )
@@ -32,7 +33,10 @@ def nordic_rates(tables: dict[str, pl.DataFrame]) -> None:
     measures = sorted(set(rates["measure"].to_list()), key=lambda code: code != "victims_detected")
     ids = {measure: f"unodc_glotip.{measure}" for measure in measures}
     measure = st.radio(
-        t("world.measure"), measures, format_func=lambda code: definition_name(tables, ids[code]), horizontal=True
+        t("world.measure"),
+        measures,
+        format_func={code: definition_name(tables, ids[code]) for code in measures}.get,
+        horizontal=True,
     )
     data = (
         rates.filter(pl.col("measure") == measure)
@@ -79,7 +83,7 @@ def ilo_estimates(tables: dict[str, pl.DataFrame]) -> None:
     measure = st.radio(
         t("world.ilo_measure"),
         measures,
-        format_func=lambda code: definition_name(tables, f"ilo.{code}"),
+        format_func={code: definition_name(tables, f"ilo.{code}") for code in measures}.get,
         horizontal=True,
     )
     data = estimates.filter(pl.col("measure") == measure).sort("year", "edition")
@@ -106,9 +110,11 @@ def ilo_estimates(tables: dict[str, pl.DataFrame]) -> None:
 def ctdc_profiles(tables: dict[str, pl.DataFrame]) -> None:
     st.warning(t("world.synthetic_caveat"))
     left, right = st.columns(2)
-    area = left.radio(t("world.area"), CTDC_AREAS, format_func=lambda code: t(f"area.{code}"), horizontal=True)
+    area = left.radio(t("world.area"), CTDC_AREAS, format_func=text_labels("area", CTDC_AREAS).get, horizontal=True)
     profile = right.selectbox(
-        t("world.profile"), (*CTDC_BREAKDOWNS, *CTDC_PROFILES), format_func=lambda code: t(f"dimension.{code}")
+        t("world.profile"),
+        (*CTDC_BREAKDOWNS, *CTDC_PROFILES),
+        format_func=text_labels("dimension", (*CTDC_BREAKDOWNS, *CTDC_PROFILES)).get,
     )
     if profile in CTDC_BREAKDOWNS:
         data = tables["breakdowns"].filter(

@@ -1,0 +1,163 @@
+"""Every dashboard page through Streamlit's testing API, against the session's published marts.
+
+Each page renders without an exception in both languages with its expected headings; each page's
+main filter changes what is shown; the figures shown are the published ones (suppressed as `<5`).
+"""
+
+import json
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dashboard.ui import download_columns, texts, with_shown_values
+
+APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+PAGES = {
+    "views/overview.py": "page.overview",
+    "views/victims.py": "page.victims",
+    "views/justice.py": "page.justice",
+    "views/world.py": "page.world",
+    "views/sources.py": "page.sources",
+    "views/export.py": "page.export",
+}
+
+
+@pytest.fixture
+def data_dir(refreshed, monkeypatch):
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(refreshed.root))
+    return refreshed
+
+
+def open_page(page: str, language: str = "nb") -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=90)
+    app.session_state["language"] = language
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception, [error.value for error in app.exception]
+    return app
+
+
+def all_text(app: AppTest) -> str:
+    parts = [element.value for kind in ("title", "subheader", "markdown", "caption", "warning", "info")
+             for element in getattr(app, kind)]  # fmt: skip
+    return "\n".join(str(part) for part in parts)
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_page_renders_with_its_heading_in_both_languages(data_dir, page, language):
+    app = open_page(page, language)
+    assert app.title[0].value == texts()[PAGES[page]][language]
+    other = "en" if language == "nb" else "nb"
+    assert app.title[0].value != texts()[PAGES[page]][other]
+
+
+def test_every_text_key_used_exists_in_both_languages():
+    sources = "\n".join(path.read_text() for path in Path(APP).parent.rglob("*.py"))
+    used = set(re.findall(r'\bt\("([a-z_]+\.[a-z_0-9]+)"', sources)) | {key for key in PAGES.values()}
+    missing = sorted(key for key in used if key not in texts())
+    assert not missing
+    empty = sorted(key for key, text in texts().items() if not text["nb"].strip() or not text["en"].strip())
+    assert not empty
+
+
+def test_overview_shows_the_latest_published_figure(data_dir, published):
+    latest_year, value = published.execute(
+        "SELECT year, value FROM series_totals WHERE definition_id = 'unodc_glotip.victims_detected' AND geo = 'NOR' "
+        "AND period = CAST(year AS VARCHAR) ORDER BY year DESC LIMIT 1"
+    ).fetchone()
+    app = open_page("views/overview.py")
+    metrics = {metric.label: metric.value for metric in app.metric}
+    label = next(label for label in metrics if label.startswith("Oppdagede ofre") and str(latest_year) in label)
+    assert metrics[label] == f"{value:,.0f}".replace(",", "\u00a0")
+
+
+def test_latest_suppressed_figure_shows_as_less_than_five(data_dir, published):
+    year, value, flags = published.execute(
+        "SELECT year, value, flags FROM series_totals WHERE definition_id = 'unodc_glotip.persons_convicted' "
+        "AND geo = 'NOR' AND period = CAST(year AS VARCHAR) ORDER BY year DESC LIMIT 1"
+    ).fetchone()
+    assert value is None and "suppressed" in flags, "the mirror's latest UNODC convictions for Norway are <5"
+    app = open_page("views/overview.py")
+    metric = next(metric for metric in app.metric if metric.label.startswith("Personer domfelt"))
+    assert metric.label.endswith(str(year))
+    assert metric.value == "<5"
+
+
+def test_victims_source_selector_changes_the_breakdown(data_dir):
+    app = open_page("views/victims.py")
+    before = [subheader.value for subheader in app.subheader]
+    source = next(radio for radio in app.radio if radio.label == texts()["victims.source"]["nb"])
+    source.set_value("kom.victims_assisted").run()
+    assert not app.exception
+    after = [subheader.value for subheader in app.subheader]
+    assert before != after
+    assert any("Antatte ofre fulgt opp" in heading for heading in after)
+
+
+def test_victims_series_filter_removes_a_series(data_dir):
+    app = open_page("views/victims.py")
+    chosen = app.multiselect[0]
+    chosen.set_value(["unodc_glotip.victims_detected"]).run()
+    assert not app.exception
+    footnotes = "\n".join(caption.value for caption in app.caption)
+    assert "Oppdagede ofre (UNODC)" in footnotes
+    assert "Antatte ofre fulgt opp (KOM)" not in footnotes.split("KOMs tall")[0]
+
+
+def test_justice_year_filter_narrows_the_chart_data(data_dir):
+    app = open_page("views/justice.py")
+    app.slider[0].set_value((2016, 2020)).run()
+    assert not app.exception
+    chart = app.get("plotly_chart")[0]
+    figure = json.loads(chart.proto.spec)
+    years = [x for trace in figure["data"] for x in (trace.get("x") or []) if isinstance(x, int | float)]
+    assert years and min(years) >= 2016 and max(years) <= 2020
+
+
+def test_world_page_carries_the_synthetic_caveat_and_area_switch(data_dir):
+    app = open_page("views/world.py", "en")
+    assert any("synthetic" in warning.value for warning in app.warning)
+    area = next(radio for radio in app.radio if radio.label == texts()["world.area"]["en"])
+    before = [subheader.value for subheader in app.subheader]
+    area.set_value("WORLD").run()
+    assert not app.exception
+    assert before != [subheader.value for subheader in app.subheader]
+
+
+def test_sources_page_lists_every_fetched_file_with_its_checksum(data_dir, published):
+    checksums = {sha for (sha,) in published.execute("SELECT sha256 FROM provenance").fetchall()}
+    app = open_page("views/sources.py")
+    shown = set(app.dataframe[1].value["sha256"].to_list())
+    assert shown == checksums
+
+
+def test_missing_marts_give_a_message_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(tmp_path))
+    for page in PAGES:
+        app = open_page(page)
+        assert "make refresh" in app.warning[0].value
+
+
+def test_damaged_marts_give_a_message_not_a_traceback(tmp_path, monkeypatch):
+    marts = tmp_path / "marts"
+    marts.mkdir()
+    (marts / "trafficking.duckdb").write_bytes(b"not a database, half written")
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(tmp_path))
+    app = open_page("views/victims.py")
+    assert app.warning[0].value == texts()["data.busy"]["nb"]
+
+
+def test_chart_data_download_writes_less_than_five_never_zero(published):
+    frame = published.sql(
+        "SELECT * FROM series_totals WHERE geo = 'NOR' AND definition_id = 'unodc_glotip.persons_convicted'"
+    ).pl()
+    suppressed_years = frame.filter(pl.col("flags").str.contains("suppressed"))["year"].to_list()
+    assert suppressed_years
+    rows = pl.read_csv(download_columns(with_shown_values(frame)).write_csv().encode(), infer_schema=False)
+    shown = dict(zip(rows["year"].to_list(), rows["shown"].to_list(), strict=True))
+    assert all(shown[str(year)] == "<5" for year in suppressed_years)
+    assert "0" not in shown.values()
