@@ -27,16 +27,13 @@ def code_change(tables: dict[str, pl.DataFrame]) -> tuple[float, str] | None:
     if "legal_bases" not in tables:
         return None
     provisions = tables["legal_bases"].filter((pl.col("geo") == "NOR") & (pl.col("kind") == "provision"))
-    newest = provisions.sort("first_day").tail(1).to_dicts()
-    if len(provisions) < 2 or not newest:
+    if provisions.height < 2:
         return None
-    first_day = date.fromisoformat(newest[0]["first_day"])
-    position = first_day.year + (first_day.timetuple().tm_yday - 1) / 365 - 0.5
-    oldest = provisions.sort("first_day").head(1)[f"label_{language()}"][0]
-    label = t(
-        "justice.code_change", day=first_day.strftime("%d.%m.%Y"), old=oldest, new=newest[0][f"label_{language()}"]
-    )
-    return position, label
+    newest = provisions.sort("first_day").row(-1, named=True)
+    first_day = date.fromisoformat(newest["first_day"])
+    # a year's figure sits at the year itself, so 1 January of a year is half a year to its left
+    position = first_day.year - 0.5 + (first_day.timetuple().tm_yday - 1) / 365
+    return position, t("justice.code_change", day=first_day.strftime("%d.%m.%Y"), new=newest[f"label_{language()}"])
 
 
 def year_range(tables: dict[str, pl.DataFrame]) -> tuple[int, int]:
@@ -75,6 +72,7 @@ def chain_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None
             line={"dash": "dash", "color": "#444444"},
             annotation_text=marked[1],
             annotation_position="top right",
+            annotation_font_size=14,
         )
     chart_block(tables, t("justice.chain_title"), figure, data, CHAIN, "justice_chain")
 

@@ -1,0 +1,76 @@
+"""The dashboard served on 127.0.0.1 and a headless Debian chromium for it: shared by the browser tests and benchmarks.
+
+Playwright drives the system's chromium through `executable_path`; it never downloads a browser.
+The flags keep chromium from reaching for the network (this machine's network is closed).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PLOTLY_CHART = ".js-plotly-plot"
+PAGES = (
+    ("", "Oversikt", "[data-testid='stMetric']"),
+    ("ofre", "Ofre", PLOTLY_CHART),
+    ("straffesakskjeden", "Straffesakskjeden", PLOTLY_CHART),
+    ("norge-i-verden", "Norge i verden", PLOTLY_CHART),
+    ("definisjoner-og-kilder", "Definisjoner og kilder", "[data-testid='stDataFrame']"),
+    ("eksport", "Eksport", "[data-testid='stButton']"),
+)
+"""(address, Norwegian title, an element the page shows once its content has rendered); "" is the start page."""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"the dashboard did not answer at {url} within {seconds} s")
+
+
+@contextmanager
+def streamlit_server(data_dir: Path, log_path: Path | None = None) -> Iterator[str]:
+    """`streamlit run dashboard/app.py` reading `data_dir`'s published marts; yields its base URL."""
+    port = _free_port()
+    environment = {**os.environ, "TRAFFICKING_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
+    command = [
+        sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"),
+        "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+    ]  # fmt: skip
+    with open(log_path or os.devnull, "w") as log:
+        process = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            _wait_for(f"http://127.0.0.1:{port}/_stcore/health", 60)
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            process.terminate()
+            process.wait(timeout=20)
