@@ -9,7 +9,7 @@ PORT ?= 8501
 # The project runs from the repository: its packages are found on this path, not installed.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup browser refresh run serve test dev bench
+.PHONY: setup browser refresh run serve test dev bench export
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -41,3 +41,10 @@ dev: setup
 
 bench: setup
 	$(PY) benchmarks/bench.py
+
+# The rapporteur's pack from the published marts: make export FROM=2015 TO=2024 OUT=exports
+FROM ?= 2015
+TO ?= 2024
+OUT ?= exports
+export: setup browser
+	$(PY) -m pipelines.export --from $(FROM) --to $(TO) --out $(OUT)

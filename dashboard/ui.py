@@ -14,6 +14,7 @@ from pathlib import Path
 import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -49,7 +50,9 @@ def texts() -> dict[str, dict[str, str]]:
 
 
 def language() -> str:
-    """The language the reader chose in the sidebar (Norwegian until they switch)."""
+    """The language the reader chose in the sidebar (Norwegian until they switch, and outside Streamlit)."""
+    if get_script_run_ctx(suppress_warning=True) is None:
+        return "nb"
     return st.session_state.get("language", "nb")
 
 
