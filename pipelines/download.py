@@ -54,7 +54,8 @@ class FetchedFile:
     source_id: str
     publication: str
     path: Path
-    url: str
+    url: str  # the official address, for citation
+    fetched_from: str  # where it was actually fetched (the official address, or the mirror)
     from_mirror: bool
     retrieved_at: str
     size_bytes: int
@@ -71,6 +72,7 @@ class FetchedFile:
             "source_id": self.source_id,
             "publication": self.publication,
             "url": self.url,
+            "fetched_from": self.fetched_from,
             "from_mirror": self.from_mirror,
             "retrieved_at": self.retrieved_at,
             "size_bytes": self.size_bytes,
@@ -109,7 +111,8 @@ def fetch(remote: RemoteFile, target_dir: Path, mirror: str = "") -> FetchedFile
         source_id=remote.source_id,
         publication=remote.publication,
         path=target,
-        url=address if "://" in address else Path(address).as_uri(),
+        url=remote.url,
+        fetched_from=address if "://" in address else Path(address).as_uri(),
         from_mirror=from_mirror,
         retrieved_at=datetime.now(UTC).isoformat(timespec="seconds"),
         size_bytes=size,

@@ -46,7 +46,8 @@ def test_http_mirror_serves_the_workbook(mirror, served, tmp_path):
     site, base = served
     (site / WORKBOOK.mirror_path).write_bytes((mirror / WORKBOOK.mirror_path).read_bytes())
     fetched = fetch(WORKBOOK, tmp_path / "downloads", base)
-    assert fetched.url == f"{base}/{WORKBOOK.mirror_path}"
+    assert fetched.fetched_from == f"{base}/{WORKBOOK.mirror_path}"
+    assert fetched.url == WORKBOOK.url, "the official address is kept for citation"
     assert fetched.sha256 == sha256_of(mirror / WORKBOOK.mirror_path)
 
 

@@ -39,6 +39,7 @@ def provenance(tables: dict[str, pl.DataFrame]) -> None:
             pl.col("source_id").alias(t("sources.source")),
             pl.col("publication").alias(t("sources.publication")),
             pl.col("url").alias(t("sources.address")),
+            pl.col("fetched_from").alias(t("sources.fetched_from")),
             pl.col("retrieved_at").alias(t("sources.retrieved")),
             pl.col("size").alias(t("sources.size")),
             pl.col("sha256").alias("sha256"),

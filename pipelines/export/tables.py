@@ -236,12 +236,13 @@ SOURCES = Table(
         Field("source_id", "string", "Source"),
         Field("publication", "string", "Publication"),
         Field("url", "string", "Official address"),
+        Field("fetched_from", "string", "Where this copy was fetched from (the official address or a mirror)"),
         Field("retrieved_at", "string", "Time of retrieval (UTC)"),
         Field("size_bytes", "integer", "Size of the file in bytes"),
         Field("sha256", "string", "SHA-256 checksum of the file"),
     ),
     ("provenance_id",),
-    "SELECT provenance_id, source_id, publication, url, retrieved_at, size_bytes, sha256 FROM provenance",
+    "SELECT provenance_id, source_id, publication, url, fetched_from, retrieved_at, size_bytes, sha256 FROM provenance",
 )
 
 

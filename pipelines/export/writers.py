@@ -6,6 +6,7 @@ numbers, so a negative number stays a number.
 """
 
 import csv
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,9 +20,17 @@ DECIMALS = 6
 """Non-integer numbers are written rounded to this many decimals, the same way on every run."""
 
 
+NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
 def neutralised(text: str) -> str:
-    """`text`, with a leading apostrophe if a spreadsheet would otherwise run it as a formula."""
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    """`text`, with a leading apostrophe if a spreadsheet would otherwise run it as a formula.
+
+    A plain number written as text (a count in the `value` column, which also holds `<5`) is left as it is.
+    """
+    if text.startswith(FORMULA_STARTS) and not NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 def cell(value: object, field_type: str) -> str | int | float | None:

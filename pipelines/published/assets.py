@@ -13,7 +13,7 @@ from pipelines import harmonised, marts, sources
 from pipelines.warehouse import Warehouse, frame_fingerprint, publish
 
 PUBLISHED_PREFIXES = ("harmonised", "marts")
-VOLATILE_COLUMNS = ("retrieved_at", "local_path")
+VOLATILE_COLUMNS = ("retrieved_at", "local_path", "fetched_from")
 """Columns that differ between two refreshes of the same inputs; the content hash leaves them out."""
 
 
