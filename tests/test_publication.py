@@ -5,6 +5,7 @@ import threading
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from pipelines.refresh import run_refresh_in
 from pipelines.settings import CURATED_DIR
@@ -75,3 +76,12 @@ def test_reads_during_publish_see_the_old_or_the_new_complete_version(tmp_path, 
     assert not errors, f"{len(errors)} of {len(reads) + len(errors)} reads failed: {errors[:3]}"
     assert len(reads) > 10, "the reader hardly ran"
     assert set(reads) <= {old, new}, f"a read saw a mixed version: {set(reads) - {old, new}}"
+
+
+def test_check_results_of_the_run_are_published_beside_the_figures(published):
+    results = published.sql("SELECT * FROM asset_check_results").pl()
+    blocking = results.filter(pl.col("severity") == "ERROR")
+    assert blocking.height and blocking["passed"].all(), "a publication only happens when every blocking check passed"
+    standard = set(results.filter(pl.col("asset_key") == "harmonised/facts_unodc")["check_name"].to_list())
+    assert {"schema", "no_negative_counts", "unique_canonical_key", "known_codes", "source_freshness"} <= standard
+    assert results["run_id"].n_unique() == 1

@@ -13,7 +13,7 @@ from pipelines import harmonised, marts, sources
 from pipelines.warehouse import Warehouse, frame_fingerprint, publish
 
 PUBLISHED_PREFIXES = ("harmonised", "marts")
-VOLATILE_COLUMNS = ("retrieved_at", "local_path", "fetched_from")
+VOLATILE_COLUMNS = ("retrieved_at", "local_path", "fetched_from", "run_id")
 """Columns that differ between two refreshes of the same inputs; the content hash leaves them out."""
 
 
@@ -37,6 +37,33 @@ def published_table_name(key: dg.AssetKey) -> str:
     return key.path[-1]
 
 
+CHECK_RESULT_SCHEMA = {
+    "asset_key": pl.String(),
+    "check_name": pl.String(),
+    "passed": pl.Boolean(),
+    "severity": pl.String(),
+    "description": pl.String(),
+    "run_id": pl.String(),
+}
+
+
+def check_results(context: dg.AssetExecutionContext) -> pl.DataFrame:
+    """Every asset check this run evaluated before publication: the dashboard shows them beside the figures."""
+    records = context.instance.all_logs(context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    rows = [
+        {
+            "asset_key": evaluation.asset_key.to_user_string(),
+            "check_name": evaluation.check_name,
+            "passed": evaluation.passed,
+            "severity": evaluation.severity.value,
+            "description": evaluation.description or "",
+            "run_id": context.run.run_id,
+        }
+        for evaluation in (record.dagster_event.event_specific_data for record in records)
+    ]
+    return pl.DataFrame(rows, schema=CHECK_RESULT_SCHEMA).sort("asset_key", "check_name")
+
+
 def content_fingerprint(tables: dict[str, pl.DataFrame]) -> str:
     """One hash of every table's content, leaving out the volatile columns."""
     hashes = {name: frame_fingerprint(frame.drop(VOLATILE_COLUMNS, strict=False)) for name, frame in tables.items()}
@@ -54,6 +81,7 @@ def trafficking_db(
 ) -> dg.MaterializeResult:
     """`marts/trafficking.duckdb`: every mart and harmonised table, published atomically."""
     named = {name.split("__")[-1]: frame for name, frame in sorted(tables.items())}
+    named["asset_check_results"] = check_results(context)
     content_hash = content_fingerprint(named)
     publication = pl.DataFrame(
         {
