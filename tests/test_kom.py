@@ -40,7 +40,7 @@ BAD_ROWS = {
     "unknown breakdown": ("exploitation_nb", "tigging", "unknown exploitation_nb 'tigging'"),
     "unknown sex": ("sex_nb", "gutter", "unknown sex_nb 'gutter'"),
     "value not a number": ("value", "ca 200", "value 'ca 200' is not a number"),
-    "negative value": ("value", "-5", "value '-5' is not a number"),
+    "negative value": ("value", "-5", "value '-5' is negative: a count cannot be below 0"),
     "year out of range": ("period", "1999", "period '1999' is out of range"),
     "future year": ("period", "2999", "period '2999' is out of range"),
     "starred year": ("period", "2019*", "period '2019*' is not a year"),

@@ -112,7 +112,9 @@ def row_problems(row: dict[str, str], last_year: int) -> list[str]:
         if row["period_type"] in ("cumulative", "per_year") and not is_span:
             problems.append(f"period {row['period']!r} is one year but period_type is {row['period_type']!r}")
     value = parse_number(row["value"])
-    if value is None:
+    if value is None and parse_number(row["value"].lstrip("-\u2212")) is not None:
+        problems.append(f"value {row['value']!r} is negative: a count cannot be below 0")
+    elif value is None:
         problems.append(f"value {row['value']!r} is not a number")
     is_range = "range" in crosswalk.mapping(CROSSWALK, "qualifier").get(row["qualifier"], "")
     if is_range:

@@ -69,12 +69,16 @@ def _find_header(workbook: fastexcel.ExcelReader, path: Path) -> int:
     """The 0-based index of the row holding the column names."""
     top = workbook.load_sheet(SHEET, header_row=None, n_rows=HEADER_SEARCH_ROWS, dtypes="string").to_polars()
     wanted = set(COLUMNS)
+    best_index, best_missing = 0, sorted(wanted)
     for index, row in enumerate(top.iter_rows()):
-        if wanted <= {str(cell).strip() for cell in row if cell is not None}:
+        missing = sorted(wanted - {str(cell).strip() for cell in row if cell is not None})
+        if not missing:
             return index
+        if len(missing) < len(best_missing):
+            best_index, best_missing = index, missing
     raise GlotipFormatError(
-        f"{path.name}, sheet {SHEET}: no header row with the columns {sorted(wanted)} "
-        f"in the first {HEADER_SEARCH_ROWS} rows"
+        f"{path.name}, sheet {SHEET}: no header row with all the columns in the first {HEADER_SEARCH_ROWS} rows; "
+        f"the closest, row {best_index + 1}, lacks {best_missing}"
     )
 
 

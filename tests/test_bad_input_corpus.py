@@ -1,0 +1,250 @@
+"""The bad-input corpus: each case run through the real refresh, from a copy of a good published state.
+
+A case that is bad fails at the asset that met it, with a message naming the file and the row or
+label, and the published marts stay byte-for-byte as they were. A case that is legitimately
+parseable (semicolons with decimal commas and a byte-order mark; Latin-1 text) is parsed, and the
+published figures equal those of the original file. The HTML error page instead of the workbook is
+in `test_refresh_garbled_download.py` (served over HTTP on 127.0.0.1).
+"""
+
+import csv
+import hashlib
+import io
+import re
+import shutil
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.refresh import failures, run_refresh_in
+from pipelines.settings import CURATED_DIR, DataPaths
+
+WORKBOOK = Path("unodc") / "data_glotip.xlsx"
+CTDC = Path("iom") / "ctdc_global_synthetic_20210825.csv"
+KOM = Path("kom") / "kom_figures.csv"
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# --- making bad files from the real ones -------------------------------------------------------
+
+
+def mirror_with(mirror: Path, site: Path, replaced: Path, content: bytes) -> Path:
+    """A mirror folder of links to the real files, with `replaced` holding `content` instead."""
+    for path in mirror.rglob("*"):
+        if path.is_file():
+            target = site / path.relative_to(mirror)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(path)
+    (site / replaced).unlink()
+    (site / replaced).write_bytes(content)
+    return site
+
+
+def edited_workbook(path: Path, member: str, edit: Callable[[str], str]) -> bytes:
+    """The workbook with one XML part edited as text (the rest byte-for-byte)."""
+    source, buffer = zipfile.ZipFile(path), io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename == member:
+                edited = edit(data.decode("utf-8"))
+                assert edited != data.decode("utf-8"), f"the edit changed nothing in {member}"
+                data = edited.encode("utf-8")
+            target.writestr(item, data)
+    return buffer.getvalue()
+
+
+def shared_string(old: str, new: str) -> Callable[[str], str]:
+    return lambda xml: xml.replace(f"<t>{old}</t>", f"<t>{new}</t>", 1)
+
+
+def cell_text(cell: str, text: str) -> Callable[[str], str]:
+    """Replace the worksheet cell `cell` (e.g. `J4`) by an inline string."""
+    pattern = re.compile(rf'<c r="{cell}"[^>]*?(?:/>|>.*?</c>)')
+    return lambda xml: pattern.sub(f'<c r="{cell}" t="inlineStr"><is><t>{text}</t></is></c>', xml, count=1)
+
+
+def kom_rows() -> tuple[list[str], list[dict[str, str]]]:
+    with (CURATED_DIR / KOM).open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def kom_text(rows: list[dict[str, str]], delimiter: str = ",", decimal_comma: bool = False) -> str:
+    columns, _ = kom_rows()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=columns, delimiter=delimiter, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        if decimal_comma:
+            row = {
+                key: value.replace(".", ",") if key in ("value", "value_to") else value for key, value in row.items()
+            }
+        writer.writerow(row)
+    return buffer.getvalue()
+
+
+def with_kom_row(line: int, **changes: str) -> bytes:
+    """The KOM file with the row on file line `line` (header is line 1) changed."""
+    _, rows = kom_rows()
+    rows[line - 2] = {**rows[line - 2], **changes}
+    return kom_text(rows).encode("utf-8")
+
+
+def kom_with_duplicate(line: int) -> bytes:
+    _, rows = kom_rows()
+    return kom_text([*rows[: line - 1], rows[line - 2], *rows[line - 1 :]]).encode("utf-8")
+
+
+# --- the corpus ---------------------------------------------------------------------------------
+# Each failing case: (replaced file in the mirror or the curated folder, how to make it, the failing
+# step, words the message must hold).
+
+MirrorEdit = Callable[[Path], bytes]
+FAILING = {
+    "truncated workbook": (
+        WORKBOOK,
+        lambda mirror: (mirror / WORKBOOK).read_bytes()[: (mirror / WORKBOOK).stat().st_size // 2],
+        "raw__unodc_glotip",
+        ["data_glotip.xlsx"],
+    ),
+    "empty file": (CTDC, lambda mirror: b"", "raw__iom_ctdc", ["ctdc_global_synthetic_20210825.csv", "empty"]),
+    "renamed header": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(mirror / WORKBOOK, "xl/sharedStrings.xml", shared_string("txtVALUE", "Value")),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx", "row 3, lacks ['txtVALUE']"],
+    ),
+    "missing column": (
+        CTDC,
+        lambda mirror: drop_csv_column(mirror / CTDC, "isForcedLabour"),
+        "staging__iom_ctdc",
+        ["ctdc_global_synthetic_20210825.csv", "isForcedLabour"],
+    ),
+    "unknown category": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(
+            mirror / WORKBOOK,
+            "xl/sharedStrings.xml",
+            shared_string("Sexual exploitation", "Sexual exploitation online"),
+        ),
+        "staging/unodc_glotip",
+        ["Sexual exploitation online"],
+    ),
+    "negative count in the workbook": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(mirror / WORKBOOK, "xl/worksheets/sheet1.xml", cell_text("L4", "-12")),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx", "row 4", "-12"],
+    ),
+    "year written 2019* in the workbook": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(mirror / WORKBOOK, "xl/worksheets/sheet1.xml", cell_text("J4", "2019*")),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx", "row 4", "2019*"],
+    ),
+    "negative count in the curated file": (
+        KOM,
+        lambda mirror: with_kom_row(12, value="-20"),
+        "staging__kom_figures",
+        ["kom_figures.csv", "line 12", "'-20' is negative"],
+    ),
+    "duplicated curated row": (
+        KOM,
+        lambda mirror: kom_with_duplicate(20),
+        "staging__kom_figures",
+        ["kom_figures.csv", "line 20", "line 21"],
+    ),
+    "year written 2019* in the curated file": (
+        KOM,
+        lambda mirror: with_kom_row(41, period="2019*"),
+        "staging__kom_figures",
+        ["kom_figures.csv", "line 41", "2019*"],
+    ),
+}
+
+
+def drop_csv_column(path: Path, column: str) -> bytes:
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    header = lines[0].split(",")
+    index = header.index(column)
+    kept = [
+        ",".join(cell for position, cell in enumerate(next(csv.reader([line]))) if position != index) for line in lines
+    ]
+    return ("\n".join(kept) + "\n").encode("utf-8")
+
+
+@pytest.fixture
+def case_dirs(tmp_path: Path, refreshed: DataPaths) -> tuple[DataPaths, Path]:
+    """A copy of the session's good data dir (downloads, warehouse, published marts) and of `data/raw/`."""
+    data = DataPaths(tmp_path / "data")
+    shutil.copytree(refreshed.root, data.root, symlinks=True)
+    curated = tmp_path / "curated"
+    shutil.copytree(CURATED_DIR, curated)
+    return data, curated
+
+
+@pytest.mark.parametrize("case", list(FAILING))
+def test_bad_input_fails_at_its_asset_naming_it_and_keeps_the_published_marts(case, case_dirs, mirror, tmp_path):
+    data, curated = case_dirs
+    replaced, make, step, words = FAILING[case]
+    content = make(mirror)
+    if replaced == KOM:
+        (curated / KOM).write_bytes(content)
+        site = mirror
+    else:
+        site = mirror_with(mirror, tmp_path / "site", replaced, content)
+    before = sha256(data.published)
+
+    result = run_refresh_in(data.root, str(site), curated_dir=curated)
+
+    assert not result.success
+    messages = "\n".join(failures(result))
+    failing = [line for line in failures(result) if step in line]
+    assert failing, f"expected a failure at {step}, got:\n{messages}"
+    for word in words:
+        assert any(word in line for line in failing), f"{word!r} not named in:\n{messages}"
+    assert sha256(data.published) == before
+
+
+def published_kom(path: Path) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(
+            "SELECT measure, period, sex, age_group, exploitation_form, value, value_low, value_high, flags "
+            "FROM fact_indicator WHERE source = 'kom' ORDER BY ALL"
+        ).fetchall()
+
+
+def published_kom_locations(path: Path) -> list[str]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        rows = connection.execute("SELECT source_location FROM fact_indicator WHERE source = 'kom' ORDER BY ALL")
+        return [location.split(": ", 1)[1] for (location,) in rows.fetchall()]
+
+
+@pytest.mark.parametrize(
+    ("case", "content"),
+    [
+        (
+            "semicolons, decimal commas and a byte-order mark",
+            lambda: ("\ufeff" + kom_text(kom_rows()[1], ";", True)).encode("utf-8"),
+        ),
+        ("Latin-1 Norwegian text", lambda: kom_text(kom_rows()[1]).encode("latin-1")),
+    ],
+)
+def test_a_parseable_variant_of_the_curated_file_is_read_like_the_original(case, content, case_dirs, refreshed, mirror):
+    data, curated = case_dirs
+    (curated / KOM).write_bytes(content())
+
+    result = run_refresh_in(data.root, str(mirror), curated_dir=curated)
+
+    assert result.success, "\n".join(failures(result))
+    assert published_kom(data.published) == published_kom(refreshed.published)
+    locations = published_kom_locations(data.published)
+    assert locations == published_kom_locations(refreshed.published)
+    assert any("Østforum" in location for location in locations), "Norwegian letters survive"
