@@ -160,9 +160,9 @@ def footnotes(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) ->
     """The definitions registry's text for each series in a chart, with a link to its source."""
     lang = language()
     for row in definition_rows(tables, definition_ids):
-        breaks = row[f"series_breaks_{lang}"] or ""
+        name, unit, breaks = row[f"name_{lang}"], row[f"counting_unit_{lang}"], row[f"series_breaks_{lang}"] or ""
         st.caption(
-            f"**{row[f'name_{lang}']}** ({t('chart.unit')}: {row['counting_unit']}). {row[f'description_{lang}']} "
+            f"**{name}** ({t('chart.unit')}: {unit}). {row[f'description_{lang}']} "
             f"{breaks} {t('chart.source')}: [{row['publisher']}]({row['source_url']})"
         )
 

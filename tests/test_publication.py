@@ -1,5 +1,6 @@
 """Publication: two refreshes of the same inputs publish the same content, and readers never see a half-written file."""
 
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -9,6 +10,8 @@ import polars as pl
 
 from pipelines.refresh import run_refresh_in
 from pipelines.settings import CURATED_DIR
+
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
 
 def _content_hash(path: Path) -> str:
@@ -76,6 +79,9 @@ def test_reads_during_publish_see_the_old_or_the_new_complete_version(tmp_path, 
     assert not errors, f"{len(errors)} of {len(reads) + len(errors)} reads failed: {errors[:3]}"
     assert len(reads) > 10, "the reader hardly ran"
     assert set(reads) <= {old, new}, f"a read saw a mixed version: {set(reads) - {old, new}}"
+    ARTIFACTS.mkdir(exist_ok=True)
+    summary = {"reads": len(reads), "failed": len(errors), "old": reads.count(old), "new": reads.count(new)}
+    (ARTIFACTS / "reads_during_publish.json").write_text(json.dumps(summary) + "\n")
 
 
 def test_check_results_of_the_run_are_published_beside_the_figures(published):

@@ -15,7 +15,7 @@ def definitions(tables: dict[str, pl.DataFrame]) -> None:
     shown = registry.filter(pl.col("source").is_in(chosen)).select(
         pl.col(f"name_{lang}").alias(t("sources.name")),
         pl.col(f"description_{lang}").alias(t("sources.description")),
-        pl.col("counting_unit").alias(t("chart.unit")),
+        pl.col(f"counting_unit_{lang}").alias(t("chart.unit")),
         pl.col(f"scope_{lang}").alias(t("sources.scope")),
         pl.col(f"series_breaks_{lang}").alias(t("sources.breaks")),
         pl.col("publisher").alias(t("sources.publisher")),

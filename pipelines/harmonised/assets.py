@@ -18,7 +18,8 @@ from pipelines.vocabulary import FACT_KEY, FACT_SCHEMA, vocabulary
 GROUP = "harmonised"
 DEFINITION_COLUMNS = (
     "definition_id", "source", "measure", "name_nb", "name_en", "description_nb", "description_en",
-    "counting_unit", "scope_nb", "scope_en", "series_breaks_nb", "series_breaks_en", "publisher", "source_url",
+    "counting_unit_nb", "counting_unit_en", "scope_nb", "scope_en", "series_breaks_nb", "series_breaks_en",
+    "publisher", "source_url",
 )  # fmt: skip
 
 
