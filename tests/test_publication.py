@@ -3,6 +3,7 @@
 import json
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -69,6 +70,9 @@ def test_reads_during_publish_see_the_old_or_the_new_complete_version(tmp_path, 
     reader.start()
     try:
         result = run_refresh_in(data_dir, str(mirror), curated_dir=curated)
+        deadline = time.monotonic() + 10
+        while len(reads) < 20 + reads.count(reads[0]) and time.monotonic() < deadline:
+            time.sleep(0.05)  # let the reader go on into the new version for a while
     finally:
         stop.set()
         reader.join()
@@ -79,6 +83,7 @@ def test_reads_during_publish_see_the_old_or_the_new_complete_version(tmp_path, 
     assert not errors, f"{len(errors)} of {len(reads) + len(errors)} reads failed: {errors[:3]}"
     assert len(reads) > 10, "the reader hardly ran"
     assert set(reads) <= {old, new}, f"a read saw a mixed version: {set(reads) - {old, new}}"
+    assert reads.count(old) and reads.count(new), "the reader saw both the old and the new version"
     ARTIFACTS.mkdir(exist_ok=True)
     summary = {"reads": len(reads), "failed": len(errors), "old": reads.count(old), "new": reads.count(new)}
     (ARTIFACTS / "reads_during_publish.json").write_text(json.dumps(summary) + "\n")
