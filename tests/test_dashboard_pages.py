@@ -161,3 +161,23 @@ def test_chart_data_download_writes_less_than_five_never_zero(published):
     shown = dict(zip(rows["year"].to_list(), rows["shown"].to_list(), strict=True))
     assert all(shown[str(year)] == "<5" for year in suppressed_years)
     assert "0" not in shown.values()
+
+
+def test_export_button_builds_the_pack_for_download(data_dir):
+    app = open_page("views/export.py")
+    app.number_input[0].set_value(2016)
+    app.number_input[1].set_value(2020)
+    app.button[0].click().run()
+    assert not app.exception
+    assert app.success and "menneskehandel-norge-2016-2020-" in app.success[0].value
+    assert not app.error
+
+
+def test_export_button_with_an_empty_range_says_why(data_dir):
+    app = open_page("views/export.py", "en")
+    app.number_input[0].set_value(2020)
+    app.number_input[1].set_value(2016)
+    app.button[0].click().run()
+    assert not app.exception
+    assert app.error and "is empty" in app.error[0].value
+    assert not app.success
