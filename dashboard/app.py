@@ -11,9 +11,8 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard.ui import LANGUAGES, t
+from dashboard.i18n import LANGUAGES, t
 
-# (file, title key, address): the addresses stay Norwegian whichever language is shown.
 PAGES = (
     ("views/overview.py", "page.overview", "oversikt"),
     ("views/victims.py", "page.victims", "ofre"),

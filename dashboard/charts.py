@@ -11,7 +11,7 @@
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.ui import shown_value, t
+from dashboard.i18n import shown_value, t
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
 FONT_SIZE = 17

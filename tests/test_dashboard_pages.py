@@ -12,7 +12,8 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.ui import download_columns, texts, with_shown_values
+from dashboard.i18n import texts, with_shown_values
+from dashboard.ui import download_columns
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
 PAGES = {

@@ -6,7 +6,8 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard.ui import page_header, published_path, t
+from dashboard.i18n import t
+from dashboard.ui import page_header, published_path
 from pipelines.export import ExportError, build_pack, pack_as_zip
 
 

@@ -6,9 +6,9 @@ import polars as pl
 import streamlit as st
 
 from dashboard.charts import series_figure
-from dashboard.ui import chart_block, definition_name, language, page_header, t, vocabulary_label, with_shown_values
+from dashboard.i18n import language, t, with_shown_values
+from dashboard.ui import chart_block, definition_name, page_header, vocabulary_label
 
-# The steps of the chain, each by its own definition: KOM's police reports are not UNODC's offences.
 CHAIN = (
     "kom.police_reports",
     "unodc_glotip.offences_recorded",

@@ -3,9 +3,9 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.ui import definition_name, definition_rows, number, page_header, shown_value, t
+from dashboard.i18n import number, shown_value, t
+from dashboard.ui import definition_name, definition_rows, page_header
 
-# The series the overview shows, each by its own definition (never added together).
 KEY_FIGURES = (
     "unodc_glotip.victims_detected",
     "kom.victims_assisted",

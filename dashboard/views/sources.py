@@ -3,7 +3,8 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.ui import language, number, page_header, t
+from dashboard.i18n import language, number, t
+from dashboard.ui import page_header
 
 
 def definitions(tables: dict[str, pl.DataFrame]) -> None:

@@ -4,16 +4,8 @@ import polars as pl
 import streamlit as st
 
 from dashboard.charts import bar_figure, series_figure
-from dashboard.ui import (
-    chart_block,
-    definition_name,
-    language,
-    page_header,
-    t,
-    text_labels,
-    vocabulary_label,
-    with_shown_values,
-)
+from dashboard.i18n import language, t, text_labels, with_shown_values
+from dashboard.ui import chart_block, definition_name, page_header, vocabulary_label
 
 # Norway's victim series: each is its own definition and its own line.
 VICTIM_SERIES = ("kom.victims_assisted", "kom.victims_identified", "unodc_glotip.victims_detected")

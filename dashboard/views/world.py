@@ -4,17 +4,8 @@ import polars as pl
 import streamlit as st
 
 from dashboard.charts import bar_figure, series_figure
-from dashboard.ui import (
-    chart_block,
-    definition_name,
-    language,
-    number,
-    page_header,
-    t,
-    text_labels,
-    vocabulary_label,
-    with_shown_values,
-)
+from dashboard.i18n import language, number, t, text_labels, with_shown_values
+from dashboard.ui import chart_block, definition_name, page_header, vocabulary_label
 
 ILO_MEASURES = (
     "persons_in_forced_labour",
