@@ -124,3 +124,23 @@ def test_unknown_iso2_code_is_refused_naming_it(tmp_path, raw):
     older.with_columns(countryOfExploitation=pl.lit("QQ")).write_csv(path)
     with pytest.raises(CtdcFormatError, match="'QQ'"):
         read_ctdc(path)
+
+
+def test_regional_profile_by_sex_equals_direct_counts_of_the_region(published, raw):
+    geo = pl.read_csv(harmonise.GEO_FILE, infer_schema=False)
+    northern_europe = geo.filter(pl.col("un_subregion") == "Northern Europe")["geo"].to_list()
+    region = raw.filter(pl.col("CountryOfExploitation").is_in(northern_europe))
+    direct = region.group_by(pl.col("gender").fill_null("Unknown")).len()
+    labels = {"Female": "female", "Male": "male", "Unknown": "unknown"}
+    expected = {labels[gender]: _shown(count)[0] for gender, count in direct.iter_rows()}
+    found = dict(
+        published.execute(
+            "SELECT category, value FROM ctdc_profiles WHERE geo = 'UN_NORTHERN_EUROPE' AND profile = 'sex'"
+        ).fetchall()
+    )
+    assert found == expected
+    (base,) = published.execute(
+        "SELECT DISTINCT records_with_information FROM ctdc_profiles "
+        "WHERE geo = 'UN_NORTHERN_EUROPE' AND profile = 'sex'"
+    ).fetchall()[0]
+    assert base == region.height

@@ -15,8 +15,8 @@ ILO_MEASURES = (
     "illegal_profits_usd",
 )
 CTDC_AREAS = ("NOR", "UN_NORTHERN_EUROPE", "WORLD")
-CTDC_BREAKDOWNS = ("exploitation_form", "sex", "age_group")
-CTDC_PROFILES = ("means_of_control", "age_band", "sector_of_labour")
+CTDC_PROFILES = ("exploitation_form", "sex", "age_group", "means_of_control", "age_band", "sector_of_labour")
+CANONICAL_PROFILES = ("exploitation_form", "sex", "age_group")
 
 
 def nordic_rates(tables: dict[str, pl.DataFrame]) -> None:
@@ -102,27 +102,22 @@ def ctdc_profiles(tables: dict[str, pl.DataFrame]) -> None:
     st.warning(t("world.synthetic_caveat"))
     left, right = st.columns(2)
     area = left.radio(t("world.area"), CTDC_AREAS, format_func=text_labels("area", CTDC_AREAS).get, horizontal=True)
-    profile = right.selectbox(
-        t("world.profile"),
-        (*CTDC_BREAKDOWNS, *CTDC_PROFILES),
-        format_func=text_labels("dimension", (*CTDC_BREAKDOWNS, *CTDC_PROFILES)).get,
-    )
-    if profile in CTDC_BREAKDOWNS:
-        data = tables["breakdowns"].filter(
-            (pl.col("source") == "iom_ctdc") & (pl.col("geo") == area) & (pl.col("breakdown") == profile)
-        )
-        labels = [vocabulary_label(tables, profile, code) for code in data["category"].to_list()]
-        x, x_title = "year", t("chart.year")
-    else:
-        data = tables["ctdc_profiles"].filter((pl.col("geo") == area) & (pl.col("profile") == profile))
-        labels = [code.replace("--", "–") for code in data["category"].to_list()]
-        x, x_title = "category", t(f"dimension.{profile}")
+    profile_names = text_labels("dimension", CTDC_PROFILES)
+    profile = right.selectbox(t("world.profile"), CTDC_PROFILES, format_func=profile_names.get)
+    data = tables["ctdc_profiles"].filter((pl.col("geo") == area) & (pl.col("profile") == profile))
     if data.is_empty():
         st.info(t("world.no_profile", area=t(f"area.{area}")))
         return
-    data = with_shown_values(data.with_columns(pl.Series("series", labels, dtype=pl.String)).sort(x, "series"))
-    figure = bar_figure(data, x, "series", x == "year", x_title)
-    title = t("world.ctdc_title", profile=t(f"dimension.{profile}").lower(), area=t(f"area.{area}"))
+    if profile in CANONICAL_PROFILES:
+        labels = [vocabulary_label(tables, profile, code) for code in data["category"].to_list()]
+    else:
+        labels = [code.replace("--", "–") for code in data["category"].to_list()]
+    data = with_shown_values(data.with_columns(pl.Series("series", labels, dtype=pl.String)).sort("category"))
+    figure = bar_figure(data, "series", "series", False, profile_names[profile])
+    figure.update_layout(showlegend=False)
+    title = t(
+        "world.ctdc_title", profile=t(f"dimension.{profile}").lower(), area=t(f"area.{area}"), period=data["period"][0]
+    )
     chart_block(tables, title, figure, data, ["iom_ctdc.victims_registered"], f"ctdc_{area}_{profile}")
 
 

@@ -175,7 +175,10 @@ def regions() -> pl.DataFrame:
 
 
 def profiles(records: pl.DataFrame, provenance_id: str, file_name: str) -> pl.DataFrame:
-    """Means of control, sector of labour and age band, all years together, by country, UN subregion and WORLD.
+    """Means of control, sector of labour, age band, age group, sex and form, all years, by country, subregion, WORLD.
+
+    Regions and the world are counted from the records themselves (never by adding up countries'
+    suppressed cells), and suppressed by the same rule.
 
     `records_with_information` counts the records with at least one flag of the profile set (the
     base for shares); a record can have several means of control, so categories overlap.
@@ -184,7 +187,7 @@ def profiles(records: pl.DataFrame, provenance_id: str, file_name: str) -> pl.Da
     located = _with_regions(canonical.filter(pl.col("period") == all_years))
     flag_columns = [name for name in records.columns if ":" in name]
     frames = [_flag_profile(located, profile, flag_columns) for profile in ("means_of_control", "sector_of_labour")]
-    frames.append(_age_band_profile(located))
+    frames.extend(_category_profile(located, profile) for profile in CATEGORY_PROFILES)
     counted = suppress(suppress(pl.concat(frames, how="vertical")), "base", "records_with_information")
     any_suppressed = pl.col("value_suppressed") | pl.col("records_with_information_suppressed")
     return counted.select(
@@ -224,17 +227,27 @@ def _flag_profile(records: pl.DataFrame, profile: str, flag_columns: list[str]) 
     )
 
 
-def _age_band_profile(records: pl.DataFrame) -> pl.DataFrame:
-    """Per geo: records in each age band (`ageBroad`, `Unknown` where empty); the base is every record."""
+CATEGORY_PROFILES = {
+    "age_band": ("age_band", "ageBroad"),
+    "age_group": ("age_group", "ageBroad (child/adult)"),
+    "sex": ("sex", "gender"),
+    "exploitation_form": ("exploitation_form", "isSexualExploit/isForcedLabour/isOtherExploit"),
+}
+"""Profiles with one category per record: profile -> (records' column, what it comes from in the file)."""
+
+
+def _category_profile(records: pl.DataFrame, profile: str) -> pl.DataFrame:
+    """Per geo: records in each category of `profile` (unknown kept); the base is every record."""
+    column, source_column = CATEGORY_PROFILES[profile]
     base = records.group_by("geo").agg(base=pl.len())
-    counts = records.group_by("geo", "age_band").agg(count=pl.len())
+    counts = records.group_by("geo", column).agg(count=pl.len())
     return counts.join(base, on="geo").select(
         "geo",
-        profile=pl.lit("age_band"),
-        category=pl.col("age_band"),
+        profile=pl.lit(profile),
+        category=pl.col(column),
         count=pl.col("count"),
         base=pl.col("base"),
-        source_column=pl.lit("records with ageBroad = ") + pl.col("age_band"),
+        source_column=pl.lit(f"records by {source_column} = ") + pl.col(column),
     )
 
 
