@@ -4,6 +4,7 @@ Each page renders without an exception in both languages with its expected headi
 main filter changes what is shown; the figures shown are the published ones (suppressed as `<5`).
 """
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -181,3 +182,36 @@ def test_export_button_with_an_empty_range_says_why(data_dir):
     assert not app.exception
     assert app.error and "is empty" in app.error[0].value
     assert not app.success
+
+
+def test_justice_chart_marks_the_2015_penal_code_change(data_dir, published):
+    (first_day,) = published.execute(
+        "SELECT max(first_day) FROM legal_bases WHERE geo = 'NOR' AND kind = 'provision'"
+    ).fetchall()[0]
+    app = open_page("views/justice.py", "en")
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    lines = [shape for shape in figure["layout"]["shapes"] if shape.get("type") == "line"]
+    year = int(first_day[:4])
+    assert any(year - 0.5 < shape["x0"] < year + 0.5 for shape in lines)
+    notes = " ".join(annotation["text"] for annotation in figure["layout"]["annotations"])
+    assert "257–258" in notes and "01.10.2015" in notes
+
+
+def test_no_line_is_drawn_across_a_year_without_a_figure(data_dir, published):
+    years = [
+        year
+        for (year,) in published.execute(
+            "SELECT year FROM series_totals WHERE definition_id = 'unodc_glotip.victims_detected' AND geo = 'NOR' "
+            "AND period = CAST(year AS VARCHAR) AND value IS NOT NULL ORDER BY year"
+        ).fetchall()
+    ]
+    gaps = [(before, after) for before, after in itertools.pairwise(years) if after != before + 1]
+    assert gaps, "the published UNODC series for Norway has a year without a figure"
+    app = open_page("views/victims.py")
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    line = next(
+        trace for trace in figure["data"] if trace["name"] == "Oppdagede ofre (UNODC)" and "lines" in trace["mode"]
+    )
+    for before, after in gaps:
+        position = line["x"].index(before)
+        assert line["x"][position + 1] is None and line["x"][position + 2] == after
