@@ -1,9 +1,10 @@
 """The rapporteur's export pack: workbook, CSV files, charts and a Frictionless data package, for a span of years.
 
 The pack is written into a hidden folder beside its destination and renamed into place only when
-every file is written, so a failed export leaves no half-written pack. It records the code version
-(git commit) and the checksums of its inputs; the CSV files depend only on the published marts and
-the years, so two exports of the same inputs give byte-identical CSV files.
+every file is written, so a failed export leaves no half-written pack (nor a folder it created). It
+records the code version (git commit) and the checksums of its inputs. The folder's date and every
+time inside the pack are the publication's, not the clock's: two exports of the same published marts
+give byte-identical CSV files, and (with the same code) identical workbook, charts and zip.
 """
 
 import io
@@ -12,8 +13,12 @@ import shutil
 import subprocess
 import tempfile
 import zipfile
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
+import duckdb
+import plotly.graph_objects as go
 import polars as pl
 
 from pipelines.download import sha256_of
@@ -24,34 +29,51 @@ from pipelines.settings import REPO_ROOT
 from pipelines.warehouse import open_published
 
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
+LICENSE = {
+    "name": "other-at",
+    "title": "Each figure stays under its publisher's terms of use (UNODC, ILO, IOM, World Bank, KOM); "
+    "cite the source, the definition and source_location of every figure",
+}
 
 
 class ExportError(Exception):
     """A request the export cannot honour; the message says why, and nothing was written."""
 
 
+@dataclass(frozen=True)
+class Contents:
+    """What one pack holds, read from the published marts before anything is written."""
+
+    tables: list[tuple[Table, pl.DataFrame]]
+    charts: dict[str, go.Figure]
+    published_at: str
+    content_hash: str
+    run_id: str
+
+    @property
+    def published(self) -> datetime:
+        return datetime.fromisoformat(self.published_at)
+
+
 def build_pack(published: Path, year_from: int, year_to: int, out_dir: Path) -> Path:
-    """Write the pack for `year_from`–`year_to` from the published marts into `out_dir`; return its folder."""
+    """Write the pack for `year_from`–`year_to` from the published marts into `out_dir`; return its folder.
+
+    The folder is `menneskehandel-norge-<from>-<to>-<publication date>`; an older pack of that name is
+    replaced whole. Raises `ExportError` (and writes nothing) for an empty or data-less year range, a
+    missing or unreadable published file, an output folder that cannot be written, or charts that
+    cannot be drawn.
+    """
     _check_request(published, year_from, year_to)
-    connection = open_published(published)
-    try:
-        data = [(table, read_table(connection, table, year_from, year_to)) for table in TABLES]
-        if not any(frame.height for table, frame in data if table.name != "global_estimates"):
-            raise ExportError(f"there are no figures for Norway in {year_from}–{year_to}: choose other years")
-        registry = read_table(connection, DEFINITIONS, year_from, year_to)
-        sources = read_table(connection, SOURCES, year_from, year_to)
-        publication = connection.execute("SELECT published_at, content_hash, run_id FROM publication").fetchall()[0]
-        charts = figures(connection, year_from, year_to)
-    finally:
-        connection.close()
-    name = f"menneskehandel-norge-{year_from}-{year_to}-{publication[0][:10].replace('-', '')}"
+    contents = _read(published, year_from, year_to)
+    name = f"menneskehandel-norge-{year_from}-{year_to}-{contents.published:%Y%m%d}"
+    created = _first_missing(out_dir)
     staging = _staging_folder(out_dir, name)
     try:
-        tables = [*data, (DEFINITIONS, registry), (SOURCES, sources)]
-        _write_pack(staging, name, year_from, year_to, publication, tables, charts)
+        _write_pack(staging, name, year_from, year_to, contents)
         return _move_into_place(staging, out_dir / name)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        _remove_empty(out_dir, created)
         raise
 
 
@@ -69,6 +91,27 @@ def pack_as_zip(pack: Path) -> bytes:
     return buffer.getvalue()
 
 
+def _read(published: Path, year_from: int, year_to: int) -> Contents:
+    try:
+        connection = open_published(published)
+    except duckdb.Error as error:
+        raise ExportError(f"cannot open the published marts {published}: {error}") from error
+    try:
+        tables = [(table, read_table(connection, table, year_from, year_to)) for table in TABLES]
+        if not any(frame.height for table, frame in tables if table.name != "global_estimates"):
+            raise ExportError(f"there are no figures for Norway in {year_from}–{year_to}: choose other years")
+        tables += [(extra, read_table(connection, extra, year_from, year_to)) for extra in (DEFINITIONS, SOURCES)]
+        published_at, content_hash, run_id = connection.execute(
+            "SELECT published_at, content_hash, run_id FROM publication"
+        ).fetchall()[0]
+        charts = figures(connection, year_from, year_to)
+    except duckdb.Error as error:
+        raise ExportError(f"the published marts {published} lack what the pack needs: {error}") from error
+    finally:
+        connection.close()
+    return Contents(tables, charts, published_at, content_hash, run_id)
+
+
 def _check_request(published: Path, year_from: int, year_to: int) -> None:
     if year_from > year_to:
         raise ExportError(f"the year range {year_from}–{year_to} is empty: the first year comes after the last")
@@ -76,6 +119,25 @@ def _check_request(published: Path, year_from: int, year_to: int) -> None:
         raise ExportError(f"years must lie between {EARLIEST_YEAR} and {LATEST_YEAR}, not {year_from}–{year_to}")
     if not published.is_file():
         raise ExportError(f"no published marts at {published}: run `make refresh` first")
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost of `folder` and its parents that does not exist yet (the export would create it)."""
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
+    return missing[-1] if missing else None
+
+
+def _remove_empty(folder: Path, created: Path | None) -> None:
+    """Remove the folders an export created on the way to `folder`, if they are still empty."""
+    if created is None:
+        return
+    for path in (folder, *folder.parents):
+        try:
+            path.rmdir()
+        except OSError:
+            return
+        if path == created:
+            return
 
 
 def _staging_folder(out_dir: Path, name: str) -> Path:
@@ -98,39 +160,30 @@ def _move_into_place(staging: Path, target: Path) -> Path:
     return target
 
 
-def _write_pack(
-    folder: Path,
-    name: str,
-    year_from: int,
-    year_to: int,
-    publication: tuple,
-    tables: list[tuple[Table, pl.DataFrame]],
-    charts: dict,
-) -> None:
+def _write_pack(folder: Path, name: str, year_from: int, year_to: int, contents: Contents) -> None:
     (folder / "csv").mkdir()
-    for table, frame in tables:
+    for table, frame in contents.tables:
         write_csv(folder / "csv" / f"{table.name}.csv", frame, table)
     code = code_version()
-    front_page = _front_page(name, year_from, year_to, publication, code, tables)
-    write_workbook(folder / f"{name}.xlsx", front_page, tables)
+    front_page = _front_page(name, year_from, year_to, contents, code)
+    write_workbook(folder / f"{name}.xlsx", front_page, contents.tables, contents.published)
     try:
-        write_svgs(charts, folder / "charts")
+        write_svgs(contents.charts, folder / "charts")
     except Exception as error:  # kaleido's own errors: say what is missing
         raise ExportError(f"the charts could not be drawn ({error}); is Debian's chromium installed?") from error
-    (folder / "LES-MEG.md").write_text("\n".join(f"- **{label}**: {text}" for label, text in front_page) + "\n")
-    package = datapackage(folder, name, year_from, year_to, publication, code, tables)
-    (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n")
+    (folder / "LES-MEG.md").write_text(
+        "\n".join(f"- **{label}**: {text}" for label, text in front_page) + "\n", encoding="utf-8"
+    )
+    package = datapackage(folder, name, year_from, year_to, contents, code)
+    (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def _front_page(
-    name: str, year_from: int, year_to: int, publication: tuple, code: dict, tables: list[tuple[Table, pl.DataFrame]]
-) -> list[tuple[str, str]]:
-    published_at, content_hash, run_id = publication
+def _front_page(name: str, year_from: int, year_to: int, contents: Contents, code: dict) -> list[tuple[str, str]]:
     return [
         ("Pakke / Pack", name),
         ("År / Years", f"{year_from}–{year_to}"),
-        ("Publisert / Published", f"{published_at} (run {run_id})"),
-        ("Innholdssjekksum / Content hash", content_hash),
+        ("Publisert / Published", f"{contents.published_at} (run {contents.run_id})"),
+        ("Innholdssjekksum / Content hash", contents.content_hash),
         ("Kodeversjon / Code version", f"git {code['git_commit']}{' (uncommitted changes)' if code['dirty'] else ''}"),
         (
             "Sitering / Citation",
@@ -144,30 +197,21 @@ def _front_page(
             "Tall fra persondata under 5 og skjulte celler er skrevet <5, aldri 0. / Counts below 5 from "
             "person-level data and suppressed cells are written <5, never 0.",
         ),
-        *[(table.name, f"{table.title}: {frame.height} rader / rows") for table, frame in tables],
+        ("Vilkår / Terms", LICENSE["title"]),
+        *[(table.name, f"{table.title}: {frame.height} rader / rows") for table, frame in contents.tables],
     ]
 
 
-def datapackage(
-    folder: Path,
-    name: str,
-    year_from: int,
-    year_to: int,
-    publication: tuple,
-    code: dict,
-    tables: list[tuple[Table, pl.DataFrame]],
-) -> dict:
+def datapackage(folder: Path, name: str, year_from: int, year_to: int, contents: Contents, code: dict) -> dict:
     """The Frictionless Data Package descriptor: the CSV resources with schemas, sources and checksums."""
-    published_at, content_hash, run_id = publication
-    sources = next(frame for table, frame in tables if table is SOURCES)
+    sources = next(frame for table, frame in contents.tables if table is SOURCES)
+    cited = {row["provenance_id"]: _source(row) for row in sources.iter_rows(named=True)}
     return {
         "name": name,
         "title": f"Menneskehandel i Norge / Human trafficking in Norway, {year_from}–{year_to}",
-        "created": published_at,
-        "sources": [
-            {"title": f"{row['publication']} ({row['source_id']})", "path": row["url"]}
-            for row in sources.iter_rows(named=True)
-        ],
+        "created": contents.published_at,
+        "licenses": [LICENSE],
+        "sources": list(cited.values()),
         "resources": [
             {
                 "name": table.name,
@@ -178,6 +222,7 @@ def datapackage(
                 "mediatype": "text/csv",
                 "encoding": "utf-8",
                 "hash": f"sha256:{sha256_of(folder / 'csv' / f'{table.name}.csv')}",
+                **_resource_sources(frame, cited),
                 "schema": {
                     "fields": [
                         {"name": field.name, "type": field.type, "description": field.description}
@@ -185,10 +230,14 @@ def datapackage(
                     ]
                 },
             }
-            for table, _frame in tables
+            for table, frame in contents.tables
         ],
         "x_code_version": code,
-        "x_publication": {"published_at": published_at, "content_hash": content_hash, "run_id": run_id},
+        "x_publication": {
+            "published_at": contents.published_at,
+            "content_hash": contents.content_hash,
+            "run_id": contents.run_id,
+        },
         "x_inputs": [
             {"provenance_id": row["provenance_id"], "url": row["url"], "sha256": row["sha256"]}
             for row in sources.iter_rows(named=True)
@@ -201,12 +250,23 @@ def datapackage(
     }
 
 
+def _source(row: dict) -> dict:
+    return {"title": f"{row['publication']} ({row['source_id']})", "path": row["url"]}
+
+
+def _resource_sources(frame: pl.DataFrame, cited: dict[str, dict]) -> dict:
+    """`{"sources": [...]}`: the input files a table's rows cite (none for a table without provenance columns)."""
+    columns = [column for column in ("provenance_id", "population_provenance_id") if column in frame.columns]
+    used = sorted({value for column in columns for value in frame[column].drop_nulls()} & cited.keys())
+    return {"sources": [cited[provenance_id] for provenance_id in used]} if used else {}
+
+
 def code_version() -> dict:
     """The git commit of the code that wrote the pack, and whether the working tree had changes."""
     try:
         commit = _git("rev-parse", "HEAD")
         dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
-    except (OSError, subprocess.CalledProcessError):
+    except (OSError, subprocess.SubprocessError):
         return {"git_commit": "unknown (not a git checkout)", "dirty": False}
     return {"git_commit": commit, "dirty": dirty}
 

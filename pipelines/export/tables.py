@@ -14,6 +14,8 @@ import polars as pl
 PERSON_LEVEL_SOURCES = ("iom_ctdc",)
 """Sources whose figures count persons from person-level records: any count below 5 is written `<5`."""
 SMALL_CELL = 5
+DECIMALS = 6
+"""Numbers that are not whole are written rounded to this many decimals, the same way on every run."""
 VICTIM_MEASURES = ("victims_detected", "victims_assisted", "victims_identified", "victims_registered")
 JUSTICE_MEASURES = (
     "police_reports",
@@ -143,22 +145,26 @@ TABLES = (
             Field("rate_high", "number", "Upper bound of the rate where the count is a bound"),
             Field("flags", "string", "Qualifiers of the figure"),
             Field("definition_id", "string", "The definition in the definitions sheet"),
+            Field("source_location", "string", "Where in the source publication the count is"),
             Field("provenance_id", "string", "The input file of the count in the sources sheet"),
             Field("population_provenance_id", "string", "The input file of the population in the sources sheet"),
         ),
         ("measure", "geo", "year"),
         f"""SELECT r.source, r.measure, d.name_nb, d.name_en, r.geo, r.name_nb AS country_nb,
                    r.name_en AS country_en, r.year, r.value, r.value_low, r.value_high, r.population,
-                   r.rate AS rate_per_100k, r.rate_low, r.rate_high, r.flags, r.definition_id, r.provenance_id,
-                   r.population_provenance_id
+                   r.rate AS rate_per_100k, r.rate_low, r.rate_high, r.flags, r.definition_id, s.source_location,
+                   r.provenance_id, r.population_provenance_id
             FROM rates_per_100k r {NAMES}
-            WHERE r.is_nordic AND {IN_YEARS}""",
+            LEFT JOIN series_totals s ON s.definition_id = r.definition_id AND s.geo = r.geo AND s.year = r.year
+                 AND s.period = CAST(r.year AS VARCHAR)
+            WHERE r.is_nordic AND r.{IN_YEARS}""",
     ),
     Table(
         "global_estimates",
         "ILO global estimates by edition",
         "ILO's global estimates as each edition published them; methods differ between editions.",
         (
+            Field("source", "string", "Source of the figure"),
             Field("edition", "string", "ILO edition"),
             Field("publication", "string", "Publication"),
             Field("year", "integer", "Reference year"),
@@ -173,13 +179,15 @@ TABLES = (
             *VALUE_FIELDS,
             Field("flags", "string", "Qualifiers of the figure"),
             Field("definition_id", "string", "The definition in the definitions sheet"),
-            Field("source_location", "string", "Where in the publication the figure is"),
+            Field("source_location", "string", "The row of the curated file that holds the figure"),
+            Field("reference", "string", "Address of the publication the figure is taken from"),
             Field("provenance_id", "string", "The input file in the sources sheet"),
         ),
         ("edition", "geo", "measure", "sex", "age_group", "exploitation_form"),
-        f"""SELECT i.edition, i.publication, i.year, i.geo, i.region_label AS region, i.measure, d.name_nb,
+        f"""SELECT d.source, i.edition, i.publication, i.year, i.geo, i.region_label AS region, i.measure, d.name_nb,
                    d.name_en, i.sex, i.age_group, i.exploitation_form, i.value, i.value_low, i.value_high, i.unit,
-                   'estimate' AS flags, i.definition_id, i.reference AS source_location, i.provenance_id
+                   'estimate' AS flags, i.definition_id, i.source_location, i.reference,
+                   i.provenance_id
             FROM ilo_estimates i {NAMES}
             WHERE {IN_YEARS}""",
     ),
@@ -189,9 +197,12 @@ TABLES = (
         "Per year: KOM's assisted and newly identified victims, UNODC's detected victims, and which one UNODC equals.",
         (
             Field("year", "integer", "Year"),
-            Field("kom_victims_assisted", "string", "KOM: presumed victims assisted (a-b: range; <n: under n)"),
-            Field("kom_victims_identified", "string", "KOM: presumed victims identified for the first time"),
-            Field("unodc_victims_detected", "string", "UNODC: victims detected (<5: suppressed)"),
+            Field("kom_victims_assisted", "string", "kom.victims_assisted: presumed victims assisted (a-b: range)"),
+            Field("kom_victims_assisted_location", "string", "Where in KOM's publication that figure is"),
+            Field("kom_victims_identified", "string", "kom.victims_identified: victims identified for the first time"),
+            Field("kom_victims_identified_location", "string", "Where in KOM's publication that figure is"),
+            Field("unodc_victims_detected", "string", "unodc_glotip.victims_detected (<5: suppressed)"),
+            Field("unodc_victims_detected_location", "string", "Where in UNODC's data file that figure is"),
             Field("unodc_equals_kom", "string", "Which KOM figure UNODC's equals (none if neither)"),
             Field("explanation_nb", "string", "Explanation in Norwegian"),
             Field("explanation_en", "string", "Explanation in English"),
@@ -248,15 +259,23 @@ SOURCES = Table(
 
 
 def read_table(connection: duckdb.DuckDBPyConnection, table: Table, year_from: int, year_to: int) -> pl.DataFrame:
-    """The table's rows for the years, sorted by its key, with small cells written `<5`."""
+    """The table's rows for the years, with small cells written `<5`.
+
+    Rows are sorted by the table's key and then by every other column, so the order never depends
+    on how DuckDB happened to scan the file.
+    """
     parameters = {"year_from": year_from, "year_to": year_to} if "$year_from" in table.query else {}
-    frame = connection.sql(table.query, params=parameters or None).pl()
-    frame = disclosure_controlled(frame)
-    return frame.sort(list(table.sort_by), nulls_last=True).select([field.name for field in table.fields])
+    frame = disclosure_controlled(connection.sql(table.query, params=parameters or None).pl())
+    columns = [field.name for field in table.fields]
+    order = [*table.sort_by, *(name for name in columns if name not in table.sort_by)]
+    return frame.select(columns).sort(order, nulls_last=True)
 
 
 def disclosure_controlled(frame: pl.DataFrame) -> pl.DataFrame:
     """`value` as text: `<5` for a suppressed cell or a count below 5 from person-level data, bounds dropped there.
+
+    A cell is suppressed when its flags say so, or when it has no value but the bounds [1, 4] (how a
+    source's `<5` is kept), whatever its flags.
 
     The wide reconciliation table (columns `<series>`, `<series>_low`, `<series>_high`, `<series>_flags`)
     gets one text column per series by the same rule, bounds written into it (`120-160`, `<100`).
@@ -265,13 +284,23 @@ def disclosure_controlled(frame: pl.DataFrame) -> pl.DataFrame:
         return _wide_values_as_text(frame)
     flags = pl.col("flags").fill_null("")
     person_level = pl.col("source").is_in(PERSON_LEVEL_SOURCES) if "source" in frame.columns else pl.lit(False)
-    small = flags.str.contains("suppressed") | (person_level & (pl.col("value") < SMALL_CELL))
+    small = (
+        flags.str.contains("suppressed")
+        | _kept_as_below_five("value")
+        | (person_level & (pl.col("value") < SMALL_CELL)).fill_null(False)
+    )
     text = pl.when(small).then(pl.lit("<5")).otherwise(_number_text(pl.col("value")))
     bounds = [column for column in ("value_low", "value_high", "rate_low", "rate_high") if column in frame.columns]
     return frame.with_columns(
         text.alias("value"),
         *[pl.when(small).then(None).otherwise(pl.col(column)).alias(column) for column in bounds],
     )
+
+
+def _kept_as_below_five(name: str) -> pl.Expr:
+    """No value but the bounds [1, 4]: how a `<5` cell is kept, even where its flags do not say so."""
+    value, low, high = pl.col(name), pl.col(f"{name}_low"), pl.col(f"{name}_high")
+    return (value.is_null() & (low == 1) & (high == SMALL_CELL - 1)).fill_null(False)
 
 
 def _wide_values_as_text(frame: pl.DataFrame) -> pl.DataFrame:
@@ -282,7 +311,7 @@ def _wide_values_as_text(frame: pl.DataFrame) -> pl.DataFrame:
 def _series_text(name: str) -> pl.Expr:
     value, low, high = pl.col(name), pl.col(f"{name}_low"), pl.col(f"{name}_high")
     return (
-        pl.when(pl.col(f"{name}_flags").fill_null("").str.contains("suppressed"))
+        pl.when(pl.col(f"{name}_flags").fill_null("").str.contains("suppressed") | _kept_as_below_five(name))
         .then(pl.lit("<5"))
         .when(value.is_not_null())
         .then(_number_text(value))
@@ -297,12 +326,12 @@ def _series_text(name: str) -> pl.Expr:
 
 
 def _number_text(column: pl.Expr) -> pl.Expr:
-    """A count as text without a trailing `.0`; other numbers as given."""
+    """A count as text without a trailing `.0`; other numbers rounded to `DECIMALS` places."""
     whole = column == column.round(0)
     return (
         pl.when(column.is_null())
         .then(pl.lit(None, pl.String))
         .when(whole)
         .then(column.cast(pl.Int64).cast(pl.String))
-        .otherwise(column.cast(pl.String))
+        .otherwise(column.round(DECIMALS).cast(pl.String))
     )

@@ -8,17 +8,15 @@ numbers, so a negative number stays a number.
 import csv
 import re
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 import xlsxwriter
 
-from pipelines.export.tables import Table
+from pipelines.export.tables import DECIMALS, Table
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-DECIMALS = 6
-"""Non-integer numbers are written rounded to this many decimals, the same way on every run."""
-
 
 NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 
@@ -61,12 +59,19 @@ def write_csv(path: Path, frame: pl.DataFrame, table: Table) -> None:
 
 
 def write_workbook(
-    path: Path, front_page: Sequence[tuple[str, str]], sheets: Sequence[tuple[Table, pl.DataFrame]]
+    path: Path,
+    front_page: Sequence[tuple[str, str]],
+    sheets: Sequence[tuple[Table, pl.DataFrame]],
+    created: datetime,
 ) -> None:
-    """A front page (label, text), then a sheet per table with its title, description and column notes."""
+    """A front page (label, text), then a sheet per table with its title, description and column notes.
+
+    The workbook's creation time is `created` (the publication's), so the same inputs give the same file.
+    """
     workbook = xlsxwriter.Workbook(
         str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
     )
+    workbook.set_properties({"created": created})
     bold = workbook.add_format({"bold": True})
     title = workbook.add_format({"bold": True, "font_size": 14})
     front = workbook.add_worksheet("les_meg")
