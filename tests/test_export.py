@@ -3,7 +3,6 @@
 import csv
 import io
 import json
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -82,18 +81,25 @@ def test_data_package_validates_and_records_code_and_inputs(pack, published):
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True).stdout.strip()
     assert descriptor["x_code_version"]["git_commit"] == head
     assert sorted(path for path in descriptor["x_files"] if path.endswith(".svg"))
+    assert descriptor["licenses"][0]["name"]
+    victims = next(resource for resource in descriptor["resources"] if resource["name"] == "victims_norway")
+    (unodc_url,) = published.execute("SELECT url FROM provenance WHERE source_id = 'unodc_glotip'").fetchall()[0]
+    assert unodc_url in {source["path"] for source in victims["sources"]}
 
 
 def test_charts_are_images(pack):
     charts = sorted((pack / "charts").glob("*.svg"))
     assert {chart.stem for chart in charts} >= {"victims_norway", "justice_chain_norway"}
-    assert all(chart.read_text()[:200].lstrip().startswith("<svg") for chart in charts)
+    assert all(chart.read_text()[:200].lstrip().startswith('<svg class="main-svg"') for chart in charts)
+    assert all('width="1200" height="650"' in chart.read_text()[:300] for chart in charts), "the layout's size"
 
 
 def test_two_exports_of_the_same_inputs_give_identical_csv(refreshed, pack, tmp_path):
     again = build_pack(refreshed.published, 2010, 2024, tmp_path)
+    assert again.name == pack.name, "the pack is dated by the publication, not the clock"
     for path in sorted((pack / "csv").glob("*.csv")):
         assert path.read_bytes() == (again / "csv" / path.name).read_bytes(), path.name
+    assert pack_as_zip(again) == pack_as_zip(pack), "workbook, charts and data package are identical too"
 
 
 def test_small_cells_are_written_less_than_five_in_csv_and_workbook(pack, published):
@@ -113,32 +119,117 @@ def test_small_cells_are_written_less_than_five_in_csv_and_workbook(pack, publis
     assert "<5" in values and 0 not in values
 
 
-def small_marts(path: Path, source: Path, label: str) -> Path:
-    """A copy of the published marts with one definition's Norwegian name replaced by `label`."""
-    shutil.copy(source, path)
+ATTACK = '=HYPERLINK("http://example.invalid","click")'
+
+
+def tiny_marts(path: Path, published: Path) -> Path:
+    """A small DuckDB file with the published tables' schemas, the real definitions and provenance, and a
+    few rows for Norway in 2016 made to test formula neutralising and small cells."""
     with duckdb.connect(str(path)) as connection:
-        connection.execute(
-            "UPDATE definitions SET name_nb = $label WHERE definition_id = 'unodc_glotip.victims_detected'",
-            {"label": label},
+        connection.execute(f"ATTACH '{published}' AS pub (READ_ONLY)")
+        tables = connection.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'pub'").fetchall()
+        for (name,) in tables:
+            connection.execute(f'CREATE TABLE main."{name}" AS SELECT * FROM pub."{name}" LIMIT 0')
+        for name in ("definitions", "provenance", "publication", "canonical_vocabulary"):
+            connection.execute(f"INSERT INTO main.{name} SELECT * FROM pub.{name}")
+        connection.execute("DETACH pub")
+        connection.execute("UPDATE definitions SET name_en = '@SUM(1)' WHERE definition_id = 'kom.police_reports'")
+        provenance = dict(connection.execute("SELECT source_id, provenance_id FROM provenance").fetchall())
+        series = pl.DataFrame(
+            [
+                ("unodc_glotip", "victims_detected", 12.0, 12.0, 12.0, "", ATTACK),
+                ("unodc_glotip", "persons_convicted", None, 1.0, 4.0, "suppressed", "@SUM(1)"),
+                ("kom", "police_reports", -3.0, -3.0, -3.0, "", "-2+3"),
+                ("kom", "victims_assisted", None, 1.0, 4.0, None, "kom_figures.csv, line 1"),
+                ("iom_ctdc", "victims_registered", 3.0, 3.0, 3.0, "synthetic", "ctdc file"),
+            ],
+            schema=["source", "measure", "value", "value_low", "value_high", "flags", "source_location"],
+            orient="row",
+        ).with_columns(
+            geo=pl.lit("NOR"),
+            year=pl.lit(2016, pl.Int32),
+            period=pl.lit("2016"),
+            unit=pl.lit("persons"),
+            definition_id=pl.col("source") + "." + pl.col("measure"),
+            provenance_id=pl.col("source").replace_strict(provenance),
         )
-        connection.execute(
-            "UPDATE series_totals SET value = -3 WHERE definition_id = 'unodc_glotip.victims_detected' "
-            "AND geo = 'NOR' AND year = 2016"
+        breakdown = series.head(1).with_columns(
+            breakdown=pl.lit("sex"),
+            category=pl.lit("female"),
+            value=pl.lit(None, pl.Float64),
+            value_low=pl.lit(1.0),
+            value_high=pl.lit(4.0),
+            flags=pl.lit("suppressed"),
+            source_location=pl.lit("+47 cmd"),
         )
+        reconciliation = pl.DataFrame(
+            {
+                "geo": ["NOR"],
+                "year": [2016],
+                "kom_victims_assisted": [7.0],
+                "unodc_victims_detected_low": [1.0],
+                "unodc_victims_detected_high": [4.0],
+                "unodc_victims_detected_flags": ["suppressed"],
+            }
+        )
+        for table, frame in (
+            ("series_totals", series),
+            ("breakdowns", breakdown),
+            ("reconciliation_norway", reconciliation),
+        ):
+            connection.register("new_rows", frame.to_arrow())
+            connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
+            connection.unregister("new_rows")
     return path
 
 
-def test_a_cell_that_looks_like_a_formula_is_neutralised(refreshed, tmp_path):
-    attack = '=HYPERLINK("http://example.invalid","click")'
-    marts = small_marts(tmp_path / "marts.duckdb", refreshed.published, attack)
-    pack = build_pack(marts, 2016, 2016, tmp_path / "out")
-    rows = [row for row in read_csv(pack / "csv" / "victims_norway.csv") if row["source"] == "unodc_glotip"]
-    assert rows[0]["name_nb"] == "'" + attack
-    assert rows[0]["value"] == "-3", "a number stays a number, even a negative one"
-    sheet = openpyxl.load_workbook(next(pack.glob("*.xlsx")))["victims_norway"]
-    cells = [cell for row in sheet.iter_rows(min_row=5) for cell in row if cell.value == "'" + attack]
-    assert cells and all(cell.data_type == "s" for cell in cells)
-    assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
+@pytest.fixture(scope="module")
+def tiny_pack(refreshed, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny")
+    return build_pack(tiny_marts(folder / "marts.duckdb", refreshed.published), 2016, 2016, folder / "out")
+
+
+def by_measure(pack: Path, table: str) -> dict[str, dict[str, str]]:
+    return {row["measure"]: row for row in read_csv(pack / "csv" / f"{table}.csv")}
+
+
+def test_a_text_cell_that_looks_like_a_formula_is_neutralised_in_csv(tiny_pack):
+    victims, justice = by_measure(tiny_pack, "victims_norway"), by_measure(tiny_pack, "justice_chain_norway")
+    assert victims["victims_detected"]["source_location"] == "'" + ATTACK
+    assert justice["persons_convicted"]["source_location"] == "'@SUM(1)"
+    assert justice["police_reports"]["name_en"] == "'@SUM(1)"
+    assert justice["police_reports"]["source_location"] == "'-2+3"
+    assert read_csv(tiny_pack / "csv" / "victims_norway_by_group.csv")[0]["source_location"] == "'+47 cmd"
+    police = justice["police_reports"]
+    assert (police["value"], police["value_low"]) == ("-3", "-3"), "a negative number stays a number"
+
+
+def test_a_text_cell_that_looks_like_a_formula_is_neutralised_in_the_workbook(tiny_pack):
+    workbook = openpyxl.load_workbook(next(tiny_pack.glob("*.xlsx")))
+    cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    texts = {cell.value for cell in cells if cell.data_type == "s"}
+    assert {"'" + ATTACK, "'@SUM(1)", "'-2+3", "'+47 cmd"} <= texts
+    assert not [text for text in texts if text.startswith(("=", "+", "@")) or (text.startswith("-") and text != "-3")]
+    sheet = workbook["justice_chain_norway"]
+    header = [cell.value for cell in sheet[4]]
+    police = next(row for row in sheet.iter_rows(min_row=5) if row[header.index("measure")].value == "police_reports")
+    low = police[header.index("value_low")]
+    assert (low.value, low.data_type) == (-3, "n"), "a negative bound is written as a number"
+
+
+def test_small_cells_from_person_level_or_suppressed_data_are_written_less_than_five(tiny_pack):
+    victims, justice = by_measure(tiny_pack, "victims_norway"), by_measure(tiny_pack, "justice_chain_norway")
+    for row in (victims["victims_registered"], victims["victims_assisted"], justice["persons_convicted"]):
+        assert (row["value"], row["value_low"], row["value_high"]) == ("<5", "", ""), row["measure"]
+    assert read_csv(tiny_pack / "csv" / "victims_norway_by_group.csv")[0]["value"] == "<5"
+    (reconciliation,) = read_csv(tiny_pack / "csv" / "reconciliation_norway.csv")
+    assert (reconciliation["unodc_victims_detected"], reconciliation["kom_victims_assisted"]) == ("<5", "7")
+    workbook = openpyxl.load_workbook(next(tiny_pack.glob("*.xlsx")), read_only=True)
+    for name, count in (("victims_norway", 2), ("justice_chain_norway", 1), ("victims_norway_by_group", 1)):
+        rows = list(workbook[name].iter_rows(min_row=4, values_only=True))
+        values = [row[rows[0].index("value")] for row in rows[1:]]
+        assert values.count("<5") == count and 0 not in values and None not in values, name
 
 
 @pytest.mark.parametrize(
@@ -167,21 +258,45 @@ def test_a_failure_while_writing_leaves_no_half_written_pack(refreshed, tmp_path
 
     monkeypatch.setattr(pack_module, "write_svgs", broken)
     with pytest.raises(ExportError, match="charts could not be drawn"):
-        build_pack(refreshed.published, 2015, 2020, tmp_path)
+        build_pack(refreshed.published, 2015, 2020, tmp_path / "new" / "folder")
+    assert list(tmp_path.iterdir()) == [], "neither the pack, its staging folder nor the folders it made are left"
+
+
+def test_a_missing_published_file_says_so_and_writes_nothing(tmp_path):
+    with pytest.raises(ExportError, match=r"no published marts at .*run `make refresh` first"):
+        build_pack(tmp_path / "marts" / "trafficking.duckdb", 2015, 2024, tmp_path / "out")
     assert list(tmp_path.iterdir()) == []
 
 
-def test_command_line_exits_non_zero_with_the_reason(refreshed, tmp_path):
+def test_an_unreadable_published_file_says_so_and_writes_nothing(tmp_path):
+    garbage = tmp_path / "garbage.duckdb"
+    garbage.write_text("not a database")
+    with pytest.raises(ExportError, match="cannot open the published marts"):
+        build_pack(garbage, 2015, 2024, tmp_path / "out")
+    other = tmp_path / "other.duckdb"
+    duckdb.connect(str(other)).close()
+    with pytest.raises(ExportError, match="lack what the pack needs"):
+        build_pack(other, 2015, 2024, tmp_path / "out")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["garbage.duckdb", "other.duckdb"]
+
+
+@pytest.mark.parametrize(
+    ("data_dir", "years", "reason"),
+    [("refreshed", ("2020", "2019"), "is empty"), ("empty", ("2015", "2024"), "no published marts")],
+)
+def test_command_line_exits_non_zero_with_the_reason(refreshed, tmp_path, data_dir, years, reason):
+    root = refreshed.root if data_dir == "refreshed" else tmp_path / "no-data"
+    out = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.export", "--from", "2020", "--to", "2019", "--out", str(tmp_path)],
+        [sys.executable, "-m", "pipelines.export", "--from", years[0], "--to", years[1], "--out", str(out)],
         cwd=REPO,
-        env={"TRAFFICKING_DATA_DIR": str(refreshed.root), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        env={"TRAFFICKING_DATA_DIR": str(root), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
     )
     assert result.returncode == 1
-    assert "export FAILED" in result.stderr and "is empty" in result.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert "export FAILED" in result.stderr and reason in result.stderr
+    assert not out.exists()
 
 
 def test_zip_of_the_pack_holds_every_file(pack):
