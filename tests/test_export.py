@@ -304,3 +304,10 @@ def test_zip_of_the_pack_holds_every_file(pack):
     names = set(archive.namelist())
     files = {f"{pack.name}/{path.relative_to(pack).as_posix()}" for path in pack.rglob("*") if path.is_file()}
     assert names == files
+
+
+def test_code_version_outside_a_git_checkout_says_unknown(tmp_path, monkeypatch):
+    from pipelines.export import pack as pack_module
+
+    monkeypatch.setattr(pack_module, "REPO_ROOT", tmp_path)
+    assert pack_module.code_version() == {"git_commit": "unknown (not a git checkout)", "dirty": None}

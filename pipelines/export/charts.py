@@ -5,11 +5,11 @@ choreographer, started with --no-sandbox, so it runs as root too). Nothing is do
 called directly with MathJax off, because plotly's `write_image(s)` always adds MathJax from a CDN,
 which offline is a failed request at best and a wait for a timeout at worst; plotly.js comes from the
 installed plotly package. SVG rather than PNG: vector, small (10–25 kB a chart) and sharp in print.
-Measured on the dev machine: the four charts of 2015–2024 in one browser session take 5.3 s, most of
-it chromium's start (the whole pack takes about 8 s). A missing chromium fails the export with the
-reason (see `pack.py`), never a pack without charts. Plotly.js names each chart and trace with a
-random id; traces get fixed ids and the chart's id is replaced by one made from the file name, so the
-same figures give byte-identical files.
+Measured on the dev machine: the four charts of 2015–2024 in one browser session take 4–5 s, most
+of it chromium's start (`build_pack` takes 5.3 s in all, the command 8 s). A missing chromium fails
+the export with the reason (see `pack.py`), never a pack without charts. Plotly.js names each chart
+and trace with a random id; traces get fixed ids and the chart's id is replaced by one made from the
+file name, so the same figures give byte-identical files.
 """
 
 import re

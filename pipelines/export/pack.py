@@ -12,6 +12,7 @@ import json
 import shutil
 import subprocess
 import tempfile
+import uuid
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -143,7 +144,9 @@ def _remove_empty(folder: Path, created: Path | None) -> None:
 def _staging_folder(out_dir: Path, name: str) -> Path:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix=f".{name}-", dir=out_dir))
+        staging = out_dir / f".{name}-{uuid.uuid4().hex}.tmp"
+        staging.mkdir()  # not mkdtemp: the pack keeps the umask's permissions, not 0700
+        return staging
     except OSError as error:
         raise ExportError(f"cannot write the pack into {out_dir}: {error.strerror or error}") from error
 
@@ -262,12 +265,14 @@ def _resource_sources(frame: pl.DataFrame, cited: dict[str, dict]) -> dict:
 
 
 def code_version() -> dict:
-    """The git commit of the code that wrote the pack, and whether the working tree had changes."""
+    """The git commit of the code that wrote the pack, and whether the working tree had changes (None: unknown)."""
     try:
         commit = _git("rev-parse", "HEAD")
         dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
-    except (OSError, subprocess.SubprocessError):
-        return {"git_commit": "unknown (not a git checkout)", "dirty": False}
+    except OSError:
+        return {"git_commit": "unknown (git is not installed)", "dirty": None}
+    except subprocess.SubprocessError:
+        return {"git_commit": "unknown (not a git checkout)", "dirty": None}
     return {"git_commit": commit, "dirty": dirty}
 
 
