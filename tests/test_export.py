@@ -311,3 +311,12 @@ def test_code_version_outside_a_git_checkout_says_unknown(tmp_path, monkeypatch)
 
     monkeypatch.setattr(pack_module, "REPO_ROOT", tmp_path)
     assert pack_module.code_version() == {"git_commit": "unknown (not a git checkout)", "dirty": None}
+
+
+def test_marts_without_a_publication_record_say_so(refreshed, tmp_path):
+    marts = tiny_marts(tmp_path / "marts.duckdb", refreshed.published)
+    with duckdb.connect(str(marts)) as connection:
+        connection.execute("DELETE FROM publication")
+    with pytest.raises(ExportError, match="do not say when they were published"):
+        build_pack(marts, 2016, 2016, tmp_path / "out")
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["marts.duckdb"]

@@ -102,15 +102,15 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
         if not any(frame.height for table, frame in tables if table.name != "global_estimates"):
             raise ExportError(f"there are no figures for Norway in {year_from}–{year_to}: choose other years")
         tables += [(extra, read_table(connection, extra, year_from, year_to)) for extra in (DEFINITIONS, SOURCES)]
-        publication = connection.execute("SELECT published_at, content_hash, run_id FROM publication").fetchone()
-        if publication is None:
+        publication = connection.execute("SELECT published_at, content_hash, run_id FROM publication").fetchall()
+        if not publication:
             raise ExportError(f"the published marts {published} do not say when they were published")
         charts = figures(connection, year_from, year_to)
     except duckdb.Error as error:
         raise ExportError(f"the published marts {published} lack what the pack needs: {error}") from error
     finally:
         connection.close()
-    return Contents(tables, charts, *publication)
+    return Contents(tables, charts, *publication[0])
 
 
 def _check_request(published: Path, year_from: int, year_to: int) -> None:
