@@ -96,3 +96,29 @@ def test_check_results_of_the_run_are_published_beside_the_figures(published):
     standard = set(results.filter(pl.col("asset_key") == "harmonised/facts_unodc")["check_name"].to_list())
     assert {"schema", "no_negative_counts", "unique_canonical_key", "known_codes", "source_freshness"} <= standard
     assert results["run_id"].n_unique() == 1
+
+
+def test_every_check_of_the_job_ran_before_publication_and_the_standard_checks_passed(published):
+    """The table holds one row per check of the refresh job, so no check ran after the publication step.
+
+    With the in-process executor steps run in the order they became ready, and every checked asset
+    is upstream of the publication, so each check step is queued before it.
+    """
+    from pipelines.definitions import defs
+
+    results = published.sql("SELECT * FROM asset_check_results").pl()
+    expected = {(key.asset_key.to_user_string(), key.name) for key in defs.resolve_asset_graph().asset_check_keys}
+    assert set(zip(results["asset_key"], results["check_name"], strict=True)) == expected
+    assert results.height == len(expected), "one row per check evaluation"
+    assert results.equals(results.sort("asset_key", "check_name")), "sorted"
+    assert results["description"].str.len_chars().min() > 0, "every result says what it found"
+    blocking_standard = ["schema", "no_negative_counts", "unique_canonical_key", "known_codes", "year_coverage"]
+    facts_assets = sorted({key for key in results["asset_key"] if key.startswith("harmonised/facts_")})
+    assert len(facts_assets) >= 4, facts_assets  # UNODC, CTDC, ILO, KOM
+    for asset in facts_assets:
+        rows = results.filter(pl.col("asset_key") == asset)
+        passed = dict(zip(rows["check_name"], rows["passed"], strict=True))
+        assert {*blocking_standard, "totals_against_parts"} <= set(passed), asset
+        assert all(passed[name] for name in blocking_standard), f"{asset}: {passed}"
+        severities = dict(zip(rows["check_name"], rows["severity"], strict=True))
+        assert severities["totals_against_parts"] == "WARN" and severities["schema"] == "ERROR"

@@ -78,7 +78,11 @@ def ctdc_profiles(staging: pl.DataFrame) -> pl.DataFrame:
 @dg.asset_check(asset=ctdc_profiles, blocking=True, description="No count from 1 to 4 is shown as a number.")
 def ctdc_profiles_small_counts_hidden(ctdc_profiles: pl.DataFrame) -> dg.AssetCheckResult:
     shown = ctdc_profiles.filter(pl.col("value").is_between(1, 4) | pl.col("records_with_information").is_between(1, 4))
-    return dg.AssetCheckResult(passed=shown.height == 0, metadata={"small_counts_shown": shown.height})
+    return dg.AssetCheckResult(
+        passed=shown.height == 0,
+        description=f"{shown.height} count(s) from 1 to 4 shown as a number",
+        metadata={"small_counts_shown": shown.height},
+    )
 
 
 @dg.asset_check(
@@ -89,6 +93,8 @@ def ctdc_facts_small_counts_hidden(facts_ctdc: pl.DataFrame) -> dg.AssetCheckRes
     unflagged = facts_ctdc.filter(~pl.col("flags").str.contains("synthetic"))
     return dg.AssetCheckResult(
         passed=shown.height == 0 and unflagged.height == 0,
+        description=f"{shown.height} count(s) from 0 to 4 shown as a number; "
+        f"{unflagged.height} fact(s) without the synthetic flag",
         metadata={"small_counts_shown": shown.height, "facts_without_synthetic_flag": unflagged.height},
     )
 
