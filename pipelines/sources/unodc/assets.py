@@ -9,7 +9,7 @@ from pipelines.checks import fact_checks
 from pipelines.download import RemoteFile
 from pipelines.raw import downloaded_file_asset
 from pipelines.sources.unodc import harmonise
-from pipelines.sources.unodc.parse import read_glotip
+from pipelines.sources.unodc.parse import SHEET, read_glotip
 
 GLOTIP = RemoteFile(
     source_id="unodc_glotip",
@@ -49,13 +49,26 @@ def unodc_glotip_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
 )
 def unodc_labels_known(staging: pl.DataFrame) -> dg.AssetCheckResult:
     unknown = harmonise.unknown_labels(staging)
+    found = "; ".join(
+        f"{column}: {labels} ({_sheet_rows(staging, column, labels)})" for column, labels in unknown.items()
+    )
     return dg.AssetCheckResult(
         passed=not unknown,
-        description="labels not in crosswalk: " + "; ".join(f"{column}: {labels}" for column, labels in unknown.items())
+        description=f"{Path(GLOTIP.mirror_path).name}, sheet {SHEET}: labels not in crosswalk: {found}"
         if unknown
         else "every label is in a crosswalk",
         metadata={"unknown_labels": dg.MetadataValue.json(unknown)},
     )
+
+
+def _sheet_rows(staging: pl.DataFrame, column: str, labels: list[str], shown: int = 5) -> str:
+    """Where the labels stand in the sheet: `row 4, 17, ...` (a key like `category (crosswalk)` names its column)."""
+    column = column.split(" ")[0]
+    if column not in staging.columns:
+        return "rows not known"
+    rows = staging.filter(pl.col(column).is_in(labels))["sheet_rows"].str.split(",").explode().cast(pl.Int64).sort()
+    more = f" and {rows.len() - shown} more" if rows.len() > shown else ""
+    return f"{'row' if rows.len() == 1 else 'rows'} {', '.join(map(str, rows.head(shown).to_list()))}{more}"
 
 
 @dg.asset(
