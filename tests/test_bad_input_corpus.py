@@ -137,6 +137,12 @@ FAILING = {
         "staging/unodc_glotip:labels_known",
         ["data_glotip.xlsx, sheet data_glotip_1", "['Sexual exploitation online'] (rows 10, 12,"],
     ),
+    "unknown sex label in the case file": (
+        CTDC,
+        lambda mirror: ctdc_with_cell(mirror / CTDC, line=100, column="gender", value="Nonbinary"),
+        "staging/iom_ctdc:labels_known",
+        ["ctdc_global_synthetic_20210825.csv", "gender: ['Nonbinary'] (line 100)"],
+    ),
     "negative count in the workbook": (
         WORKBOOK,
         lambda mirror: edited_workbook(mirror / WORKBOOK, "xl/worksheets/sheet1.xml", cell_text("L4", "-12")),
@@ -178,6 +184,18 @@ def drop_csv_column(path: Path, column: str) -> bytes:
         ",".join(cell for position, cell in enumerate(next(csv.reader([line]))) if position != index) for line in lines
     ]
     return ("\n".join(kept) + "\n").encode("utf-8")
+
+
+def ctdc_with_cell(path: Path, line: int, column: str, value: str) -> bytes:
+    """The case file with one cell of file line `line` (header is line 1) changed."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    header = next(csv.reader([lines[0]]))
+    row = next(csv.reader([lines[line - 1]]))
+    row[header.index(column)] = value
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(row)
+    lines[line - 1] = buffer.getvalue()
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 @pytest.fixture

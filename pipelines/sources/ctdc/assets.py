@@ -44,6 +44,28 @@ def ctdc_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
     return records.with_columns(provenance_id=pl.lit(raw_file["provenance_id"][0]))
 
 
+@dg.asset_check(
+    asset=["staging", "iom_ctdc"], name="labels_known", blocking=True, description="Every label is in a crosswalk."
+)
+def ctdc_labels_known(staging: pl.DataFrame) -> dg.AssetCheckResult:
+    unknown = harmonise.unknown_labels(staging)
+    found = "; ".join(f"{column}: {labels} ({_lines(staging, column, labels)})" for column, labels in unknown.items())
+    return dg.AssetCheckResult(
+        passed=not unknown,
+        description=f"{Path(CTDC_SYNTHETIC.mirror_path).name}: labels not in crosswalk: {found}"
+        if unknown
+        else "every label is in a crosswalk",
+        metadata={"unknown_labels": dg.MetadataValue.json(unknown)},
+    )
+
+
+def _lines(staging: pl.DataFrame, column: str, labels: list[str], shown: int = 5) -> str:
+    """Where the labels stand in the file: `line 100, ...`."""
+    lines = staging.filter(pl.col(column).is_in(labels))["line"].sort()
+    more = f" and {lines.len() - shown} more" if lines.len() > shown else ""
+    return f"{'line' if lines.len() == 1 else 'lines'} {', '.join(map(str, lines.head(shown).to_list()))}{more}"
+
+
 def _provenance_and_file(staging: pl.DataFrame) -> tuple[str, str]:
     return staging["provenance_id"][0], Path(CTDC_SYNTHETIC.mirror_path).name
 

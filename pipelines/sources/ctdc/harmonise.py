@@ -30,13 +30,24 @@ GEO_FILE = REFERENCE_DIR / "geo.csv"
 BREAKDOWNS = ("total", "sex", "age_group", "exploitation_form", "citizenship")
 
 
+LABEL_FIELDS = {"gender": ("sex", "sex"), "age_band": ("age_band", "age_group")}
+"""Staging column -> (crosswalk field, canonical column)."""
+
+
+def _labelled(records: pl.DataFrame) -> pl.DataFrame:
+    return records.with_columns(pl.col("gender").fill_null("Unknown"), pl.col("age_band").fill_null("Unknown"))
+
+
+def unknown_labels(records: pl.DataFrame) -> dict[str, list[str]]:
+    """Every sex or age label in the records that the crosswalk does not map, by column."""
+    return crosswalk.unknown_labels(
+        _labelled(records), CROSSWALK, {column: field for column, (field, _) in LABEL_FIELDS.items()}
+    )
+
+
 def canonical_records(records: pl.DataFrame) -> pl.DataFrame:
     """Records with canonical sex, age group and form, and the period they count in."""
-    mapped = crosswalk.apply(
-        records.with_columns(pl.col("gender").fill_null("Unknown"), pl.col("age_band").fill_null("Unknown")),
-        CROSSWALK,
-        {"gender": ("sex", "sex"), "age_band": ("age_band", "age_group")},
-    )
+    mapped = crosswalk.apply(_labelled(records), CROSSWALK, LABEL_FIELDS)
     forms = pl.sum_horizontal("is_sexual_exploit", "is_forced_labour", "is_other_exploit")
     return mapped.with_columns(
         period=pl.col("year").cast(pl.String).fill_null(UNKNOWN_PERIOD),
