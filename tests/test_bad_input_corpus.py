@@ -147,7 +147,7 @@ FAILING = {
         WORKBOOK,
         lambda mirror: edited_workbook(mirror / WORKBOOK, "xl/worksheets/sheet1.xml", cell_text("L4", "-12")),
         "staging__unodc_glotip",
-        ["data_glotip.xlsx", "row 4", "-12"],
+        ["data_glotip.xlsx", "value is negative", "row 4 ('-12')"],
     ),
     "year written 2019* in the workbook": (
         WORKBOOK,

@@ -96,6 +96,8 @@ def parse_values(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
         value=pl.when(digits.str.contains(r"^\d+$")).then(digits.cast(pl.Float64, strict=False)),
     )
     _fail_on(parsed, ~pl.col("year").str.contains(r"^(19|20)\d\d$"), "year", "year is not a four-digit year", file_name)
+    negative = digits.str.contains(r"^[-\u2212]\d+$")
+    _fail_on(parsed, negative, "value_text", "value is negative: a count cannot be below 0", file_name)
     _fail_on(
         parsed,
         pl.col("value").is_null() & ~pl.col("suppressed"),
