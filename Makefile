@@ -39,8 +39,9 @@ dev: setup
 	mkdir -p $(DAGSTER_HOME)
 	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/dagster dev -m pipelines.definitions
 
-bench: setup
+bench: setup browser
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench_dashboard.py
 
 # The rapporteur's pack from the published marts: make export FROM=2015 TO=2024 OUT=exports
 FROM ?= 2015

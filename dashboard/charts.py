@@ -120,6 +120,19 @@ def _period_levels(name: str, rows: list[dict], index: int) -> list[go.Scatter]:
     return traces
 
 
+def _period_legend() -> go.Scatter:
+    """A legend entry (no data) saying what a dashed level and a shaded band stand for."""
+    return go.Scatter(
+        x=[None],
+        y=[None],
+        mode="lines",
+        fill="toself",
+        line={"dash": "dash", "color": "#777777", "width": 3},
+        name=t("chart.period_level"),
+        hoverinfo="skip",
+    )
+
+
 def series_figure(frame: pl.DataFrame, series_column: str = "series", y_title: str | None = None) -> go.Figure:
     """Annual series by the module's rules; `frame` has the marts' value columns and one row per figure.
 
@@ -127,6 +140,7 @@ def series_figure(frame: pl.DataFrame, series_column: str = "series", y_title: s
     """
     figure = go.Figure()
     names = list(dict.fromkeys(frame[series_column].to_list()))
+    has_periods = False
     for index, name in enumerate(names):
         rows = frame.filter(pl.col(series_column) == name).sort("year").to_dicts()
         rows = [row for row in rows if "cumulative" not in (row["flags"] or "")]
@@ -152,7 +166,10 @@ def series_figure(frame: pl.DataFrame, series_column: str = "series", y_title: s
             figure.add_trace(_bounded_markers(name, bounded, index))
         for trace in _period_levels(name, periods, index):
             figure.add_trace(trace)
+        has_periods = has_periods or bool(periods)
         _mark_breaks(figure, rows, index)
+    if has_periods:
+        figure.add_trace(_period_legend())
     _fit_years(figure, frame)
     return styled(figure, t("chart.year"), y_title or t("chart.count"))
 
