@@ -7,6 +7,7 @@ garbled download raises `DownloadError` and the previous good file stays as it w
 """
 
 import hashlib
+import http.client
 import os
 import shutil
 import tempfile
@@ -16,6 +17,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import dagster as dg
 
@@ -132,12 +134,25 @@ def _copy_from(address: str, sink) -> None:  # noqa: ANN001 - a binary file obje
     request = urllib.request.Request(address, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            shutil.copyfileobj(response, sink)
+            _copy_whole_body(response, sink, address)
     except urllib.error.HTTPError as error:
         raise DownloadError(f"{address} answered HTTP {error.code} {error.reason}") from error
     except (urllib.error.URLError, TimeoutError, OSError) as error:
         reason = getattr(error, "reason", error)
         raise DownloadError(f"cannot download {address}: {reason}") from error
+
+
+def _copy_whole_body(response: http.client.HTTPResponse, sink: BinaryIO, address: str) -> None:
+    """Copy the body; raise `DownloadError` when fewer bytes came than the Content-Length stated."""
+    stated = response.headers.get("Content-Length", "")
+    start = sink.tell()
+    shutil.copyfileobj(response, sink)
+    received = sink.tell() - start
+    if stated.isdigit() and received < int(stated):
+        raise DownloadError(
+            f"{address}: the download was cut off: {received} bytes arrived of the {int(stated)} "
+            "the server's Content-Length stated"
+        )
 
 
 def sha256_of(path: Path) -> str:

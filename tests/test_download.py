@@ -78,3 +78,42 @@ def test_http_error_names_the_address(served, tmp_path):
     _, base = served
     with pytest.raises(DownloadError, match=r"127\.0\.0\.1.*HTTP 404"):
         fetch(WORKBOOK, tmp_path / "downloads", base)
+
+
+class _CutOffHandler(http.server.BaseHTTPRequestHandler):
+    """States a Content-Length `missing` bytes larger than the body it sends, then closes."""
+
+    body = b""
+    missing = 1000
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(self.body) + self.missing))
+        self.end_headers()
+        self.wfile.write(self.body)
+        self.close_connection = True
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_cut_off_download_is_refused_and_previous_file_kept(mirror, served, tmp_path):
+    site, base = served
+    good = (mirror / WORKBOOK.mirror_path).read_bytes()
+    downloads = tmp_path / "downloads"
+    (site / WORKBOOK.mirror_path).write_bytes(good)
+    previous = fetch(WORKBOOK, downloads, base)
+    # The whole workbook arrives, so only the stated length can tell that bytes are missing.
+    handler = type("Handler", (_CutOffHandler,), {"body": good})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        cut_off_base = f"http://127.0.0.1:{server.server_address[1]}"
+        expected = rf"data_glotip\.xlsx: the download was cut off: {len(good)} bytes arrived of the {len(good) + 1000}"
+        with pytest.raises(DownloadError, match=expected):
+            fetch(WORKBOOK, downloads, cut_off_base)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sha256_of(previous.path) == sha256_of(mirror / WORKBOOK.mirror_path)
+    assert sorted(path.name for path in downloads.iterdir()) == ["data_glotip.xlsx"]
