@@ -17,6 +17,8 @@ from pipelines.vocabulary import CANONICAL_DIMENSIONS, FACT_KEY, FACT_SCHEMA, co
 CheckOutcome = tuple[bool, str, dict[str, object]]
 
 MAX_LISTED = 20
+MAX_LOCATIONS = 5
+"""How many `source_location`s a failed check's description names before "and N more"."""
 
 
 def check_schema(facts: pl.DataFrame) -> CheckOutcome:
@@ -27,9 +29,11 @@ def check_schema(facts: pl.DataFrame) -> CheckOutcome:
         name: f"{actual.get(name)} (expected {kind})" for name, kind in expected.items() if actual.get(name) != kind
     }
     extra = sorted(set(actual) - set(expected))
+    found = [f"{name}: {difference}" for name, difference in differences.items()]
+    found += [f"extra column {name}" for name in extra]
     return (
         passed,
-        "columns and types are the canonical fact schema",
+        "columns and types are the canonical fact schema" if passed else "schema differs: " + "; ".join(found),
         {"differences": differences, "extra_columns": extra},
     )
 
@@ -41,9 +45,10 @@ def check_no_negative(facts: pl.DataFrame) -> CheckOutcome:
         | (pl.col("value_high") < 0)
         | (pl.col("value_low") > pl.col("value_high"))
     )
+    found = f"{negative.height} rows with a negative value or bound, or a lower bound above its upper bound"
     return (
         negative.height == 0,
-        "no negative value or bound, and no lower bound above its upper bound",
+        f"{found}, at {locations(negative)}" if negative.height else "no negative value or bound",
         {
             "offending_rows": negative.height,
             "examples": _examples(negative, ["source_location", "value", "value_low", "value_high"]),
@@ -53,27 +58,36 @@ def check_no_negative(facts: pl.DataFrame) -> CheckOutcome:
 
 def check_unique_key(facts: pl.DataFrame) -> CheckOutcome:
     duplicated = facts.filter(pl.struct(FACT_KEY).is_duplicated())
+    rule = f"no two facts share the key ({', '.join(FACT_KEY)})"
+    found = f"{duplicated.height} rows share a key ({', '.join(FACT_KEY)}), at {locations(duplicated)}"
     return (
         duplicated.height == 0,
-        f"no two facts share the key ({', '.join(FACT_KEY)})",
+        found if duplicated.height else rule,
         {"duplicated_rows": duplicated.height, "examples": _examples(duplicated, [*FACT_KEY[:4], "source_location"])},
     )
 
 
 def check_known_codes(facts: pl.DataFrame) -> CheckOutcome:
+    """Every dimension and flag a canonical code, and no null geo; a failure names the codes and where they stand."""
     unknown: dict[str, list[str]] = {}
+    where: list[str] = []
     for dimension in CANONICAL_DIMENSIONS:
-        found = set(facts.get_column(dimension).drop_nulls().unique().to_list())
-        outside = sorted(found - codes(dimension))
-        nulls = facts.get_column(dimension).null_count()
+        outside = sorted(set(facts[dimension].drop_nulls().unique().to_list()) - codes(dimension))
+        nulls = facts[dimension].null_count()
         if outside or nulls:
             unknown[dimension] = outside + ([f"<{nulls} nulls>"] if nulls else [])
+            bad = facts.filter(pl.col(dimension).is_in(outside) | pl.col(dimension).is_null())
+            where.append(f"{dimension} {_listed(unknown[dimension])} at {locations(bad)}")
     flags = {flag for text in facts["flags"].unique().to_list() if text for flag in text.split(";")}
     if flags - codes("flag"):
         unknown["flags"] = sorted(flags - codes("flag"))
+        has_unknown = pl.col("flags").str.split(";").list.eval(pl.element().is_in(unknown["flags"])).list.any()
+        where.append(f"flags {_listed(unknown['flags'])} at {locations(facts.filter(has_unknown))}")
     if facts["geo"].null_count():
         unknown["geo"] = [f"<{facts['geo'].null_count()} nulls>"]
-    return not unknown, "every dimension holds canonical codes only", {"unknown": unknown}
+        where.append(f"geo {_listed(unknown['geo'])} at {locations(facts.filter(pl.col('geo').is_null()))}")
+    text = "unknown codes: " + "; ".join(where) if where else "every dimension holds canonical codes only"
+    return not unknown, text, {"unknown": unknown}
 
 
 def check_year_coverage(facts: pl.DataFrame, first_year: int, last_year: int) -> CheckOutcome:
@@ -82,9 +96,15 @@ def check_year_coverage(facts: pl.DataFrame, first_year: int, last_year: int) ->
     coverage = facts.group_by("measure").agg(
         first=pl.col("year").min(), last=pl.col("year").max(), years=pl.col("year").n_unique()
     )
+    text = f"facts exist, all years within {first_year}-{last_year}"
+    if not years:
+        text = "no facts with a year"
+    elif outside:
+        where = locations(facts.filter(pl.col("year").is_in(outside)))
+        text = f"years outside {first_year}-{last_year}: {outside} at {where}"
     return (
         bool(years) and not outside,
-        f"facts exist, all years within {first_year}-{last_year}",
+        text,
         {
             "years": f"{years[0]}-{years[-1]}" if years else "none",
             "outside": outside,
@@ -105,6 +125,7 @@ def check_totals_against_parts(
     """
     gaps: list[str] = []
     gap_count = 0
+    where: list[str] = []
     context = [column for column in FACT_KEY if column not in dimensions]
     only_counterpart_none = facts.filter(pl.col("counterpart_type") == "none")
     for dimension in dimensions:
@@ -124,11 +145,24 @@ def check_totals_against_parts(
             f"total {row['value_low']:g}-{row['value_high']:g}, parts at least {row['parts_low']:g}"
             for row in bad.head(MAX_LISTED).to_dicts()
         )
+        where.extend(bad["source_location"].unique(maintain_order=True).to_list())
     return (
         gap_count == 0,
-        "no total is smaller than the sum of its parts",
+        f"{gap_count} totals below the sum of their parts, e.g. {gaps[0]}; at {_listed(where)}"
+        if gap_count
+        else "no total is smaller than the sum of its parts",
         {"gaps": gaps[:MAX_LISTED], "gap_count": gap_count},
     )
+
+
+def locations(frame: pl.DataFrame) -> str:
+    """Up to `MAX_LOCATIONS` distinct `source_location`s of `frame`, then "and N more"."""
+    return _listed(frame["source_location"].unique(maintain_order=True).to_list())
+
+
+def _listed(items: Sequence[object]) -> str:
+    shown = ", ".join(map(repr, items[:MAX_LOCATIONS]))
+    return shown + (f" and {len(items) - MAX_LOCATIONS} more" if len(items) > MAX_LOCATIONS else "")
 
 
 def _examples(frame: pl.DataFrame, columns: list[str]) -> list[dict[str, object]]:

@@ -33,6 +33,35 @@ def test_unknown_code_is_named():
     assert not passed and metadata["unknown"]["measure"] == ["victims_guessed"]
 
 
+def test_failed_known_codes_description_names_the_code_and_where_it_stands():
+    facts = pl.concat([
+        _facts(source_location="sheet A, row 7"),
+        _facts(sex="unknown_sex", source_location="sheet A, row 9"),
+        _facts(flags="estimate;guessed", source_location="sheet B, row 3"),
+    ])  # fmt: skip
+    passed, text, _ = checks.check_known_codes(facts)
+    assert not passed
+    assert "'unknown_sex' at 'sheet A, row 9'" in text and "'guessed' at 'sheet B, row 3'" in text
+    assert "row 7" not in text
+
+
+def test_failed_description_lists_five_locations_and_how_many_more():
+    rows = [_facts(value=-1.0, value_low=-1.0, value_high=-1.0, source_location=f"line {n}") for n in range(8)]
+    passed, text, _ = checks.check_no_negative(pl.concat(rows))
+    assert not passed and "'line 4'" in text and "'line 5'" not in text and text.endswith("and 3 more")
+
+
+def test_failed_key_and_year_descriptions_name_their_rows():
+    duplicated = pl.concat([_facts(source_location="row 2"), _facts(value=11.0, source_location="row 3")])
+    assert "'row 2', 'row 3'" in checks.check_unique_key(duplicated)[1]
+    passed, text, _ = checks.check_year_coverage(_facts(year=1990, source_location="row 4"), 2000, 2030)
+    assert not passed and "1990" in text and "'row 4'" in text
+
+
+def test_passing_checks_keep_the_rule():
+    assert checks.check_known_codes(_facts())[1] == "every dimension holds canonical codes only"
+
+
 def test_total_below_its_parts_is_a_gap():
     facts = pl.concat([_facts(), _facts(sex="female", value=8.0, value_low=8.0, value_high=8.0),
                        _facts(sex="male", value=5.0, value_low=5.0, value_high=5.0)])  # fmt: skip
