@@ -1,5 +1,7 @@
 """ILO curated estimates: carried to the published marts unchanged, parts checked against totals."""
 
+import csv
+
 import polars as pl
 import pytest
 
@@ -66,4 +68,27 @@ def test_a_curated_file_without_references_is_refused(tmp_path):
     broken = tmp_path / "ilo_estimates.csv"
     pl.read_csv(CURATED, infer_schema=False).drop("reference").write_csv(broken)
     with pytest.raises(IloFormatError, match="reference"):
+        read_estimates(broken)
+
+
+@pytest.mark.parametrize(
+    ("column", "bad"),
+    [
+        ("measure", "persons_guessed"),
+        ("sex", "both"),
+        ("age_group", "teen"),
+        ("exploitation_form", "sexual_and_labour"),
+        ("unit", "persons_thousand"),
+        ("region_label", "Oceania"),
+    ],
+)
+def test_an_unknown_code_is_refused_naming_file_line_and_code(tmp_path, column, bad):
+    with open(CURATED, newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    header, line = rows[0], len(rows) // 2 + 1
+    rows[line - 1][header.index(column)] = bad
+    broken = tmp_path / CURATED.name
+    with open(broken, "w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream, lineterminator="\n").writerows(rows)
+    with pytest.raises(IloFormatError, match=f"^{CURATED.name}, line {line}: unknown {column} '{bad}'"):
         read_estimates(broken)

@@ -21,16 +21,22 @@ def region_fields(edition: str) -> tuple[str, ...]:
     return ("world", f"region_{edition}", f"area_{edition.split('-')[0]}")
 
 
+def regions(edition: str) -> dict[str, str]:
+    """The region labels an edition may use (World, its regions and areas) and their geo codes."""
+    known: dict[str, str] = {}
+    for field in region_fields(edition):
+        try:
+            known |= crosswalk.mapping(CROSSWALK, field)
+        except KeyError:
+            continue
+    return known
+
+
 def with_geo(estimates: pl.DataFrame) -> pl.DataFrame:
     """Estimates with `geo`: WORLD, or the region of the figure's own edition; unknown labels raise."""
     frames = []
     for edition, rows in estimates.group_by("edition", maintain_order=True):
-        known: dict[str, str] = {}
-        for field in region_fields(str(edition[0])):
-            try:
-                known |= crosswalk.mapping(CROSSWALK, field)
-            except KeyError:
-                continue
+        known = regions(str(edition[0]))
         unknown = sorted(set(rows["region_label"]) - set(known))
         if unknown:
             raise crosswalk.UnknownLabelError(CROSSWALK, {f"region_label ({edition[0]})": unknown})

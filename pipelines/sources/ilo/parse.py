@@ -10,12 +10,20 @@ from pathlib import Path
 
 import polars as pl
 
+from pipelines.sources.ilo.harmonise import regions
+from pipelines.vocabulary import codes
+
 COLUMNS = (
     "edition", "publication", "year", "period", "region_label", "measure", "sex", "age_group",
     "exploitation_form", "breakdown_label", "value", "bound", "unit", "rounded_to", "confidence", "reference",
 )  # fmt: skip
 BOUNDS = ("exact", "lower_bound")
 CONFIDENCE = ("high", "medium")
+UNITS = ("persons", "per_1000_population", "usd_billion_per_year")
+"""The units the dashboard and the export have texts for."""
+CODE_COLUMNS = ("measure", "sex", "age_group", "exploitation_form")
+"""Columns holding canonical codes of the dimension of the same name (`data/reference/vocabulary.csv`)."""
+MAX_LISTED = 20
 
 
 class IloFormatError(ValueError):
@@ -46,4 +54,24 @@ def read_estimates(path: Path) -> pl.DataFrame:
         offenders = rows.filter(bad)
         if offenders.height:
             raise IloFormatError(f"{path.name}: {problem}: rows {offenders['row'].head(5).to_list()}")
+    unknown = unknown_codes(typed)
+    if unknown:
+        listed = [f"{path.name}, line {line}: {problem}" for line, problem in unknown]
+        more = f"; and {len(listed) - MAX_LISTED} more" if len(listed) > MAX_LISTED else ""
+        raise IloFormatError("; ".join(listed[:MAX_LISTED]) + more)
     return typed
+
+
+def unknown_codes(estimates: pl.DataFrame) -> list[tuple[int, str]]:
+    """(line, "unknown <column> 'X'") for every code the vocabulary, the units or the edition's regions lack."""
+    allowed = {column: codes(column) for column in CODE_COLUMNS} | {"unit": frozenset(UNITS)}
+    found = []
+    for row in estimates.iter_rows(named=True):
+        found += [
+            (row["row"], f"unknown {column} {row[column]!r}")
+            for column in allowed
+            if row[column] not in allowed[column]
+        ]
+        if row["region_label"] not in regions(row["edition"]):
+            found.append((row["row"], f"unknown region_label {row['region_label']!r} (edition {row['edition']})"))
+    return found
