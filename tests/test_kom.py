@@ -3,12 +3,14 @@
 import csv
 import io
 import shutil
+from pathlib import Path
 
 import polars as pl
 import pytest
 
 from pipelines.refresh import failures, run_refresh_in
 from pipelines.settings import CURATED_DIR, DataPaths
+from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
 from pipelines.sources.kom.parse import KomFormatError, read_figures
 from pipelines.sources.unodc.parse import read_rows as read_glotip_rows
 
@@ -170,13 +172,27 @@ def test_series_break_on_the_first_victim_figures_after_2016(published):
     assert all(int(period.split("-")[0]) > 2016 for _, period in flagged)
 
 
+def kom_concepts() -> dict[str, str]:
+    """From KOM's crosswalk: measure label -> canonical measure."""
+    with (CURATED_DIR.parent.parent / "data" / "reference" / "crosswalks" / "kom.csv").open(encoding="utf-8") as f:
+        return {row["source_label"]: row["canonical_code"] for row in csv.DictReader(f) if row["field"] == "measure"}
+
+
+def kom_victim_total_rows() -> list[dict[str, str]]:
+    """Curated rows of victim totals (no breakdown), any period."""
+    concepts = kom_concepts()
+    return [
+        row
+        for row in curated_rows()
+        if concepts[row["measure_nb"]] in ("victims_assisted", "victims_identified")
+        and (row["sex_nb"], row["age_nb"], row["exploitation_nb"], row["nationality_nb"])
+        == ("i alt", "i alt", "i alt", "alle")
+    ]
+
+
 def kom_annual_totals() -> dict[str, dict[int, float]]:
     """From the curated file: single-year, no-breakdown victim figures by measure label -> year -> value."""
-    concepts = {}
-    with (CURATED_DIR.parent.parent / "data" / "reference" / "crosswalks" / "kom.csv").open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row["field"] == "measure":
-                concepts[row["source_label"]] = row["canonical_code"]
+    concepts = kom_concepts()
     totals: dict[str, dict[int, float]] = {"victims_assisted": {}, "victims_identified": {}}
     for row in curated_rows():
         breakdowns = (row["sex_nb"], row["age_nb"], row["exploitation_nb"], row["nationality_nb"])
@@ -186,7 +202,8 @@ def kom_annual_totals() -> dict[str, dict[int, float]]:
     return totals
 
 
-def test_reconciliation_finds_the_years_unodc_equals_a_kom_count(published, mirror):
+def unodc_norway_victims(mirror: Path) -> dict[int, float]:
+    """From the GLOTIP workbook: Norway's total detected victims by year."""
     glotip = read_glotip_rows(mirror / "unodc" / "data_glotip.xlsx").filter(
         (pl.col("iso3") == "NOR")
         & (pl.col("indicator") == "Detected trafficking victims")
@@ -194,7 +211,11 @@ def test_reconciliation_finds_the_years_unodc_equals_a_kom_count(published, mirr
         & (pl.col("sex") == "Total")
         & (pl.col("age") == "Total")
     )
-    unodc = {int(year): float(text.replace(",", "")) for year, text in glotip.select("year", "value_text").iter_rows()}
+    return {int(year): float(text.replace(",", "")) for year, text in glotip.select("year", "value_text").iter_rows()}
+
+
+def test_reconciliation_finds_the_years_unodc_equals_a_kom_count(published, mirror):
+    unodc = unodc_norway_victims(mirror)
     kom = kom_annual_totals()
     expected = {}
     for year, value in unodc.items():
@@ -207,8 +228,37 @@ def test_reconciliation_finds_the_years_unodc_equals_a_kom_count(published, mirr
     ).fetchall()
     found = {year: concept for year, concept, _ in mart if concept in ("victims_assisted", "victims_identified")}
     assert found == expected
-    unmatched = {year for year, concept, _ in mart if concept == "none"}
-    assert unmatched == set(unodc) - set(expected)
+    assert {year for year, concept, _ in mart if concept is not None} == set(unodc)
+
+
+def test_reconciliation_places_unodc_within_kom_ranges_given_for_each_year_of_a_period(published, mirror):
+    """The curated "between 120 and 160 newly identified a year, 2010-2016" covers the years with no own figure."""
+    unodc = unodc_norway_victims(mirror)
+    kom = kom_annual_totals()
+    expected = set()
+    for row in kom_victim_total_rows():
+        identified = kom_concepts()[row["measure_nb"]] == "victims_identified"
+        if row["period_type"] == "per_year" and row["qualifier"] == "mellom" and identified:
+            first, last = (int(part) for part in row["period"].split("-"))
+            for year in range(first, last + 1):
+                inside = float(row["value"]) <= unodc.get(year, -1) <= float(row["value_to"])
+                if inside and year not in kom["victims_identified"] and year not in kom["victims_assisted"]:
+                    expected.add(year)
+    assert expected, "the curated file should hold a per-year range that UNODC's figures fall in"
+    mart = published.execute("SELECT year, unodc_equals_kom FROM reconciliation_norway").fetchall()
+    assert expected <= {year for year, relation in mart if relation == "within_identified_range"}
+
+
+def test_reconciliation_says_kom_published_no_totals_in_the_gap_years(published):
+    resumed = min(
+        int(row["period"].split("-")[0])
+        for row in kom_victim_total_rows()
+        if int(row["period"].split("-")[0]) > LAST_YEAR_BEFORE_BREAK
+    )
+    mart = dict(published.execute("SELECT year, unodc_equals_kom FROM reconciliation_norway").fetchall())
+    gap = {year for year in mart if LAST_YEAR_BEFORE_BREAK < year < resumed}
+    assert gap, "UNODC has Norway figures for some of the years without KOM totals"
+    assert {mart[year] for year in gap} == {"no_official_total"}
 
 
 def test_a_refresh_with_a_bad_line_fails_naming_it_and_leaves_the_published_file_alone(tmp_path, refreshed, mirror):
@@ -225,3 +275,19 @@ def test_a_refresh_with_a_bad_line_fails_naming_it_and_leaves_the_published_file
     assert not result.success
     assert any("kom_figures.csv, line 12: value 'ca 200' is not a number" in line for line in failures(result))
     assert data.published.read_bytes() == before
+
+
+def test_unodc_offences_for_norway_equal_kom_police_reports_where_both_exist(published):
+    """The definitions registry says UNODC's Norway offences are KOM's police reports; this holds it to the data."""
+    pairs = published.execute(
+        """
+        SELECT k.year, k.value, u.value FROM fact_indicator k JOIN fact_indicator u USING (year, period, geo)
+        WHERE k.source = 'kom' AND k.measure = 'police_reports' AND u.source = 'unodc_glotip'
+          AND u.measure = 'offences_recorded' AND k.geo = 'NOR' AND k.period = CAST(k.year AS VARCHAR)
+          AND k.sex = 'total' AND k.age_group = 'total' AND k.exploitation_form = 'total'
+          AND u.sex = 'total' AND u.age_group = 'total' AND u.exploitation_form = 'total'
+          AND u.counterpart_type = 'none' AND k.counterpart_type = 'none'
+        """
+    ).fetchall()
+    assert pairs, "KOM and UNODC should share years of police reports / offences for Norway"
+    assert all(kom == unodc for _, kom, unodc in pairs), pairs

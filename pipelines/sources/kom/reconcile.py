@@ -1,13 +1,28 @@
 """Norway's victim series side by side: KOM's two counts and UNODC's detected victims.
 
 UNODC's Norway series takes KOM's newly identified count in some years and KOM's assisted count
-in others; this table says, year by year, which one the UNODC figure equals, so that neither
+in others; this table says, year by year, how the UNODC figure relates to KOM's, so that neither
 series is read as a continuation of the other.
+
+KOM's figure for a year is its single-year total, or else a level it published for each year of a
+period that covers the year ("between 120 and 160 a year, 2010-2016"; flag `annual_in_period`).
+The relation, in the order tried:
+
+- `victims_assisted` / `victims_identified`: UNODC equals KOM's exact count;
+- `within_assisted_range` / `within_identified_range`: UNODC lies within KOM's published bounds
+  (a range, or an upper or lower bound);
+- `kom_approximate`: KOM gives only an approximate figure ("about 290"), too rough to tell;
+- `none`: KOM has figures for the year and UNODC fits none of them;
+- `no_official_total`: the years KOM published no victim totals (after the last year before the
+  series break, until KOM's figures start again);
+- `no_kom_figure`: the curated table holds no KOM victim figure for the year.
 """
 
 from __future__ import annotations
 
 import polars as pl
+
+from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
 
 GEO = "NOR"
 KOM_MEASURES = ("victims_assisted", "victims_identified")
@@ -21,29 +36,62 @@ EXPLANATIONS = {
         "UNODC-tallet er lik KOMs antall antatte ofre identifisert for første gang i året.",
         "The UNODC figure equals KOM's count of presumed victims newly identified in the year.",
     ),
+    "within_assisted_range": (
+        "UNODC-tallet ligger innenfor KOMs oppgitte spenn for antatte ofre fulgt opp; et eksakt KOM-tall finnes ikke.",
+        "The UNODC figure lies within KOM's published range for presumed victims assisted; KOM gave no exact count.",
+    ),
+    "within_identified_range": (
+        "UNODC-tallet ligger innenfor KOMs oppgitte spenn for nye antatte ofre (identifisert for første gang); "
+        "et eksakt KOM-tall finnes ikke.",
+        "The UNODC figure lies within KOM's published range for presumed victims newly identified; "
+        "KOM gave no exact count.",
+    ),
+    "kom_approximate": (
+        "KOM oppgir bare et omtrentlig tall for året; det kan ikke avgjøres hvilket KOM-begrep UNODC-tallet følger.",
+        "KOM gives only an approximate figure for the year; which KOM concept the UNODC figure follows cannot be told.",
+    ),
     "none": (
-        "UNODC-tallet er ikke lik noen av KOMs tall for året.",
-        "The UNODC figure equals neither of KOM's counts for the year.",
+        "UNODC-tallet stemmer ikke med noen av KOMs tall for året.",
+        "The UNODC figure fits none of KOM's figures for the year.",
+    ),
+    "no_official_total": (
+        "KOM publiserte ingen offisielle totaltall for antatte ofre disse årene; "
+        "UNODC-tallet har ikke noe KOM-tall å avstemmes mot.",
+        "KOM published no official totals of presumed victims in these years; "
+        "the UNODC figure has no KOM figure to be matched against.",
     ),
     "no_kom_figure": (
-        "KOM har ikke publisert et eget årstall for antatte ofre dette året; UNODC-tallet kan ikke avstemmes.",
-        "KOM published no annual victim figure for this year; the UNODC figure cannot be matched.",
+        "Den kuraterte KOM-tabellen har ikke noe tall for antatte ofre dette året; UNODC-tallet kan ikke avstemmes.",
+        "The curated KOM table holds no figure for presumed victims this year; the UNODC figure cannot be matched.",
     ),
 }
 
 
-def _annual_totals(facts: pl.DataFrame, source: str, measure: str, prefix: str) -> pl.DataFrame:
-    """One row per year: the single-year, all-breakdowns figure with its bounds, flags and location."""
-    rows = facts.filter(
+def _totals(facts: pl.DataFrame, source: str, measure: str) -> pl.DataFrame:
+    """The all-breakdowns figures of one measure for Norway."""
+    return facts.filter(
         (pl.col("source") == source)
         & (pl.col("measure") == measure)
         & (pl.col("geo") == GEO)
-        & (pl.col("period") == pl.col("year").cast(pl.String))
         & (pl.col("sex") == "total")
         & (pl.col("age_group") == "total")
         & (pl.col("exploitation_form") == "total")
         & (pl.col("counterpart_type") == "none")
     )
+
+
+def _per_year(rows: pl.DataFrame, years: pl.DataFrame) -> pl.DataFrame:
+    """One row per year: the single-year figure, or else a per-year level of a period covering it."""
+    single = rows.filter(pl.col("period") == pl.col("year").cast(pl.String))
+    levels = rows.filter(pl.col("flags").fill_null("").str.contains("annual_in_period"))
+    bounds = pl.col("period").str.split("-")
+    levels = levels.with_columns(first=bounds.list.first().cast(pl.Int32), last=bounds.list.last().cast(pl.Int32))
+    covered = years.join(levels.drop("year"), how="cross").filter(pl.col("year").is_between("first", "last"))
+    covered = covered.join(single.select("year"), on="year", how="anti").drop("first", "last")
+    return pl.concat([single, covered.select(single.columns)]).unique("year", keep="first")
+
+
+def _columns(rows: pl.DataFrame, prefix: str) -> pl.DataFrame:
     return rows.select(
         "year",
         pl.col("value").alias(prefix),
@@ -54,32 +102,69 @@ def _annual_totals(facts: pl.DataFrame, source: str, measure: str, prefix: str) 
     )
 
 
-def reconciliation(facts: pl.DataFrame) -> pl.DataFrame:
-    """Per year with any of the three figures: the figures, and the KOM concept UNODC's figure equals."""
-    tables = [_annual_totals(facts, "kom", measure, f"kom_{measure}") for measure in KOM_MEASURES]
-    tables.append(_annual_totals(facts, *UNODC, "unodc_victims_detected"))
-    years = pl.concat([table.select("year") for table in tables]).unique()
-    joined = years
-    for table in tables:
-        joined = joined.join(table, on="year", how="left")
+def _exact(prefix: str) -> pl.Expr:
+    value = pl.col(prefix)
+    return value.is_not_null() & (pl.col(f"{prefix}_low") == value) & (pl.col(f"{prefix}_high") == value)
+
+
+def _within(prefix: str, unodc: pl.Expr) -> pl.Expr:
+    low, high = pl.col(f"{prefix}_low"), pl.col(f"{prefix}_high")
+    bounded = pl.col(prefix).is_null() & (low.is_not_null() | high.is_not_null())
+    return bounded & (unodc >= low.fill_null(0)) & (unodc <= high.fill_null(float("inf")))
+
+
+def _relation(first_after_break: int | None) -> pl.Expr:
+    """The relation code of the module docstring, from the joined columns."""
     unodc = pl.col("unodc_victims_detected")
-    matches = (
+    assisted, identified = "kom_victims_assisted", "kom_victims_identified"
+    has_kom = pl.col(assisted).is_not_null() | pl.col(identified).is_not_null()
+    has_kom = has_kom | pl.col(f"{assisted}_high").is_not_null() | pl.col(f"{identified}_high").is_not_null()
+    approximate = pl.concat_str(f"{assisted}_flags", f"{identified}_flags", separator=";", ignore_nulls=True)
+    gap_end = first_after_break if first_after_break is not None else LAST_YEAR_BEFORE_BREAK + 1
+    in_gap = pl.col("year").is_between(LAST_YEAR_BEFORE_BREAK + 1, gap_end - 1)
+    return (
         pl.when(unodc.is_null())
         .then(None)
-        .when(unodc == pl.col("kom_victims_assisted"))
+        .when(_exact(assisted) & (unodc == pl.col(assisted)))
         .then(pl.lit("victims_assisted"))
-        .when(unodc == pl.col("kom_victims_identified"))
+        .when(_exact(identified) & (unodc == pl.col(identified)))
         .then(pl.lit("victims_identified"))
-        .otherwise(pl.lit("none"))
+        .when(_within(assisted, unodc))
+        .then(pl.lit("within_assisted_range"))
+        .when(_within(identified, unodc))
+        .then(pl.lit("within_identified_range"))
+        .when(approximate.str.contains("approximate"))
+        .then(pl.lit("kom_approximate"))
+        .when(has_kom)
+        .then(pl.lit("none"))
+        .when(in_gap)
+        .then(pl.lit("no_official_total"))
+        .otherwise(pl.lit("no_kom_figure"))
     )
-    no_kom = pl.col("kom_victims_assisted").is_null() & pl.col("kom_victims_identified").is_null()
-    joined = joined.with_columns(geo=pl.lit(GEO), unodc_equals_kom=matches)
-    reason = pl.when((pl.col("unodc_equals_kom") == "none") & no_kom).then(pl.lit("no_kom_figure"))
-    reason = reason.otherwise(pl.col("unodc_equals_kom"))
+
+
+def _first_kom_year_after_break(kom: list[pl.DataFrame]) -> int | None:
+    starts = pl.concat([rows.select(first=pl.col("period").str.split("-").list.first().cast(pl.Int32)) for rows in kom])
+    after = starts.filter(pl.col("first") > LAST_YEAR_BEFORE_BREAK)["first"]
+    return after.min() if after.len() else None
+
+
+def reconciliation(facts: pl.DataFrame) -> pl.DataFrame:
+    """Per year with a UNODC or KOM figure: the figures, how UNODC's relates to KOM's, and why in words."""
+    kom = [_totals(facts, "kom", measure) for measure in KOM_MEASURES]
+    unodc = _totals(facts, *UNODC).filter(pl.col("period") == pl.col("year").cast(pl.String))
+    single_kom_years = [rows.filter(pl.col("period") == pl.col("year").cast(pl.String)).select("year") for rows in kom]
+    years = pl.concat([unodc.select("year"), *single_kom_years]).unique()
+    joined = years
+    for measure, rows in zip(KOM_MEASURES, kom, strict=True):
+        joined = joined.join(_columns(_per_year(rows, years), f"kom_{measure}"), on="year", how="left")
+    joined = joined.join(_columns(unodc, "unodc_victims_detected"), on="year", how="left")
+    joined = joined.with_columns(geo=pl.lit(GEO), unodc_equals_kom=_relation(_first_kom_year_after_break(kom)))
+    relation = pl.col("unodc_equals_kom")
     return (
         joined.with_columns(
-            explanation_nb=reason.replace_strict({key: nb for key, (nb, _) in EXPLANATIONS.items()}, default=None),
-            explanation_en=reason.replace_strict({key: en for key, (_, en) in EXPLANATIONS.items()}, default=None),
+            explanation_nb=relation.replace_strict({key: nb for key, (nb, _) in EXPLANATIONS.items()}, default=None),
+            explanation_en=relation.replace_strict({key: en for key, (_, en) in EXPLANATIONS.items()}, default=None),
         )
         .select("geo", *[c for c in joined.columns if c != "geo"], "explanation_nb", "explanation_en")
         .sort("year")
