@@ -1,10 +1,14 @@
 """World Bank population: read from the bulk CSV or its zip, published beside the facts, missing years kept missing."""
 
+import re
 import zipfile
 
 import polars as pl
+import pytest
 
-from pipelines.sources.worldbank.parse import read_population
+from pipelines.crosswalk import UnknownLabelError
+from pipelines.sources.worldbank import harmonise
+from pipelines.sources.worldbank.parse import WorldBankFormatError, read_population
 
 POPULATION_FILE = ("worldbank", "API_SP.POP.TOTL_DS2_en_csv_v2.csv")
 
@@ -68,3 +72,26 @@ def test_the_official_zip_is_read_like_the_mirror_csv(tmp_path, mirror):
     from_csv = read_population(source).drop("line")
     assert from_zip.equals(from_csv) and from_csv.height > 0
     assert from_csv.filter(pl.col("code") == "NOR")["population"].null_count() == 0
+
+
+@pytest.mark.parametrize("kept", [0.5, 0.999])
+def test_a_file_cut_off_mid_row_fails_naming_file_and_line(tmp_path, mirror, kept):
+    """Cut in the middle of the last row, or just before its trailing comma: never a silent missing population."""
+    text = mirror.joinpath(*POPULATION_FILE).read_bytes().rstrip(b"\r\n")
+    last_line = text.count(b"\n") + 1
+    start = text.rindex(b"\n") + 1
+    cut = tmp_path / POPULATION_FILE[1]
+    cut.write_bytes(text[: start + int((len(text) - start) * kept)])
+    with pytest.raises(WorldBankFormatError, match=f"^{re.escape(cut.name)}, line {last_line}: "):
+        read_population(cut)
+
+
+def test_an_unknown_place_code_is_named_with_file_and_line(tmp_path, mirror):
+    text = mirror.joinpath(*POPULATION_FILE).read_bytes()
+    lines = text.split(b"\n")
+    line = next(number for number, content in enumerate(lines, start=1) if b'"NOR"' in content)
+    changed = tmp_path / POPULATION_FILE[1]
+    changed.write_bytes(text.replace(b'"NOR"', b'"XNO"'))
+    rows = read_population(changed)
+    with pytest.raises(UnknownLabelError, match=f"{re.escape(changed.name)}, line {line} \\(Norway\\), code: 'XNO'"):
+        harmonise.to_population(rows, "provenance", changed.name)

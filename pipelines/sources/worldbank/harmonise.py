@@ -26,11 +26,10 @@ def geo_table() -> pl.DataFrame:
 def to_population(rows: pl.DataFrame, provenance_id: str, file_name: str) -> pl.DataFrame:
     """geo, year, population, status (`reported` or `missing`), provenance_id, source_location."""
     countries = set(geo_table()["geo"])
-    aggregates = rows.filter(~pl.col("code").is_in(countries))
-    unknown = crosswalk.unknown_labels(aggregates, CROSSWALK, {"code": "aggregate"})
-    if unknown:
-        raise crosswalk.UnknownLabelError(CROSSWALK, unknown)
     to_geo = crosswalk.mapping(CROSSWALK, "aggregate")
+    unknown = rows.filter(~pl.col("code").is_in(countries | set(to_geo)))
+    if unknown.height:
+        raise crosswalk.UnknownLabelError(CROSSWALK, _by_line(unknown, file_name))
     return rows.select(
         geo=pl.when(pl.col("code").is_in(countries)).then(pl.col("code")).otherwise(pl.col("code").replace(to_geo)),
         year="year",
@@ -44,6 +43,12 @@ def to_population(rows: pl.DataFrame, provenance_id: str, file_name: str) -> pl.
         + pl.lit("), column ")
         + pl.col("year").cast(pl.String),
     ).sort("geo", "year")
+
+
+def _by_line(unknown: pl.DataFrame, file_name: str) -> dict[str, list[str]]:
+    """Unknown codes keyed by where they stand: `<file>, line <n> (<name>), code`."""
+    places = unknown.unique("line", maintain_order=True).sort("line")
+    return {f"{file_name}, line {row['line']} ({row['name']}), code": [row["code"]] for row in places.to_dicts()}
 
 
 def rates_per_100k(facts: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:

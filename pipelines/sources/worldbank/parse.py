@@ -8,6 +8,7 @@ download is a zip holding this CSV and two metadata CSVs.
 
 from __future__ import annotations
 
+import csv
 import zipfile
 from pathlib import Path
 
@@ -34,17 +35,14 @@ def data_csv_text(path: Path) -> str:
 
 def read_population(path: Path) -> pl.DataFrame:
     """One row per place and year: code, name, year, population (null where the World Bank has none), line."""
-    lines = data_csv_text(path).splitlines()
-    header_index = next((i for i, line in enumerate(lines[:20]) if line.startswith('"Country Name"')), None)
-    if header_index is None:
-        raise WorldBankFormatError(f'{path.name}: no header line starting with "Country Name" in the first 20 lines')
-    wide = pl.read_csv(
-        "\n".join(lines[header_index:]).encode(), infer_schema=False, truncate_ragged_lines=True
-    ).with_columns(line=pl.int_range(header_index + 2, header_index + 2 + pl.len(), dtype=pl.Int64))
-    missing = [name for name in HEADER if name not in wide.columns]
-    years = [name for name in wide.columns if name.isdigit()]
+    header, records = data_records(path)
+    missing = [name for name in HEADER if name not in header]
+    years = [name for name in header if name.isdigit()]
     if missing or not years:
         raise WorldBankFormatError(f"{path.name}: columns missing: {missing or 'year columns'}")
+    wide = pl.DataFrame(
+        [[*cells, line] for line, cells in records], schema=[*header, "line"], orient="row", infer_schema_length=None
+    ).with_columns(pl.col(header).cast(pl.String), pl.col("line").cast(pl.Int64))
     long = wide.unpivot(
         index=["Country Code", "Country Name", "line"], on=years, variable_name="year", value_name="text"
     )
@@ -56,8 +54,35 @@ def read_population(path: Path) -> pl.DataFrame:
         text="text",
         line="line",
     )
-    unreadable = typed.filter(pl.col("population").is_null() & (pl.col("text").fill_null("") != ""))
+    unreadable = typed.filter(pl.col("population").is_null() & (pl.col("text") != ""))
     if unreadable.height:
         row = unreadable.row(0, named=True)
         raise WorldBankFormatError(f"{path.name}, line {row['line']}, {row['year']}: not a number: {row['text']!r}")
     return typed.drop("text")
+
+
+def data_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and (file line, cells) of every data row, without the empty column of the trailing comma.
+
+    Every line, the header too, ends in a comma: an empty last column that is dropped here. A row
+    with fewer or more fields than the header (a file cut off mid-row) fails naming its line.
+    """
+    lines = data_csv_text(path).splitlines()
+    header_index = next((i for i, line in enumerate(lines[:20]) if line.startswith('"Country Name"')), None)
+    if header_index is None:
+        raise WorldBankFormatError(f'{path.name}: no header line starting with "Country Name" in the first 20 lines')
+    reader = csv.reader(lines[header_index:])
+    header = next(reader)
+    trailing_comma = header[-1] == ""
+    records = []
+    for cells in reader:
+        if not cells:
+            continue
+        line = header_index + reader.line_num
+        if len(cells) != len(header) or (trailing_comma and cells[-1] != ""):
+            raise WorldBankFormatError(
+                f"{path.name}, line {line}: {len(cells)} fields where the header has {len(header)}, "
+                f"the last one empty for the trailing comma (a row cut off?)"
+            )
+        records.append((line, cells[:-1] if trailing_comma else cells))
+    return header[:-1] if trailing_comma else header, records
