@@ -77,10 +77,6 @@ def join_flags(*flags: str | None) -> str:
     return ";".join(sorted(parts))
 
 
-def empty_facts() -> pl.DataFrame:
-    return pl.DataFrame(schema=FACT_SCHEMA)
-
-
 def conform(frame: pl.DataFrame) -> pl.DataFrame:
     """`frame` with exactly the canonical fact columns, in order and type.
 
