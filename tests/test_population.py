@@ -74,14 +74,16 @@ def test_the_official_zip_is_read_like_the_mirror_csv(tmp_path, mirror):
     assert from_csv.filter(pl.col("code") == "NOR")["population"].null_count() == 0
 
 
-@pytest.mark.parametrize("kept", [0.5, 0.999])
-def test_a_file_cut_off_mid_row_fails_naming_file_and_line(tmp_path, mirror, kept):
-    """Cut in the middle of the last row, or just before its trailing comma: never a silent missing population."""
+@pytest.mark.parametrize("where", ["mid_value", "after_a_field", "before_the_trailing_comma"])
+def test_a_file_cut_off_mid_row_fails_naming_file_and_line(tmp_path, mirror, where):
+    """A last row cut anywhere fails: never a silent missing population."""
     text = mirror.joinpath(*POPULATION_FILE).read_bytes().rstrip(b"\r\n")
     last_line = text.count(b"\n") + 1
     start = text.rindex(b"\n") + 1
+    after_tenth_comma = [i for i, byte in enumerate(text[start:], start=start) if byte == ord(",")][9] + 1
+    end = {"mid_value": (start + len(text)) // 2, "after_a_field": after_tenth_comma}.get(where, len(text) - 1)
     cut = tmp_path / POPULATION_FILE[1]
-    cut.write_bytes(text[: start + int((len(text) - start) * kept)])
+    cut.write_bytes(text[:end])
     with pytest.raises(WorldBankFormatError, match=f"^{re.escape(cut.name)}, line {last_line}: "):
         read_population(cut)
 
