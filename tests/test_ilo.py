@@ -27,6 +27,21 @@ def test_every_curated_figure_reaches_the_published_marts_unchanged(published):
     assert in_facts == (curated.height, pytest.approx(sum(float(v) for v in curated["value"])))
 
 
+def test_mart_flags_are_the_facts_flags_and_a_lower_bound_is_flagged(published):
+    curated = pl.read_csv(CURATED, infer_schema=False).with_row_index("line", offset=2)
+    lower_lines = {row["line"] for row in curated.to_dicts() if row["bound"] == "lower_bound"}
+    mart = published.execute(
+        "SELECT CAST(split_part(source_location, 'row ', 2) AS INTEGER), flags, value FROM ilo_estimates"
+    ).fetchall()
+    assert lower_lines and {line for line, flags, _ in mart if "lower_bound" in flags.split(";")} == lower_lines
+    assert all(value is None for line, _, value in mart if line in lower_lines)
+    facts = published.execute(
+        "SELECT CAST(regexp_extract(source_location, 'row (\\d+):', 1) AS INTEGER), flags "
+        "FROM fact_indicator WHERE source = 'ilo'"
+    ).fetchall()
+    assert sorted(facts) == sorted((line, flags) for line, flags, _ in mart)
+
+
 def test_world_forced_labour_by_edition_in_series_totals(published):
     curated = pl.read_csv(CURATED, infer_schema=False).filter(
         (pl.col("region_label") == "World")

@@ -82,7 +82,6 @@ def ilo_estimates(tables: dict[str, pl.DataFrame]) -> None:
         edition_label=pl.format("{} ({})", pl.col("edition"), pl.col("year")),
         series=pl.lit(definition_name(tables, f"ilo.{measure}")),
         period=pl.col("period").cast(pl.String),
-        flags=pl.lit("estimate"),
     )
     data = with_shown_values(data, decimals=1 if measure == "illegal_profits_usd" else 0)
     figure = bar_figure(data, "edition_label", "series", False, t("world.edition"), t(f"world.unit_{data['unit'][0]}"))

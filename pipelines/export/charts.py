@@ -66,7 +66,7 @@ def figures(connection: duckdb.DuckDBPyConnection, year_from: int, year_to: int)
             "UNODC, Verdensbanken",
         )
     estimates = connection.sql(
-        "SELECT edition || ' (' || year || ')' AS edition, i.value, i.value_low, i.value_high, 'estimate' AS flags, "
+        "SELECT edition || ' (' || year || ')' AS edition, i.value, i.value_low, i.value_high, i.flags, "
         "d.name_nb AS series FROM ilo_estimates i JOIN definitions d USING (definition_id) "
         "WHERE geo = 'WORLD' AND sex = 'total' AND age_group = 'total' AND exploitation_form = 'total' "
         "AND unit = 'persons' AND year BETWEEN $year_from AND $year_to ORDER BY i.year, edition, series",

@@ -186,7 +186,7 @@ TABLES = (
         ("edition", "geo", "measure", "sex", "age_group", "exploitation_form"),
         f"""SELECT d.source, i.edition, i.publication, i.year, i.geo, i.region_label AS region, i.measure, d.name_nb,
                    d.name_en, i.sex, i.age_group, i.exploitation_form, i.value, i.value_low, i.value_high, i.unit,
-                   'estimate' AS flags, i.definition_id, i.source_location, i.reference,
+                   i.flags, i.definition_id, i.source_location, i.reference,
                    i.provenance_id
             FROM ilo_estimates i {NAMES}
             WHERE {IN_YEARS}""",

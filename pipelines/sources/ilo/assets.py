@@ -65,12 +65,11 @@ def facts_ilo(staging: pl.DataFrame) -> pl.DataFrame:
     kinds={"duckdb"},
 )
 def ilo_estimates(staging: pl.DataFrame) -> pl.DataFrame:
-    """Global estimates by edition, for the dashboard: every figure with its edition, region label and reference.
+    """Global estimates by edition, for the dashboard: every figure with its edition, region label, flags and reference.
 
     Editions differ in method and regions: never chain them into one trend without saying so
     (`definitions.series_breaks_*` for the measure says how).
     """
-    is_lower = pl.col("bound") == "lower_bound"
     return staging.select(
         "edition",
         "publication",
@@ -82,9 +81,7 @@ def ilo_estimates(staging: pl.DataFrame) -> pl.DataFrame:
         "sex",
         "age_group",
         "exploitation_form",
-        value=pl.when(is_lower).then(None).otherwise(pl.col("value")),
-        value_low=pl.col("value"),
-        value_high=pl.when(is_lower).then(None).otherwise(pl.col("value")),
+        **harmonise.figure_columns(),
         unit="unit",
         rounded_to="rounded_to",
         confidence="confidence",

@@ -44,10 +44,21 @@ def with_geo(estimates: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames)
 
 
+def figure_columns() -> dict[str, pl.Expr]:
+    """value, value_low, value_high and flags of a curated figure; a lower bound has a null value and no upper bound."""
+    is_lower = pl.col("bound") == "lower_bound"
+    exact = pl.when(is_lower).then(None).otherwise(pl.col("value"))
+    return {
+        "value": exact,
+        "value_low": pl.col("value"),
+        "value_high": exact,
+        "flags": pl.when(is_lower).then(pl.lit("estimate;lower_bound")).otherwise(pl.lit("estimate")),
+    }
+
+
 def to_facts(estimates: pl.DataFrame, provenance_id: str, file_name: str) -> pl.DataFrame:
     """One canonical fact per curated figure; a lower bound has a null value and no upper bound."""
     located = with_geo(estimates)
-    is_lower = pl.col("bound") == "lower_bound"
     facts = located.select(
         source=pl.lit(SOURCE),
         measure="measure",
@@ -57,11 +68,8 @@ def to_facts(estimates: pl.DataFrame, provenance_id: str, file_name: str) -> pl.
         sex="sex",
         age_group="age_group",
         exploitation_form="exploitation_form",
-        value=pl.when(is_lower).then(None).otherwise(pl.col("value")),
-        value_low=pl.col("value"),
-        value_high=pl.when(is_lower).then(None).otherwise(pl.col("value")),
+        **figure_columns(),
         unit="unit",
-        flags=pl.when(is_lower).then(pl.lit("estimate;lower_bound")).otherwise(pl.lit("estimate")),
         definition_id=pl.lit(f"{SOURCE}.") + pl.col("measure"),
         provenance_id=pl.lit(provenance_id),
         source_location=pl.lit(f"{file_name}, row ")
