@@ -112,7 +112,7 @@ FAILING = {
         WORKBOOK,
         lambda mirror: (mirror / WORKBOOK).read_bytes()[: (mirror / WORKBOOK).stat().st_size // 2],
         "raw__unodc_glotip",
-        ["data_glotip.xlsx"],
+        ["data_glotip.xlsx", "truncated or damaged xlsx"],
     ),
     "empty file": (CTDC, lambda mirror: b"", "raw__iom_ctdc", ["ctdc_global_synthetic_20210825.csv", "empty"]),
     "renamed header": (

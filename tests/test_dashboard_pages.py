@@ -4,6 +4,7 @@ Each page renders without an exception in both languages with its expected headi
 main filter changes what is shown; the figures shown are the published ones (suppressed as `<5`).
 """
 
+import ast
 import itertools
 import json
 import re
@@ -64,6 +65,28 @@ def test_every_text_key_used_exists_in_both_languages():
     assert not missing
     empty = sorted(key for key, text in texts().items() if not text["nb"].strip() or not text["en"].strip())
     assert not empty
+
+
+def page_constant(path: Path, name: str) -> tuple[str, ...]:
+    """A module-level tuple of a page script, read without running the page."""
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        if isinstance(node, ast.Assign) and any(getattr(target, "id", None) == name for target in node.targets):
+            return ast.literal_eval(node.value)
+    raise LookupError(f"{path.name} has no {name}")
+
+
+def test_every_text_key_built_from_published_codes_exists(published):
+    """Keys put together from codes (`dimension.<code>`, `area.<geo>`, `world.unit_<unit>`) for what the marts hold."""
+    views = Path(APP).parent / "views"
+    dimensions = page_constant(views / "victims.py", "DIMENSIONS")
+    areas_offered = page_constant(views / "world.py", "CTDC_AREAS")
+    profiles = page_constant(views / "world.py", "CTDC_PROFILES")
+    units = [unit for (unit,) in published.execute("SELECT DISTINCT unit FROM ilo_estimates").fetchall()]
+    areas = [geo for (geo,) in published.execute("SELECT DISTINCT geo FROM ctdc_profiles").fetchall()]
+    assert set(areas_offered) <= set(areas), "every area the page offers has profiles"
+    keys = [f"dimension.{code}" for code in (*dimensions, *profiles)]
+    keys += [f"area.{geo}" for geo in areas_offered] + [f"world.unit_{unit}" for unit in units]
+    assert sorted(key for key in keys if key not in texts()) == []
 
 
 def test_overview_shows_the_latest_published_figure(data_dir, published):
