@@ -30,4 +30,7 @@ defs = dg.Definitions(
     jobs=[refresh_job],
     sensors=[new_release_sensor, curated_files_sensor],
     resources=build_resources(),
+    # Every step writes or reads the one working warehouse file, which DuckDB lets one process write:
+    # jobs materialised from the UI run their steps in one process too, as `refresh` does.
+    executor=dg.in_process_executor,
 )

@@ -69,7 +69,7 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
         context.add_output_metadata({"table": table, "rows": obj.height})
 
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:
-        with connect(self.paths.warehouse) as connection:
+        with connect(self.paths.warehouse, read_only=True) as connection:
             return read_frame(connection, table_name(context.asset_key))
 
 

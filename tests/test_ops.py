@@ -1,8 +1,13 @@
 """Sensors republish only on a changed checksum; freshness warns when a source is overdue."""
 
 import shutil
+from pathlib import Path
 
 import dagster as dg
+import pytest
+from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+from dagster._core.utils import make_new_run_id
 
 from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader
@@ -11,43 +16,93 @@ from pipelines.ops.sensors import curated_files_sensor, new_release_sensor
 from pipelines.settings import CURATED_DIR
 from pipelines.warehouse import Warehouse
 
+DEV_INSTANCE_CONFIG = Path("pipelines/ops/dagster.yaml")
+REFRESH_ORIGIN = RemoteJobOrigin(
+    RemoteRepositoryOrigin(
+        InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="pipelines.definitions")), "__repository__"
+    ),
+    "refresh",
+)
 
-def _evaluate(sensor, cursor, **resources):
-    with dg.build_sensor_context(cursor=cursor, resources=resources) as context:
+
+@pytest.fixture
+def instance():
+    with dg.DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+@pytest.fixture
+def dev_instance(tmp_path):
+    """A persistent instance configured as `make dev` configures $DAGSTER_HOME."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(DEV_INSTANCE_CONFIG, home / "dagster.yaml")
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        yield instance
+
+
+def _evaluate(sensor, cursor, instance, **resources):
+    with dg.build_sensor_context(cursor=cursor, instance=instance, resources=resources) as context:
         return sensor(context)
 
 
-def test_release_sensor_refreshes_once_per_new_checksum(tmp_path, mirror):
+def test_release_sensor_refreshes_once_per_new_checksum(tmp_path, mirror, instance):
     site = tmp_path / "mirror"
     shutil.copytree(mirror / "unodc", site / "unodc")
     shutil.copytree(mirror / "iom", site / "iom")
     resources = {"downloader": Downloader(mirror=str(site)), "warehouse": Warehouse(data_dir=str(tmp_path / "data"))}
 
-    first = _evaluate(new_release_sensor, None, **resources)
+    first = _evaluate(new_release_sensor, None, instance, **resources)
     assert len(first.run_requests) == 1
-    unchanged = _evaluate(new_release_sensor, first.cursor, **resources)
+    unchanged = _evaluate(new_release_sensor, first.cursor, instance, **resources)
     assert not unchanged.run_requests
 
     workbook = site / "unodc" / "data_glotip.xlsx"
     shutil.copy(mirror / "unodc" / "data_glotip.xlsx", workbook)
     with open(workbook, "ab") as stream:  # a new release: different bytes, still a valid workbook
         stream.write(b"\0")
-    changed = _evaluate(new_release_sensor, unchanged.cursor, **resources)
+    changed = _evaluate(new_release_sensor, unchanged.cursor, instance, **resources)
     assert len(changed.run_requests) == 1
     assert changed.run_requests[0].tags["changed"] == "unodc_glotip"
 
 
-def test_curated_sensor_refreshes_on_an_edit(tmp_path):
+def test_curated_sensor_refreshes_on_an_edit(tmp_path, instance):
     curated = tmp_path / "raw"
     shutil.copytree(CURATED_DIR, curated)
     resources = {"curated": CuratedFiles(directory=str(curated))}
-    first = _evaluate(curated_files_sensor, None, **resources)
+    first = _evaluate(curated_files_sensor, None, instance, **resources)
     assert len(first.run_requests) == 1
-    assert not _evaluate(curated_files_sensor, first.cursor, **resources).run_requests
+    assert not _evaluate(curated_files_sensor, first.cursor, instance, **resources).run_requests
     kom = next((curated / "kom").glob("*.csv"))
     kom.write_text(kom.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    edited = _evaluate(curated_files_sensor, first.cursor, **resources)
+    edited = _evaluate(curated_files_sensor, first.cursor, instance, **resources)
     assert len(edited.run_requests) == 1 and "kom/" in edited.run_requests[0].tags["changed"]
+
+
+def test_dev_instance_starts_runs_one_at_a_time(dev_instance):
+    assert isinstance(dev_instance.run_coordinator, dg.QueuedRunCoordinator)
+    assert dev_instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
+
+
+def test_first_ticks_of_both_sensors_request_one_refresh(tmp_path, mirror, dev_instance):
+    site = tmp_path / "mirror"
+    shutil.copytree(mirror / "unodc", site / "unodc")
+    shutil.copytree(mirror / "iom", site / "iom")
+    releases = {"downloader": Downloader(mirror=str(site)), "warehouse": Warehouse(data_dir=str(tmp_path / "data"))}
+    first = _evaluate(new_release_sensor, None, dev_instance, **releases)
+    (request,) = first.run_requests
+    # The run the daemon makes of that request, enqueued as the queued coordinator's submit_run does.
+    run = dg.DagsterRun(
+        job_name="refresh", run_id=make_new_run_id(), tags=request.tags, remote_job_origin=REFRESH_ORIGIN
+    )
+    dev_instance.add_run(run)
+    dev_instance.report_dagster_event(dg.DagsterEvent.job_enqueue(run), run_id=run.run_id)
+    assert dev_instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.QUEUED
+
+    curated = _evaluate(curated_files_sensor, None, dev_instance, curated=CuratedFiles(directory=str(CURATED_DIR)))
+    assert not curated.run_requests
+    assert "a refresh waiting in the queue" in curated.skip_reason.skip_message
+    assert curated.cursor, "the files the queued run will read count as seen"
 
 
 def test_overdue_by_counts_years_past_the_cadence():

@@ -3,7 +3,10 @@
 `new_release_sensor` checks UNODC and CTDC once a week: it fetches each file into a probe folder
 through the one download helper and compares its sha256 with the last one it saw (kept in the
 sensor's cursor). `curated_files_sensor` does the same for the curated KOM and ILO files. Either
-requests one `refresh` run when something changed, and nothing otherwise.
+requests one `refresh` run when something changed, and nothing otherwise; when a `refresh` run is
+already queued and not started (say the other sensor's, on the first tick of both), that run will
+read the changed files, so no second one is requested. Runs start one at a time (the instance's
+`pipelines/ops/dagster.yaml`), so two refreshes never write the working warehouse at once.
 """
 
 import json
@@ -28,11 +31,20 @@ def changed_checksums(current: dict[str, str], cursor: str | None) -> dict[str, 
     return {name: digest for name, digest in current.items() if seen.get(name) != digest}
 
 
+def _refresh_waiting(instance: dg.DagsterInstance) -> bool:
+    """Whether a `refresh` run is queued and has not started, so has read no input yet."""
+    waiting = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
+    return bool(instance.get_run_ids(dg.RunsFilter(job_name="refresh", statuses=waiting), limit=1))
+
+
 def _refresh_or_skip(context: dg.SensorEvaluationContext, current: dict[str, str], what: str) -> dg.SensorResult:
     changed = changed_checksums(current, context.cursor)
     cursor = json.dumps(current, sort_keys=True)
     if not changed:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"no {what} changed"), cursor=cursor)
+    if _refresh_waiting(context.instance):
+        reason = f"{what} changed, but a refresh waiting in the queue will read it when it starts"
+        return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=cursor)
     run_key = "-".join(f"{name}:{digest[:12]}" for name, digest in sorted(changed.items()))
     return dg.SensorResult(
         run_requests=[dg.RunRequest(run_key=run_key, tags={"changed": ", ".join(sorted(changed))})], cursor=cursor
