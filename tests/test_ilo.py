@@ -1,6 +1,7 @@
 """ILO curated estimates: carried to the published marts unchanged, parts checked against totals."""
 
 import csv
+import re
 
 import polars as pl
 import pytest
@@ -107,3 +108,15 @@ def test_an_unknown_code_is_refused_naming_file_line_and_code(tmp_path, column, 
         csv.writer(stream, lineterminator="\n").writerows(rows)
     with pytest.raises(IloFormatError, match=f"^{CURATED.name}, line {line}: unknown {column} '{bad}'"):
         read_estimates(broken)
+
+
+def test_a_profit_edition_takes_the_reference_year_of_the_estimate_it_is_based_on():
+    """'based on 2012 estimate' names an edition: its year and period; 'based on 2021 estimates' a reference year."""
+    estimates = read_estimates(CURATED)
+    editions = {
+        row["edition"]: (row["year"], row["period"])
+        for row in estimates.filter(~pl.col("edition").str.ends_with("profits")).to_dicts()
+    }
+    based = [(row, re.search(r"based on (\d{4}) estimates?", row["publication"])) for row in estimates.to_dicts()]
+    checked = [(row["year"], row["period"], editions.get(m[1], (int(m[1]), m[1]))) for row, m in based if m]
+    assert checked and all((year, period) == expected for year, period, expected in checked)
