@@ -6,10 +6,14 @@ import threading
 import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
+import pytest
 
-from pipelines.refresh import run_refresh_in
+from pipelines.definitions import all_assets, all_checks
+from pipelines.refresh import failures, run_refresh_in
+from pipelines.resources import build_resources
 from pipelines.settings import CURATED_DIR
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
@@ -18,7 +22,7 @@ ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 def _content_hash(path: Path) -> str:
     connection = duckdb.connect(str(path), read_only=True)
     try:
-        return connection.execute("SELECT content_hash FROM publication").fetchone()[0]
+        return connection.execute("SELECT content_hash FROM publication").fetchall()[0][0]
     finally:
         connection.close()
 
@@ -27,9 +31,9 @@ def _version(path: Path) -> tuple[str, int, int]:
     """What one read sees: the publication's hash and two tables' row counts, from one connection."""
     connection = duckdb.connect(str(path), read_only=True)
     try:
-        content_hash = connection.execute("SELECT content_hash FROM publication").fetchone()[0]
-        facts = connection.execute("SELECT count(*) FROM fact_indicator").fetchone()[0]
-        totals = connection.execute("SELECT count(*) FROM series_totals").fetchone()[0]
+        content_hash = connection.execute("SELECT content_hash FROM publication").fetchall()[0][0]
+        facts = connection.execute("SELECT count(*) FROM fact_indicator").fetchall()[0][0]
+        totals = connection.execute("SELECT count(*) FROM series_totals").fetchall()[0][0]
     finally:
         connection.close()
     return content_hash, facts, totals
@@ -122,3 +126,36 @@ def test_every_check_of_the_job_ran_before_publication_and_the_standard_checks_p
         assert all(passed[name] for name in blocking_standard), f"{asset}: {passed}"
         severities = dict(zip(rows["check_name"], rows["severity"], strict=True))
         assert severities["totals_against_parts"] == "WARN" and severities["schema"] == "ERROR"
+
+
+PUBLICATION = dg.AssetKey(["published", "trafficking_db"])
+
+
+@pytest.mark.parametrize(
+    ("selection", "named_missing"),
+    [
+        ([PUBLICATION], "raw/unodc_glotip"),
+        ([dg.AssetKey(["marts", "series_totals"]), PUBLICATION], "harmonised/fact_indicator"),
+    ],
+    ids=["publication-alone", "one-mart-and-publication"],
+)
+def test_a_partial_run_does_not_publish(tmp_path, mirror, refreshed, selection, named_missing):
+    """Materialised alone (as from the UI), publication refuses the older tables of the working warehouse."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(refreshed.root, data_dir)
+    published = data_dir / "marts" / "trafficking.duckdb"
+    before = published.read_bytes()
+    result = dg.materialize(
+        [*all_assets, *all_checks],
+        selection=selection,
+        resources=build_resources(data_dir, str(mirror)),
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
+    )
+    assert not result.success
+    (failure,) = failures(result)
+    assert failure.startswith("published__trafficking_db:")
+    assert "not publishing: this run did not materialise" in failure
+    assert f"{named_missing}," in failure and "Materialise the whole `refresh` job" in failure
+    assert ("marts/series_totals" in failure) == (len(selection) == 1), "what this run did materialise is not named"
+    assert published.read_bytes() == before

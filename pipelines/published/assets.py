@@ -2,6 +2,9 @@
 
 It depends on every mart and harmonised table (found by key prefix, so a new mart is published
 without touching this file), so a failure anywhere upstream leaves the published file as it was.
+It publishes only from a run that materialised every asset it is built from: a partial run
+(say one mart materialised from the UI) would otherwise publish tables of older runs whose checks
+this run never saw.
 """
 
 from datetime import UTC, datetime
@@ -17,24 +20,38 @@ VOLATILE_COLUMNS = ("retrieved_at", "local_path", "fetched_from", "run_id")
 """Columns that differ between two refreshes of the same inputs; the content hash leaves them out."""
 
 
-def _published_keys() -> list[dg.AssetKey]:
+def _upstream_keys() -> list[dg.AssetKey]:
+    """Every asset of the sources, harmonised and marts packages: all that publication is built from."""
     loaded = [
         *dg.load_assets_from_package_module(sources),
         *dg.load_assets_from_package_module(harmonised),
         *dg.load_assets_from_package_module(marts),
     ]
     keys = {key for asset in loaded if isinstance(asset, dg.AssetsDefinition) for key in asset.keys}
-    return sorted(
-        (key for key in keys if key.path[0] in PUBLISHED_PREFIXES and not key.path[-1].startswith("facts_")),
-        key=lambda key: key.to_user_string(),
-    )
+    return sorted(keys, key=lambda key: key.to_user_string())
 
 
-PUBLISHED_KEYS = _published_keys()
+UPSTREAM_KEYS = _upstream_keys()
+PUBLISHED_KEYS = [
+    key for key in UPSTREAM_KEYS if key.path[0] in PUBLISHED_PREFIXES and not key.path[-1].startswith("facts_")
+]
 
 
 def published_table_name(key: dg.AssetKey) -> str:
     return key.path[-1]
+
+
+def require_whole_run(context: dg.AssetExecutionContext) -> None:
+    """Refuse to publish unless this run materialised every upstream asset (so its checks ran too)."""
+    records = context.instance.all_logs(context.run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    materialised = {record.dagster_event.asset_key for record in records}
+    missing = [key.to_user_string() for key in UPSTREAM_KEYS if key not in materialised]
+    if missing:
+        raise dg.Failure(
+            f"not publishing: this run did not materialise {len(missing)} of the {len(UPSTREAM_KEYS)} assets "
+            f"publication is built from, so the working warehouse may hold older, unchecked tables: "
+            f"{', '.join(missing)}. Materialise the whole `refresh` job; the published file is unchanged."
+        )
 
 
 CHECK_RESULT_SCHEMA = {
@@ -73,14 +90,15 @@ def content_fingerprint(tables: dict[str, pl.DataFrame]) -> str:
 @dg.asset(
     key_prefix="published",
     group_name="published",
-    ins={"__".join(key.path): dg.AssetIn(key=key) for key in PUBLISHED_KEYS},
+    ins={published_table_name(key): dg.AssetIn(key=key) for key in PUBLISHED_KEYS},
     kinds={"duckdb"},
 )
 def trafficking_db(
     context: dg.AssetExecutionContext, warehouse: Warehouse, **tables: pl.DataFrame
 ) -> dg.MaterializeResult:
     """`marts/trafficking.duckdb`: every mart and harmonised table, published atomically."""
-    named = {name.split("__")[-1]: frame for name, frame in sorted(tables.items())}
+    require_whole_run(context)
+    named = dict(sorted(tables.items()))
     named["asset_check_results"] = check_results(context)
     content_hash = content_fingerprint(named)
     publication = pl.DataFrame(
