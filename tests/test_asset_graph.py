@@ -1,13 +1,15 @@
 """The asset graph: every layer wired as the architecture says, and a snapshot of its shape.
 
 The snapshot (tests/snapshots/asset_graph.txt) lists every asset with its upstream keys; a change
-to the graph shows up as a diff to review. Regenerate it with `UPDATE_SNAPSHOTS=1 make test`.
+to the graph shows up as a diff to review. Regenerate it with `UPDATE_SNAPSHOTS=1 make test`: the
+test writes it and fails, so a run that rewrote the snapshot never passes; a missing snapshot fails.
 """
 
 import os
 from pathlib import Path
 
 import dagster as dg
+import pytest
 
 from pipelines.definitions import defs
 
@@ -25,9 +27,12 @@ def _graph_lines() -> list[str]:
 
 def test_asset_graph_matches_snapshot():
     lines = _graph_lines()
-    if os.environ.get("UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
         SNAPSHOT.parent.mkdir(exist_ok=True)
         SNAPSHOT.write_text("\n".join(lines) + "\n")
+        pytest.fail(f"UPDATE_SNAPSHOTS=1: wrote {SNAPSHOT}; review its diff, then run again without it")
+    if not SNAPSHOT.exists():
+        pytest.fail(f"{SNAPSHOT} is missing: write it with UPDATE_SNAPSHOTS=1 and review it")
     assert SNAPSHOT.read_text().splitlines() == lines
 
 
