@@ -56,10 +56,18 @@ def test_every_fact_resolves_definition_and_provenance(published):
 
 
 def test_published_file_opens_read_only(refreshed):
+    """`open_published`, the readers' one way in, reads the marts and cannot write them."""
     import duckdb
     import pytest
 
-    connection = duckdb.connect(str(refreshed.published), read_only=True)
-    with pytest.raises(duckdb.Error):
-        connection.execute("CREATE TABLE intruder (x INTEGER)")
-    connection.close()
+    from pipelines.warehouse import open_published
+
+    before = refreshed.published.read_bytes()
+    connection = open_published(refreshed.published)
+    try:
+        assert connection.execute("SELECT count(*) FROM fact_indicator").fetchall()[0][0] > 0
+        with pytest.raises(duckdb.Error, match="read-only"):
+            connection.execute("CREATE TABLE intruder (x INTEGER)")
+    finally:
+        connection.close()
+    assert refreshed.published.read_bytes() == before
