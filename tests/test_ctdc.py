@@ -9,9 +9,17 @@ from pipelines.sources.ctdc.parse import CtdcFormatError, read_ctdc
 CTDC_FILE = ("iom", "ctdc_global_synthetic_20210825.csv")
 
 
-def _shown(count: int) -> tuple[float | None, float, float]:
-    """What the <5 rule says a count is published as: (value, low, high)."""
-    return (None, 1.0, 4.0) if count < 5 else (float(count), float(count), float(count))
+def _shown(count: int, flags: str = "") -> tuple[float | None, float, float | None]:
+    """What the disclosure rules say a count is published as: (value, low, high).
+
+    Below 5: hidden with bounds [1, 4]. A count of 5 or more may be hidden to protect another cell
+    (flag `complementary_hidden`): lower bound 5, no upper bound.
+    """
+    if count < 5:
+        return (None, 1.0, 4.0)
+    if "complementary_hidden" in flags:
+        return (None, 5.0, None)
+    return (float(count), float(count), float(count))
 
 
 @pytest.fixture(scope="module")
@@ -22,42 +30,44 @@ def raw(mirror) -> pl.DataFrame:
 def test_norway_by_year_equals_direct_counts(published, raw):
     norway = raw.filter(pl.col("CountryOfExploitation") == "NOR")
     direct = norway.group_by(pl.col("yearOfRegistration").fill_null("unknown")).len()
-    expected = {period: _shown(count) for period, count in direct.iter_rows()}
     found = published.execute(
-        "SELECT period, value, value_low, value_high FROM fact_indicator WHERE source = 'iom_ctdc' AND geo = 'NOR' "
-        "AND sex = 'total' AND age_group = 'total' AND exploitation_form = 'total' AND counterpart_type = 'none' "
-        "AND period NOT LIKE '%-%'"
+        "SELECT period, value, value_low, value_high, flags FROM fact_indicator WHERE source = 'iom_ctdc' "
+        "AND geo = 'NOR' AND sex = 'total' AND age_group = 'total' AND exploitation_form = 'total' "
+        "AND counterpart_type = 'none' AND period NOT LIKE '%-%'"
     ).fetchall()
-    assert {period: (value, low, high) for period, value, low, high in found} == expected
+    flags = {period: flag for period, *_, flag in found}
+    expected = {period: _shown(count, flags.get(period, "")) for period, count in direct.iter_rows()}
+    assert {period: (value, low, high) for period, value, low, high, _ in found} == expected
     assert "unknown" in expected
 
 
 def test_world_by_sex_and_citizenship_equal_direct_counts(published, raw):
     by_sex = raw.group_by(pl.col("gender").fill_null("Unknown")).len()
     sexes = {"Female": "female", "Male": "male", "Transgender/NonConforming": "other", "Unknown": "unknown"}
-    expected = {sexes[label]: _shown(count)[0] for label, count in by_sex.iter_rows()}
     found = published.execute(
-        "SELECT sex, value FROM fact_indicator WHERE source = 'iom_ctdc' AND geo = 'WORLD' AND sex <> 'total' "
+        "SELECT sex, value, flags FROM fact_indicator WHERE source = 'iom_ctdc' AND geo = 'WORLD' AND sex <> 'total' "
         "AND period = (SELECT max(period) FROM fact_indicator WHERE source = 'iom_ctdc' AND period LIKE '%-%')"
     ).fetchall()
-    assert dict(found) == expected
+    flags = {sex: flag for sex, _, flag in found}
+    expected = {sexes[label]: _shown(count, flags.get(sexes[label], ""))[0] for label, count in by_sex.iter_rows()}
+    assert {sex: value for sex, value, _ in found} == expected
     norwegians = raw.filter(pl.col("citizenship") == "NOR").height
     citizens = published.execute(
-        "SELECT value, value_low FROM fact_indicator WHERE source = 'iom_ctdc' AND geo = 'WORLD' "
+        "SELECT value, value_low, flags FROM fact_indicator WHERE source = 'iom_ctdc' AND geo = 'WORLD' "
         "AND counterpart_type = 'citizenship' AND counterpart = 'NOR' AND period LIKE '%-%'"
     ).fetchall()
-    assert citizens == ([] if norwegians == 0 else [_shown(norwegians)[:2]])
+    assert [row[:2] for row in citizens] == ([] if norwegians == 0 else [_shown(norwegians, citizens[0][2])[:2]])
 
 
 def test_forms_overlapping_flags_are_mixed(published, raw):
     flags = [pl.col(name).fill_null("0").cast(pl.Int32) for name in ("isSexualExploit", "isForcedLabour")]
     flags.append(pl.col("isOtherExploit").fill_null("0").cast(pl.Int32))
     mixed = raw.filter(pl.sum_horizontal(flags) > 1).height
-    found = published.execute(
-        "SELECT value FROM fact_indicator WHERE source = 'iom_ctdc' AND geo = 'WORLD' "
+    ((found, flags),) = published.execute(
+        "SELECT value, flags FROM fact_indicator WHERE source = 'iom_ctdc' AND geo = 'WORLD' "
         "AND exploitation_form = 'mixed' AND period LIKE '%-%'"
-    ).fetchone()[0]
-    assert found == _shown(mixed)[0]
+    ).fetchall()
+    assert found == _shown(mixed, flags)[0]
 
 
 def test_no_small_count_is_published_and_every_fact_is_flagged_synthetic(published):
@@ -132,15 +142,62 @@ def test_regional_profile_by_sex_equals_direct_counts_of_the_region(published, r
     region = raw.filter(pl.col("CountryOfExploitation").is_in(northern_europe))
     direct = region.group_by(pl.col("gender").fill_null("Unknown")).len()
     labels = {"Female": "female", "Male": "male", "Unknown": "unknown"}
-    expected = {labels[gender]: _shown(count)[0] for gender, count in direct.iter_rows()}
-    found = dict(
-        published.execute(
-            "SELECT category, value FROM ctdc_profiles WHERE geo = 'UN_NORTHERN_EUROPE' AND profile = 'sex'"
-        ).fetchall()
-    )
-    assert found == expected
+    rows = published.execute(
+        "SELECT category, value, flags FROM ctdc_profiles WHERE geo = 'UN_NORTHERN_EUROPE' AND profile = 'sex'"
+    ).fetchall()
+    flags = {category: flag for category, _, flag in rows}
+    expected = {labels[gender]: _shown(count, flags.get(labels[gender], ""))[0] for gender, count in direct.iter_rows()}
+    assert {category: value for category, value, _ in rows} == expected
     (base,) = published.execute(
         "SELECT DISTINCT records_with_information FROM ctdc_profiles "
         "WHERE geo = 'UN_NORTHERN_EUROPE' AND profile = 'sex'"
     ).fetchall()[0]
     assert base == region.height
+
+
+def _hidden_cells_per_group(frame: pl.DataFrame, group: list[str]) -> pl.DataFrame:
+    return frame.group_by(group).agg(hidden=pl.col("value").is_null().sum(), cells=pl.len())
+
+
+def test_no_total_with_its_parts_gives_a_hidden_count_back(published):
+    """No group of a total and its parts has exactly one hidden cell, which subtraction would give back."""
+    facts = published.sql(
+        "SELECT geo, period, value, CASE WHEN sex <> 'total' THEN 'sex' WHEN age_group <> 'total' THEN 'age_group' "
+        "WHEN exploitation_form <> 'total' THEN 'exploitation_form' WHEN counterpart_type = 'citizenship' "
+        "THEN 'citizenship' ELSE 'total' END AS dimension, "
+        "concat(sex, age_group, exploitation_form, counterpart) AS category, period LIKE '%-%' AS all_years "
+        "FROM fact_indicator WHERE source = 'iom_ctdc'"
+    ).pl()
+    totals = facts.filter(pl.col("dimension") == "total").drop("dimension")
+    by_breakdown = [
+        pl.concat(
+            [facts.filter(pl.col("dimension") == dimension), totals.with_columns(dimension=pl.lit(dimension))],
+            how="diagonal",
+        )
+        for dimension in ("sex", "age_group", "exploitation_form", "citizenship")
+    ]
+    leaks = _hidden_cells_per_group(pl.concat(by_breakdown, how="diagonal"), ["geo", "period", "dimension"])
+    leaks = pl.concat([leaks, _hidden_cells_per_group(facts, ["geo", "dimension", "category"])], how="diagonal")
+    assert leaks.filter(pl.col("cells") > 1, pl.col("hidden") == 1).is_empty()
+    assert facts["value"].is_null().sum() > 0, "the real file has small counts to protect"
+
+    profiles = published.sql("SELECT geo, profile, category, value FROM ctdc_profiles").pl()
+    geo = pl.read_csv(harmonise.GEO_FILE, infer_schema=False)
+    northern = geo.filter(pl.col("un_subregion") == "Northern Europe")["geo"].to_list()
+    region = profiles.filter(pl.col("geo").is_in([*northern, "UN_NORTHERN_EUROPE"]))
+    leaks = _hidden_cells_per_group(region, ["profile", "category"])
+    assert leaks.filter(pl.col("cells") > 1, pl.col("hidden") == 1).is_empty()
+
+
+def test_cells_hidden_to_protect_others_are_at_least_five_and_said_so(published, raw):
+    hidden = published.execute(
+        "SELECT geo, period, value, value_low, value_high FROM fact_indicator WHERE source = 'iom_ctdc' "
+        "AND flags LIKE '%complementary_hidden%' AND sex = 'total' AND age_group = 'total' "
+        "AND exploitation_form = 'total' AND counterpart_type = 'none' AND period NOT LIKE '%-%'"
+    ).fetchall()
+    assert hidden, "the real file has totals hidden to protect a small count (e.g. Norway's records without a year)"
+    year = pl.col("yearOfRegistration").fill_null("unknown")
+    counts = dict(((geo, period), n) for geo, period, n in raw.group_by("CountryOfExploitation", year).len().rows())
+    counts |= {("WORLD", period): n for period, n in raw.group_by(year).len().rows()}
+    assert all(value is None and low == 5 and high is None for *_, value, low, high in hidden)
+    assert all(counts[(geo, period)] >= 5 for geo, period, *_ in hidden)

@@ -54,7 +54,11 @@ CITATION_FIELDS = (
     Field("provenance_id", "string", "The input file in the sources sheet"),
 )
 VALUE_FIELDS = (
-    Field("value", "string", "The figure as published; <5 for a suppressed or small cell"),
+    Field(
+        "value",
+        "string",
+        "The figure as published; <5 for a suppressed or small cell, >=5 for one hidden to protect it",
+    ),
     Field("value_low", "number", "Lower bound where the source gives a range or a bound"),
     Field("value_high", "number", "Upper bound where the source gives a range or a bound"),
     Field("unit", "string", "What is counted"),
@@ -272,7 +276,8 @@ def read_table(connection: duckdb.DuckDBPyConnection, table: Table, year_from: i
 
 
 def disclosure_controlled(frame: pl.DataFrame) -> pl.DataFrame:
-    """`value` as text: `<5` for a suppressed cell or a count below 5 from person-level data, bounds dropped there.
+    """`value` as text: `<5` for a suppressed cell or a count below 5 from person-level data, bounds dropped there;
+    `>=5` for a cell hidden to protect another (`complementary_hidden`), its lower bound kept.
 
     A cell is suppressed when its flags say so, or when it has no value but the bounds [1, 4] (how a
     source's `<5` is kept), whatever its flags.
@@ -289,7 +294,14 @@ def disclosure_controlled(frame: pl.DataFrame) -> pl.DataFrame:
         | _kept_as_below_five("value")
         | (person_level & (pl.col("value") < SMALL_CELL)).fill_null(False)
     )
-    text = pl.when(small).then(pl.lit("<5")).otherwise(_number_text(pl.col("value")))
+    protecting = flags.str.contains("complementary_hidden") & pl.col("value").is_null()
+    text = (
+        pl.when(small)
+        .then(pl.lit("<5"))
+        .when(protecting)
+        .then(pl.lit(f">={SMALL_CELL}"))
+        .otherwise(_number_text(pl.col("value")))
+    )
     bounds = [column for column in ("value_low", "value_high", "rate_low", "rate_high") if column in frame.columns]
     return frame.with_columns(
         text.alias("value"),
