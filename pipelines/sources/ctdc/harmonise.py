@@ -145,8 +145,8 @@ def _filter_text(breakdown: str) -> str:
 def to_facts(records: pl.DataFrame, provenance_id: str, file_name: str) -> pl.DataFrame:
     """`victims_registered` by country of exploitation (and WORLD), period, and one of sex, age, form, citizenship."""
     canonical, all_years = _with_all_periods(canonical_records(records))
-    hidden = _complementary(canonical, all_years)["cell"].implode()
-    counts = _fact_counts(canonical)
+    counts, profile_counts = _fact_counts(canonical), _profile_counts(canonical, all_years)
+    hidden = _complementary(counts, profile_counts, all_years)["cell"].implode()
     counts = suppress(counts, complementary=_fact_cell().is_in(hidden))
     place = (
         pl.when(pl.col("geo") == WORLD)
@@ -212,8 +212,8 @@ def profiles(records: pl.DataFrame, provenance_id: str, file_name: str) -> pl.Da
     base for shares); a record can have several means of control, so categories overlap.
     """
     canonical, all_years = _with_all_periods(canonical_records(records))
-    hidden = _complementary(canonical, all_years)["cell"].implode()
     counts = _profile_counts(canonical, all_years)
+    hidden = _complementary(_fact_counts(canonical), counts, all_years)["cell"].implode()
     counted = suppress(counts, complementary=_profile_cell(all_years).is_in(hidden))
     counted = suppress(counted, "base", "records_with_information", _base_cell(all_years).is_in(hidden))
     any_suppressed = pl.col("value_suppressed") | pl.col("records_with_information_suppressed")
@@ -344,12 +344,10 @@ def _base_cell(all_years: str) -> pl.Expr:
     return _cell_id(pl.col("geo"), pl.lit(all_years), dimension, category)
 
 
-def _cells(canonical: pl.DataFrame, all_years: str) -> pl.DataFrame:
+def _cells(facts: pl.DataFrame, profiles: pl.DataFrame, all_years: str) -> pl.DataFrame:
     """Every published count once: `cell`, `geo`, `period`, `dimension`, `category`, `count`, `hidden`."""
-    facts = _fact_counts(canonical)
     dimension, category = _fact_dimension()
     fact_cells = facts.select("geo", "period", dimension=dimension, category=category, count=pl.col("count"))
-    profiles = _profile_counts(canonical, all_years)
     profile_cells = profiles.select(
         "geo", period=pl.lit(all_years), dimension="profile", category="category", count=pl.col("count")
     )
@@ -402,7 +400,7 @@ def _additive_groups(cells: pl.DataFrame, all_years: str) -> pl.DataFrame:
     return pl.concat(groups)
 
 
-def _complementary(canonical: pl.DataFrame, all_years: str) -> pl.DataFrame:
+def _complementary(fact_counts: pl.DataFrame, profile_counts: pl.DataFrame, all_years: str) -> pl.DataFrame:
     """The cells hidden besides the small counts, for the facts and the profiles alike."""
-    cells = _cells(canonical, all_years)
+    cells = _cells(fact_counts, profile_counts, all_years)
     return complementary_cells(cells.select("cell", "count", "hidden"), _additive_groups(cells, all_years))
