@@ -6,6 +6,7 @@ only replaced when every step and every blocking check has passed.
 """
 
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -61,7 +62,9 @@ def root_cause(error: SerializableErrorInfo) -> str:
     """The first error below Dagster's wrappers: the project's own, naming the file, row or label."""
     while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
         error = error.cause
-    return error.message.strip()
+    message = error.message.strip()
+    qualified = re.match(rf"^[\w.]*\b{re.escape(error.cls_name or '')}: ", message) if error.cls_name else None
+    return message[qualified.end() :] if qualified else message
 
 
 def main() -> int:
