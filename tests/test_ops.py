@@ -46,11 +46,17 @@ def _evaluate(sensor, cursor, instance, **resources):
         return sensor(context)
 
 
-def test_release_sensor_refreshes_once_per_new_checksum(tmp_path, mirror, instance):
+def _release_site(tmp_path: Path, mirror: Path) -> tuple[Path, dict]:
+    """A copy of the watched releases as a mirror, and the release sensor's resources pointing at it."""
     site = tmp_path / "mirror"
     shutil.copytree(mirror / "unodc", site / "unodc")
     shutil.copytree(mirror / "iom", site / "iom")
     resources = {"downloader": Downloader(mirror=str(site)), "warehouse": Warehouse(data_dir=str(tmp_path / "data"))}
+    return site, resources
+
+
+def test_release_sensor_refreshes_once_per_new_checksum(tmp_path, mirror, instance):
+    site, resources = _release_site(tmp_path, mirror)
 
     first = _evaluate(new_release_sensor, None, instance, **resources)
     assert len(first.run_requests) == 1
@@ -85,10 +91,7 @@ def test_dev_instance_starts_runs_one_at_a_time(dev_instance):
 
 
 def test_first_ticks_of_both_sensors_request_one_refresh(tmp_path, mirror, dev_instance):
-    site = tmp_path / "mirror"
-    shutil.copytree(mirror / "unodc", site / "unodc")
-    shutil.copytree(mirror / "iom", site / "iom")
-    releases = {"downloader": Downloader(mirror=str(site)), "warehouse": Warehouse(data_dir=str(tmp_path / "data"))}
+    _, releases = _release_site(tmp_path, mirror)
     first = _evaluate(new_release_sensor, None, dev_instance, **releases)
     (request,) = first.run_requests
     # The run the daemon makes of that request, enqueued as the queued coordinator's submit_run does.
