@@ -23,9 +23,16 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 def run_refresh(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
     """The refresh job with the resources the environment names."""
+    return _execute(instance, None)
+
+
+def _execute(instance: dg.DagsterInstance | None, resources: dict | None) -> dg.ExecuteInProcessResult:
     job = defs.resolve_job_def("refresh")
     return job.execute_in_process(
-        instance=instance or dg.DagsterInstance.ephemeral(), run_config=QUIET_LOGS, raise_on_error=False
+        instance=instance or dg.DagsterInstance.ephemeral(),
+        resources=resources,
+        run_config=QUIET_LOGS,
+        raise_on_error=False,
     )
 
 
@@ -36,12 +43,7 @@ def run_refresh_in(
 
     `curated_dir` replaces the repository's `data/raw/` (the curated KOM and ILO files).
     """
-    job = defs.resolve_job_def("refresh")
-    return job.execute_in_process(
-        instance=instance or dg.DagsterInstance.ephemeral(),
-        resources=build_resources(data_dir, mirror, curated_dir),
-        raise_on_error=False,
-    )
+    return _execute(instance, build_resources(data_dir, mirror, curated_dir))
 
 
 def failures(result: dg.ExecuteInProcessResult) -> list[str]:
