@@ -224,7 +224,7 @@ def test_reconciliation_finds_the_years_unodc_equals_a_kom_count(published, mirr
                 expected.setdefault(year, concept)
     assert expected, "the source files should share at least one year"
     mart = published.execute(
-        "SELECT year, unodc_equals_kom, unodc_victims_detected FROM reconciliation_norway"
+        "SELECT year, unodc_relation_to_kom, unodc_victims_detected FROM reconciliation_norway"
     ).fetchall()
     found = {year: concept for year, concept, _ in mart if concept in ("victims_assisted", "victims_identified")}
     assert found == expected
@@ -245,7 +245,7 @@ def test_reconciliation_places_unodc_within_kom_ranges_given_for_each_year_of_a_
                 if inside and year not in kom["victims_identified"] and year not in kom["victims_assisted"]:
                     expected.add(year)
     assert expected, "the curated file should hold a per-year range that UNODC's figures fall in"
-    mart = published.execute("SELECT year, unodc_equals_kom FROM reconciliation_norway").fetchall()
+    mart = published.execute("SELECT year, unodc_relation_to_kom FROM reconciliation_norway").fetchall()
     assert expected <= {year for year, relation in mart if relation == "within_identified_range"}
 
 
@@ -255,7 +255,7 @@ def test_reconciliation_says_kom_published_no_totals_in_the_gap_years(published)
         for row in kom_victim_total_rows()
         if int(row["period"].split("-")[0]) > LAST_YEAR_BEFORE_BREAK
     )
-    mart = dict(published.execute("SELECT year, unodc_equals_kom FROM reconciliation_norway").fetchall())
+    mart = dict(published.execute("SELECT year, unodc_relation_to_kom FROM reconciliation_norway").fetchall())
     gap = {year for year in mart if LAST_YEAR_BEFORE_BREAK < year < resumed}
     assert gap, "UNODC has Norway figures for some of the years without KOM totals"
     assert {mart[year] for year in gap} == {"no_official_total"}

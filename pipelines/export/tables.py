@@ -207,7 +207,7 @@ TABLES = (
             Field("kom_victims_identified_location", "string", "Where in KOM's publication that figure is"),
             Field("unodc_victims_detected", "string", "unodc_glotip.victims_detected (<5: suppressed)"),
             Field("unodc_victims_detected_location", "string", "Where in UNODC's data file that figure is"),
-            Field("unodc_equals_kom", "string", "How UNODC's figure relates to KOM's (see explanation_en)"),
+            Field("unodc_relation_to_kom", "string", "How UNODC's figure relates to KOM's (see explanation_en)"),
             Field("explanation_nb", "string", "Explanation in Norwegian"),
             Field("explanation_en", "string", "Explanation in English"),
         ),

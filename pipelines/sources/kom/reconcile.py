@@ -159,8 +159,8 @@ def reconciliation(facts: pl.DataFrame) -> pl.DataFrame:
     for measure, rows in zip(KOM_MEASURES, kom, strict=True):
         joined = joined.join(_columns(_per_year(rows, years), f"kom_{measure}"), on="year", how="left")
     joined = joined.join(_columns(unodc, "unodc_victims_detected"), on="year", how="left")
-    joined = joined.with_columns(geo=pl.lit(GEO), unodc_equals_kom=_relation(_first_kom_year_after_break(kom)))
-    relation = pl.col("unodc_equals_kom")
+    joined = joined.with_columns(geo=pl.lit(GEO), unodc_relation_to_kom=_relation(_first_kom_year_after_break(kom)))
+    relation = pl.col("unodc_relation_to_kom")
     return (
         joined.with_columns(
             explanation_nb=relation.replace_strict({key: nb for key, (nb, _) in EXPLANATIONS.items()}, default=None),
