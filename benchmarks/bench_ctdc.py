@@ -17,8 +17,8 @@ import polars as pl
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipelines.sources.ctdc import harmonise  # noqa: E402
-from pipelines.sources.ctdc.parse import read_ctdc  # noqa: E402
+from pipelines.sources.iom_ctdc import harmonise  # noqa: E402
+from pipelines.sources.iom_ctdc.parse import read_ctdc  # noqa: E402
 
 CTDC_FILE = REPO.parent / "shared" / "data" / "iom" / "ctdc_global_synthetic_20210825.csv"
 

@@ -3,8 +3,8 @@
 import polars as pl
 import pytest
 
-from pipelines.sources.ctdc import harmonise
-from pipelines.sources.ctdc.parse import CtdcFormatError, read_ctdc
+from pipelines.sources.iom_ctdc import harmonise
+from pipelines.sources.iom_ctdc.parse import CtdcFormatError, read_ctdc
 
 CTDC_FILE = ("iom", "ctdc_global_synthetic_20210825.csv")
 

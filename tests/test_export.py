@@ -16,7 +16,7 @@ from frictionless import validate
 
 from pipelines.export import ExportError, build_pack, pack_as_zip
 from pipelines.export.tables import TABLES
-from pipelines.sources.unodc.parse import read_rows
+from pipelines.sources.unodc_glotip.parse import read_rows
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -12,7 +12,7 @@ from pipelines.refresh import failures, run_refresh_in
 from pipelines.settings import CURATED_DIR, DataPaths
 from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
 from pipelines.sources.kom.parse import KomFormatError, read_figures
-from pipelines.sources.unodc.parse import read_rows as read_glotip_rows
+from pipelines.sources.unodc_glotip.parse import read_rows as read_glotip_rows
 
 CURATED = CURATED_DIR / "kom" / "kom_figures.csv"
 JUSTICE = ("police_reports", "police_reports_aggravated", "convicting_judgments")

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipelines.sources.unodc.parse import read_rows
+from pipelines.sources.unodc_glotip.parse import read_rows
 
 
 def test_published_db_has_canonical_tables(published):

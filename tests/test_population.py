@@ -7,8 +7,8 @@ import polars as pl
 import pytest
 
 from pipelines.crosswalk import UnknownLabelError
-from pipelines.sources.worldbank import harmonise
-from pipelines.sources.worldbank.parse import WorldBankFormatError, read_population
+from pipelines.sources.worldbank_population import harmonise
+from pipelines.sources.worldbank_population.parse import WorldBankFormatError, read_population
 
 POPULATION_FILE = ("worldbank", "API_SP.POP.TOTL_DS2_en_csv_v2.csv")
 

@@ -6,7 +6,7 @@ import openpyxl
 import polars as pl
 import pytest
 
-from pipelines.sources.unodc.parse import COLUMNS, SHEET, GlotipFormatError, read_glotip, read_rows
+from pipelines.sources.unodc_glotip.parse import COLUMNS, SHEET, GlotipFormatError, read_glotip, read_rows
 
 
 @pytest.fixture(scope="module")

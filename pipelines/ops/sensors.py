@@ -16,8 +16,8 @@ import dagster as dg
 
 from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader, DownloadError, RemoteFile, sha256_of
-from pipelines.sources.ctdc.assets import CTDC_SYNTHETIC
-from pipelines.sources.unodc.assets import GLOTIP
+from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
+from pipelines.sources.unodc_glotip.assets import GLOTIP
 from pipelines.warehouse import Warehouse
 
 WEEK_SECONDS = 7 * 24 * 3600

@@ -8,8 +8,8 @@ import polars as pl
 from pipelines.checks import fact_checks
 from pipelines.download import RemoteFile
 from pipelines.raw import downloaded_file_asset
-from pipelines.sources.unodc import harmonise
-from pipelines.sources.unodc.parse import SHEET, read_glotip
+from pipelines.sources.unodc_glotip import harmonise
+from pipelines.sources.unodc_glotip.parse import SHEET, read_glotip
 
 GLOTIP = RemoteFile(
     source_id="unodc_glotip",

@@ -12,8 +12,8 @@ import polars as pl
 
 from pipelines.download import RemoteFile
 from pipelines.raw import downloaded_file_asset
-from pipelines.sources.worldbank import harmonise
-from pipelines.sources.worldbank.parse import read_population
+from pipelines.sources.worldbank_population import harmonise
+from pipelines.sources.worldbank_population.parse import read_population
 
 POPULATION = RemoteFile(
     source_id="worldbank_population",

@@ -10,7 +10,7 @@ from pipelines.vocabulary import conform
 
 SOURCE = "unodc_glotip"
 CROSSWALK = "unodc_glotip"
-COUNTRY_CROSSWALK = "unodc_country_labels"
+COUNTRY_CROSSWALK = "unodc_glotip_country_labels"
 BLANK_LABEL = "(blank)"
 COUNTERPART_DIMENSIONS = ("citizenship", "repatriation")
 

@@ -8,8 +8,8 @@ import polars as pl
 from pipelines.checks import fact_checks
 from pipelines.download import RemoteFile
 from pipelines.raw import downloaded_file_asset
-from pipelines.sources.ctdc import harmonise
-from pipelines.sources.ctdc.parse import read_ctdc
+from pipelines.sources.iom_ctdc import harmonise
+from pipelines.sources.iom_ctdc.parse import read_ctdc
 
 CTDC_SYNTHETIC = RemoteFile(
     source_id="iom_ctdc",

@@ -23,7 +23,7 @@ from pipelines.settings import REFERENCE_DIR
 from pipelines.vocabulary import conform
 
 SOURCE = "iom_ctdc"
-CROSSWALK = "ctdc"
+CROSSWALK = "iom_ctdc"
 MEASURE = "victims_registered"
 WORLD = "WORLD"
 UNKNOWN_PERIOD = "unknown"

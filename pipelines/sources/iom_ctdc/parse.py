@@ -15,7 +15,7 @@ import polars as pl
 
 from pipelines import crosswalk
 
-CROSSWALK = "ctdc"
+CROSSWALK = "iom_ctdc"
 MISSING_CODES = ("", "-99", "Unknown", "00")
 """Cell values that mean "not known" in some CTDC layout."""
 

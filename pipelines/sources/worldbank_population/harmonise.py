@@ -12,7 +12,7 @@ import polars as pl
 from pipelines import crosswalk
 from pipelines.settings import REFERENCE_DIR
 
-CROSSWALK = "worldbank"
+CROSSWALK = "worldbank_population"
 GEO_FILE = REFERENCE_DIR / "geo.csv"
 PER = 100_000
 
