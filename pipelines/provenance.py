@@ -32,7 +32,22 @@ def provenance_frame(records: list[dict[str, object]]) -> pl.DataFrame:
     return pl.DataFrame(records, schema=PROVENANCE_SCHEMA)
 
 
-def curated_file_record(source_id: str, publication: str, path: Path) -> dict[str, object]:
+def reference_file_records(directory: Path) -> list[dict[str, object]]:
+    """One provenance record per reference table under `directory` (`data/reference/`), by relative path."""
+    return [
+        curated_file_record(
+            "reference",
+            f"Reference table {path.relative_to(directory).as_posix()} (kept in the repository)",
+            path,
+            provenance_id=f"reference/{path.relative_to(directory).with_suffix('').as_posix()}",
+        )
+        for path in sorted(directory.rglob("*.csv"))
+    ]
+
+
+def curated_file_record(
+    source_id: str, publication: str, path: Path, provenance_id: str | None = None
+) -> dict[str, object]:
     """A provenance record for a hand-curated file kept in the repository.
 
     It has no retrieval time: the file's checksum, not a clock, says which version was used, so
@@ -43,7 +58,7 @@ def curated_file_record(source_id: str, publication: str, path: Path) -> dict[st
     where = f"repository file {resolved.relative_to(REPO_ROOT).as_posix()}" if inside_repo else f"file {resolved}"
     sha256 = sha256_of(path)
     return {
-        "provenance_id": f"{source_id}:{sha256[:12]}",
+        "provenance_id": f"{provenance_id or source_id}:{sha256[:12]}",
         "source_id": source_id,
         "publication": publication,
         "url": where,

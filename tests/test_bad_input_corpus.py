@@ -158,19 +158,19 @@ FAILING = {
     "negative count in the curated file": (
         KOM,
         lambda mirror: with_kom_row(12, value="-20"),
-        "staging__kom_figures",
+        "staging__kom",
         ["kom_figures.csv", "line 12", "'-20' is negative"],
     ),
     "duplicated curated row": (
         KOM,
         lambda mirror: kom_with_duplicate(20),
-        "staging__kom_figures",
+        "staging__kom",
         ["kom_figures.csv", "line 20", "line 21"],
     ),
     "year written 2019* in the curated file": (
         KOM,
         lambda mirror: with_kom_row(41, period="2019*"),
-        "staging__kom_figures",
+        "staging__kom",
         ["kom_figures.csv", "line 41", "2019*"],
     ),
 }

@@ -97,7 +97,7 @@ def test_check_results_of_the_run_are_published_beside_the_figures(published):
     results = published.sql("SELECT * FROM asset_check_results").pl()
     blocking = results.filter(pl.col("severity") == "ERROR")
     assert blocking.height and blocking["passed"].all(), "a publication only happens when every blocking check passed"
-    standard = set(results.filter(pl.col("asset_key") == "harmonised/facts_unodc")["check_name"].to_list())
+    standard = set(results.filter(pl.col("asset_key") == "harmonised/facts_unodc_glotip")["check_name"].to_list())
     assert {"schema", "no_negative_counts", "unique_canonical_key", "known_codes", "source_freshness"} <= standard
     assert results["run_id"].n_unique() == 1
 

@@ -16,6 +16,8 @@ from pipelines.settings import REFERENCE_DIR
 from pipelines.vocabulary import FACT_KEY, FACT_SCHEMA, vocabulary
 
 GROUP = "harmonised"
+REFERENCE = [dg.AssetKey(["raw", "reference"])]
+"""The reference tables under `data/reference/`: every table read from them waits for their record."""
 DEFINITION_COLUMNS = (
     "definition_id", "source", "measure", "name_nb", "name_en", "description_nb", "description_en",
     "counting_unit_nb", "counting_unit_en", "scope_nb", "scope_en", "series_breaks_nb", "series_breaks_en",
@@ -64,7 +66,7 @@ def provenance(**records: pl.DataFrame) -> pl.DataFrame:
     return pl.concat(frames).unique("provenance_id", keep="first").sort("provenance_id")
 
 
-@dg.asset(key_prefix="harmonised", group_name=GROUP, kinds={"duckdb"})
+@dg.asset(key_prefix="harmonised", group_name=GROUP, deps=REFERENCE, kinds={"duckdb"})
 def definitions() -> pl.DataFrame:
     """The definitions registry: per source and measure, Norwegian and English text."""
     frames = []
@@ -81,7 +83,7 @@ def definitions() -> pl.DataFrame:
     return registry
 
 
-@dg.asset(key_prefix="harmonised", group_name=GROUP, kinds={"duckdb"})
+@dg.asset(key_prefix="harmonised", group_name=GROUP, deps=REFERENCE, kinds={"duckdb"})
 def crosswalks() -> pl.DataFrame:
     """Every crosswalk row, with the file it comes from."""
     frames = []
@@ -94,7 +96,7 @@ def crosswalks() -> pl.DataFrame:
     return pl.concat(frames)
 
 
-@dg.asset(key_prefix="harmonised", group_name=GROUP, kinds={"duckdb"})
+@dg.asset(key_prefix="harmonised", group_name=GROUP, deps=REFERENCE, kinds={"duckdb"})
 def legal_bases() -> pl.DataFrame:
     """The penal provisions justice figures count under, with their days in force and nb/en labels."""
     return pl.read_csv(LEGAL_BASIS_FILE, infer_schema=False, empty_string_is_null=False).select(
@@ -102,7 +104,7 @@ def legal_bases() -> pl.DataFrame:
     )
 
 
-@dg.asset(key_prefix="harmonised", group_name=GROUP, kinds={"duckdb"})
+@dg.asset(key_prefix="harmonised", group_name=GROUP, deps=REFERENCE, kinds={"duckdb"})
 def canonical_vocabulary() -> pl.DataFrame:
     """The canonical codes with Norwegian and English labels."""
     return vocabulary()

@@ -26,7 +26,7 @@ def _freshness_check(row: dict[str, str]) -> dg.AssetChecksDefinition:
     allowed = int(row["max_years_behind"])
 
     @dg.asset_check(
-        asset=dg.AssetKey(["harmonised", row["facts_asset"]]),
+        asset=dg.AssetKey(["harmonised", f"facts_{row['source']}"]),
         name="source_freshness",
         description=f"{row['source']} ({row['cadence']}): newest figure at most {allowed} years old. {row['note']}",
     )

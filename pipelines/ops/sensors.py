@@ -2,7 +2,8 @@
 
 `new_release_sensor` checks UNODC and CTDC once a week: it fetches each file into a probe folder
 through the one download helper and compares its sha256 with the last one it saw (kept in the
-sensor's cursor). `curated_files_sensor` does the same for the curated KOM and ILO files. Either
+sensor's cursor). `curated_files_sensor` does the same for the curated KOM and ILO files and the
+reference tables under `data/reference/`. Either
 requests one `refresh` run when something changed, and nothing otherwise; when a `refresh` run is
 already queued and not started (say the other sensor's, on the first tick of both), that run will
 read the changed files, so no second one is requested. Runs start one at a time (the instance's
@@ -16,6 +17,7 @@ import dagster as dg
 
 from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader, DownloadError, RemoteFile, sha256_of
+from pipelines.settings import REFERENCE_DIR
 from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.unodc_glotip.assets import GLOTIP
 from pipelines.warehouse import Warehouse
@@ -69,16 +71,21 @@ def new_release_sensor(
     return _refresh_or_skip(context, seen | current, "release")
 
 
-def curated_checksums(directory: Path) -> dict[str, str]:
-    """sha256 of every curated CSV under the watched folders, keyed by its relative path."""
-    return {
+def curated_checksums(directory: Path, reference_dir: Path = REFERENCE_DIR) -> dict[str, str]:
+    """sha256 of every curated CSV under the watched folders and of every reference table, by relative path."""
+    curated = {
         path.relative_to(directory).as_posix(): sha256_of(path)
         for folder in CURATED_FOLDERS
         for path in sorted((directory / folder).glob("*.csv"))
     }
+    reference = {
+        f"reference/{path.relative_to(reference_dir).as_posix()}": sha256_of(path)
+        for path in sorted(reference_dir.rglob("*.csv"))
+    }
+    return curated | reference
 
 
 @dg.sensor(job_name="refresh", minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
 def curated_files_sensor(context: dg.SensorEvaluationContext, curated: CuratedFiles) -> dg.SensorResult:
-    """Refresh when a curated KOM or ILO file is edited."""
+    """Refresh when a curated KOM or ILO file or a reference table (crosswalk, definition, ...) is edited."""
     return _refresh_or_skip(context, curated_checksums(Path(curated.directory)), "curated file")

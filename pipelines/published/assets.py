@@ -8,6 +8,7 @@ this run never saw.
 """
 
 from datetime import UTC, datetime
+from types import ModuleType
 
 import dagster as dg
 import polars as pl
@@ -15,26 +16,26 @@ import polars as pl
 from pipelines import harmonised, marts, sources
 from pipelines.warehouse import Warehouse, frame_fingerprint, publish
 
-PUBLISHED_PREFIXES = ("harmonised", "marts")
 VOLATILE_COLUMNS = ("retrieved_at", "local_path", "fetched_from", "run_id")
 """Columns that differ between two refreshes of the same inputs; the content hash leaves them out."""
 
 
 def _upstream_keys() -> list[dg.AssetKey]:
     """Every asset of the sources, harmonised and marts packages: all that publication is built from."""
-    loaded = [
-        *dg.load_assets_from_package_module(sources),
-        *dg.load_assets_from_package_module(harmonised),
-        *dg.load_assets_from_package_module(marts),
-    ]
+    keys = {key for package in (sources, harmonised, marts) for key in _keys_of(package)}
+    return sorted(keys, key=lambda key: key.to_user_string())
+
+
+def _keys_of(package: ModuleType) -> list[dg.AssetKey]:
+    loaded = dg.load_assets_from_package_module(package)
     keys = {key for asset in loaded if isinstance(asset, dg.AssetsDefinition) for key in asset.keys}
     return sorted(keys, key=lambda key: key.to_user_string())
 
 
 UPSTREAM_KEYS = _upstream_keys()
-PUBLISHED_KEYS = [
-    key for key in UPSTREAM_KEYS if key.path[0] in PUBLISHED_PREFIXES and not key.path[-1].startswith("facts_")
-]
+PUBLISHED_KEYS = [*_keys_of(harmonised), *_keys_of(marts)]
+"""Every mart, and the shared harmonised tables (the fact table and the reference tables); a source's
+own harmonised tables reach readers through the marts built on them."""
 
 
 def published_table_name(key: dg.AssetKey) -> str:

@@ -13,17 +13,17 @@ from pipelines.sources.ilo.parse import read_estimates
 CURATED_FILE = "ilo_estimates.csv"
 PUBLICATION = "ILO global estimates (2005, 2012, 2017, 2022) and profit estimates (2005, 2014, 2024), curated"
 FIRST_YEAR, LAST_YEAR = 2000, 2030
-GROUP = "ilo"
+SOURCE_ID = "ilo"
 
 
-ilo_file = curated_file_asset("ilo", CURATED_FILE, PUBLICATION, GROUP)
+ilo_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION)
 
 
 @dg.asset(
     key_prefix="staging",
-    name="ilo_estimates",
-    group_name=GROUP,
-    ins={"raw_file": dg.AssetIn(key=["raw", "ilo_estimates"])},
+    name=SOURCE_ID,
+    group_name="staging",
+    ins={"raw_file": dg.AssetIn(key=["raw", SOURCE_ID])},
     kinds={"polars"},
 )
 def ilo_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
@@ -33,7 +33,7 @@ def ilo_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
 
 
 @dg.asset_check(
-    asset=["staging", "ilo_estimates"],
+    asset=["staging", SOURCE_ID],
     name="parts_add_up_to_totals",
     blocking=True,
     description="Sex, age, form and regional parts add up to their totals within the published rounding.",
@@ -49,8 +49,8 @@ def ilo_parts_add_up(staging: pl.DataFrame) -> dg.AssetCheckResult:
 
 @dg.asset(
     key_prefix="harmonised",
-    group_name=GROUP,
-    ins={"staging": dg.AssetIn(key=["staging", "ilo_estimates"])},
+    group_name="harmonised",
+    ins={"staging": dg.AssetIn(key=["staging", SOURCE_ID])},
     kinds={"polars"},
 )
 def facts_ilo(staging: pl.DataFrame) -> pl.DataFrame:
@@ -59,13 +59,13 @@ def facts_ilo(staging: pl.DataFrame) -> pl.DataFrame:
 
 
 @dg.asset(
-    key_prefix="marts",
-    group_name=GROUP,
-    ins={"staging": dg.AssetIn(key=["staging", "ilo_estimates"])},
-    kinds={"duckdb"},
+    key_prefix="harmonised",
+    group_name="harmonised",
+    ins={"staging": dg.AssetIn(key=["staging", SOURCE_ID])},
+    kinds={"polars"},
 )
 def ilo_estimates(staging: pl.DataFrame) -> pl.DataFrame:
-    """Global estimates by edition, for the dashboard: every figure with its edition, region label, flags and reference.
+    """Every curated figure with its edition, region label, rounding, confidence and reference, in canonical codes.
 
     Editions differ in method and regions: never chain them into one trend without saying so
     (`definitions.series_breaks_*` for the measure says how).
@@ -89,7 +89,7 @@ def ilo_estimates(staging: pl.DataFrame) -> pl.DataFrame:
         definition_id=pl.lit(f"{harmonise.SOURCE}.") + pl.col("measure"),
         provenance_id="provenance_id",
         source_location=pl.lit(f"{CURATED_FILE}, row ") + pl.col("row").cast(pl.String),
-    ).sort("measure", "edition", "geo", "sex", "age_group", "exploitation_form")
+    )
 
 
 ilo_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ilo"]), FIRST_YEAR, LAST_YEAR)

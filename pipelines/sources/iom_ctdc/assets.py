@@ -24,8 +24,6 @@ GROUP = "ctdc"
 
 ctdc_file = downloaded_file_asset(
     CTDC_SYNTHETIC,
-    name="iom_ctdc",
-    group=GROUP,
     folder="iom",
     description="The CTDC global synthetic case file, downloaded (or taken from the mirror) with its checksum.",
 )

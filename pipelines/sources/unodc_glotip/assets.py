@@ -19,13 +19,10 @@ GLOTIP = RemoteFile(
     kinds=("xlsx",),
 )
 FIRST_YEAR, LAST_YEAR = 2003, 2030
-GROUP = "unodc"
 
 
 unodc_glotip_file = downloaded_file_asset(
     GLOTIP,
-    name="unodc_glotip",
-    group=GROUP,
     folder="unodc",
     description="The GLOTIP workbook, downloaded (or taken from the mirror) with its address and checksum.",
 )
@@ -34,7 +31,7 @@ unodc_glotip_file = downloaded_file_asset(
 @dg.asset(
     key_prefix="staging",
     name="unodc_glotip",
-    group_name=GROUP,
+    group_name="staging",
     ins={"raw_file": dg.AssetIn(key=["raw", "unodc_glotip"])},
     kinds={"polars"},
 )
@@ -73,14 +70,14 @@ def _sheet_rows(staging: pl.DataFrame, column: str, labels: list[str], shown: in
 
 @dg.asset(
     key_prefix="harmonised",
-    group_name=GROUP,
+    group_name="harmonised",
     ins={"staging": dg.AssetIn(key=["staging", "unodc_glotip"])},
     kinds={"polars"},
 )
-def facts_unodc(staging: pl.DataFrame) -> pl.DataFrame:
+def facts_unodc_glotip(staging: pl.DataFrame) -> pl.DataFrame:
     """GLOTIP in canonical terms: detected victims, persons in contact, prosecuted, convicted, offences."""
     provenance_id = staging["provenance_id"][0]
     return harmonise.to_facts(staging, provenance_id, Path(GLOTIP.mirror_path).name)
 
 
-unodc_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_unodc"]), FIRST_YEAR, LAST_YEAR)
+unodc_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_unodc_glotip"]), FIRST_YEAR, LAST_YEAR)

@@ -1,9 +1,4 @@
-"""World Bank total population (SP.POP.TOTL): the bulk download, the population table, rates per 100,000.
-
-Population is published as its own table (`marts/population`), not as facts: it is a denominator,
-not a trafficking statistic, and keeping it out of `fact_indicator` keeps every fact a count or
-estimate of trafficking with its own definition.
-"""
+"""World Bank total population (SP.POP.TOTL): the bulk download, its rows, and population in canonical geo codes."""
 
 from pathlib import Path
 
@@ -22,28 +17,39 @@ POPULATION = RemoteFile(
     mirror_path="worldbank/API_SP.POP.TOTL_DS2_en_csv_v2.csv",
     kinds=("zip", "csv"),
 )
-GROUP = "worldbank"
 
 
 population_file = downloaded_file_asset(
     POPULATION,
-    name="worldbank_population",
-    group=GROUP,
     folder="worldbank",
     description="The World Bank's population file (a zip officially, the CSV in the mirror), with its checksum.",
 )
 
 
 @dg.asset(
-    key_prefix="marts",
-    group_name=GROUP,
-    ins={"raw_file": dg.AssetIn(key=["raw", "worldbank_population"])},
-    kinds={"duckdb"},
+    key_prefix="staging",
+    name=POPULATION.source_id,
+    group_name="staging",
+    ins={"raw_file": dg.AssetIn(key=["raw", POPULATION.source_id])},
+    kinds={"polars"},
 )
-def population(raw_file: pl.DataFrame) -> pl.DataFrame:
-    """Total population by geo (ISO3, `WORLD`, `WB_<code>` aggregates) and year; missing years kept as missing."""
+def population_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
+    """One row per country or aggregate and year, in the World Bank's own codes, with its line in the file."""
     rows = read_population(Path(raw_file["local_path"][0]))
-    return harmonise.to_population(rows, raw_file["provenance_id"][0], Path(POPULATION.mirror_path).name)
+    return rows.with_columns(provenance_id=pl.lit(raw_file["provenance_id"][0]))
+
+
+@dg.asset(
+    key_prefix="harmonised",
+    name=POPULATION.source_id,
+    group_name="harmonised",
+    ins={"staging": dg.AssetIn(key=["staging", POPULATION.source_id])},
+    kinds={"polars"},
+)
+def population(staging: pl.DataFrame) -> pl.DataFrame:
+    """Total population by geo (ISO3, `WORLD`, `WB_<code>` aggregates) and year; missing years kept as missing."""
+    provenance_id = staging["provenance_id"][0]
+    return harmonise.to_population(staging.drop("provenance_id"), provenance_id, Path(POPULATION.mirror_path).name)
 
 
 @dg.asset_check(asset=population, blocking=False, description="Years the World Bank lacks, per country (warning).")
@@ -57,17 +63,3 @@ def population_missing_years(population: pl.DataFrame) -> dg.AssetCheckResult:
         description=f"{missing.height} place-years without a population figure (kept as missing, not estimated)",
         metadata={"missing_years": dg.MetadataValue.json(listed), "last_year": int(population["year"].max())},
     )
-
-
-@dg.asset(
-    key_prefix="marts",
-    group_name=GROUP,
-    ins={
-        "facts": dg.AssetIn(key=["harmonised", "fact_indicator"]),
-        "population": dg.AssetIn(key=["marts", "population"]),
-    },
-    kinds={"duckdb"},
-)
-def rates_per_100k(facts: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
-    """UNODC country totals per 100,000 inhabitants, Nordic countries flagged; no rate where population is missing."""
-    return harmonise.rates_per_100k(facts, population)

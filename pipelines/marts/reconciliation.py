@@ -20,6 +20,7 @@ The relation, in the order tried:
 
 from __future__ import annotations
 
+import dagster as dg
 import polars as pl
 
 from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
@@ -169,3 +170,15 @@ def reconciliation(facts: pl.DataFrame) -> pl.DataFrame:
         .select("geo", *[c for c in joined.columns if c != "geo"], "explanation_nb", "explanation_en")
         .sort("year")
     )
+
+
+@dg.asset(
+    key_prefix="marts",
+    group_name="marts",
+    ins={"facts": dg.AssetIn(key=["harmonised", "fact_indicator"])},
+    kinds={"duckdb"},
+)
+def reconciliation_norway(facts: pl.DataFrame) -> pl.DataFrame:
+    """Per year: KOM's presumed victims assisted and newly identified beside UNODC's detected victims
+    for Norway, and how the UNODC figure relates to KOM's (`unodc_relation_to_kom`, see above)."""
+    return reconciliation(facts)

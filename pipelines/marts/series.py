@@ -3,12 +3,10 @@
 import dagster as dg
 import polars as pl
 
-GROUP = "marts"
-
 
 @dg.asset(
     key_prefix="marts",
-    group_name=GROUP,
+    group_name="marts",
     ins={"facts": dg.AssetIn(key=["harmonised", "fact_indicator"])},
     kinds={"duckdb"},
 )
@@ -32,7 +30,7 @@ def series_totals(facts: pl.DataFrame) -> pl.DataFrame:
 
 @dg.asset(
     key_prefix="marts",
-    group_name=GROUP,
+    group_name="marts",
     ins={"facts": dg.AssetIn(key=["harmonised", "fact_indicator"])},
     kinds={"duckdb"},
 )

@@ -1,0 +1,93 @@
+"""Marts that put Norway among other countries: population, rates per 100,000, ILO's global estimates.
+
+Population is published as its own table, not as facts: it is a denominator, not a trafficking
+statistic, and keeping it out of `fact_indicator` keeps every fact a count or estimate of
+trafficking with its own definition.
+"""
+
+import dagster as dg
+import polars as pl
+
+from pipelines.sources.worldbank_population.harmonise import geo_table
+
+PER = 100_000
+
+
+@dg.asset(
+    key_prefix="marts",
+    group_name="marts",
+    ins={"population": dg.AssetIn(key=["harmonised", "worldbank_population"])},
+    kinds={"duckdb"},
+)
+def population(population: pl.DataFrame) -> pl.DataFrame:
+    """Total population by geo (ISO3, `WORLD`, `WB_<code>` aggregates) and year; missing years kept as missing."""
+    return population.sort("geo", "year")
+
+
+@dg.asset(
+    key_prefix="marts",
+    group_name="marts",
+    ins={
+        "facts": dg.AssetIn(key=["harmonised", "fact_indicator"]),
+        "population": dg.AssetIn(key=["harmonised", "worldbank_population"]),
+    },
+    kinds={"duckdb"},
+)
+def rates_per_100k(facts: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
+    """UNODC country totals per 100,000 inhabitants, Nordic countries flagged; no rate where population is missing."""
+    return rates(facts, population)
+
+
+def rates(facts: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
+    """UNODC country totals per 100,000 inhabitants; a year without population has no rate.
+
+    `population_status` says `missing` where the World Bank has no figure for that country and
+    year (including years after its last release): the rate is then null, never extrapolated.
+    """
+    geo = geo_table().select("geo", "name_en", "name_nb", "is_nordic")
+    totals = facts.filter(
+        (pl.col("source") == "unodc_glotip")
+        & (pl.col("sex") == "total")
+        & (pl.col("age_group") == "total")
+        & (pl.col("exploitation_form") == "total")
+        & (pl.col("counterpart_type") == "none")
+        & pl.col("geo").is_in(geo["geo"].implode())
+    )
+    joined = totals.join(
+        population.select("geo", "year", "population", pl.col("provenance_id").alias("population_provenance_id")),
+        on=["geo", "year"],
+        how="left",
+    ).join(geo, on="geo", how="left")
+    per = pl.lit(float(PER)) / pl.col("population")
+    return joined.select(
+        "source",
+        "measure",
+        "geo",
+        "name_en",
+        "name_nb",
+        "is_nordic",
+        "year",
+        "value",
+        "value_low",
+        "value_high",
+        "population",
+        population_status=pl.when(pl.col("population").is_null()).then(pl.lit("missing")).otherwise(pl.lit("reported")),
+        rate=pl.col("value") * per,
+        rate_low=pl.col("value_low") * per,
+        rate_high=pl.col("value_high") * per,
+        flags="flags",
+        definition_id="definition_id",
+        provenance_id="provenance_id",
+        population_provenance_id="population_provenance_id",
+    ).sort("geo", "measure", "year")
+
+
+@dg.asset(
+    key_prefix="marts",
+    group_name="marts",
+    ins={"estimates": dg.AssetIn(key=["harmonised", "ilo_estimates"])},
+    kinds={"duckdb"},
+)
+def ilo_estimates(estimates: pl.DataFrame) -> pl.DataFrame:
+    """ILO's global estimates by edition, for the dashboard: every figure with its edition, region label and flags."""
+    return estimates.sort("measure", "edition", "geo", "sex", "age_group", "exploitation_form")
