@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
+from pydantic import PrivateAttr
 
 from pipelines.settings import DataPaths
 
@@ -52,25 +53,55 @@ def read_frame(connection: duckdb.DuckDBPyConnection, table: str) -> pl.DataFram
 
 
 class DuckDBFrameIOManager(dg.ConfigurableIOManager):
-    """Keeps every asset's polars frame as a table in the working warehouse."""
+    """Keeps every asset's polars frame as a table in the working warehouse.
+
+    A run opens the warehouse once and keeps the connection until it ends (opening a DuckDB file
+    and checkpointing it on close cost more than writing most of these tables). Frames up to
+    `cache_bytes` are also kept in memory for the rest of the run, so a step downstream gets the
+    very frame its input was written from instead of reading it back; larger frames are read back
+    from the warehouse, so memory stays bounded whatever the size of a source file.
+    """
 
     data_dir: str
+    cache_bytes: int = 64 * 1024 * 1024
+    _connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
+    _frames: dict[str, pl.DataFrame] = PrivateAttr(default_factory=dict)
 
     @property
     def paths(self) -> DataPaths:
         return DataPaths(Path(self.data_dir))
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        self._connection, self._frames = None, {}
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        self._frames = {}
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def _warehouse(self) -> duckdb.DuckDBPyConnection:
+        if self._connection is None:
+            self.paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+            self._connection = duckdb.connect(str(self.paths.warehouse))
+        return self._connection
+
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:
         if obj is None:
             return
         table = table_name(context.asset_key)
-        with connect(self.paths.warehouse) as connection:
-            write_frame(connection, table, obj)
+        write_frame(self._warehouse(), table, obj)
+        if obj.estimated_size() <= self.cache_bytes:
+            self._frames[table] = obj
+        else:
+            self._frames.pop(table, None)
         context.add_output_metadata({"table": table, "rows": obj.height})
 
     def load_input(self, context: dg.InputContext) -> pl.DataFrame:
-        with connect(self.paths.warehouse, read_only=True) as connection:
-            return read_frame(connection, table_name(context.asset_key))
+        table = table_name(context.asset_key)
+        if table in self._frames:
+            return self._frames[table]
+        return read_frame(self._warehouse(), table)
 
 
 class Warehouse(dg.ConfigurableResource):
