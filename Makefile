@@ -9,7 +9,7 @@ PORT ?= 8501
 # The project runs from the repository: its packages are found on this path, not installed.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup browser refresh run serve test dev bench export
+.PHONY: setup browser refresh run serve test test-fast dev bench export
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ run: setup
 test: setup browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+# The edit loop: ruff and every test that runs no refresh and drives no browser (under a minute).
+test-fast: setup
+	$(PY) -m ruff check .
+	$(PY) -m pytest -q -m "not refresh and not browser"
 
 dev: setup
 	mkdir -p $(DAGSTER_HOME)

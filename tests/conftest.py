@@ -1,5 +1,12 @@
-"""Shared fixtures: the real mirror beside the repository, and one refresh into a temporary data dir."""
+"""Shared fixtures: the real mirror beside the repository, and one refresh into a temporary data dir.
 
+Test tiers: a test that runs a refresh (it uses the `refreshed` or `published` fixture, or calls
+`run_refresh_in` itself) is marked `refresh`; `make test-fast` leaves those and the browser tests
+out. Outside CI a missing `../shared` skips the tests that need it, saying why; in CI it fails them.
+"""
+
+import inspect
+import os
 from pathlib import Path
 
 import duckdb
@@ -16,8 +23,28 @@ SHARED_DATA = (REPO.parent / "shared" / "data").resolve()
 def mirror() -> Path:
     """`../shared/data`, the offline mirror of the upstream files."""
     if not (SHARED_DATA / "unodc" / "data_glotip.xlsx").exists():
-        pytest.fail(f"the mirror {SHARED_DATA} is missing: clone the project beside ../shared")
+        message = f"the mirror {SHARED_DATA} is missing: clone the project beside ../shared"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     return SHARED_DATA
+
+
+REFRESH_FIXTURES = {"refreshed", "published"}
+
+
+def runs_a_refresh(item: pytest.Item) -> bool:
+    """Whether a test runs the refresh job: through a refresh fixture or by calling `run_refresh_in`."""
+    if REFRESH_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return True
+    function = getattr(item, "function", None)
+    return function is not None and "run_refresh_in(" in inspect.getsource(function)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if runs_a_refresh(item):
+            item.add_marker(pytest.mark.refresh)
 
 
 @pytest.fixture(scope="session")
