@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from pipelines.marts.reconciliation import concept_switches
 from pipelines.refresh import failures, run_refresh_in
 from pipelines.settings import CURATED_DIR, DataPaths
 from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
@@ -291,3 +292,41 @@ def test_unodc_offences_for_norway_equal_kom_police_reports_where_both_exist(pub
     ).fetchall()
     assert pairs, "KOM and UNODC should share years of police reports / offences for Norway"
     assert all(kom == unodc for _, kom, unodc in pairs), pairs
+
+
+def test_concept_switch_is_found_across_years_that_cannot_tell():
+    reconciliation = pl.DataFrame(
+        {
+            "year": [2010, 2011, 2012, 2013, 2014, 2015],
+            "unodc_relation_to_kom": [
+                "within_identified_range",
+                "victims_identified",
+                "kom_approximate",
+                "victims_assisted",
+                None,
+                "within_assisted_range",
+            ],
+        }
+    )
+    assert concept_switches(reconciliation) == [2013]
+
+
+def test_unodc_norway_victims_break_where_unodc_switches_kom_concept(published):
+    relations = published.execute(
+        "SELECT year, unodc_relation_to_kom FROM reconciliation_norway WHERE unodc_relation_to_kom IS NOT NULL "
+        "ORDER BY year"
+    ).fetchall()
+    concept = {"victims_assisted": "assisted", "within_assisted_range": "assisted"}
+    concept |= {"victims_identified": "identified", "within_identified_range": "identified"}
+    expected, last = set(), None
+    for year, relation in relations:
+        if relation in concept:
+            if last is not None and concept[relation] != last:
+                expected.add(year)
+            last = concept[relation]
+    flagged = published.execute(
+        "SELECT year FROM series_totals WHERE source = 'unodc_glotip' AND measure = 'victims_detected' "
+        "AND geo = 'NOR' AND list_contains(string_split(flags, ';'), 'series_break')"
+    ).fetchall()
+    assert expected, "the reconciliation should show UNODC switching from newly identified to assisted victims"
+    assert {year for (year,) in flagged} == expected

@@ -28,6 +28,13 @@ from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
 GEO = "NOR"
 KOM_MEASURES = ("victims_assisted", "victims_identified")
 UNODC = ("unodc_glotip", "victims_detected")
+CONCEPT_OF_RELATION = {
+    "victims_assisted": "victims_assisted",
+    "within_assisted_range": "victims_assisted",
+    "victims_identified": "victims_identified",
+    "within_identified_range": "victims_identified",
+}
+"""The KOM concept a relation shows UNODC's figure to follow; the other relations say nothing about it."""
 EXPLANATIONS = {
     "victims_assisted": (
         "UNODC-tallet er lik KOMs antall antatte ofre fulgt opp i året.",
@@ -170,6 +177,20 @@ def reconciliation(facts: pl.DataFrame) -> pl.DataFrame:
         .select("geo", *[c for c in joined.columns if c != "geo"], "explanation_nb", "explanation_en")
         .sort("year")
     )
+
+
+def concept_switches(reconciliation: pl.DataFrame) -> list[int]:
+    """Years in which UNODC's Norway figure follows another KOM concept than in the last year it could be told.
+
+    UNODC reported KOM's newly identified victims up to 2013 and the assisted victims from 2014:
+    the year of such a switch starts a new segment of UNODC's series (flag `series_break`).
+    """
+    known = reconciliation.sort("year").select(
+        "year", concept=pl.col("unodc_relation_to_kom").replace_strict(CONCEPT_OF_RELATION, default=None)
+    )
+    known = known.drop_nulls("concept")
+    switched = known.filter(pl.col("concept") != pl.col("concept").shift(1))
+    return switched["year"].to_list()
 
 
 @dg.asset(

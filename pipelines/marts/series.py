@@ -3,18 +3,25 @@
 import dagster as dg
 import polars as pl
 
+from pipelines.marts.reconciliation import GEO, UNODC, concept_switches
+from pipelines.vocabulary import join_flags
+
 
 @dg.asset(
     key_prefix="marts",
     group_name="marts",
-    ins={"facts": dg.AssetIn(key=["harmonised", "fact_indicator"])},
+    ins={
+        "facts": dg.AssetIn(key=["harmonised", "fact_indicator"]),
+        "reconciliation": dg.AssetIn(key=["marts", "reconciliation_norway"]),
+    },
     kinds={"duckdb"},
 )
-def series_totals(facts: pl.DataFrame) -> pl.DataFrame:
+def series_totals(facts: pl.DataFrame, reconciliation: pl.DataFrame) -> pl.DataFrame:
     """One series per source, measure and place: totals only (all sexes, ages and forms).
 
     Each row keeps its definition, flags and place in the source, so a chart drawn from it can
-    say what is counted and where the number stands.
+    say what is counted and where the number stands. UNODC's Norway victims carry `series_break`
+    in the years the reconciliation finds them switching to another KOM concept.
     """
     totals = facts.filter(
         (pl.col("sex") == "total")
@@ -22,7 +29,18 @@ def series_totals(facts: pl.DataFrame) -> pl.DataFrame:
         & (pl.col("exploitation_form") == "total")
         & (pl.col("counterpart_type") == "none")
     )
-    return totals.select(
+    switch = (
+        (pl.col("source") == UNODC[0])
+        & (pl.col("measure") == UNODC[1])
+        & (pl.col("geo") == GEO)
+        & pl.col("year").is_in(concept_switches(reconciliation))
+    )
+    flagged = totals.with_columns(
+        flags=pl.when(switch)
+        .then(pl.concat_str("flags", pl.lit("series_break"), separator=";").map_elements(join_flags, pl.String))
+        .otherwise("flags")
+    )
+    return flagged.select(
         "source", "measure", "geo", "year", "period", "value", "value_low", "value_high", "unit", "flags",
         "definition_id", "provenance_id", "source_location",
     ).sort("geo", "source", "measure", "year")  # fmt: skip
