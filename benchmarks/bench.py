@@ -5,14 +5,18 @@
 The floor reads each mirrored upstream file into memory with the fastest plain reader (fastexcel
 for the workbook, polars for CSV) and does nothing else; the refresh is the real `refresh` job
 (download from the mirror, parse, harmonise, check, build marts, publish) into a fresh data dir.
-Prints medians in seconds as a Markdown table for the README.
+Prints medians in seconds as a Markdown table for the README, then where one refresh spends its
+time: Dagster's own run stats per step (the slowest steps, the rest together, and the run's time
+outside any step).
 """
 
 import argparse
 import sys
 import tempfile
+import time
 from pathlib import Path
 
+import dagster as dg
 import fastexcel
 import polars as pl
 
@@ -42,6 +46,29 @@ def full_refresh() -> None:
             raise SystemExit("refresh failed:\n" + "\n".join(failures(result)))
 
 
+def step_seconds() -> tuple[list[tuple[str, float]], float]:
+    """One refresh's steps by Dagster's run stats, slowest first, and the run's wall time."""
+    instance = dg.DagsterInstance.ephemeral()
+    with tempfile.TemporaryDirectory() as data_dir:
+        started = time.perf_counter()
+        result = run_refresh_in(Path(data_dir), str(MIRROR), instance=instance)
+        wall = time.perf_counter() - started
+    stats = instance.get_run_step_stats(result.run_id)
+    steps = [(stat.step_key, stat.end_time - stat.start_time) for stat in stats]
+    return sorted(steps, key=lambda step: -step[1]), wall
+
+
+def print_steps(shown: int = 8) -> None:
+    steps, wall = step_seconds()
+    in_steps = sum(seconds for _, seconds in steps)
+    print(f"\n| where one refresh's {wall:.2f} s go (Dagster run stats) | s |\n|---|---|")
+    for step, seconds in steps[:shown]:
+        print(f"| step `{step}` | {seconds:.2f} |")
+    rest = steps[shown:]
+    print(f"| the other {len(rest)} steps (assets and checks) | {sum(seconds for _, seconds in rest):.2f} |")
+    print(f"| outside any step (run start, planning, events) | {wall - in_steps:.2f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -54,6 +81,7 @@ def main() -> None:
     print(f"| refresh / floor | {refresh / floor:.1f}× |")
     for step, seconds in ctdc_timings(repeat).items():
         print(f"| {step} | {seconds:.2f} |")
+    print_steps()
 
 
 if __name__ == "__main__":

@@ -43,19 +43,22 @@ class GlotipFormatError(ValueError):
 
 
 def read_rows(path: Path) -> pl.DataFrame:
-    """The data rows as text, with their 1-based row number in the sheet (`sheet_row`)."""
+    """The data rows as text, with their 1-based row number in the sheet (`sheet_row`).
+
+    The sheet is read once, without trusting a declared size or a header position: the header is
+    the first row (among the top rows) that holds every column name.
+    """
     workbook = _open(path)
     if SHEET not in workbook.sheet_names:
         raise GlotipFormatError(f"{path.name}: no sheet {SHEET!r} (sheets: {workbook.sheet_names})")
-    header_index = _find_header(workbook, path)
-    sheet = workbook.load_sheet(SHEET, header_row=header_index, dtypes="string")
-    rows = sheet.to_polars()
-    missing = [name for name in COLUMNS if name not in rows.columns]
-    if missing:
-        raise GlotipFormatError(f"{path.name}, sheet {SHEET}: columns missing from the header: {missing}")
-    return rows.select(pl.col(source).alias(target) for source, target in COLUMNS.items()).with_columns(
-        sheet_row=pl.int_range(header_index + 2, header_index + 2 + pl.len(), dtype=pl.Int64)
-    )
+    table = workbook.load_sheet(SHEET, header_row=None, dtypes="string").to_polars()
+    header_index = _find_header(table.head(HEADER_SEARCH_ROWS), path)
+    header = [None if cell is None else str(cell).strip() for cell in table.row(header_index)]
+    position = {name: header.index(name) for name in COLUMNS}
+    rows = table.slice(header_index + 1)
+    return rows.select(
+        pl.col(rows.columns[position[source]]).alias(target) for source, target in COLUMNS.items()
+    ).with_columns(sheet_row=pl.int_range(header_index + 2, header_index + 2 + pl.len(), dtype=pl.Int64))
 
 
 def _open(path: Path) -> fastexcel.ExcelReader:
@@ -65,9 +68,8 @@ def _open(path: Path) -> fastexcel.ExcelReader:
         raise GlotipFormatError(f"{path.name}: not a readable Excel workbook ({error})") from error
 
 
-def _find_header(workbook: fastexcel.ExcelReader, path: Path) -> int:
-    """The 0-based index of the row holding the column names."""
-    top = workbook.load_sheet(SHEET, header_row=None, n_rows=HEADER_SEARCH_ROWS, dtypes="string").to_polars()
+def _find_header(top: pl.DataFrame, path: Path) -> int:
+    """The 0-based index of the row holding every column name, among the sheet's top rows."""
     wanted = set(COLUMNS)
     best_index, best_missing = 0, sorted(wanted)
     for index, row in enumerate(top.iter_rows()):
