@@ -46,6 +46,32 @@ def full_refresh() -> None:
             raise SystemExit("refresh failed:\n" + "\n".join(failures(result)))
 
 
+def trivial_job(steps: int) -> dg.JobDefinition:
+    """A job of `steps` assets that do nothing, each reading the one before: Dagster's own cost per step."""
+
+    def make(index: int) -> dg.AssetsDefinition:
+        deps = [f"step_{index - 1}"] if index else []
+
+        @dg.asset(name=f"step_{index}", deps=deps)
+        def _step() -> int:
+            return index
+
+        return _step
+
+    defs = dg.Definitions(assets=[make(index) for index in range(steps)], resources={"io_manager": dg.mem_io_manager})
+    return defs.resolve_implicit_global_asset_job_def()
+
+
+def dagster_floor(steps: int) -> float:
+    """Seconds for an in-process run of `steps` steps that do nothing, with an ephemeral instance."""
+    job = trivial_job(steps)
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), run_config=quiet)  # warm
+    started = time.perf_counter()
+    job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), run_config=quiet)
+    return time.perf_counter() - started
+
+
 def step_seconds() -> tuple[list[tuple[str, float]], float]:
     """One refresh's steps by Dagster's run stats, slowest first, and the run's wall time."""
     instance = dg.DagsterInstance.ephemeral()
@@ -67,6 +93,7 @@ def print_steps(shown: int = 8) -> None:
     rest = steps[shown:]
     print(f"| the other {len(rest)} steps (assets and checks) | {sum(seconds for _, seconds in rest):.2f} |")
     print(f"| outside any step (run start, planning, events) | {wall - in_steps:.2f} |")
+    print(f"| for scale: a job of {len(steps)} steps that do nothing | {dagster_floor(len(steps)):.2f} |")
 
 
 def main() -> None:
