@@ -1,28 +1,48 @@
 """The one download helper every source uses.
 
-A file comes from its official address or, when a mirror is set, from the same relative path
-under the mirror (a directory or an http(s) base URL). It is written to a temporary file, checked
-to be the kind of file expected, and only then renamed over the previous copy: a failed, empty or
-garbled download raises `DownloadError` and the previous good file stays as it was.
+Where a file comes from, in the order tried:
+
+1. `TRAFFICKING_SOURCE_<SOURCE_ID>` when set (a page or a file, say on 127.0.0.1), else the page
+   where the publisher announces its current release, else the file's official address;
+2. when that start is a web page, the link on it that matches the source's pattern (the release,
+   such as `2025-11`, is read from the link);
+3. the known addresses of earlier releases, as fallbacks.
+
+When `TRAFFICKING_MIRROR` is set (and no per-source setting), the file comes from the same
+relative path under the mirror (a directory or an http(s) base URL) instead. Each answer is
+written to a temporary file, checked to be the kind of file expected, and only then renamed over
+the previous copy: a failed, empty or garbled download raises `DownloadError` naming every address
+tried and what each answered, and the previous good file stays as it was. Transient HTTP errors
+(timeouts, 429, 5xx) are retried with backoff by urllib3's `Retry`.
 """
 
 import hashlib
-import http.client
 import os
+import re
 import shutil
 import tempfile
-import urllib.error
-import urllib.request
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urljoin
 
 import dagster as dg
+import requests
+import urllib3
+from pydantic import Field
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from pipelines.settings import source_start_from_env
 
 USER_AGENT = "trafficking-statistics-norway/0.1 (+statistics pipeline)"
 TIMEOUT_SECONDS = 120
+TRANSIENT_STATUSES = (429, 500, 502, 503, 504)
+PAGE_BYTES_READ = 5 * 1024 * 1024
+"""A start page larger than this is not searched for links (it is not a page)."""
 
 
 class DownloadError(RuntimeError):
@@ -30,12 +50,25 @@ class DownloadError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Announcement:
+    """The page where a publisher announces its current release, and how that page links the file.
+
+    `link` is a regular expression for the file's address in the page's HTML; its named group
+    `release` (if any) identifies the release, e.g. the month in `files/2025-11/data_glotip.xlsx`.
+    """
+
+    page: str
+    link: str
+
+
+@dataclass(frozen=True)
 class RemoteFile:
     """A file a source publishes.
 
-    `mirror_path` is where the file lies under a mirror laid out like `../shared/data`.
-    `kinds` lists the file kinds accepted ("xlsx", "csv", "zip"): an official zip may be
-    mirrored as the CSV inside it.
+    `url` is the official address cited in provenance. `mirror_path` is where the file lies under
+    a mirror laid out like `../shared/data`. `kinds` lists the file kinds accepted ("xlsx", "csv",
+    "zip"): an official zip may be mirrored as the CSV inside it. `announcement` says where the
+    current release is found; `known_urls` are addresses of earlier releases, tried after it.
     """
 
     source_id: str
@@ -43,6 +76,8 @@ class RemoteFile:
     url: str
     mirror_path: str
     kinds: tuple[str, ...]
+    announcement: Announcement | None = None
+    known_urls: tuple[str, ...] = ()
 
     @property
     def file_name(self) -> str:
@@ -63,6 +98,7 @@ class FetchedFile:
     size_bytes: int
     sha256: str
     kind: str
+    release: str  # the publisher's release (from the link, or the server's Last-Modified date), or the checksum
 
     @property
     def provenance_id(self) -> str:
@@ -81,78 +117,192 @@ class FetchedFile:
             "sha256": self.sha256,
             "file_kind": self.kind,
             "local_path": str(self.path),
+            "release": self.release,
         }
 
 
-def resolve_address(remote: RemoteFile, mirror: str) -> tuple[str, bool]:
-    """The address to fetch from, and whether it is a mirror."""
-    if not mirror:
-        return remote.url, False
-    if "://" in mirror:
-        return f"{mirror.rstrip('/')}/{remote.mirror_path}", True
-    return str(Path(mirror) / remote.mirror_path), True
+@dataclass(frozen=True)
+class Candidate:
+    """An address to try: a page to search for the file's link, or the file itself."""
+
+    address: str
+    from_mirror: bool
+    may_be_page: bool
 
 
-def fetch(remote: RemoteFile, target_dir: Path, mirror: str = "") -> FetchedFile:
-    """Download `remote` into `target_dir`, check it, and swap it into place atomically."""
-    address, from_mirror = resolve_address(remote, mirror)
+def candidates(remote: RemoteFile, mirror: str = "", start: str = "") -> list[Candidate]:
+    """The addresses to try for `remote`, in order (see the module docstring)."""
+    if start:
+        return [Candidate(start, from_mirror=False, may_be_page=remote.announcement is not None)]
+    if mirror:
+        address = (
+            f"{mirror.rstrip('/')}/{remote.mirror_path}" if "://" in mirror else str(Path(mirror) / remote.mirror_path)
+        )
+        return [Candidate(address, from_mirror=True, may_be_page=False)]
+    tried = []
+    if remote.announcement is not None:
+        tried.append(Candidate(remote.announcement.page, from_mirror=False, may_be_page=True))
+    for address in (*remote.known_urls, remote.url):
+        if address not in [candidate.address for candidate in tried]:
+            tried.append(Candidate(address, from_mirror=False, may_be_page=False))
+    return tried
+
+
+def http_session(retries: int = 3, backoff_seconds: float = 1.0) -> requests.Session:
+    """A session that retries connection errors, timeouts, 429 and 5xx with exponential backoff."""
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=backoff_seconds,
+        status_forcelist=TRANSIENT_STATUSES,
+        allowed_methods=("GET", "HEAD"),
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
+    session.mount("http://", HTTPAdapter(max_retries=retry))
+    session.mount("https://", HTTPAdapter(max_retries=retry))
+    return session
+
+
+def fetch(
+    remote: RemoteFile,
+    target_dir: Path,
+    mirror: str = "",
+    start: str = "",
+    session: requests.Session | None = None,
+    timeout: float = TIMEOUT_SECONDS,
+) -> FetchedFile:
+    """Find `remote`'s current release, download it into `target_dir`, check it, and swap it into place.
+
+    `start` replaces where discovery starts (the `TRAFFICKING_SOURCE_<SOURCE_ID>` setting).
+    """
+    session = session or http_session()
     target_dir.mkdir(parents=True, exist_ok=True)
-    target = target_dir / remote.file_name
-    handle, temp_name = tempfile.mkstemp(prefix=f".{remote.file_name}.", dir=target_dir)
-    temp = Path(temp_name)
+    failures = []
+    for candidate in candidates(remote, mirror, start):
+        try:
+            return _fetch_candidate(remote, candidate, target_dir, session, timeout)
+        except DownloadError as error:
+            failures.append(str(error))
+    if len(failures) == 1:
+        raise DownloadError(failures[0])
+    raise DownloadError(f"{remote.source_id}: no address gave {remote.file_name}: " + "; ".join(failures))
+
+
+def _fetch_candidate(
+    remote: RemoteFile, candidate: Candidate, target_dir: Path, session: requests.Session, timeout: float
+) -> FetchedFile:
+    temp = _temp_file(target_dir, remote.file_name)
     try:
-        with os.fdopen(handle, "wb") as sink:
-            _copy_from(address, sink)
+        last_modified = _download(candidate.address, temp, session, timeout)
+        address, release = candidate.address, None
+        if candidate.may_be_page and _looks_like_html(_head(temp)):
+            address, release = _linked_file(remote, candidate.address, temp)
+            last_modified = _download(address, temp, session, timeout)
         kind = detect_kind(temp, remote, address)
-        digest = sha256_of(temp)
-        size = temp.stat().st_size
+        digest, size = sha256_of(temp), temp.stat().st_size
+        target = target_dir / remote.file_name
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
+    official = remote.announcement is not None and candidate.address == remote.announcement.page
     return FetchedFile(
         source_id=remote.source_id,
         publication=remote.publication,
         path=target,
-        url=remote.url,
+        url=address if official or candidate.address in remote.known_urls else remote.url,
         fetched_from=address if "://" in address else Path(address).as_uri(),
-        from_mirror=from_mirror,
+        from_mirror=candidate.from_mirror,
         retrieved_at=datetime.now(UTC).isoformat(timespec="seconds"),
         size_bytes=size,
         sha256=digest,
         kind=kind,
+        release=release or last_modified or f"sha256:{digest[:12]}",
     )
 
 
-def _copy_from(address: str, sink) -> None:  # noqa: ANN001 - a binary file object
-    if "://" not in address:
+def _temp_file(target_dir: Path, name: str) -> Path:
+    handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", dir=target_dir)
+    os.close(handle)
+    return Path(temp_name)
+
+
+def _linked_file(remote: RemoteFile, page: str, body: Path) -> tuple[str, str | None]:
+    """The address of the file the announcement page links, and the release named in the link."""
+    assert remote.announcement is not None
+    with open(body, "rb") as stream:
+        html = stream.read(PAGE_BYTES_READ).decode("utf-8", errors="replace")
+    found = re.search(remote.announcement.link, html)
+    if found is None:
+        raise DownloadError(f"{page}: the page links no file matching {remote.announcement.link!r}")
+    link = found.group(0) if "url" not in found.groupdict() else found.group("url")
+    release = found.groupdict().get("release")
+    return urljoin(page, link.replace("&amp;", "&")), release
+
+
+def _download(address: str, temp: Path, session: requests.Session, timeout: float) -> str | None:
+    """Write what `address` holds into `temp`; return the server's Last-Modified date (YYYY-MM-DD), if any."""
+    with open(temp, "wb") as sink:
+        if "://" not in address:
+            try:
+                with open(address, "rb") as source:
+                    shutil.copyfileobj(source, sink)
+            except OSError as error:
+                raise DownloadError(f"cannot read {address}: {error.strerror or error}") from error
+            return None
         try:
-            with open(address, "rb") as source:
-                shutil.copyfileobj(source, sink)
-        except OSError as error:
-            raise DownloadError(f"cannot read {address}: {error.strerror or error}") from error
-        return
-    request = urllib.request.Request(address, headers={"User-Agent": USER_AGENT})
+            with session.get(address, stream=True, timeout=timeout) as response:
+                if response.status_code >= 400:
+                    raise DownloadError(f"{address} answered HTTP {response.status_code} {response.reason}")
+                _copy_whole_body(response, sink, address)
+                return _release_date(response.headers.get("Last-Modified"))
+        except requests.RequestException as error:
+            raise DownloadError(f"cannot download {address}: {_reason(error)}") from error
+
+
+def _reason(error: Exception) -> str:
+    """The innermost cause of a requests error, in one line."""
+    cause: BaseException = error
+    while cause.__context__ is not None and cause.__context__ is not cause:
+        cause = cause.__context__
+    return str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+
+
+def _release_date(last_modified: str | None) -> str | None:
+    if not last_modified:
+        return None
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            _copy_whole_body(response, sink, address)
-    except urllib.error.HTTPError as error:
-        raise DownloadError(f"{address} answered HTTP {error.code} {error.reason}") from error
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        reason = getattr(error, "reason", error)
-        raise DownloadError(f"cannot download {address}: {reason}") from error
+        return parsedate_to_datetime(last_modified).date().isoformat()
+    except (TypeError, ValueError):
+        return None
 
 
-def _copy_whole_body(response: http.client.HTTPResponse, sink: BinaryIO, address: str) -> None:
+def _copy_whole_body(response: requests.Response, sink: BinaryIO, address: str) -> None:
     """Copy the body; raise `DownloadError` when fewer bytes came than the Content-Length stated."""
     stated = response.headers.get("Content-Length", "")
-    start = sink.tell()
-    shutil.copyfileobj(response, sink)
-    received = sink.tell() - start
-    if stated.isdigit() and received < int(stated):
+    received = 0
+    response.raw.enforce_content_length = False  # counted here, to say how much arrived
+    try:
+        for block in response.raw.stream(1 << 20, decode_content=True):
+            sink.write(block)
+            received += len(block)
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+        if not (stated.isdigit() and received < int(stated)):
+            raise DownloadError(f"cannot download {address}: the connection broke ({_reason(error)})") from error
+    if stated.isdigit() and received < int(stated) and "gzip" not in response.headers.get("Content-Encoding", ""):
         raise DownloadError(
             f"{address}: the download was cut off: {received} bytes arrived of the {int(stated)} "
             "the server's Content-Length stated"
         )
+
+
+def _head(path: Path) -> bytes:
+    with open(path, "rb") as stream:
+        return stream.read(2048)
 
 
 def sha256_of(path: Path) -> str:
@@ -214,9 +364,19 @@ def _kinds(remote: RemoteFile) -> str:
 
 
 class Downloader(dg.ConfigurableResource):
-    """Fetches source files from their official addresses, or from `mirror` when it is set."""
+    """Finds and fetches source files: from where each release is announced, or from `mirror` when it is set.
+
+    `starts` maps a source id to the address its discovery starts from instead (the
+    `TRAFFICKING_SOURCE_<SOURCE_ID>` settings); for that source it wins over `mirror`.
+    """
 
     mirror: str = ""
+    starts: dict[str, str] = Field(default_factory=dict)
+    retries: int = 3
+    backoff_seconds: float = 1.0
+    timeout_seconds: float = TIMEOUT_SECONDS
 
     def fetch(self, remote: RemoteFile, target_dir: Path) -> FetchedFile:
-        return fetch(remote, target_dir, self.mirror)
+        start = self.starts.get(remote.source_id) or source_start_from_env(remote.source_id)
+        session = http_session(self.retries, self.backoff_seconds)
+        return fetch(remote, target_dir, self.mirror, start, session, self.timeout_seconds)

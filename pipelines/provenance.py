@@ -25,6 +25,7 @@ PROVENANCE_SCHEMA: dict[str, pl.DataType] = {
     "sha256": pl.String(),
     "file_kind": pl.String(),
     "local_path": pl.String(),
+    "release": pl.String(),
 }
 
 
@@ -69,4 +70,5 @@ def curated_file_record(
         "sha256": sha256,
         "file_kind": path.suffix.lstrip("."),
         "local_path": str(path),
+        "release": f"sha256:{sha256[:12]}",
     }

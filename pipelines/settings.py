@@ -3,6 +3,8 @@
 `TRAFFICKING_DATA_DIR` says where a refresh writes downloads, the working warehouse and the
 published marts (default: the repository's `data/`). `TRAFFICKING_MIRROR` (a directory or an
 http(s) base URL laid out like `../shared/data`) replaces every official download address.
+`TRAFFICKING_SOURCE_<SOURCE_ID>` (e.g. `TRAFFICKING_SOURCE_UNODC_GLOTIP`) replaces the address where
+one source's release discovery starts (a page or a file), and for that source wins over the mirror.
 """
 
 from __future__ import annotations
@@ -53,3 +55,8 @@ def mirror_from_env() -> str:
     if mirror and "://" not in mirror:
         return str(Path(mirror).expanduser().resolve())
     return mirror
+
+
+def source_start_from_env(source_id: str) -> str:
+    """The address `TRAFFICKING_SOURCE_<SOURCE_ID>` names for one source, or ""."""
+    return os.environ.get(f"TRAFFICKING_SOURCE_{source_id.upper()}", "").strip()

@@ -1,13 +1,16 @@
 """The one download helper against a real HTTP server on 127.0.0.1 and a directory mirror."""
 
+import dataclasses
 import functools
 import http.server
 import threading
+import time
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
-from pipelines.download import DownloadError, RemoteFile, fetch, sha256_of
+from pipelines.download import Announcement, Downloader, DownloadError, RemoteFile, fetch, http_session, sha256_of
 
 WORKBOOK = RemoteFile(
     source_id="unodc_glotip",
@@ -117,3 +120,112 @@ def test_cut_off_download_is_refused_and_previous_file_kept(mirror, served, tmp_
         server.server_close()
     assert sha256_of(previous.path) == sha256_of(mirror / WORKBOOK.mirror_path)
     assert sorted(path.name for path in downloads.iterdir()) == ["data_glotip.xlsx"]
+
+
+class _Publisher(http.server.BaseHTTPRequestHandler):
+    """Plays a publisher on 127.0.0.1: `routes` maps a path to (status, body, seconds to wait first)."""
+
+    routes: ClassVar[dict] = {}
+    hits: ClassVar[dict] = {}
+
+    def do_GET(self) -> None:
+        self.hits[self.path] = self.hits.get(self.path, 0) + 1
+        answers = self.routes.get(self.path, [(404, b"not found", 0)])
+        status, body, delay = answers[min(self.hits[self.path], len(answers)) - 1]
+        time.sleep(delay)
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def publisher():
+    """Start a publisher with the given routes; yields a function routes -> base address."""
+    servers = []
+
+    def start(routes: dict) -> str:
+        handler = type("Handler", (_Publisher,), {"routes": routes, "hits": {}})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _portal(base: str, link: str | None) -> bytes:
+    anchor = f'<a href="{link}">Download the data (xlsx)</a>' if link else "<p>No data here today.</p>"
+    return f"<!DOCTYPE html><html><body><h1>Trafficking in persons</h1>{anchor}</body></html>".encode()
+
+
+def _glotip_at(base: str, known: tuple[str, ...] = ()) -> RemoteFile:
+    """The real source's announcement rule, with its page on the local publisher."""
+    from pipelines.sources.unodc_glotip.assets import GLOTIP
+
+    announcement = Announcement(page=f"{base}/datareport/tip-victims", link=GLOTIP.announcement.link)
+    return dataclasses.replace(GLOTIP, announcement=announcement, known_urls=known, url=f"{base}/old/data_glotip.xlsx")
+
+
+def test_portal_page_leads_to_the_dated_file_and_names_the_release(mirror, publisher, tmp_path):
+    workbook = (mirror / WORKBOOK.mirror_path).read_bytes()
+    dated = "/sites/dataportal.unodc.org/files/2026-10/data_glotip.xlsx"
+    routes = {"/datareport/tip-victims": [(200, _portal("", dated), 0)], dated: [(200, workbook, 0)]}
+    base = publisher(routes)
+    fetched = fetch(_glotip_at(base), tmp_path, start=f"{base}/datareport/tip-victims")
+    assert fetched.release == "2026-10"
+    assert fetched.fetched_from == base + dated
+    assert fetched.sha256 == sha256_of(mirror / WORKBOOK.mirror_path)
+
+
+def test_old_address_answering_html_and_a_page_without_link_fall_back_to_a_known_address(mirror, publisher, tmp_path):
+    workbook = (mirror / WORKBOOK.mirror_path).read_bytes()
+    routes = {
+        "/datareport/tip-victims": [(200, _portal("", None), 0)],
+        "/old/data_glotip.xlsx": [(200, b"<!DOCTYPE html><html><body>Moved</body></html>", 0)],
+        "/files/2025-11/data_glotip.xlsx": [(200, workbook, 0)],
+    }
+    base = publisher(routes)
+    remote = _glotip_at(base, known=(f"{base}/old/data_glotip.xlsx", f"{base}/files/2025-11/data_glotip.xlsx"))
+    fetched = fetch(remote, tmp_path)
+    assert fetched.fetched_from == f"{base}/files/2025-11/data_glotip.xlsx"
+    assert fetched.url == fetched.fetched_from, "a known address of the publisher is cited as such"
+
+
+def test_every_address_failing_names_each_with_its_answer(publisher, tmp_path):
+    base = publisher({"/datareport/tip-victims": [(200, _portal("", None), 0)]})
+    remote = _glotip_at(base, known=(f"{base}/gone/data_glotip.xlsx",))
+    with pytest.raises(DownloadError) as raised:
+        fetch(remote, tmp_path, session=http_session(retries=0))
+    message = str(raised.value)
+    assert "no address gave data_glotip.xlsx" in message
+    assert f"{base}/datareport/tip-victims: the page links no file" in message
+    assert f"{base}/gone/data_glotip.xlsx answered HTTP 404" in message
+    assert not list(tmp_path.iterdir()), "nothing is left behind"
+
+
+def test_a_transient_server_error_is_retried(mirror, publisher, tmp_path):
+    workbook = (mirror / WORKBOOK.mirror_path).read_bytes()
+    base = publisher({"/unodc/data_glotip.xlsx": [(503, b"busy", 0), (200, workbook, 0)]})
+    fetched = fetch(WORKBOOK, tmp_path, base, session=http_session(retries=2, backoff_seconds=0.01))
+    assert fetched.sha256 == sha256_of(mirror / WORKBOOK.mirror_path)
+
+
+def test_a_slow_answer_times_out_naming_the_address(publisher, tmp_path):
+    base = publisher({"/unodc/data_glotip.xlsx": [(200, b"late", 2)]})
+    with pytest.raises(DownloadError, match=r"cannot download http://127\.0\.0\.1:\d+/unodc/data_glotip\.xlsx"):
+        fetch(WORKBOOK, tmp_path, base, session=http_session(retries=0), timeout=0.5)
+
+
+def test_the_per_source_setting_wins_over_the_mirror(mirror, publisher, tmp_path, monkeypatch):
+    workbook = (mirror / WORKBOOK.mirror_path).read_bytes()
+    base = publisher({"/mine/data_glotip.xlsx": [(200, workbook, 0)]})
+    monkeypatch.setenv("TRAFFICKING_SOURCE_UNODC_GLOTIP", f"{base}/mine/data_glotip.xlsx")
+    fetched = Downloader(mirror=str(tmp_path / "no-mirror-here")).fetch(WORKBOOK, tmp_path / "downloads")
+    assert fetched.fetched_from == f"{base}/mine/data_glotip.xlsx" and not fetched.from_mirror

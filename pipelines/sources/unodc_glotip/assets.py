@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.checks import fact_checks
-from pipelines.download import RemoteFile
+from pipelines.download import Announcement, RemoteFile
 from pipelines.raw import downloaded_file_asset
 from pipelines.sources.unodc_glotip import harmonise
 from pipelines.sources.unodc_glotip.parse import SHEET, read_glotip
@@ -14,9 +14,18 @@ from pipelines.sources.unodc_glotip.parse import SHEET, read_glotip
 GLOTIP = RemoteFile(
     source_id="unodc_glotip",
     publication="UNODC, Global Report on Trafficking in Persons: data (data_glotip.xlsx)",
-    url="https://dataunodc.un.org/sites/dataunodc.un.org/files/data_glotip.xlsx",
+    url="https://data.unodc.org/sites/dataportal.unodc.org/files/2025-11/data_glotip.xlsx",
     mirror_path="unodc/data_glotip.xlsx",
     kinds=("xlsx",),
+    # The data portal's report page links the current workbook under a dated folder.
+    announcement=Announcement(
+        page="https://data.unodc.org/datareport/tip-victims",
+        link=r"(?P<url>[^\"'\s<>]*/files/(?P<release>\d{4}-\d{2})/data_glotip\.xlsx)",
+    ),
+    known_urls=(
+        "https://data.unodc.org/sites/dataportal.unodc.org/files/2025-11/data_glotip.xlsx",
+        "https://dataunodc.un.org/sites/dataunodc.un.org/files/data_glotip.xlsx",
+    ),
 )
 FIRST_YEAR, LAST_YEAR = 2003, 2030
 
