@@ -5,7 +5,9 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines import harmonised, marts, published, sources
+from pipelines.ops.degrade import degraded_refresh_sensor
 from pipelines.ops.freshness import freshness_checks
+from pipelines.ops.jobs import refresh_job
 from pipelines.ops.sensors import curated_files_sensor, new_release_sensor
 from pipelines.resources import build_resources
 
@@ -17,18 +19,11 @@ all_checks = [
     *freshness_checks,
 ]
 
-refresh_job = dg.define_asset_job(
-    "refresh",
-    selection=dg.AssetSelection.all(),
-    description="Download every source, harmonise, build the marts and publish them atomically.",
-    executor_def=dg.in_process_executor,
-)
-
 defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
     jobs=[refresh_job],
-    sensors=[new_release_sensor, curated_files_sensor],
+    sensors=[new_release_sensor, curated_files_sensor, degraded_refresh_sensor],
     resources=build_resources(),
     # Every step writes or reads the one working warehouse file, which DuckDB lets one process write:
     # jobs materialised from the UI run their steps in one process too, as `refresh` does.

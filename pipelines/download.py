@@ -148,7 +148,7 @@ def candidates(remote: RemoteFile, mirror: str = "", start: str = "") -> list[Ca
     return tried
 
 
-def http_session(retries: int = 3, backoff_seconds: float = 1.0) -> requests.Session:
+def http_session(retries: int = 3, backoff_seconds: float = 0.5) -> requests.Session:
     """A session that retries connection errors, timeouts, 429 and 5xx with exponential backoff."""
     retry = Retry(
         total=retries,
@@ -373,7 +373,7 @@ class Downloader(dg.ConfigurableResource):
     mirror: str = ""
     starts: dict[str, str] = Field(default_factory=dict)
     retries: int = 3
-    backoff_seconds: float = 1.0
+    backoff_seconds: float = 0.5
     timeout_seconds: float = TIMEOUT_SECONDS
 
     def fetch(self, remote: RemoteFile, target_dir: Path) -> FetchedFile:

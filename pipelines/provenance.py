@@ -29,8 +29,8 @@ PROVENANCE_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
-def provenance_frame(records: list[dict[str, object]]) -> pl.DataFrame:
-    return pl.DataFrame(records, schema=PROVENANCE_SCHEMA)
+RAW_SCHEMA: dict[str, pl.DataType] = {**PROVENANCE_SCHEMA, "status": pl.String(), "status_reason": pl.String()}
+"""What a raw asset returns: its provenance records and the source's status in this run (`pipelines.raw`)."""
 
 
 def reference_file_records(directory: Path) -> list[dict[str, object]]:

@@ -1,15 +1,22 @@
 """The raw layer's two shapes: a file fetched by the download helper, or a curated file in the repository.
 
-Either is recorded as a provenance record (address, time, size, sha256).
+Either is recorded as a provenance record (address, time, size, sha256, release) with the
+source's status for this run (`pipelines.releases`): `current` when the file was taken anew,
+`stale` when the source is pinned to its last good release (or its download failed) and that
+release is used instead, `absent` when there is none. An absent source's raw asset returns one
+row with no file; its staging asset returns no rows (`read_release`).
 """
 
+from collections.abc import Callable
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from pipelines.curated import CuratedFiles
-from pipelines.download import Downloader, RemoteFile
-from pipelines.provenance import curated_file_record, provenance_frame
+from pipelines.download import Downloader, DownloadError, RemoteFile
+from pipelines.provenance import RAW_SCHEMA, curated_file_record
+from pipelines.releases import Releases, pinned_sources
 from pipelines.warehouse import Warehouse
 
 
@@ -17,17 +24,24 @@ def downloaded_file_asset(remote: RemoteFile, folder: str, description: str) -> 
     """An asset `raw/<source id>` that fetches `remote` into `<data dir>/downloads/<folder>/`.
 
     It returns the file's provenance record; the address, time, size and sha256 also go into the
-    materialisation's metadata. A failed or garbled download fails the asset and keeps the last
-    good file (see `pipelines.download`).
+    materialisation's metadata. A failed or garbled download keeps the file before it in place (see
+    `pipelines.download`) and this run takes the source's last good release instead.
     """
 
     @dg.asset(
         key_prefix="raw", name=remote.source_id, group_name="raw", kinds={remote.kinds[-1]}, description=description
     )
-    def _downloaded(context: dg.AssetExecutionContext, downloader: Downloader, warehouse: Warehouse) -> pl.DataFrame:
-        fetched = downloader.fetch(remote, warehouse.paths.downloads / folder)
-        context.add_output_metadata({key: str(value) for key, value in fetched.as_record().items()})
-        return provenance_frame([fetched.as_record()])
+    def _downloaded(
+        context: dg.AssetExecutionContext, downloader: Downloader, warehouse: Warehouse, releases: Releases
+    ) -> pl.DataFrame:
+        reason = pinned_sources(context.run.tags).get(remote.source_id)
+        if reason is None:
+            try:
+                record = downloader.fetch(remote, warehouse.paths.downloads / folder).as_record()
+                return _current(context, [record])
+            except DownloadError as error:
+                reason = str(error)
+        return _last_good(context, releases, remote.source_id, reason)
 
     return _downloaded
 
@@ -42,9 +56,40 @@ def curated_file_asset(source_id: str, file_name: str, publication: str) -> dg.A
         kinds={"csv"},
         description=f"The curated {source_id.upper()} figures kept in the repository, recorded by checksum.",
     )
-    def _curated(context: dg.AssetExecutionContext, curated: CuratedFiles) -> pl.DataFrame:
-        record = curated_file_record(source_id, publication, curated.path(source_id, file_name))
-        context.add_output_metadata({key: str(value) for key, value in record.items()})
-        return provenance_frame([record])
+    def _curated(context: dg.AssetExecutionContext, curated: CuratedFiles, releases: Releases) -> pl.DataFrame:
+        reason = pinned_sources(context.run.tags).get(source_id)
+        if reason is None:
+            return _current(context, [curated_file_record(source_id, publication, curated.path(source_id, file_name))])
+        return _last_good(context, releases, source_id, reason)
 
     return _curated
+
+
+def _current(context: dg.AssetExecutionContext, records: list[dict[str, object]]) -> pl.DataFrame:
+    context.add_output_metadata({key: str(value) for key, value in records[0].items()} | {"status": "current"})
+    return raw_frame(records, "current", None)
+
+
+def _last_good(context: dg.AssetExecutionContext, releases: Releases, source_id: str, reason: str) -> pl.DataFrame:
+    """The source's last good release (stale), or one row saying it has none (absent)."""
+    records = releases.last_good(source_id)
+    status = "stale" if records else "absent"
+    context.log.warning(f"{source_id}: {status}: {reason}")
+    context.add_output_metadata({"status": status, "reason": reason})
+    if not records:
+        return raw_frame([{"source_id": source_id}], status, reason)
+    return raw_frame(records, status, reason)
+
+
+def raw_frame(records: list[dict[str, object]], status: str, reason: str | None) -> pl.DataFrame:
+    """Provenance records with the source's status for this run and why it is not current."""
+    rows = [{**record, "status": status, "status_reason": reason} for record in records]
+    return pl.DataFrame(rows, schema=RAW_SCHEMA)
+
+
+def read_release(raw_file: pl.DataFrame, reader: Callable[[Path], pl.DataFrame]) -> pl.DataFrame:
+    """The staging frame: `reader` over the raw asset's file with its `provenance_id`, or no rows when absent."""
+    path = raw_file["local_path"][0]
+    if path is None:
+        return pl.DataFrame()
+    return reader(Path(path)).with_columns(provenance_id=pl.lit(raw_file["provenance_id"][0]))

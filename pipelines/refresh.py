@@ -1,86 +1,179 @@
 """Refresh everything from the command line: `python -m pipelines.refresh`.
 
-Runs the `refresh` job in this process (the same job the schedule and the Dagster UI run) and
-exits non-zero, naming the failed step and its error, if anything fails. The published marts are
-only replaced when every step and every blocking check has passed.
+Runs the `refresh` job in this process (the same job the schedule and the Dagster UI run). When
+sources fail (cannot be fetched, or a new file fails parsing or a blocking check), it runs the job
+again with those sources pinned to their last good release (`pipelines.ops.degrade`), so one
+source never stops the others from being published.
+
+Exit codes: 0 when every source is current; 3 when it published with a source stale or absent;
+1 when nothing could be published (the published file is left exactly as it was). The console gets
+a progress line, one line per source (status, release, facts) and one per failure; the whole log,
+stack traces included, goes to `<data dir>/logs/`, whose path the last line names.
 """
 
+from __future__ import annotations
+
+import logging
 import os
-import re
 import sys
 import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-from dagster_shared.error import SerializableErrorInfo
+import duckdb
 
 from pipelines.definitions import defs
+from pipelines.ops.degrade import failures as failure_lines
+from pipelines.ops.degrade import sources_to_pin
+from pipelines.releases import pin_tags
 from pipelines.resources import build_resources
+from pipelines.settings import DataPaths, data_dir_from_env
 
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-"""Console logging for the command line: warnings and errors, not every step's debug events."""
-
-
-def run_refresh(instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
-    """The refresh job with the resources the environment names."""
-    return _execute(instance, None)
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+"""No Dagster console output: the command prints its own summary, and the full log goes to a file."""
+EXIT_CURRENT, EXIT_FAILED, EXIT_DEGRADED = 0, 1, 3
 
 
-def _execute(instance: dg.DagsterInstance | None, resources: dict | None) -> dg.ExecuteInProcessResult:
+def run_refresh_in(
+    data_dir: Path,
+    mirror: str,
+    curated_dir: Path | None = None,
+    instance: dg.DagsterInstance | None = None,
+    tags: dict[str, str] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """One run of the refresh job writing to `data_dir`, downloading from `mirror` ("" for the official addresses).
+
+    `curated_dir` replaces the repository's `data/raw/` (the curated KOM and ILO files).
+    """
+    return _execute(instance, build_resources(data_dir, mirror, curated_dir), tags or {})
+
+
+def _execute(
+    instance: dg.DagsterInstance | None, resources: dict | None, tags: dict[str, str]
+) -> dg.ExecuteInProcessResult:
     job = defs.resolve_job_def("refresh")
     return job.execute_in_process(
         instance=instance or dg.DagsterInstance.ephemeral(),
         resources=resources,
         run_config=QUIET_LOGS,
         raise_on_error=False,
+        tags=tags,
     )
-
-
-def run_refresh_in(
-    data_dir: Path, mirror: str, curated_dir: Path | None = None, instance: dg.DagsterInstance | None = None
-) -> dg.ExecuteInProcessResult:
-    """The refresh job writing to `data_dir`, downloading from `mirror` ("" for the official addresses).
-
-    `curated_dir` replaces the repository's `data/raw/` (the curated KOM and ILO files).
-    """
-    return _execute(instance, build_resources(data_dir, mirror, curated_dir))
 
 
 def failures(result: dg.ExecuteInProcessResult) -> list[str]:
     """One line per failed step or failed blocking check: the step and the error message."""
-    lines = []
-    for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data.error is not None:
-            lines.append(f"{event.step_key}: {root_cause(event.step_failure_data.error)}")
-        elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.event_specific_data
-            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-                check = f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-                lines.append(f"check {check} failed: {evaluation.description}")
-    return lines
+    return [line for _, line in failure_lines(result.all_events)]
 
 
-def root_cause(error: SerializableErrorInfo) -> str:
-    """The first error below Dagster's wrappers: the project's own, naming the file, row or label."""
-    while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
-        error = error.cause
-    message = error.message.strip()
-    qualified = re.match(rf"^[\w.]*\b{re.escape(error.cls_name or '')}: ", message) if error.cls_name else None
-    return message[qualified.end() :] if qualified else message
+@dataclass
+class RefreshOutcome:
+    """The attempts of one refresh, the sources pinned to their last good release, and what was published."""
+
+    published_file: Path
+    attempts: list[dg.ExecuteInProcessResult] = field(default_factory=list)
+    pinned: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def published(self) -> bool:
+        return bool(self.attempts) and self.attempts[-1].success
+
+    def statuses(self) -> list[tuple[str, str, str | None, str | None, int]]:
+        """Per source in the published file: id, status, release, reason, number of facts."""
+        if not self.published:
+            return []
+        with duckdb.connect(str(self.published_file), read_only=True) as connection:
+            return connection.execute(
+                """SELECT s.source_id, s.status, s.release, s.reason, count(f.source)
+                   FROM source_status s LEFT JOIN fact_indicator f ON f.source = s.source_id
+                   GROUP BY ALL ORDER BY s.source_id"""
+            ).fetchall()
+
+    @property
+    def exit_code(self) -> int:
+        if not self.published:
+            return EXIT_FAILED
+        return EXIT_CURRENT if all(status == "current" for _, status, *_ in self.statuses()) else EXIT_DEGRADED
+
+
+def refresh(
+    data_dir: Path,
+    mirror: str | None = None,
+    curated_dir: Path | None = None,
+    instance: dg.DagsterInstance | None = None,
+) -> RefreshOutcome:
+    """Refresh, pinning each failed source to its last good release until the rest publishes (or nothing can)."""
+    resources = build_resources(data_dir, mirror, curated_dir)
+    outcome = RefreshOutcome(published_file=DataPaths(data_dir).published)
+    while True:
+        result = _execute(instance, resources, pin_tags(outcome.pinned))
+        outcome.attempts.append(result)
+        if result.success:
+            return outcome
+        failed, unattributed = sources_to_pin(result.all_events)
+        new = {source: reason for source, reason in failed.items() if source not in outcome.pinned}
+        if unattributed or not new:
+            return outcome
+        outcome.pinned |= new
+
+
+class _Progress(logging.Handler):
+    """Writes one self-overwriting line per step as the run goes (only to a terminal)."""
+
+    def __init__(self, steps: int) -> None:
+        super().__init__()
+        self.steps, self.started = steps, 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        event = getattr(record, "dagster_meta", {}).get("dagster_event")
+        if event is not None and event.event_type == dg.DagsterEventType.STEP_START:
+            self.started += 1
+            sys.stderr.write(f"\r\033[K  step {self.started}/{self.steps}: {event.step_key}")
+            sys.stderr.flush()
+
+
+def write_log(outcome: RefreshOutcome, instance: dg.DagsterInstance, folder: Path) -> Path:
+    """Every event of every attempt, with full error texts, in one file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"refresh-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.log"
+    with open(path, "w", encoding="utf-8") as log:
+        for number, result in enumerate(outcome.attempts, start=1):
+            log.write(f"# attempt {number}, run {result.run_id}\n")
+            for record in instance.all_logs(result.run_id):
+                event = record.dagster_event
+                log.write(f"{datetime.fromtimestamp(record.timestamp, UTC).isoformat()} {record.user_message}\n")
+                if event is not None and event.is_step_failure and event.step_failure_data.error is not None:
+                    log.write(event.step_failure_data.error.to_string() + "\n")
+    return path
 
 
 def main() -> int:
     started = time.perf_counter()
-    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else None
-    result = run_refresh(instance)
+    data_dir = data_dir_from_env()
+    instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
+    progress = _Progress(len(list(defs.resolve_asset_graph().assets_defs)))
+    logging.getLogger("dagster").addHandler(progress)
+    outcome = refresh(data_dir, instance=instance)
+    logging.getLogger("dagster").removeHandler(progress)
+    sys.stderr.write("\r\033[K")
     seconds = time.perf_counter() - started
-    if result.success:
-        print(f"refresh succeeded in {seconds:.1f} s; published marts replaced")
-        return 0
-    print(f"refresh FAILED after {seconds:.1f} s; the published marts were left as they were", file=sys.stderr)
-    for line in failures(result):
-        print(f"  {line}", file=sys.stderr)
-    return 1
+    for source_id, status, release, reason, facts in outcome.statuses():
+        line = f"  {source_id:<22} {status:<8} release {release or '-':<22} {facts:>7} facts"
+        print(line + (f"  ({reason})" if reason else ""))
+    for number, result in enumerate(outcome.attempts, start=1):
+        for line in failures(result):
+            print(f"  attempt {number}: {line}", file=sys.stderr)
+    log = write_log(outcome, instance, DataPaths(data_dir).root / "logs")
+    if outcome.exit_code == EXIT_CURRENT:
+        print(f"refresh succeeded in {seconds:.1f} s: every source current, published marts replaced")
+    elif outcome.exit_code == EXIT_DEGRADED:
+        print(f"refresh published in {seconds:.1f} s with stale or absent sources (see above)")
+    else:
+        print(f"refresh FAILED after {seconds:.1f} s; the published marts were left as they were", file=sys.stderr)
+    print(f"full log: {log}")
+    return outcome.exit_code
 
 
 if __name__ == "__main__":

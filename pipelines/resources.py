@@ -6,12 +6,15 @@ from pathlib import Path
 
 from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader
+from pipelines.releases import Releases
 from pipelines.settings import CURATED_DIR, data_dir_from_env, mirror_from_env
 from pipelines.warehouse import DuckDBFrameIOManager, Warehouse
 
 
 def build_resources(
-    data_dir: Path | None = None, mirror: str | None = None, curated_dir: Path | None = None
+    data_dir: Path | None = None,
+    mirror: str | None = None,
+    curated_dir: Path | None = None,
 ) -> dict[str, object]:
     """The run's resources.
 
@@ -24,4 +27,5 @@ def build_resources(
         "warehouse": Warehouse(data_dir=root),
         "downloader": Downloader(mirror=mirror_from_env() if mirror is None else mirror),
         "curated": CuratedFiles(directory=str(curated_dir or CURATED_DIR)),
+        "releases": Releases(data_dir=root),
     }

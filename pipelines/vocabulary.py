@@ -57,6 +57,11 @@ FACT_KEY = (
 CANONICAL_DIMENSIONS = ("measure", "sex", "age_group", "exploitation_form", "counterpart_type")
 
 
+def no_facts() -> pl.DataFrame:
+    """The facts of a source that is absent from this run: no rows, the canonical columns."""
+    return pl.DataFrame(schema=FACT_SCHEMA)
+
+
 @cache
 def vocabulary() -> pl.DataFrame:
     """All canonical codes: dimension, code, label_nb, label_en, note."""

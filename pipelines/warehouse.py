@@ -90,6 +90,10 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
         if obj is None:
             return
         table = table_name(context.asset_key)
+        if obj.width == 0:  # an absent source's staging frame: DuckDB has no table without columns
+            self._warehouse().sql(f"DROP TABLE IF EXISTS {table}")
+            self._frames[table] = obj
+            return
         write_frame(self._warehouse(), table, obj)
         if obj.estimated_size() <= self.cache_bytes:
             self._frames[table] = obj

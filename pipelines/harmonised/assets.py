@@ -12,6 +12,7 @@ from pipelines import crosswalk, sources
 from pipelines.checks import check_known_codes, check_unique_key
 from pipelines.legal_basis import LEGAL_BASIS_FILE
 from pipelines.provenance import PROVENANCE_SCHEMA
+from pipelines.releases import STATUS_SCHEMA
 from pipelines.settings import REFERENCE_DIR
 from pipelines.vocabulary import FACT_KEY, FACT_SCHEMA, vocabulary
 
@@ -36,6 +37,8 @@ def _source_keys() -> list[dg.AssetKey]:
 SOURCE_KEYS = _source_keys()
 FACT_KEYS = [key for key in SOURCE_KEYS if key.path[0] == "harmonised" and key.path[-1].startswith("facts_")]
 RAW_KEYS = [key for key in SOURCE_KEYS if key.path[0] == "raw"]
+SOURCE_RAW_KEYS = [key for key in RAW_KEYS if key.path[-1] != "reference"]
+"""The raw asset of each source (the reference tables are the project's own, always current)."""
 
 
 def _input_name(key: dg.AssetKey) -> str:
@@ -61,9 +64,31 @@ def fact_indicator(**facts: pl.DataFrame) -> pl.DataFrame:
     kinds={"duckdb"},
 )
 def provenance(**records: pl.DataFrame) -> pl.DataFrame:
-    """Every input file: address, retrieval time, size, sha256."""
+    """Every input file: address, release, retrieval time, size, sha256."""
     frames = [frame.select(list(PROVENANCE_SCHEMA)) for frame in records.values()]
-    return pl.concat(frames).unique("provenance_id", keep="first").sort("provenance_id")
+    files = pl.concat(frames).filter(pl.col("provenance_id").is_not_null())
+    return files.unique("provenance_id", keep="first").sort("provenance_id")
+
+
+@dg.asset(
+    key_prefix="harmonised",
+    group_name=GROUP,
+    ins={_input_name(key): dg.AssetIn(key=key) for key in SOURCE_RAW_KEYS},
+    kinds={"duckdb"},
+)
+def source_status(**records: pl.DataFrame) -> pl.DataFrame:
+    """Per source: `current`, `stale` (its last good release is published again) or `absent`, and why."""
+    rows = [
+        frame.head(1).select(
+            "source_id",
+            "status",
+            "release",
+            "retrieved_at",
+            reason=pl.col("status_reason"),
+        )
+        for frame in records.values()
+    ]
+    return pl.concat(rows).cast(STATUS_SCHEMA).sort("source_id")
 
 
 @dg.asset(key_prefix="harmonised", group_name=GROUP, deps=REFERENCE, kinds={"duckdb"})

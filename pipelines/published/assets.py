@@ -14,6 +14,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines import harmonised, marts, sources
+from pipelines.releases import Releases
 from pipelines.warehouse import Warehouse, frame_fingerprint, publish
 
 VOLATILE_COLUMNS = ("retrieved_at", "local_path", "fetched_from", "run_id")
@@ -82,6 +83,15 @@ def check_results(context: dg.AssetExecutionContext) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=CHECK_RESULT_SCHEMA).sort("asset_key", "check_name")
 
 
+def keep_current_releases(provenance: pl.DataFrame, status: pl.DataFrame, releases: Releases) -> None:
+    """Make the files every current source was read from in this run its last good release."""
+    current = status.filter(pl.col("status") == "current")["source_id"].to_list()
+    for source_id in current:
+        records = provenance.filter(pl.col("source_id") == source_id)
+        if records.height:
+            releases.keep(source_id, records.to_dicts())
+
+
 def content_fingerprint(tables: dict[str, pl.DataFrame]) -> str:
     """One hash of every table's content, leaving out the volatile columns."""
     hashes = {name: frame_fingerprint(frame.drop(VOLATILE_COLUMNS, strict=False)) for name, frame in tables.items()}
@@ -95,9 +105,13 @@ def content_fingerprint(tables: dict[str, pl.DataFrame]) -> str:
     kinds={"duckdb"},
 )
 def trafficking_db(
-    context: dg.AssetExecutionContext, warehouse: Warehouse, **tables: pl.DataFrame
+    context: dg.AssetExecutionContext, warehouse: Warehouse, releases: Releases, **tables: pl.DataFrame
 ) -> dg.MaterializeResult:
-    """`marts/trafficking.duckdb`: every mart and harmonised table, published atomically."""
+    """`marts/trafficking.duckdb`: every mart and harmonised table, published atomically.
+
+    Then each source taken anew in this run keeps the files it was read from as its last good
+    release (`pipelines.releases`), for a later run that cannot use a newer one.
+    """
     require_whole_run(context)
     named = dict(sorted(tables.items()))
     named["asset_check_results"] = check_results(context)
@@ -111,6 +125,7 @@ def trafficking_db(
         }
     )
     target = publish([*named.items(), ("publication", publication)], warehouse.paths.published)
+    keep_current_releases(named["provenance"], named["source_status"], releases)
     return dg.MaterializeResult(
         metadata={
             "path": str(target),

@@ -1,14 +1,14 @@
 """ILO global estimates of forced labour, forced marriage and modern slavery, and of illegal profits (curated)."""
 
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from pipelines.checks import fact_checks
-from pipelines.raw import curated_file_asset
+from pipelines.raw import curated_file_asset, read_release
 from pipelines.sources.ilo import harmonise
 from pipelines.sources.ilo.parse import read_estimates
+from pipelines.vocabulary import no_facts
 
 CURATED_FILE = "ilo_estimates.csv"
 PUBLICATION = "ILO global estimates (2005, 2012, 2017, 2022) and profit estimates (2005, 2014, 2024), curated"
@@ -28,8 +28,7 @@ ilo_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION)
 )
 def ilo_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
     """One typed row per curated figure, with its edition, reference and confidence."""
-    estimates = read_estimates(Path(raw_file["local_path"][0]))
-    return harmonise.with_geo(estimates).with_columns(provenance_id=pl.lit(raw_file["provenance_id"][0]))
+    return read_release(raw_file, lambda path: harmonise.with_geo(read_estimates(path)))
 
 
 @dg.asset_check(
@@ -39,6 +38,8 @@ def ilo_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
     description="Sex, age, form and regional parts add up to their totals within the published rounding.",
 )
 def ilo_parts_add_up(staging: pl.DataFrame) -> dg.AssetCheckResult:
+    if staging.is_empty():
+        return dg.AssetCheckResult(passed=True, description="no estimates to check (the source is absent)")
     problems = harmonise.parts_against_totals(staging.drop("geo", "provenance_id"))
     return dg.AssetCheckResult(
         passed=not problems,
@@ -55,6 +56,8 @@ def ilo_parts_add_up(staging: pl.DataFrame) -> dg.AssetCheckResult:
 )
 def facts_ilo(staging: pl.DataFrame) -> pl.DataFrame:
     """ILO estimates in canonical terms: persons in forced labour, forced marriage, modern slavery; profits."""
+    if staging.is_empty():
+        return no_facts()
     return harmonise.to_facts(staging.drop("geo", "provenance_id"), staging["provenance_id"][0], CURATED_FILE)
 
 
@@ -70,7 +73,9 @@ def ilo_estimates(staging: pl.DataFrame) -> pl.DataFrame:
     Editions differ in method and regions: never chain them into one trend without saying so
     (`definitions.series_breaks_*` for the measure says how).
     """
-    return staging.select(
+    if staging.is_empty():
+        return pl.DataFrame(schema=harmonise.ESTIMATES_SCHEMA)
+    estimates = staging.select(
         "edition",
         "publication",
         "year",
@@ -90,6 +95,7 @@ def ilo_estimates(staging: pl.DataFrame) -> pl.DataFrame:
         provenance_id="provenance_id",
         source_location=pl.lit(f"{CURATED_FILE}, row ") + pl.col("row").cast(pl.String),
     )
+    return estimates.cast(harmonise.ESTIMATES_SCHEMA)
 
 
 ilo_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ilo"]), FIRST_YEAR, LAST_YEAR)

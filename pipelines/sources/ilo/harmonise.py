@@ -15,6 +15,15 @@ SOURCE = "ilo"
 CROSSWALK = "ilo"
 WORLD = "WORLD"
 BREAKDOWN_DIMENSIONS = ("sex", "age_group", "exploitation_form")
+ESTIMATES_SCHEMA: dict[str, pl.DataType] = {
+    "edition": pl.String(), "publication": pl.String(), "year": pl.Int32(), "period": pl.String(),
+    "geo": pl.String(), "region_label": pl.String(), "measure": pl.String(), "sex": pl.String(),
+    "age_group": pl.String(), "exploitation_form": pl.String(), "value": pl.Float64(), "value_low": pl.Float64(),
+    "value_high": pl.Float64(), "flags": pl.String(), "unit": pl.String(), "rounded_to": pl.Float64(),
+    "confidence": pl.String(), "reference": pl.String(), "definition_id": pl.String(), "provenance_id": pl.String(),
+    "source_location": pl.String(),
+}  # fmt: skip
+"""`harmonised/ilo_estimates`: every curated figure with its edition, in canonical codes."""
 
 
 def region_fields(edition: str) -> tuple[str, ...]:

@@ -74,7 +74,7 @@ def _provenance_and_file(staging: pl.DataFrame) -> tuple[str, str]:
     ins={"staging": dg.AssetIn(key=["staging", "iom_ctdc"])},
     kinds={"polars"},
 )
-def facts_ctdc(staging: pl.DataFrame) -> pl.DataFrame:
+def facts_iom_ctdc(staging: pl.DataFrame) -> pl.DataFrame:
     """Registered victims (synthetic records) by country of exploitation and WORLD; counts 1-4 suppressed."""
     provenance_id, file_name = _provenance_and_file(staging)
     return harmonise.to_facts(staging.drop("provenance_id"), provenance_id, file_name)
@@ -106,11 +106,11 @@ def ctdc_profiles_small_counts_hidden(ctdc_profiles: pl.DataFrame) -> dg.AssetCh
 
 
 @dg.asset_check(
-    asset=["harmonised", "facts_ctdc"], blocking=True, description="No count from 1 to 4 or 0 is shown as a number."
+    asset=["harmonised", "facts_iom_ctdc"], blocking=True, description="No count from 1 to 4 or 0 is shown as a number."
 )
-def ctdc_facts_small_counts_hidden(facts_ctdc: pl.DataFrame) -> dg.AssetCheckResult:
-    shown = facts_ctdc.filter(pl.col("value").is_between(0, 4))
-    unflagged = facts_ctdc.filter(~pl.col("flags").str.contains("synthetic"))
+def ctdc_facts_small_counts_hidden(facts_iom_ctdc: pl.DataFrame) -> dg.AssetCheckResult:
+    shown = facts_iom_ctdc.filter(pl.col("value").is_between(0, 4))
+    unflagged = facts_iom_ctdc.filter(~pl.col("flags").str.contains("synthetic"))
     return dg.AssetCheckResult(
         passed=shown.height == 0 and unflagged.height == 0,
         description=f"{shown.height} count(s) from 0 to 4 shown as a number; "
@@ -119,4 +119,4 @@ def ctdc_facts_small_counts_hidden(facts_ctdc: pl.DataFrame) -> dg.AssetCheckRes
     )
 
 
-ctdc_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ctdc"]), FIRST_YEAR, LAST_YEAR)
+ctdc_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_iom_ctdc"]), FIRST_YEAR, LAST_YEAR)

@@ -1,14 +1,14 @@
 """KOM (Koordineringsenheten mot menneskehandel): Norway's national figures, curated with references."""
 
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from pipelines.checks import fact_checks
-from pipelines.raw import curated_file_asset
+from pipelines.raw import curated_file_asset, read_release
 from pipelines.sources.kom import harmonise
 from pipelines.sources.kom.parse import FIRST_YEAR, read_figures
+from pipelines.vocabulary import no_facts
 
 SOURCE_ID = "kom"
 CURATED_FILE = "kom_figures.csv"
@@ -28,8 +28,7 @@ kom_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION)
 )
 def kom_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
     """One validated, typed row per curated figure in KOM's own terms; a bad line stops the run, naming it."""
-    figures = read_figures(Path(raw_file["local_path"][0]))
-    return figures.with_columns(provenance_id=pl.lit(raw_file["provenance_id"][0]))
+    return read_release(raw_file, read_figures)
 
 
 @dg.asset(
@@ -40,6 +39,8 @@ def kom_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
 )
 def facts_kom(staging: pl.DataFrame) -> pl.DataFrame:
     """KOM in canonical terms: presumed victims assisted and newly identified, police reports, judgments."""
+    if staging.is_empty():
+        return no_facts()
     return harmonise.to_facts(staging.drop("provenance_id"), staging["provenance_id"][0], CURATED_FILE)
 
 

@@ -8,7 +8,8 @@ tables read from them wait for this asset.
 import dagster as dg
 import polars as pl
 
-from pipelines.provenance import provenance_frame, reference_file_records
+from pipelines.provenance import reference_file_records
+from pipelines.raw import raw_frame
 from pipelines.settings import REFERENCE_DIR
 
 
@@ -21,4 +22,4 @@ from pipelines.settings import REFERENCE_DIR
 def reference(context: dg.AssetExecutionContext) -> pl.DataFrame:
     records = reference_file_records(REFERENCE_DIR)
     context.add_output_metadata({"files": len(records)})
-    return provenance_frame(records)
+    return raw_frame(records, "current", None)

@@ -6,7 +6,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.download import RemoteFile
-from pipelines.raw import downloaded_file_asset
+from pipelines.raw import downloaded_file_asset, read_release
 from pipelines.sources.worldbank_population import harmonise
 from pipelines.sources.worldbank_population.parse import read_population
 
@@ -35,8 +35,7 @@ population_file = downloaded_file_asset(
 )
 def population_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
     """One row per country or aggregate and year, in the World Bank's own codes, with its line in the file."""
-    rows = read_population(Path(raw_file["local_path"][0]))
-    return rows.with_columns(provenance_id=pl.lit(raw_file["provenance_id"][0]))
+    return read_release(raw_file, read_population)
 
 
 @dg.asset(
@@ -48,8 +47,11 @@ def population_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
 )
 def population(staging: pl.DataFrame) -> pl.DataFrame:
     """Total population by geo (ISO3, `WORLD`, `WB_<code>` aggregates) and year; missing years kept as missing."""
+    if staging.is_empty():
+        return pl.DataFrame(schema=harmonise.POPULATION_SCHEMA)
     provenance_id = staging["provenance_id"][0]
-    return harmonise.to_population(staging.drop("provenance_id"), provenance_id, Path(POPULATION.mirror_path).name)
+    rows = harmonise.to_population(staging.drop("provenance_id"), provenance_id, Path(POPULATION.mirror_path).name)
+    return rows.cast(harmonise.POPULATION_SCHEMA)
 
 
 @dg.asset_check(asset=population, blocking=False, description="Years the World Bank lacks, per country (warning).")
@@ -61,5 +63,5 @@ def population_missing_years(population: pl.DataFrame) -> dg.AssetCheckResult:
         passed=missing.is_empty(),
         severity=dg.AssetCheckSeverity.WARN,
         description=f"{missing.height} place-years without a population figure (kept as missing, not estimated)",
-        metadata={"missing_years": dg.MetadataValue.json(listed), "last_year": int(population["year"].max())},
+        metadata={"missing_years": dg.MetadataValue.json(listed), "last_year": population["year"].max()},
     )

@@ -14,6 +14,15 @@ from pipelines.settings import REFERENCE_DIR
 
 CROSSWALK = "worldbank_population"
 GEO_FILE = REFERENCE_DIR / "geo.csv"
+POPULATION_SCHEMA: dict[str, pl.DataType] = {
+    "geo": pl.String(),
+    "year": pl.Int32(),
+    "population": pl.Float64(),
+    "status": pl.String(),
+    "provenance_id": pl.String(),
+    "source_location": pl.String(),
+}
+"""`harmonised/worldbank_population`: population by geo and year; `status` is `reported` or `missing`."""
 
 
 def geo_table() -> pl.DataFrame:
