@@ -6,7 +6,6 @@ to be the kind of file expected, and only then renamed over the previous copy: a
 garbled download raises `DownloadError` and the previous good file stays as it was.
 """
 
-import hashlib
 import http.client
 import os
 import shutil
@@ -20,6 +19,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import dagster as dg
+
+from pipelines.checksums import sha256_of
 
 USER_AGENT = "trafficking-statistics-norway/0.1 (+statistics pipeline)"
 TIMEOUT_SECONDS = 120
@@ -153,14 +154,6 @@ def _copy_whole_body(response: http.client.HTTPResponse, sink: BinaryIO, address
             f"{address}: the download was cut off: {received} bytes arrived of the {int(stated)} "
             "the server's Content-Length stated"
         )
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def detect_kind(path: Path, remote: RemoteFile, address: str) -> str:
