@@ -14,13 +14,14 @@ import duckdb
 import polars as pl
 
 from pipelines.vocabulary import NORWAY
-from reporting.catalogue import catalogue, definition_ids
+from reporting.catalogue import catalogue
 from reporting.figures import PACK_CELL, PACK_VALUE, Kind, kind, shown, wide_series, with_shown
 from reporting.flags import figure_rows
 from reporting.justice import justice_chain
 
-Reader = Callable[[duckdb.DuckDBPyConnection, int, int], pl.DataFrame]
-"""Reads a table's rows from the published marts for the years `year_from`–`year_to`."""
+Reader = Callable[[duckdb.DuckDBPyConnection, list[str], int, int], pl.DataFrame]
+"""Reads a table's rows from the published marts: the series (definitions) of the table's catalogue
+block, for the years `year_from`–`year_to`."""
 BOUND_COLUMNS = ("value_low", "value_high", "rate_low", "rate_high")
 
 
@@ -43,27 +44,28 @@ class Table:
     read: Reader
 
 
-def query(sql: str, block: str | None = None) -> Reader:
-    """A reader running `sql`, which may use `$year_from`, `$year_to` and `$series`: the definitions of the
-    catalogue's `pack_tables` block `block`."""
+def query(sql: str) -> Reader:
+    """A reader running `sql`, which may use `$series`, `$year_from` and `$year_to`."""
 
-    def read(connection: duckdb.DuckDBPyConnection, year_from: int, year_to: int) -> pl.DataFrame:
+    def read(connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int) -> pl.DataFrame:
         parameters: dict[str, object] = {}
+        if "$series" in sql:
+            parameters["series"] = series
         if "$year_from" in sql:
             parameters |= {"year_from": year_from, "year_to": year_to}
-        if block is not None:
-            parameters["series"] = list(definition_ids("pack_tables", block))
         return connection.sql(sql, params=parameters or None).pl()
 
     return read
 
 
-def read_justice_chain(connection: duckdb.DuckDBPyConnection, year_from: int, year_to: int) -> pl.DataFrame:
+def read_justice_chain(
+    connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int
+) -> pl.DataFrame:
     """The justice chain with each figure's penal provision, built as the Straffesakskjeden page builds it."""
     chain = justice_chain(
         connection.sql("SELECT * FROM series_totals").pl(),
         connection.sql("SELECT * FROM fact_indicator").pl(),
-        definition_ids("pack_tables", "justice_chain_norway"),
+        series,
         (year_from, year_to),
     )
     names = connection.sql("SELECT definition_id, name_nb, name_en FROM definitions").pl()
@@ -110,7 +112,6 @@ TABLES = (
                        s.value_high, s.unit, s.flags, s.definition_id, s.source_location, s.provenance_id
                 FROM series_totals s {NAMES}
                 WHERE s.geo = '{NORWAY}' AND list_contains($series, s.definition_id) AND {IN_YEARS}""",
-            "victims_norway",
         ),
     ),
     Table(
@@ -134,7 +135,6 @@ TABLES = (
                 FROM breakdowns b {NAMES}
                 LEFT JOIN canonical_vocabulary v ON v.dimension = b.breakdown AND v.code = b.category
                 WHERE b.geo = '{NORWAY}' AND list_contains($series, b.definition_id) AND {IN_YEARS}""",
-            "victims_norway_by_group",
         ),
     ),
     Table(
@@ -184,7 +184,6 @@ TABLES = (
                 LEFT JOIN series_totals s ON s.definition_id = r.definition_id AND s.geo = r.geo AND s.year = r.year
                      AND s.period = CAST(r.year AS VARCHAR)
                 WHERE r.is_nordic AND list_contains($series, r.definition_id) AND r.{IN_YEARS}""",
-            "nordic_rates",
         ),
     ),
     Table(
@@ -218,7 +217,6 @@ TABLES = (
                        i.value_high, i.unit, i.flags, i.definition_id, i.source_location, i.reference, i.provenance_id
                 FROM ilo_estimates i {NAMES}
                 WHERE list_contains($series, i.definition_id) AND i.{IN_YEARS}""",
-            "global_estimates",
         ),
     ),
     Table(
@@ -297,8 +295,9 @@ def read_table(connection: duckdb.DuckDBPyConnection, table: Table, year_from: i
     Rows are sorted by the table's key and then by every other column, so the order never depends
     on how DuckDB happened to scan the file.
     """
-    wide = [entry.table_column for entry in catalogue().get(("pack_tables", table.name), ()) if entry.table_column]
-    frame = disclosure_controlled(table.read(connection, year_from, year_to), wide)
+    entries = catalogue().get(("pack_tables", table.name), ())
+    frame = table.read(connection, [entry.definition_id for entry in entries], year_from, year_to)
+    frame = disclosure_controlled(frame, [entry.table_column for entry in entries if entry.table_column])
     columns = [field.name for field in table.fields]
     order = [*table.sort_by, *(name for name in columns if name not in table.sort_by)]
     return frame.select(columns).sort(order, nulls_last=True)
