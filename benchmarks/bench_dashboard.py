@@ -28,7 +28,7 @@ from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, PAGES, streamlit_server 
 from dashboard.ui import PUBLISHED_TABLES  # noqa: E402
 from pipelines.refresh import failures, run_refresh_in  # noqa: E402
 from pipelines.settings import DataPaths  # noqa: E402
-from pipelines.warehouse import open_published  # noqa: E402
+from reporting.published import open_published  # noqa: E402
 
 MIRROR = REPO.parent / "shared" / "data"
 PAGE_FILES = [f"views/{name}.py" for name in ("overview", "victims", "justice", "world", "sources", "export")]

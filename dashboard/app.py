@@ -1,7 +1,7 @@
 """The dashboard: human trafficking in Norway, for officials (Norwegian; English on a switch).
 
 `streamlit run dashboard/app.py`. Each page is a file in `dashboard/views/`; every text is in
-`dashboard/texts.csv`; the pages read only the published marts, read-only (`dashboard/ui.py`).
+`reporting/texts.csv`; the pages read only the published marts, read-only (`dashboard/ui.py`).
 """
 
 import sys
@@ -11,7 +11,8 @@ import streamlit as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard.i18n import LANGUAGES, t
+from dashboard.i18n import t
+from reporting.texts import LANGUAGES
 
 PAGES = (
     ("views/overview.py", "page.overview", "oversikt"),

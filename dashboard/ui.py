@@ -1,8 +1,8 @@
 """What every page shares besides its texts (`i18n.py`): the published tables, the definitions and the chart block.
 
 The dashboard reads only the published marts (`marts/trafficking.duckdb`), read-only, through
-`pipelines.warehouse.open_published`; every table is read once per publication (the cache is keyed
-on the file's modification time) and pages filter the frames in memory.
+`reporting.published`; every table is read once per publication (the cache is keyed on the file's
+modification time) and pages filter the frames in memory.
 """
 
 from collections.abc import Iterable
@@ -12,9 +12,8 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
-from dashboard.i18n import language, plotly_separators, t, with_shown_values
-from pipelines.settings import DataPaths, data_dir_from_env
-from pipelines.warehouse import open_published
+from dashboard.i18n import language, t, with_shown_values
+from reporting.published import published_path, read_tables
 
 PUBLISHED_TABLES = (
     "series_totals",
@@ -35,21 +34,10 @@ PUBLISHED_TABLES = (
 """The tables the pages read; a table the published file lacks (an older publication) is left out."""
 
 
-def published_path() -> Path:
-    return DataPaths(data_dir_from_env()).published
-
-
 @st.cache_data(show_spinner=False, max_entries=2)
 def _read_tables(path: str, version: int) -> dict[str, pl.DataFrame]:
     """Every table the pages use; `version` (the file's mtime) renews the cache on each publication."""
-    connection = open_published(Path(path))
-    try:
-        present = {
-            name for (name,) in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()
-        }
-        return {name: connection.sql(f'SELECT * FROM "{name}"').pl() for name in PUBLISHED_TABLES if name in present}
-    finally:
-        connection.close()
+    return read_tables(Path(path), PUBLISHED_TABLES)
 
 
 def published_tables() -> dict[str, pl.DataFrame]:
@@ -109,6 +97,7 @@ def download_columns(frame: pl.DataFrame) -> pl.DataFrame:
         "value_high",
         "rate",
         "flags",
+        "legal_basis",
         "definition_id",
         "source_location",
     ]
@@ -125,7 +114,6 @@ def chart_block(
 ) -> None:
     """A chart with its title (what is counted), footnotes from the registry, and its data as CSV."""
     st.subheader(title)
-    figure.update_layout(separators=plotly_separators())
     st.plotly_chart(figure, width="stretch", key=f"chart_{file_name}")
     footnotes(tables, definition_ids)
     csv_data = download_columns(data if "shown" in data.columns else with_shown_values(data)).write_csv()

@@ -16,7 +16,6 @@ tried and what each answered, and the previous good file stays as it was. Transi
 (timeouts, 429, 5xx) are retried with backoff by urllib3's `Retry`.
 """
 
-import hashlib
 import os
 import re
 import shutil
@@ -36,6 +35,7 @@ from pydantic import Field
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from pipelines.checksums import sha256_of
 from pipelines.settings import source_start_from_env
 
 USER_AGENT = "trafficking-statistics-norway/0.1 (+statistics pipeline)"
@@ -303,14 +303,6 @@ def _copy_whole_body(response: requests.Response, sink: BinaryIO, address: str) 
 def _head(path: Path) -> bytes:
     with open(path, "rb") as stream:
         return stream.read(2048)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def detect_kind(path: Path, remote: RemoteFile, address: str) -> str:

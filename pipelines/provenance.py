@@ -10,7 +10,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.download import sha256_of
+from pipelines.checksums import sha256_of
 from pipelines.settings import REPO_ROOT
 
 PROVENANCE_SCHEMA: dict[str, pl.DataType] = {

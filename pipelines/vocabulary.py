@@ -13,6 +13,25 @@ import polars as pl
 
 from pipelines.settings import REFERENCE_DIR
 
+NORWAY = "NOR"
+"""Norway's ISO 3166-1 alpha-3 code: the country the dashboard and the export pack are about."""
+NORTHERN_EUROPE = "UN_NORTHERN_EUROPE"
+"""The UN M49 subregion Norway belongs to."""
+WORLD = "WORLD"
+TOTAL = "total"
+"""The code of a breakdown's total (all sexes, all ages, every form of exploitation)."""
+NO_COUNTERPART = "none"
+"""`counterpart_type` of a figure without a second country."""
+
+SUPPRESSED = "suppressed"
+APPROXIMATE = "approximate"
+CUMULATIVE = "cumulative"
+ANNUAL_IN_PERIOD = "annual_in_period"
+SERIES_BREAK = "series_break"
+SYNTHETIC = "synthetic"
+COMPLEMENTARY_HIDDEN = "complementary_hidden"
+"""Flag codes (dimension `flag` of the vocabulary) that readers of the published file act on."""
+
 VOCABULARY_FILE = REFERENCE_DIR / "vocabulary.csv"
 
 FACT_SCHEMA: dict[str, pl.DataType] = {

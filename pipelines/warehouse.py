@@ -3,7 +3,7 @@
 Assets hand polars frames to `DuckDBFrameIOManager`, which keeps them as tables in the working
 warehouse (one schema per layer, from the asset key's prefix). `publish` copies the tables the
 dashboard and exports read into a new DuckDB file and swaps it over the published one atomically;
-`open_published` opens that file read-only. DuckDB allows one writing process per file, so nothing
+readers open that file read-only (`reporting/published.py`). DuckDB allows one writing process per file, so nothing
 but a refresh ever opens the working warehouse, and nothing ever writes the published file in place.
 """
 
@@ -142,8 +142,3 @@ def publish(tables: Iterable[tuple[str, pl.DataFrame]], target: Path) -> Path:
         staging.unlink(missing_ok=True)
         staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
     return target
-
-
-def open_published(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to the published marts (the only way the dashboard reads)."""
-    return duckdb.connect(str(path), read_only=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, PAGES, streamlit_server
-from dashboard.i18n import texts
+from reporting.texts import texts
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"

@@ -4,7 +4,6 @@ Each page renders without an exception in both languages with its expected headi
 main filter changes what is shown; the figures shown are the published ones (suppressed as `<5`).
 """
 
-import ast
 import itertools
 import json
 import re
@@ -14,10 +13,13 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from dashboard.i18n import texts, with_shown_values
 from dashboard.ui import download_columns
+from reporting.catalogue import BREAKDOWN_DIMENSIONS, CTDC_AREAS, CTDC_PROFILES
+from reporting.figures import reader_style, with_shown
+from reporting.texts import texts
 
-APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "dashboard" / "app.py")
 PAGES = {
     "views/overview.py": "page.overview",
     "views/victims.py": "page.victims",
@@ -59,33 +61,25 @@ def test_page_renders_with_its_heading_in_both_languages(data_dir, page, languag
 
 
 def test_every_text_key_used_exists_in_both_languages():
-    sources = "\n".join(path.read_text() for path in Path(APP).parent.rglob("*.py"))
-    used = set(re.findall(r'\bt\("([a-z_]+\.[a-z_0-9]+)"', sources)) | {key for key in PAGES.values()}
+    modules = [*(REPO / "dashboard").rglob("*.py"), *(REPO / "reporting").rglob("*.py")]
+    sources = "\n".join(path.read_text() for path in modules)
+    used = set(re.findall(r'\b(?:t|text)\("([a-z_]+\.[a-z_0-9]+)"', sources)) | {key for key in PAGES.values()}
     missing = sorted(key for key in used if key not in texts())
     assert not missing
     empty = sorted(key for key, text in texts().items() if not text["nb"].strip() or not text["en"].strip())
     assert not empty
 
 
-def page_constant(path: Path, name: str) -> tuple[str, ...]:
-    """A module-level tuple of a page script, read without running the page."""
-    for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(getattr(target, "id", None) == name for target in node.targets):
-            return ast.literal_eval(node.value)
-    raise LookupError(f"{path.name} has no {name}")
-
-
 def test_every_text_key_built_from_published_codes_exists(published):
-    """Keys put together from codes (`dimension.<code>`, `area.<geo>`, `world.unit_<unit>`) for what the marts hold."""
-    views = Path(APP).parent / "views"
-    dimensions = page_constant(views / "victims.py", "DIMENSIONS")
-    areas_offered = page_constant(views / "world.py", "CTDC_AREAS")
-    profiles = page_constant(views / "world.py", "CTDC_PROFILES")
+    """Keys put together from codes (`dimension.<code>`, `area.<geo>`, `world.unit_<unit>`, `source.<source>`)
+    for what the pages offer and the marts hold."""
     units = [unit for (unit,) in published.execute("SELECT DISTINCT unit FROM ilo_estimates").fetchall()]
     areas = [geo for (geo,) in published.execute("SELECT DISTINCT geo FROM ctdc_profiles").fetchall()]
-    assert set(areas_offered) <= set(areas), "every area the page offers has profiles"
-    keys = [f"dimension.{code}" for code in (*dimensions, *profiles)]
-    keys += [f"area.{geo}" for geo in areas_offered] + [f"world.unit_{unit}" for unit in units]
+    sources = [source for (source,) in published.execute("SELECT DISTINCT source FROM definitions").fetchall()]
+    assert set(CTDC_AREAS) <= set(areas), "every area the page offers has profiles"
+    keys = [f"dimension.{code}" for code in (*BREAKDOWN_DIMENSIONS, *CTDC_PROFILES)]
+    keys += [f"area.{geo}" for geo in CTDC_AREAS] + [f"world.unit_{unit}" for unit in units]
+    keys += [f"source.{source}" for source in sources]
     assert sorted(key for key in keys if key not in texts()) == []
 
 
@@ -159,6 +153,13 @@ def test_sources_page_lists_every_fetched_file_with_its_checksum(data_dir, publi
     assert shown == checksums
 
 
+def test_sources_page_filters_the_definitions_by_source_name(data_dir):
+    app = open_page("views/sources.py", "en")
+    offered = app.multiselect[0].options
+    assert texts()["source.unodc_glotip"]["en"] in offered
+    assert not [option for option in offered if option in {"ilo", "iom_ctdc", "kom", "unodc_glotip"}]
+
+
 def test_missing_marts_give_a_message_not_a_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(tmp_path))
     for page in PAGES:
@@ -181,7 +182,7 @@ def test_chart_data_download_writes_less_than_five_never_zero(published):
     ).pl()
     suppressed_years = frame.filter(pl.col("flags").str.contains("suppressed"))["year"].to_list()
     assert suppressed_years
-    rows = pl.read_csv(download_columns(with_shown_values(frame)).write_csv().encode(), infer_schema=False)
+    rows = pl.read_csv(download_columns(with_shown(frame, reader_style("nb"))).write_csv().encode(), infer_schema=False)
     shown = dict(zip(rows["year"].to_list(), rows["shown"].to_list(), strict=True))
     assert all(shown[str(year)] == "<5" for year in suppressed_years)
     assert "0" not in shown.values()

@@ -60,7 +60,7 @@ def test_published_file_opens_read_only(refreshed):
     import duckdb
     import pytest
 
-    from pipelines.warehouse import open_published
+    from reporting.published import open_published
 
     before = refreshed.published.read_bytes()
     connection = open_published(refreshed.published)

@@ -7,13 +7,15 @@ import polars as pl
 import streamlit as st
 
 from dashboard.i18n import t
-from dashboard.ui import page_header, published_path
+from dashboard.ui import page_header
 from pipelines.export import ExportError, build_pack, pack_as_zip
+from pipelines.vocabulary import NORWAY
+from reporting.published import published_path
 
 
 def main() -> None:
     tables = page_header("page.export", "export.intro")
-    years = tables["series_totals"].filter(pl.col("geo") == "NOR")["year"].drop_nulls()
+    years = tables["series_totals"].filter(pl.col("geo") == NORWAY)["year"].drop_nulls()
     first, last = int(years.min()), int(years.max())
     left, right = st.columns(2)
     year_from = left.number_input(t("export.from"), min_value=1990, max_value=2100, value=max(first, 2015), step=1)

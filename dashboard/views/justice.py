@@ -1,32 +1,30 @@
 """Straffesakskjeden: police reports, persons prosecuted and persons convicted, their ratios, the 2015 code change."""
 
 from datetime import date
+from itertools import pairwise
 
 import polars as pl
 import streamlit as st
 
-from dashboard.charts import series_figure
 from dashboard.i18n import language, t, with_shown_values
 from dashboard.ui import chart_block, definition_name, page_header, vocabulary_label
+from pipelines.vocabulary import NORWAY
+from reporting.catalogue import definition_ids
+from reporting.charts import series_figure
+from reporting.justice import justice_chain
 
-CHAIN = (
-    "kom.police_reports",
-    "unodc_glotip.offences_recorded",
-    "unodc_glotip.persons_prosecuted",
-    "unodc_glotip.persons_convicted",
-)
-# (numerator, denominator): both from the same source, so each ratio compares like with like.
-RATIOS = (
-    ("unodc_glotip.persons_prosecuted", "unodc_glotip.offences_recorded"),
-    ("unodc_glotip.persons_convicted", "unodc_glotip.persons_prosecuted"),
-)
+
+def ratio_pairs() -> list[tuple[str, str]]:
+    """(numerator, denominator): each step of the chain per the step before it, both from the same source."""
+    steps = definition_ids("justice", "ratio_steps")
+    return [(numerator, denominator) for denominator, numerator in pairwise(steps)]
 
 
 def code_change(tables: dict[str, pl.DataFrame]) -> tuple[float, str] | None:
     """Where the new penal code starts on a yearly axis, and its label (from the legal-basis table)."""
     if "legal_bases" not in tables:
         return None
-    provisions = tables["legal_bases"].filter((pl.col("geo") == "NOR") & (pl.col("kind") == "provision"))
+    provisions = tables["legal_bases"].filter((pl.col("geo") == NORWAY) & (pl.col("kind") == "provision"))
     if provisions.height < 2:
         return None
     newest = provisions.sort("first_day").row(-1, named=True)
@@ -37,34 +35,20 @@ def code_change(tables: dict[str, pl.DataFrame]) -> tuple[float, str] | None:
 
 
 def year_range(tables: dict[str, pl.DataFrame]) -> tuple[int, int]:
-    years = tables["series_totals"].filter((pl.col("geo") == "NOR") & pl.col("definition_id").is_in(CHAIN))["year"]
+    chain = definition_ids("justice", "chain")
+    years = tables["series_totals"].filter((pl.col("geo") == NORWAY) & pl.col("definition_id").is_in(chain))["year"]
     first, last = int(years.min()), int(years.max())
     return st.slider(t("justice.years"), first, last, (first, last))
 
 
 def chain_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None:
-    names = {definition_id: definition_name(tables, definition_id) for definition_id in CHAIN}
-    data = tables["series_totals"].filter(
-        (pl.col("geo") == "NOR") & pl.col("definition_id").is_in(CHAIN) & pl.col("year").is_between(*years)
-    )
+    chain = definition_ids("justice", "chain")
+    names = {definition_id: definition_name(tables, definition_id) for definition_id in chain}
+    data = justice_chain(tables["series_totals"], tables["fact_indicator"], chain, years)
     data = data.with_columns(series=pl.col("definition_id").replace_strict(names, default=None))
-    order = {definition_id: index for index, definition_id in enumerate(CHAIN)}
+    order = {definition_id: index for index, definition_id in enumerate(chain)}
     data = data.sort(pl.col("definition_id").replace_strict(order, return_dtype=pl.Int32), "year")
-    legal = (
-        tables["fact_indicator"]
-        .filter(
-            (pl.col("geo") == "NOR")
-            & pl.col("definition_id").is_in(CHAIN)
-            & (pl.col("sex") == "total")
-            & (pl.col("age_group") == "total")
-            & (pl.col("exploitation_form") == "total")
-            & (pl.col("counterpart_type") == "none")
-        )
-        .select("definition_id", "period", "legal_basis")
-        .unique(["definition_id", "period"])
-    )
-    data = data.join(legal, on=["definition_id", "period"], how="left")
-    figure = series_figure(data)
+    figure = series_figure(data, language=language())
     marked = code_change(tables)
     if marked:
         figure.add_vline(
@@ -74,18 +58,18 @@ def chain_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None
             annotation_position="top right",
             annotation_font_size=14,
         )
-    chart_block(tables, t("justice.chain_title"), figure, data, CHAIN, "justice_chain")
+    chart_block(tables, t("justice.chain_title"), figure, data, chain, "justice_chain")
 
 
 def ratios(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> pl.DataFrame:
     """Each ratio per year where both figures are exact (a suppressed `<5` gives no ratio)."""
     totals = tables["series_totals"].filter(
-        (pl.col("geo") == "NOR")
+        (pl.col("geo") == NORWAY)
         & (pl.col("period") == pl.col("year").cast(pl.String))
         & pl.col("year").is_between(*years)
     )
     frames = []
-    for numerator, denominator in RATIOS:
+    for numerator, denominator in ratio_pairs():
         top = totals.filter(pl.col("definition_id") == numerator).select("year", top="value")
         bottom = totals.filter(pl.col("definition_id") == denominator).select("year", bottom="value")
         joined = top.join(bottom, on="year", how="inner").filter(pl.col("bottom") > 0)
@@ -107,8 +91,8 @@ def ratios(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> pl.DataFr
 
 def ratio_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None:
     data = with_shown_values(ratios(tables, years), decimals=2)
-    figure = series_figure(data, y_title=t("justice.ratio_axis"))
-    ids = [definition_id for pair in RATIOS for definition_id in pair]
+    figure = series_figure(data, language=language(), y_title=t("justice.ratio_axis"))
+    ids = [definition_id for pair in ratio_pairs() for definition_id in pair]
     chart_block(tables, t("justice.ratio_title"), figure, data, ids, "justice_ratios")
     st.caption(t("justice.ratio_note"))
 
@@ -116,8 +100,9 @@ def ratio_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None
 def judgments(tables: dict[str, pl.DataFrame]) -> None:
     """KOM's cumulative judgment counts, as published: never spread over years."""
     st.subheader(t("justice.judgments_title"))
-    totals = tables["series_totals"].filter(pl.col("definition_id") == "kom.convicting_judgments")
-    parts = tables["breakdowns"].filter(pl.col("definition_id") == "kom.convicting_judgments")
+    shown_ids = definition_ids("justice", "judgments")
+    totals = tables["series_totals"].filter(pl.col("definition_id").is_in(shown_ids))
+    parts = tables["breakdowns"].filter(pl.col("definition_id").is_in(shown_ids))
     labels = [vocabulary_label(tables, row["breakdown"], row["category"]) for row in parts.iter_rows(named=True)]
     parts = parts.with_columns(pl.Series("category", labels, dtype=pl.String))
     rows = pl.concat(

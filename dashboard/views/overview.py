@@ -5,15 +5,9 @@ import streamlit as st
 
 from dashboard.i18n import number, shown_value, t
 from dashboard.ui import definition_name, definition_rows, page_header
-
-KEY_FIGURES = (
-    "unodc_glotip.victims_detected",
-    "kom.victims_assisted",
-    "kom.victims_identified",
-    "kom.police_reports",
-    "unodc_glotip.persons_prosecuted",
-    "unodc_glotip.persons_convicted",
-)
+from pipelines.vocabulary import ANNUAL_IN_PERIOD, CUMULATIVE, NORWAY, SERIES_BREAK
+from reporting.catalogue import definition_ids
+from reporting.flags import figure_rows, has_flag
 
 
 def figures(tables: dict[str, pl.DataFrame], definition_id: str) -> tuple[list[dict], dict | None]:
@@ -22,12 +16,10 @@ def figures(tables: dict[str, pl.DataFrame], definition_id: str) -> tuple[list[d
     Cumulative figures are left out: they are not a year's figure.
     """
     rows = tables["series_totals"].filter(
-        (pl.col("definition_id") == definition_id)
-        & (pl.col("geo") == "NOR")
-        & ~pl.col("flags").str.contains("cumulative")
+        (pl.col("definition_id") == definition_id) & (pl.col("geo") == NORWAY) & ~has_flag(CUMULATIVE)
     )
-    annual = rows.filter(pl.col("period") == pl.col("year").cast(pl.String)).sort("year").to_dicts()
-    periods = rows.filter(pl.col("flags").str.contains("annual_in_period")).sort("year").to_dicts()
+    annual = figure_rows(rows.filter(pl.col("period") == pl.col("year").cast(pl.String)).sort("year"))
+    periods = figure_rows(rows.filter(has_flag(ANNUAL_IN_PERIOD)).sort("year"))
     return annual, (periods[-1] if periods else None)
 
 
@@ -38,7 +30,7 @@ def latest_run(rows: list[dict]) -> list[dict]:
         if row["value"] is None or (run and row["year"] != run[0]["year"] - 1):
             break
         run.insert(0, row)
-        if "series_break" in (row["flags"] or ""):
+        if SERIES_BREAK in row["flags"]:
             break
     return run
 
@@ -50,7 +42,7 @@ def change_from_year_before(rows: list[dict]) -> float | None:
     latest, before = rows[-1], rows[-2]
     if latest["value"] is None or before["value"] is None or latest["year"] != before["year"] + 1:
         return None
-    if "series_break" in (latest["flags"] or ""):
+    if SERIES_BREAK in latest["flags"]:
         return None
     return latest["value"] - before["value"]
 
@@ -91,7 +83,7 @@ def key_figure(tables: dict[str, pl.DataFrame], definition_id: str) -> None:
 def main() -> None:
     tables = page_header("page.overview", "overview.intro")
     columns = st.columns(3)
-    for index, definition_id in enumerate(KEY_FIGURES):
+    for index, definition_id in enumerate(definition_ids("overview", "key_figures")):
         with columns[index % 3]:
             key_figure(tables, definition_id)
     st.info(t("overview.definitions_differ"))

@@ -3,7 +3,7 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.i18n import language, number, t
+from dashboard.i18n import language, number, t, text_labels
 from dashboard.ui import page_header
 
 
@@ -12,7 +12,9 @@ def definitions(tables: dict[str, pl.DataFrame]) -> None:
     lang = language()
     registry = tables["definitions"].sort("source", "measure")
     sources = sorted(set(registry["source"].to_list()))
-    chosen = st.multiselect(t("sources.filter_source"), sources, default=sources)
+    chosen = st.multiselect(
+        t("sources.filter_source"), sources, default=sources, format_func=text_labels("source", sources).get
+    )
     shown = registry.filter(pl.col("source").is_in(chosen)).select(
         pl.col(f"name_{lang}").alias(t("sources.name")),
         pl.col(f"description_{lang}").alias(t("sources.description")),

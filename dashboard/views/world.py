@@ -3,34 +3,27 @@
 import polars as pl
 import streamlit as st
 
-from dashboard.charts import bar_figure, series_figure
-from dashboard.i18n import language, number, t, text_labels, with_shown_values
+from dashboard.i18n import language, t, text_labels, with_shown_values
 from dashboard.ui import chart_block, definition_name, page_header, vocabulary_label
-
-ILO_MEASURES = (
-    "persons_in_forced_labour",
-    "persons_in_modern_slavery",
-    "persons_in_forced_marriage",
-    "persons_trafficked",
-    "illegal_profits_usd",
-)
-CTDC_AREAS = ("NOR", "UN_NORTHERN_EUROPE", "WORLD")
-CTDC_PROFILES = ("exploitation_form", "sex", "age_group", "means_of_control", "age_band", "sector_of_labour")
-CANONICAL_PROFILES = ("exploitation_form", "sex", "age_group")
+from pipelines.vocabulary import TOTAL, WORLD
+from reporting.catalogue import CANONICAL_PROFILES, CTDC_AREAS, CTDC_PROFILES, definition_ids, series
+from reporting.charts import bar_figure, series_figure
+from reporting.figures import rate_style, with_shown
 
 
 def nordic_rates(tables: dict[str, pl.DataFrame]) -> None:
     rates = tables["rates_per_100k"].filter(pl.col("is_nordic"))
-    measures = sorted(set(rates["measure"].to_list()), key=lambda code: code != "victims_detected")
-    ids = {measure: f"unodc_glotip.{measure}" for measure in measures}
-    measure = st.radio(
+    present = set(rates["definition_id"].to_list())
+    offered = {entry.definition_id: entry.measure for entry in series("world", "nordic_rates")}
+    offered = {definition_id: measure for definition_id, measure in offered.items() if definition_id in present}
+    chosen = st.radio(
         t("world.measure"),
-        measures,
-        format_func={code: definition_name(tables, ids[code]) for code in measures}.get,
+        list(offered),
+        format_func={definition_id: definition_name(tables, definition_id) for definition_id in offered}.get,
         horizontal=True,
     )
     data = (
-        rates.filter(pl.col("measure") == measure)
+        rates.filter(pl.col("definition_id") == chosen)
         .select(
             "geo",
             "year",
@@ -50,50 +43,56 @@ def nordic_rates(tables: dict[str, pl.DataFrame]) -> None:
         )
         .sort("series", "year")
     )
-    shown = [
-        f"<5 ({number(row['value_low'], 2)}–{number(row['value_high'], 2)})"
-        if "suppressed" in (row["flags"] or "")
-        else number(row["value"], 2)
-        for row in data.iter_rows(named=True)
-    ]
-    data = data.with_columns(pl.Series("shown", shown, dtype=pl.String))
-    figure = series_figure(data, y_title=t("world.per_100k"))
-    title = t("world.rates_title", measure=definition_name(tables, ids[measure]))
-    chart_block(tables, title, figure, data, [ids[measure], "worldbank_population.population"], f"nordic_{measure}")
+    data = with_shown(data, rate_style(language()))
+    figure = series_figure(data, language=language(), y_title=t("world.per_100k"))
+    title = t("world.rates_title", measure=definition_name(tables, chosen))
+    footnoted = [chosen, *definition_ids("world", "rates_population")]
+    chart_block(tables, title, figure, data, footnoted, f"nordic_{offered[chosen]}")
     st.caption(t("world.rates_note"))
 
 
 def ilo_estimates(tables: dict[str, pl.DataFrame]) -> None:
     estimates = tables["ilo_estimates"].filter(
-        (pl.col("geo") == "WORLD")
-        & (pl.col("sex") == "total")
-        & (pl.col("age_group") == "total")
-        & (pl.col("exploitation_form") == "total")
+        (pl.col("geo") == WORLD)
+        & (pl.col("sex") == TOTAL)
+        & (pl.col("age_group") == TOTAL)
+        & (pl.col("exploitation_form") == TOTAL)
     )
-    measures = [measure for measure in ILO_MEASURES if measure in set(estimates["measure"].to_list())]
-    measure = st.radio(
+    present = set(estimates["definition_id"].to_list())
+    offered = {entry.definition_id: entry.measure for entry in series("world", "ilo_estimates")}
+    offered = {definition_id: measure for definition_id, measure in offered.items() if definition_id in present}
+    chosen = st.radio(
         t("world.ilo_measure"),
-        measures,
-        format_func={code: definition_name(tables, f"ilo.{code}") for code in measures}.get,
+        list(offered),
+        format_func={definition_id: definition_name(tables, definition_id) for definition_id in offered}.get,
         horizontal=True,
     )
-    data = estimates.filter(pl.col("measure") == measure).sort("year", "edition")
+    data = estimates.filter(pl.col("definition_id") == chosen).sort("year", "edition")
     data = data.with_columns(
         edition_label=pl.format("{} ({})", pl.col("edition"), pl.col("year")),
-        series=pl.lit(definition_name(tables, f"ilo.{measure}")),
+        series=pl.lit(definition_name(tables, chosen)),
         period=pl.col("period").cast(pl.String),
     )
-    data = with_shown_values(data, decimals=1 if measure == "illegal_profits_usd" else 0)
-    figure = bar_figure(data, "edition_label", "series", False, t("world.edition"), t(f"world.unit_{data['unit'][0]}"))
+    unit = data["unit"][0]
+    data = with_shown_values(data, decimals=1 if unit == "usd_billion_per_year" else 0)
+    figure = bar_figure(
+        data,
+        "edition_label",
+        "series",
+        stacked=False,
+        x_title=t("world.edition"),
+        language=language(),
+        y_title=t(f"world.unit_{unit}"),
+    )
     figure.update_layout(showlegend=False)
     st.warning(t("world.ilo_caveat"))
     chart_block(
         tables,
-        t("world.ilo_title", measure=definition_name(tables, f"ilo.{measure}")),
+        t("world.ilo_title", measure=definition_name(tables, chosen)),
         figure,
         data.with_columns(source_location=pl.col("reference")),
-        [f"ilo.{measure}"],
-        f"ilo_{measure}",
+        [chosen],
+        f"ilo_{offered[chosen]}",
     )
 
 
@@ -112,12 +111,12 @@ def ctdc_profiles(tables: dict[str, pl.DataFrame]) -> None:
     else:
         labels = [code.replace("--", "–") for code in data["category"].to_list()]
     data = with_shown_values(data.with_columns(pl.Series("series", labels, dtype=pl.String)).sort("category"))
-    figure = bar_figure(data, "series", "series", False, profile_names[profile])
+    figure = bar_figure(data, "series", "series", stacked=False, x_title=profile_names[profile], language=language())
     figure.update_layout(showlegend=False)
     title = t(
         "world.ctdc_title", profile=t(f"dimension.{profile}").lower(), area=t(f"area.{area}"), period=data["period"][0]
     )
-    chart_block(tables, title, figure, data, ["iom_ctdc.victims_registered"], f"ctdc_{area}_{profile}")
+    chart_block(tables, title, figure, data, definition_ids("world", "ctdc_profiles"), f"ctdc_{area}_{profile}")
 
 
 def main() -> None:

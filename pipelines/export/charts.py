@@ -10,6 +10,9 @@ of it chromium's start (`build_pack` takes 5.3 s in all, the command 8 s). A mis
 the export with the reason (see `pack.py`), never a pack without charts. Plotly.js names each chart
 and trace with a random id; traces get fixed ids and the chart's id is replaced by one made from the
 file name, so the same figures give byte-identical files.
+
+Which series each chart draws, and in which order, is its `pack_charts` block in the reporting
+catalogue; titles and sources are the texts `pack.<chart>.title` and `pack.<chart>.source`.
 """
 
 import re
@@ -20,16 +23,19 @@ import kaleido
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.charts import bar_figure, series_figure
-from pipelines.export.tables import JUSTICE_MEASURES, VICTIM_MEASURES
+from pipelines.vocabulary import NORWAY, TOTAL, WORLD
+from reporting.catalogue import definition_ids
+from reporting.charts import bar_figure, series_figure
+from reporting.texts import text
 
-SERIES = "SELECT s.*, d.name_nb AS series FROM series_totals s JOIN definitions d USING (definition_id)"
+LANGUAGE = "nb"
+"""The pack's charts are in Norwegian."""
 
 
-def _titled(figure: go.Figure, title: str, source: str) -> go.Figure:
+def _titled(figure: go.Figure, stem: str) -> go.Figure:
+    title, source = text(f"pack.{stem}.title", LANGUAGE), text(f"pack.{stem}.source", LANGUAGE)
     figure.update_layout(
-        title={"text": f"{title}<br><sup>Kilde: {source}</sup>"},
-        separators=", ",
+        title={"text": f"{title}<br><sup>{text('chart.source', LANGUAGE)}: {source}</sup>"},
         width=1200,
         height=650,
         margin={"t": 120},
@@ -37,47 +43,63 @@ def _titled(figure: go.Figure, title: str, source: str) -> go.Figure:
     return figure
 
 
-def _frame(connection: duckdb.DuckDBPyConnection, where: str, year_from: int, year_to: int) -> pl.DataFrame:
-    query = f"{SERIES} WHERE s.geo = 'NOR' AND {where} AND s.year BETWEEN $year_from AND $year_to ORDER BY 1, 2"
-    return connection.sql(query, params={"year_from": year_from, "year_to": year_to}).pl()
+def _read(connection: duckdb.DuckDBPyConnection, sql: str, stem: str, year_from: int, year_to: int) -> pl.DataFrame:
+    """`sql`'s rows, with `$series` the chart's catalogue series and `$year_from`, `$year_to` the years."""
+    parameters = {"series": list(definition_ids("pack_charts", stem)), "year_from": year_from, "year_to": year_to}
+    return connection.sql(sql, params=parameters).pl()
+
+
+def _norway_series(connection: duckdb.DuckDBPyConnection, stem: str, year_from: int, year_to: int) -> pl.DataFrame:
+    """Norway's annual series of the chart, in catalogue order, named by their definitions."""
+    sql = f"""SELECT s.*, d.name_{LANGUAGE} AS series FROM series_totals s JOIN definitions d USING (definition_id)
+              WHERE s.geo = '{NORWAY}' AND list_contains($series, s.definition_id)
+                AND s.year BETWEEN $year_from AND $year_to
+              ORDER BY list_position($series, s.definition_id), s.year"""
+    return _read(connection, sql, stem, year_from, year_to)
 
 
 def figures(connection: duckdb.DuckDBPyConnection, year_from: int, year_to: int) -> dict[str, go.Figure]:
     """File stem → figure, for the charts with data in the years."""
     charts: dict[str, go.Figure] = {}
-    victims = _frame(connection, f"s.measure IN {VICTIM_MEASURES} AND s.source <> 'iom_ctdc'", year_from, year_to)
-    if victims.height:
-        charts["victims_norway"] = _titled(
-            series_figure(victims), "Ofre for menneskehandel i Norge etter kilde og definisjon", "KOM, UNODC"
-        )
-    justice = _frame(connection, f"s.measure IN {JUSTICE_MEASURES}", year_from, year_to)
-    if justice.height:
-        charts["justice_chain_norway"] = _titled(series_figure(justice), "Straffesakskjeden i Norge", "KOM, UNODC")
-    rates = connection.sql(
-        "SELECT name_nb AS series, year, CAST(year AS VARCHAR) AS period, rate AS value, rate_low AS value_low, "
-        "rate_high AS value_high, flags FROM rates_per_100k WHERE is_nordic AND measure = 'victims_detected' "
-        "AND year BETWEEN $year_from AND $year_to ORDER BY series, year",
-        params={"year_from": year_from, "year_to": year_to},
-    ).pl()
+    for stem in ("victims_norway", "justice_chain_norway"):
+        frame = _norway_series(connection, stem, year_from, year_to)
+        if frame.height:
+            charts[stem] = _titled(series_figure(frame, language=LANGUAGE), stem)
+    rates = _read(
+        connection,
+        f"SELECT name_{LANGUAGE} AS series, year, CAST(year AS VARCHAR) AS period, rate AS value, "
+        "rate_low AS value_low, rate_high AS value_high, flags FROM rates_per_100k "
+        "WHERE is_nordic AND list_contains($series, definition_id) AND year BETWEEN $year_from AND $year_to "
+        "ORDER BY series, year",
+        "nordic_rates",
+        year_from,
+        year_to,
+    )
     if rates.height:
-        charts["nordic_rates"] = _titled(
-            series_figure(rates, y_title="Per 100 000 innbyggere"),
-            "Oppdagede ofre per 100 000 innbyggere i de nordiske landene",
-            "UNODC, Verdensbanken",
-        )
-    estimates = connection.sql(
-        "SELECT edition || ' (' || year || ')' AS edition, i.value, i.value_low, i.value_high, i.flags, "
-        "d.name_nb AS series FROM ilo_estimates i JOIN definitions d USING (definition_id) "
-        "WHERE geo = 'WORLD' AND sex = 'total' AND age_group = 'total' AND exploitation_form = 'total' "
-        "AND unit = 'persons' AND year BETWEEN $year_from AND $year_to ORDER BY i.year, edition, series",
-        params={"year_from": year_from, "year_to": year_to},
-    ).pl()
+        figure = series_figure(rates, language=LANGUAGE, y_title=text("world.per_100k", LANGUAGE))
+        charts["nordic_rates"] = _titled(figure, "nordic_rates")
+    estimates = _read(
+        connection,
+        f"SELECT edition || ' (' || year || ')' AS edition, i.value, i.value_low, i.value_high, i.flags, "
+        f"d.name_{LANGUAGE} AS series FROM ilo_estimates i JOIN definitions d USING (definition_id) "
+        f"WHERE geo = '{WORLD}' AND sex = '{TOTAL}' AND age_group = '{TOTAL}' AND exploitation_form = '{TOTAL}' "
+        "AND list_contains($series, i.definition_id) AND year BETWEEN $year_from AND $year_to "
+        "ORDER BY i.year, edition, series",
+        "global_estimates",
+        year_from,
+        year_to,
+    )
     if estimates.height:
-        charts["global_estimates"] = _titled(
-            bar_figure(estimates, "edition", "series", False, "Utgave (referanseår)", "Personer"),
-            "ILOs globale estimater etter utgave (metodene er ulike mellom utgavene)",
-            "ILO",
+        figure = bar_figure(
+            estimates,
+            "edition",
+            "series",
+            stacked=False,
+            x_title=text("world.edition", LANGUAGE),
+            language=LANGUAGE,
+            y_title=text("world.unit_persons", LANGUAGE),
         )
+        charts["global_estimates"] = _titled(figure, "global_estimates")
     return charts
 
 

@@ -22,12 +22,12 @@ import duckdb
 import plotly.graph_objects as go
 import polars as pl
 
-from pipelines.download import sha256_of
+from pipelines.checksums import sha256_of
 from pipelines.export.charts import figures, write_svgs
 from pipelines.export.tables import DEFINITIONS, SOURCES, TABLES, Table, read_table
 from pipelines.export.writers import write_csv, write_workbook
 from pipelines.settings import REPO_ROOT
-from pipelines.warehouse import open_published
+from reporting.published import open_published
 
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
 LICENSE = {

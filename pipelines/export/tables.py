@@ -2,30 +2,27 @@
 
 Every data row keeps what a citation needs: the source, the definition (`definition_id` and its
 Norwegian and English names), the place in the publication (`source_location`) and the flags.
-A figure is written as the dashboard shows it: `value` is text, `<5` for a suppressed cell, so
-that no spreadsheet can turn a suppressed count into 0.
+Which series a table holds is its block in the reporting catalogue (`pack_tables`, by the table's
+name). A figure is written by the dashboard's rule (`reporting.figures`) in the pack's style:
+`value` is text, `<5` for a small cell, so that no spreadsheet can turn a suppressed count into 0.
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import duckdb
 import polars as pl
 
-PERSON_LEVEL_SOURCES = ("iom_ctdc",)
-"""Sources whose figures count persons from person-level records: any count below 5 is written `<5`."""
-SMALL_CELL = 5
-DECIMALS = 6
-"""Numbers that are not whole are written rounded to this many decimals, the same way on every run."""
-VICTIM_MEASURES = ("victims_detected", "victims_assisted", "victims_identified", "victims_registered")
-JUSTICE_MEASURES = (
-    "police_reports",
-    "police_reports_aggravated",
-    "offences_recorded",
-    "persons_in_formal_contact",
-    "persons_prosecuted",
-    "persons_convicted",
-    "convicting_judgments",
-)
+from pipelines.vocabulary import NORWAY
+from reporting.catalogue import catalogue
+from reporting.figures import PACK_CELL, PACK_VALUE, Kind, kind, shown, wide_series, with_shown
+from reporting.flags import figure_rows
+from reporting.justice import justice_chain
+
+Reader = Callable[[duckdb.DuckDBPyConnection, list[str], int, int], pl.DataFrame]
+"""Reads a table's rows from the published marts: the series (definitions) of the table's catalogue
+block, for the years `year_from`–`year_to`."""
+BOUND_COLUMNS = ("value_low", "value_high", "rate_low", "rate_high")
 
 
 @dataclass(frozen=True)
@@ -44,7 +41,35 @@ class Table:
     description: str
     fields: tuple[Field, ...]
     sort_by: tuple[str, ...]
-    query: str
+    read: Reader
+
+
+def query(sql: str) -> Reader:
+    """A reader running `sql`, which may use `$series`, `$year_from` and `$year_to`."""
+
+    def read(connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int) -> pl.DataFrame:
+        parameters: dict[str, object] = {}
+        if "$series" in sql:
+            parameters["series"] = series
+        if "$year_from" in sql:
+            parameters |= {"year_from": year_from, "year_to": year_to}
+        return connection.sql(sql, params=parameters or None).pl()
+
+    return read
+
+
+def read_justice_chain(
+    connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int
+) -> pl.DataFrame:
+    """The justice chain with each figure's penal provision, built as the Straffesakskjeden page builds it."""
+    chain = justice_chain(
+        connection.sql("SELECT * FROM series_totals").pl(),
+        connection.sql("SELECT * FROM fact_indicator").pl(),
+        series,
+        (year_from, year_to),
+    )
+    names = connection.sql("SELECT definition_id, name_nb, name_en FROM definitions").pl()
+    return chain.join(names, on="definition_id", how="left")
 
 
 CITATION_FIELDS = (
@@ -82,10 +107,12 @@ TABLES = (
         "Presumed, identified, detected and registered victims in Norway; each definition is its own series.",
         (*SERIES_FIELDS, *VALUE_FIELDS, *CITATION_FIELDS),
         ("source", "measure", "year", "period"),
-        f"""SELECT s.source, s.measure, d.name_nb, d.name_en, s.geo, s.year, s.period, s.value, s.value_low,
-                   s.value_high, s.unit, s.flags, s.definition_id, s.source_location, s.provenance_id
-            FROM series_totals s {NAMES}
-            WHERE s.geo = 'NOR' AND s.measure IN {VICTIM_MEASURES} AND {IN_YEARS}""",
+        query(
+            f"""SELECT s.source, s.measure, d.name_nb, d.name_en, s.geo, s.year, s.period, s.value, s.value_low,
+                       s.value_high, s.unit, s.flags, s.definition_id, s.source_location, s.provenance_id
+                FROM series_totals s {NAMES}
+                WHERE s.geo = '{NORWAY}' AND list_contains($series, s.definition_id) AND {IN_YEARS}""",
+        ),
     ),
     Table(
         "victims_norway_by_group",
@@ -101,12 +128,14 @@ TABLES = (
             *CITATION_FIELDS,
         ),
         ("source", "measure", "breakdown", "category", "year", "period"),
-        f"""SELECT b.source, b.measure, d.name_nb, d.name_en, b.geo, b.year, b.period, b.breakdown, b.category,
-                   v.label_nb AS category_nb, v.label_en AS category_en, b.value, b.value_low, b.value_high,
-                   b.unit, b.flags, b.definition_id, b.source_location, b.provenance_id
-            FROM breakdowns b {NAMES}
-            LEFT JOIN canonical_vocabulary v ON v.dimension = b.breakdown AND v.code = b.category
-            WHERE b.geo = 'NOR' AND b.measure IN {VICTIM_MEASURES} AND {IN_YEARS}""",
+        query(
+            f"""SELECT b.source, b.measure, d.name_nb, d.name_en, b.geo, b.year, b.period, b.breakdown, b.category,
+                       v.label_nb AS category_nb, v.label_en AS category_en, b.value, b.value_low, b.value_high,
+                       b.unit, b.flags, b.definition_id, b.source_location, b.provenance_id
+                FROM breakdowns b {NAMES}
+                LEFT JOIN canonical_vocabulary v ON v.dimension = b.breakdown AND v.code = b.category
+                WHERE b.geo = '{NORWAY}' AND list_contains($series, b.definition_id) AND {IN_YEARS}""",
+        ),
     ),
     Table(
         "justice_chain_norway",
@@ -119,15 +148,7 @@ TABLES = (
             *CITATION_FIELDS,
         ),
         ("source", "measure", "year", "period"),
-        f"""SELECT s.source, s.measure, d.name_nb, d.name_en, s.geo, s.year, s.period, s.value, s.value_low,
-                   s.value_high, s.unit, f.legal_basis, s.flags, s.definition_id, s.source_location, s.provenance_id
-            FROM series_totals s {NAMES}
-            LEFT JOIN (
-                SELECT DISTINCT definition_id, geo, period, legal_basis FROM fact_indicator
-                WHERE sex = 'total' AND age_group = 'total' AND exploitation_form = 'total'
-                  AND counterpart_type = 'none'
-            ) f USING (definition_id, geo, period)
-            WHERE s.geo = 'NOR' AND s.measure IN {JUSTICE_MEASURES} AND {IN_YEARS}""",
+        read_justice_chain,
     ),
     Table(
         "nordic_rates",
@@ -154,14 +175,16 @@ TABLES = (
             Field("population_provenance_id", "string", "The input file of the population in the sources sheet"),
         ),
         ("measure", "geo", "year"),
-        f"""SELECT r.source, r.measure, d.name_nb, d.name_en, r.geo, r.name_nb AS country_nb,
-                   r.name_en AS country_en, r.year, r.value, r.value_low, r.value_high, r.population,
-                   r.rate AS rate_per_100k, r.rate_low, r.rate_high, r.flags, r.definition_id, s.source_location,
-                   r.provenance_id, r.population_provenance_id
-            FROM rates_per_100k r {NAMES}
-            LEFT JOIN series_totals s ON s.definition_id = r.definition_id AND s.geo = r.geo AND s.year = r.year
-                 AND s.period = CAST(r.year AS VARCHAR)
-            WHERE r.is_nordic AND r.{IN_YEARS}""",
+        query(
+            f"""SELECT r.source, r.measure, d.name_nb, d.name_en, r.geo, r.name_nb AS country_nb,
+                       r.name_en AS country_en, r.year, r.value, r.value_low, r.value_high, r.population,
+                       r.rate AS rate_per_100k, r.rate_low, r.rate_high, r.flags, r.definition_id, s.source_location,
+                       r.provenance_id, r.population_provenance_id
+                FROM rates_per_100k r {NAMES}
+                LEFT JOIN series_totals s ON s.definition_id = r.definition_id AND s.geo = r.geo AND s.year = r.year
+                     AND s.period = CAST(r.year AS VARCHAR)
+                WHERE r.is_nordic AND list_contains($series, r.definition_id) AND r.{IN_YEARS}""",
+        ),
     ),
     Table(
         "global_estimates",
@@ -188,12 +211,13 @@ TABLES = (
             Field("provenance_id", "string", "The input file in the sources sheet"),
         ),
         ("edition", "geo", "measure", "sex", "age_group", "exploitation_form"),
-        f"""SELECT d.source, i.edition, i.publication, i.year, i.geo, i.region_label AS region, i.measure, d.name_nb,
-                   d.name_en, i.sex, i.age_group, i.exploitation_form, i.value, i.value_low, i.value_high, i.unit,
-                   i.flags, i.definition_id, i.source_location, i.reference,
-                   i.provenance_id
-            FROM ilo_estimates i {NAMES}
-            WHERE {IN_YEARS}""",
+        query(
+            f"""SELECT d.source, i.edition, i.publication, i.year, i.geo, i.region_label AS region, i.measure,
+                       d.name_nb, d.name_en, i.sex, i.age_group, i.exploitation_form, i.value, i.value_low,
+                       i.value_high, i.unit, i.flags, i.definition_id, i.source_location, i.reference, i.provenance_id
+                FROM ilo_estimates i {NAMES}
+                WHERE list_contains($series, i.definition_id) AND i.{IN_YEARS}""",
+        ),
     ),
     Table(
         "reconciliation_norway",
@@ -212,7 +236,7 @@ TABLES = (
             Field("explanation_en", "string", "Explanation in English"),
         ),
         ("year",),
-        f"""SELECT * FROM reconciliation_norway WHERE geo = 'NOR' AND {IN_YEARS}""",
+        query(f"SELECT * FROM reconciliation_norway WHERE geo = '{NORWAY}' AND {IN_YEARS}"),
     ),
 )
 
@@ -241,7 +265,7 @@ DEFINITIONS = Table(
         )
     ),
     ("definition_id",),
-    "SELECT * FROM definitions",
+    query("SELECT * FROM definitions"),
 )
 SOURCES = Table(
     "sources",
@@ -258,7 +282,10 @@ SOURCES = Table(
         Field("sha256", "string", "SHA-256 checksum of the file"),
     ),
     ("provenance_id",),
-    "SELECT provenance_id, source_id, publication, url, fetched_from, retrieved_at, size_bytes, sha256 FROM provenance",
+    query(
+        "SELECT provenance_id, source_id, publication, url, fetched_from, retrieved_at, size_bytes, sha256 "
+        "FROM provenance"
+    ),
 )
 
 
@@ -268,82 +295,29 @@ def read_table(connection: duckdb.DuckDBPyConnection, table: Table, year_from: i
     Rows are sorted by the table's key and then by every other column, so the order never depends
     on how DuckDB happened to scan the file.
     """
-    parameters = {"year_from": year_from, "year_to": year_to} if "$year_from" in table.query else {}
-    frame = disclosure_controlled(connection.sql(table.query, params=parameters or None).pl())
+    entries = catalogue().get(("pack_tables", table.name), ())
+    frame = table.read(connection, [entry.definition_id for entry in entries], year_from, year_to)
+    frame = disclosure_controlled(frame, [entry.table_column for entry in entries if entry.table_column])
     columns = [field.name for field in table.fields]
     order = [*table.sort_by, *(name for name in columns if name not in table.sort_by)]
     return frame.select(columns).sort(order, nulls_last=True)
 
 
-def disclosure_controlled(frame: pl.DataFrame) -> pl.DataFrame:
-    """`value` as text: `<5` for a suppressed cell or a count below 5 from person-level data, bounds dropped there;
-    `>=5` for a cell hidden to protect another (`complementary_hidden`), its lower bound kept.
+def disclosure_controlled(frame: pl.DataFrame, wide_columns: Sequence[str] = ()) -> pl.DataFrame:
+    """`value` as text by the one figure rule in the pack's style (`reporting.figures.PACK_VALUE`): `<5` for a
+    small cell, whose bounds are dropped, `>=5` for a cell hidden to protect another, its lower bound kept.
 
-    A cell is suppressed when its flags say so, or when it has no value but the bounds [1, 4] (how a
-    source's `<5` is kept), whatever its flags.
-
-    The wide reconciliation table (columns `<series>`, `<series>_low`, `<series>_high`, `<series>_flags`)
-    gets one text column per series by the same rule, bounds written into it (`120-160`, `<100`).
+    A wide table (the reconciliation; its series' `wide_columns` come from the catalogue) gets one text
+    column per series instead, bounds written into it (`120-160`, `<100`; `reporting.figures.PACK_CELL`).
     """
     if "value" not in frame.columns:
-        return _wide_values_as_text(frame)
-    flags = pl.col("flags").fill_null("")
-    person_level = pl.col("source").is_in(PERSON_LEVEL_SOURCES) if "source" in frame.columns else pl.lit(False)
-    small = (
-        flags.str.contains("suppressed")
-        | _kept_as_below_five("value")
-        | (person_level & (pl.col("value") < SMALL_CELL)).fill_null(False)
-    )
-    protecting = flags.str.contains("complementary_hidden") & pl.col("value").is_null()
-    text = (
-        pl.when(small)
-        .then(pl.lit("<5"))
-        .when(protecting)
-        .then(pl.lit(f">={SMALL_CELL}"))
-        .otherwise(_number_text(pl.col("value")))
-    )
-    bounds = [column for column in ("value_low", "value_high", "rate_low", "rate_high") if column in frame.columns]
+        return frame.with_columns(
+            with_shown(wide_series(frame, column), PACK_CELL, column=column)[column] for column in wide_columns
+        )
+    rows = figure_rows(frame)
+    small = pl.Series([kind(row) is Kind.SMALL for row in rows], dtype=pl.Boolean)
+    written = pl.Series("value", [shown(row, PACK_VALUE) for row in rows], dtype=pl.String)
+    bounds = [column for column in BOUND_COLUMNS if column in frame.columns]
     return frame.with_columns(
-        text.alias("value"),
-        *[pl.when(small).then(None).otherwise(pl.col(column)).alias(column) for column in bounds],
-    )
-
-
-def _kept_as_below_five(name: str) -> pl.Expr:
-    """No value but the bounds [1, 4]: how a `<5` cell is kept, even where its flags do not say so."""
-    value, low, high = pl.col(name), pl.col(f"{name}_low"), pl.col(f"{name}_high")
-    return (value.is_null() & (low == 1) & (high == SMALL_CELL - 1)).fill_null(False)
-
-
-def _wide_values_as_text(frame: pl.DataFrame) -> pl.DataFrame:
-    series = [column[: -len("_flags")] for column in frame.columns if column.endswith("_flags")]
-    return frame.with_columns(_series_text(name).alias(name) for name in series)
-
-
-def _series_text(name: str) -> pl.Expr:
-    value, low, high = pl.col(name), pl.col(f"{name}_low"), pl.col(f"{name}_high")
-    return (
-        pl.when(pl.col(f"{name}_flags").fill_null("").str.contains("suppressed") | _kept_as_below_five(name))
-        .then(pl.lit("<5"))
-        .when(value.is_not_null())
-        .then(_number_text(value))
-        .when(low.is_not_null() & high.is_not_null())
-        .then(pl.concat_str(_number_text(low), pl.lit("-"), _number_text(high)))
-        .when(high.is_not_null())
-        .then(pl.concat_str(pl.lit("<"), _number_text(high)))
-        .when(low.is_not_null())
-        .then(pl.concat_str(pl.lit(">="), _number_text(low)))
-        .otherwise(pl.lit(None, pl.String))
-    )
-
-
-def _number_text(column: pl.Expr) -> pl.Expr:
-    """A count as text without a trailing `.0`; other numbers rounded to `DECIMALS` places."""
-    whole = column == column.round(0)
-    return (
-        pl.when(column.is_null())
-        .then(pl.lit(None, pl.String))
-        .when(whole)
-        .then(column.cast(pl.Int64).cast(pl.String))
-        .otherwise(column.round(DECIMALS).cast(pl.String))
+        written, *[pl.when(small).then(None).otherwise(pl.col(column)).alias(column) for column in bounds]
     )

@@ -14,7 +14,8 @@ from pathlib import Path
 import polars as pl
 import xlsxwriter
 
-from pipelines.export.tables import DECIMALS, Table
+from pipelines.export.tables import Table
+from reporting.figures import DECIMALS
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.checksums import sha256_of
 from pipelines.curated import CuratedFiles
-from pipelines.download import Downloader, DownloadError, RemoteFile, sha256_of
+from pipelines.download import Downloader, DownloadError, RemoteFile
 from pipelines.settings import REFERENCE_DIR
 from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.unodc_glotip.assets import GLOTIP

@@ -6,12 +6,18 @@
   point; cumulative figures (judgments since 2003) are never drawn as years.
 - A suppressed or bounded figure is a hollow marker with its bounds as an error bar, labelled `<5`.
 - Colours come from the Okabe–Ito palette, which colour-blind readers can tell apart.
+
+Every builder takes the reader's `language` ("nb" or "en") for its texts and number format; the
+dashboard passes the reader's choice, the export pack Norwegian.
 """
 
 import plotly.graph_objects as go
 import polars as pl
 
-from dashboard.i18n import shown_value, t
+from pipelines.vocabulary import CUMULATIVE, SERIES_BREAK
+from reporting.figures import reader_style, shown
+from reporting.flags import figure_rows
+from reporting.texts import text
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
 FONT_SIZE = 17
@@ -38,9 +44,9 @@ def is_point_estimate(row: dict) -> bool:
     return row["value"] is not None
 
 
-def label(row: dict) -> str:
+def label(row: dict, language: str) -> str:
     """The figure as the reader sees it: the row's `shown` text where the page made one."""
-    return row.get("shown") or shown_value(row)
+    return row.get("shown") or shown(row, reader_style(language))
 
 
 def _plotted_value(row: dict) -> float | None:
@@ -51,24 +57,24 @@ def _plotted_value(row: dict) -> float | None:
     return sum(bounds) / len(bounds) if bounds else None
 
 
-def _line_segments(rows: list[dict]) -> tuple[list, list, list]:
+def _line_segments(rows: list[dict], language: str) -> tuple[list, list, list]:
     """x, y and hover text with a gap (None) wherever two exact annual figures are not neighbours."""
     xs, ys, labels = [], [], []
     previous_year = None
     for row in rows:
-        breaks_here = "series_break" in (row["flags"] or "")
+        breaks_here = SERIES_BREAK in row["flags"]
         if previous_year is not None and (row["year"] != previous_year + 1 or breaks_here):
             xs.append(None)
             ys.append(None)
             labels.append("")
         xs.append(row["year"])
         ys.append(row["value"])
-        labels.append(label(row))
+        labels.append(label(row, language))
         previous_year = row["year"]
     return xs, ys, labels
 
 
-def _bounded_markers(name: str, rows: list[dict], index: int) -> go.Scatter:
+def _bounded_markers(name: str, rows: list[dict], index: int, language: str) -> go.Scatter:
     ys = [_plotted_value(row) for row in rows]
     return go.Scatter(
         x=[row["year"] for row in rows],
@@ -79,7 +85,7 @@ def _bounded_markers(name: str, rows: list[dict], index: int) -> go.Scatter:
             "array": [(row["value_high"] or y) - y for row, y in zip(rows, ys, strict=True)],
             "arrayminus": [y - (row["value_low"] or y) for row, y in zip(rows, ys, strict=True)],
         },
-        text=[label(row) for row in rows],
+        text=[label(row, language) for row in rows],
         hovertemplate="%{x}: %{text}<extra>" + name + "</extra>",
         mode="markers",
         marker={"symbol": "circle-open", "size": 12, "color": colour(index), "line": {"width": 2}},
@@ -89,12 +95,12 @@ def _bounded_markers(name: str, rows: list[dict], index: int) -> go.Scatter:
     )
 
 
-def _period_levels(name: str, rows: list[dict], index: int) -> list[go.Scatter]:
+def _period_levels(name: str, rows: list[dict], index: int, language: str) -> list[go.Scatter]:
     """One dashed level per "N a year over a period" figure across its period; a range is a shaded band."""
     traces = []
     for row in rows:
         start, end = (int(part) for part in row["period"].split("-"))
-        text = f"{label(row)} {t('chart.per_year')} {row['period']}"
+        level_text = f"{label(row, language)} {text('chart.per_year', language)} {row['period']}"
         low, high = row["value_low"], row["value_high"]
         if row["value"] is None and low is not None and high is not None:
             xs, ys, fill = [start, end, end, start, start], [low, low, high, high, low], "toself"
@@ -109,7 +115,7 @@ def _period_levels(name: str, rows: list[dict], index: int) -> list[go.Scatter]:
                 fill=fill,
                 opacity=0.6 if fill else 1,
                 line={"dash": "dash", "color": colour(index), "width": 3},
-                text=[text] * len(xs),
+                text=[level_text] * len(xs),
                 hoverinfo="text",
                 hoveron="points+fills",
                 name=name,
@@ -120,7 +126,7 @@ def _period_levels(name: str, rows: list[dict], index: int) -> list[go.Scatter]:
     return traces
 
 
-def _period_legend() -> go.Scatter:
+def _period_legend(language: str) -> go.Scatter:
     """A legend entry (no data) saying what a dashed level and a shaded band stand for."""
     return go.Scatter(
         x=[None],
@@ -128,12 +134,14 @@ def _period_legend() -> go.Scatter:
         mode="lines",
         fill="toself",
         line={"dash": "dash", "color": "#777777", "width": 3},
-        name=t("chart.period_level"),
+        name=text("chart.period_level", language),
         hoverinfo="skip",
     )
 
 
-def series_figure(frame: pl.DataFrame, series_column: str = "series", y_title: str | None = None) -> go.Figure:
+def series_figure(
+    frame: pl.DataFrame, *, language: str, series_column: str = "series", y_title: str | None = None
+) -> go.Figure:
     """Annual series by the module's rules; `frame` has the marts' value columns and one row per figure.
 
     Cumulative figures are left out (they are shown in tables beside the chart).
@@ -142,12 +150,12 @@ def series_figure(frame: pl.DataFrame, series_column: str = "series", y_title: s
     names = list(dict.fromkeys(frame[series_column].to_list()))
     has_periods = False
     for index, name in enumerate(names):
-        rows = frame.filter(pl.col(series_column) == name).sort("year").to_dicts()
-        rows = [row for row in rows if "cumulative" not in (row["flags"] or "")]
+        rows = figure_rows(frame.filter(pl.col(series_column) == name).sort("year"))
+        rows = [row for row in rows if CUMULATIVE not in row["flags"]]
         exact = [row for row in rows if is_annual(row) and is_point_estimate(row)]
         bounded = [row for row in rows if is_annual(row) and not is_point_estimate(row)]
         periods = [row for row in rows if not is_annual(row) and "-" in (row["period"] or "")]
-        xs, ys, labels = _line_segments(exact)
+        xs, ys, labels = _line_segments(exact, language)
         figure.add_trace(
             go.Scatter(
                 x=xs,
@@ -163,15 +171,15 @@ def series_figure(frame: pl.DataFrame, series_column: str = "series", y_title: s
             )
         )
         if bounded:
-            figure.add_trace(_bounded_markers(name, bounded, index))
-        for trace in _period_levels(name, periods, index):
+            figure.add_trace(_bounded_markers(name, bounded, index, language))
+        for trace in _period_levels(name, periods, index, language):
             figure.add_trace(trace)
         has_periods = has_periods or bool(periods)
-        _mark_breaks(figure, rows, index)
+        _mark_breaks(figure, rows, index, language)
     if has_periods:
-        figure.add_trace(_period_legend())
+        figure.add_trace(_period_legend(language))
     _fit_years(figure, frame)
-    return styled(figure, t("chart.year"), y_title or t("chart.count"))
+    return styled(figure, text("chart.year", language), y_title or text("chart.count", language), language)
 
 
 def _fit_years(figure: go.Figure, frame: pl.DataFrame) -> None:
@@ -182,45 +190,58 @@ def _fit_years(figure: go.Figure, frame: pl.DataFrame) -> None:
         figure.update_xaxes(range=[years.min() - 0.5, years.max() + 0.5])
 
 
-def _mark_breaks(figure: go.Figure, rows: list[dict], index: int) -> None:
+def _mark_breaks(figure: go.Figure, rows: list[dict], index: int, language: str) -> None:
     """A dotted vertical line where a series changes definition."""
     for row in rows:
-        if "series_break" in (row["flags"] or ""):
+        if SERIES_BREAK in row["flags"]:
             start = int(row["period"].split("-")[0])
             figure.add_vline(
                 x=start - 0.5,
                 line={"dash": "dot", "color": colour(index)},
-                annotation_text=t("chart.series_break"),
+                annotation_text=text("chart.series_break", language),
                 annotation_position="top left",
             )
 
 
 def bar_figure(
-    frame: pl.DataFrame, x: str, colour_by: str, stacked: bool, x_title: str, y_title: str | None = None
+    frame: pl.DataFrame,
+    x: str,
+    colour_by: str,
+    *,
+    stacked: bool,
+    x_title: str,
+    language: str,
+    y_title: str | None = None,
 ) -> go.Figure:
     """Bars of `frame['value']` by `x`, one colour per `colour_by`; suppressed cells are marked `<5`, not 0."""
     figure = go.Figure()
     for index, name in enumerate(dict.fromkeys(frame[colour_by].to_list())):
-        rows = frame.filter(pl.col(colour_by) == name).to_dicts()
+        rows = figure_rows(frame.filter(pl.col(colour_by) == name))
         figure.add_trace(
             go.Bar(
                 x=[row[x] for row in rows],
                 y=[row["value"] for row in rows],
-                text=[label(row) if row["value"] is None else "" for row in rows],
+                text=[label(row, language) if row["value"] is None else "" for row in rows],
                 textposition="outside",
-                customdata=[label(row) for row in rows],
+                customdata=[label(row, language) for row in rows],
                 hovertemplate="%{x}: %{customdata}<extra>" + str(name) + "</extra>",
                 name=str(name),
                 marker_color=colour(index),
             )
         )
     figure.update_layout(barmode="stack" if stacked else "group")
-    return styled(figure, x_title, y_title or t("chart.count"))
+    return styled(figure, x_title, y_title or text("chart.count", language), language)
 
 
-def styled(figure: go.Figure, x_title: str, y_title: str) -> go.Figure:
+def plotly_separators(language: str) -> str:
+    """Plotly's decimal and thousands separators for `language` (`2,5` and `1 116` in Norwegian)."""
+    return ", " if language == "nb" else ".,"
+
+
+def styled(figure: go.Figure, x_title: str, y_title: str, language: str) -> go.Figure:
     figure.update_layout(
         font={"size": FONT_SIZE},
+        separators=plotly_separators(language),
         xaxis_title=x_title,
         yaxis_title=y_title,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02},

@@ -1,0 +1,35 @@
+"""The published marts (`marts/trafficking.duckdb`), opened read-only: the only file the readers open.
+
+A refresh swaps a new file over the published one atomically (`pipelines.warehouse.publish`); a
+reader that has the file open keeps reading its version, the next open sees the new one.
+"""
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipelines.settings import DataPaths, data_dir_from_env
+
+
+def published_path() -> Path:
+    """The published marts of the data directory `TRAFFICKING_DATA_DIR` names (the repository's `data/` by default)."""
+    return DataPaths(data_dir_from_env()).published
+
+
+def open_published(path: Path) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the published marts at `path`."""
+    return duckdb.connect(str(path), read_only=True)
+
+
+def read_tables(path: Path, names: Iterable[str]) -> dict[str, pl.DataFrame]:
+    """The named tables of the published marts, whole; a table the file lacks (an older publication) is left out."""
+    connection = open_published(path)
+    try:
+        present = {
+            name for (name,) in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        }
+        return {name: connection.sql(f'SELECT * FROM "{name}"').pl() for name in names if name in present}
+    finally:
+        connection.close()
