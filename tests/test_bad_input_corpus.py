@@ -1,10 +1,11 @@
 """The bad-input corpus: each case run through the real refresh, from a copy of a good published state.
 
 A case that is bad fails at the asset that met it, with a message naming the file and the row or
-label, and the published marts stay byte-for-byte as they were. A case that is legitimately
-parseable (semicolons with decimal commas and a byte-order mark; Latin-1 text) is parsed, and the
-published figures equal those of the original file. The HTML error page instead of the workbook is
-in `test_refresh_garbled_download.py` (served over HTTP on 127.0.0.1).
+label; the refresh then publishes with that source stale: its figures exactly those of its last
+good release, the reason in `source_status`, every other source current. A case that is
+legitimately parseable (semicolons with decimal commas and a byte-order mark; Latin-1 text) is
+parsed, and the published figures equal those of the original file. The HTML error page instead of
+the workbook is in `test_refresh_garbled_download.py` (served over HTTP on 127.0.0.1).
 """
 
 import csv
@@ -19,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.refresh import failures, run_refresh_in
+from pipelines.refresh import EXIT_DEGRADED, failures, refresh, run_refresh_in
 from pipelines.settings import CURATED_DIR, DataPaths
 
 WORKBOOK = Path("unodc") / "data_glotip.xlsx"
@@ -208,27 +209,39 @@ def case_dirs(tmp_path: Path, refreshed: DataPaths) -> tuple[DataPaths, Path]:
     return data, curated
 
 
+SOURCE_OF_FILE = {WORKBOOK: "unodc_glotip", CTDC: "iom_ctdc", KOM: "kom"}
+
+
+def published_rows(path: Path, source_id: str) -> list[tuple]:
+    """Every published fact of one source, every column."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute("SELECT * FROM fact_indicator WHERE source = ? ORDER BY ALL", [source_id]).fetchall()
+
+
 @pytest.mark.parametrize("case", list(FAILING))
-def test_bad_input_fails_at_its_asset_naming_it_and_keeps_the_published_marts(case, case_dirs, mirror, tmp_path):
+def test_bad_input_fails_naming_it_and_its_source_stays_at_its_last_good_release(case, case_dirs, mirror, tmp_path):
     data, curated = case_dirs
     replaced, make, step, words = FAILING[case]
+    source_id = SOURCE_OF_FILE[replaced]
     content = make(mirror)
     if replaced == KOM:
         (curated / KOM).write_bytes(content)
         site = mirror
     else:
         site = mirror_with(mirror, tmp_path / "site", replaced, content)
-    before = sha256(data.published)
+    before = {source: published_rows(data.published, source) for source in SOURCE_OF_FILE.values()}
 
-    result = run_refresh_in(data.root, str(site), curated_dir=curated)
+    outcome = refresh(data.root, str(site), curated_dir=curated)
 
-    assert not result.success
-    messages = "\n".join(failures(result))
-    failing = [line for line in failures(result) if step in line]
-    assert failing, f"expected a failure at {step}, got:\n{messages}"
+    assert outcome.published and outcome.exit_code == EXIT_DEGRADED
+    statuses = {source: (status, reason) for source, status, _, reason, _ in outcome.statuses()}
+    status, reason = statuses.pop(source_id)
+    assert status == "stale"
+    assert step.startswith("raw__") or step in reason, f"expected the failure at {step}, got: {reason}"
     for word in words:
-        assert any(word in line for line in failing), f"{word!r} not named in:\n{messages}"
-    assert sha256(data.published) == before
+        assert word in reason, f"{word!r} not named in: {reason}"
+    assert {status for status, _ in statuses.values()} == {"current"}
+    assert published_rows(data.published, source_id) == before[source_id], "the last good figures, exactly"
 
 
 def published_kom(path: Path) -> list[tuple]:

@@ -1,4 +1,4 @@
-"""A garbled download through the real refresh: the run fails naming the file, the published marts stay as they were."""
+"""A garbled download through the real refresh: the source stays at its last good release, the rest is published."""
 
 import functools
 import hashlib
@@ -6,9 +6,10 @@ import http.server
 import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from pipelines.refresh import failures, run_refresh_in
+from pipelines.refresh import EXIT_DEGRADED, refresh, run_refresh_in
 
 
 def _sha256(path: Path) -> str:
@@ -36,17 +37,44 @@ def http_mirror(tmp_path: Path, mirror: Path):
     server.server_close()
 
 
-def test_html_page_instead_of_workbook_fails_and_keeps_published_file(tmp_path, mirror, http_mirror):
+def _unodc_facts(path: Path) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute("SELECT * FROM fact_indicator WHERE source = 'unodc_glotip' ORDER BY ALL").fetchall()
+
+
+def test_html_page_instead_of_workbook_keeps_the_last_good_release_and_publishes(tmp_path, mirror, http_mirror):
     data_dir = tmp_path / "data"
     assert run_refresh_in(data_dir, str(mirror)).success
     published = data_dir / "marts" / "trafficking.duckdb"
     downloaded = data_dir / "downloads" / "unodc" / "data_glotip.xlsx"
-    before, before_download = _sha256(published), _sha256(downloaded)
+    before, before_download = _unodc_facts(published), _sha256(downloaded)
 
-    result = run_refresh_in(data_dir, http_mirror)
+    outcome = refresh(data_dir, http_mirror)
 
-    assert not result.success
-    messages = "\n".join(failures(result))
-    assert "raw__unodc_glotip" in messages and "data_glotip.xlsx" in messages and "HTML page" in messages
-    assert _sha256(published) == before
-    assert _sha256(downloaded) == before_download
+    assert outcome.exit_code == EXIT_DEGRADED and len(outcome.attempts) == 1, "a failed download degrades in-run"
+    status = {source: (state, reason) for source, state, _, reason, _ in outcome.statuses()}
+    state, reason = status["unodc_glotip"]
+    assert state == "stale" and "data_glotip.xlsx" in reason and "HTML page" in reason
+    assert _unodc_facts(published) == before
+    assert _sha256(downloaded) == before_download, "the garbled download never replaced the file"
+
+
+def test_a_fresh_data_dir_without_any_source_publishes_the_curated_tables(tmp_path):
+    data_dir = tmp_path / "data"
+    nowhere = tmp_path / "empty-mirror"
+    nowhere.mkdir()
+
+    outcome = refresh(data_dir, str(nowhere))
+
+    assert outcome.exit_code == EXIT_DEGRADED
+    status = {source: state for source, state, *_ in outcome.statuses()}
+    assert status == {
+        "ilo": "current",
+        "iom_ctdc": "absent",
+        "kom": "current",
+        "unodc_glotip": "absent",
+        "worldbank_population": "absent",
+    }
+    with duckdb.connect(str(outcome.published_file), read_only=True) as connection:
+        sources = {row[0] for row in connection.execute("SELECT DISTINCT source FROM fact_indicator").fetchall()}
+    assert sources == {"ilo", "kom"}
