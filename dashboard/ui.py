@@ -14,6 +14,7 @@ import streamlit as st
 
 from dashboard.i18n import language, t, with_shown_values
 from reporting.published import published_path, read_tables
+from reporting.status import not_current, status_sentence
 
 PUBLISHED_TABLES = (
     "series_totals",
@@ -30,6 +31,7 @@ PUBLISHED_TABLES = (
     "provenance",
     "publication",
     "asset_check_results",
+    "source_status",
 )
 """The tables the pages read; a table the published file lacks (an older publication) is left out."""
 
@@ -130,4 +132,6 @@ def page_header(title_key: str, intro_key: str | None = None) -> dict[str, pl.Da
     tables = published_tables()
     published_at = tables["publication"]["published_at"][0] if "publication" in tables else "?"
     st.caption(t("data.published", when=published_at))
+    for row in not_current(tables.get("source_status")):
+        st.warning(status_sentence(row, language()))
     return tables

@@ -30,6 +30,27 @@ def definitions(tables: dict[str, pl.DataFrame]) -> None:
     )
 
 
+def source_status(tables: dict[str, pl.DataFrame]) -> None:
+    """Every source's status in this publication: current, stale (the last good release) or absent, and why."""
+    if "source_status" not in tables:
+        return
+    st.subheader(t("sources.status_title"))
+    statuses = tables["source_status"].sort("source_id")
+    names = text_labels("source", statuses["source_id"].to_list())
+    labels = text_labels("status", ["current", "stale", "absent"])
+    st.dataframe(
+        statuses.select(
+            pl.col("source_id").replace_strict(names).alias(t("sources.source")),
+            pl.col("status").replace_strict(labels).alias(t("sources.status")),
+            pl.col("release").alias(t("sources.release")),
+            pl.col("retrieved_at").alias(t("sources.retrieved")),
+            pl.col("reason").alias(t("sources.reason")),
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+
 def provenance(tables: dict[str, pl.DataFrame]) -> None:
     st.subheader(t("sources.provenance_title"))
     files = (
@@ -37,12 +58,14 @@ def provenance(tables: dict[str, pl.DataFrame]) -> None:
         .sort("source_id")
         .with_columns(size=pl.col("size_bytes").map_elements(lambda size: number(size), return_dtype=pl.String))
     )
+    names = text_labels("source", files["source_id"].unique().to_list())
     st.dataframe(
         files.select(
-            pl.col("source_id").alias(t("sources.source")),
+            pl.col("source_id").replace(names).alias(t("sources.source")),
             pl.col("publication").alias(t("sources.publication")),
             pl.col("url").alias(t("sources.address")),
             pl.col("fetched_from").alias(t("sources.fetched_from")),
+            pl.col("release").alias(t("sources.release")),
             pl.col("retrieved_at").alias(t("sources.retrieved")),
             pl.col("size").alias(t("sources.size")),
             pl.col("sha256").alias("sha256"),
@@ -108,6 +131,7 @@ def publication(tables: dict[str, pl.DataFrame]) -> None:
 def main() -> None:
     tables = page_header("page.sources", "sources.intro")
     definitions(tables)
+    source_status(tables)
     provenance(tables)
     check_results(tables)
     legal_bases(tables)

@@ -50,6 +50,7 @@ class Contents:
     published_at: str
     content_hash: str
     run_id: str
+    source_status: list[dict]
 
     @property
     def published(self) -> datetime:
@@ -106,11 +107,21 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
         if not publication:
             raise ExportError(f"the published marts {published} do not say when they were published")
         charts = figures(connection, year_from, year_to)
+        status = _source_status(connection)
     except duckdb.Error as error:
         raise ExportError(f"the published marts {published} lack what the pack needs: {error}") from error
     finally:
         connection.close()
-    return Contents(tables, charts, *publication[0])
+    return Contents(tables, charts, *publication[0], source_status=status)
+
+
+def _source_status(connection: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every source's status in the publication (none for a publication made before statuses existed)."""
+    present = connection.execute("SELECT 1 FROM information_schema.tables WHERE table_name = 'source_status'")
+    if not present.fetchall():
+        return []
+    columns = "source_id, status, release, retrieved_at, reason"
+    return connection.sql(f"SELECT {columns} FROM source_status ORDER BY source_id").pl().to_dicts()
 
 
 def _check_request(published: Path, year_from: int, year_to: int) -> None:
@@ -201,8 +212,20 @@ def _front_page(name: str, year_from: int, year_to: int, contents: Contents, cod
             "person-level data and suppressed cells are written <5, never 0.",
         ),
         ("Vilkår / Terms", LICENSE["title"]),
+        *[(f"Kilde / Source {row['source_id']}", _status_line(row)) for row in contents.source_status],
         *[(table.name, f"{table.title}: {frame.height} rader / rows") for table, frame in contents.tables],
     ]
+
+
+def _status_line(row: dict) -> str:
+    """A source's status for the front sheet, in both languages."""
+    said = {
+        "current": "oppdatert / current",
+        "stale": "forrige gode utgave / last good release",
+        "absent": "mangler / absent",
+    }[row["status"]]
+    line = f"{said}; utgave / release {row['release'] or '-'}, hentet / retrieved {row['retrieved_at'] or '-'}"
+    return f"{line}; årsak / reason: {row['reason']}" if row["reason"] else line
 
 
 def datapackage(folder: Path, name: str, year_from: int, year_to: int, contents: Contents, code: dict) -> dict:
@@ -241,6 +264,7 @@ def datapackage(folder: Path, name: str, year_from: int, year_to: int, contents:
             "content_hash": contents.content_hash,
             "run_id": contents.run_id,
         },
+        "x_source_status": contents.source_status,
         "x_inputs": [
             {"provenance_id": row["provenance_id"], "url": row["url"], "sha256": row["sha256"]}
             for row in sources.iter_rows(named=True)
