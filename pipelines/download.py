@@ -49,6 +49,10 @@ class DownloadError(RuntimeError):
     """A download failed or did not bring the file expected."""
 
 
+class NotModified(Exception):
+    """The server answered 304: the file is the one the validators describe."""
+
+
 @dataclass(frozen=True)
 class Announcement:
     """The page where a publisher announces its current release, and how that page links the file.
@@ -99,6 +103,7 @@ class FetchedFile:
     sha256: str
     kind: str
     release: str  # the publisher's release (from the link, or the server's Last-Modified date), or the checksum
+    validators: dict[str, str] | None = None  # the server's ETag and Last-Modified, to ask next time "changed since?"
 
     @property
     def provenance_id(self) -> str:
@@ -175,17 +180,20 @@ def fetch(
     start: str = "",
     session: requests.Session | None = None,
     timeout: float = TIMEOUT_SECONDS,
+    validators: dict[str, str] | None = None,
 ) -> FetchedFile:
     """Find `remote`'s current release, download it into `target_dir`, check it, and swap it into place.
 
     `start` replaces where discovery starts (the `TRAFFICKING_SOURCE_<SOURCE_ID>` setting).
+    `validators` (an earlier answer's `FetchedFile.validators`) makes the request conditional on the
+    file having changed since; a server that answers 304 raises `NotModified` and nothing is written.
     """
     session = session or http_session()
     target_dir.mkdir(parents=True, exist_ok=True)
     failures = []
     for candidate in candidates(remote, mirror, start):
         try:
-            return _fetch_candidate(remote, candidate, target_dir, session, timeout)
+            return _fetch_candidate(remote, candidate, target_dir, session, timeout, validators or {})
         except DownloadError as error:
             failures.append(str(error))
     if len(failures) == 1:
@@ -194,15 +202,22 @@ def fetch(
 
 
 def _fetch_candidate(
-    remote: RemoteFile, candidate: Candidate, target_dir: Path, session: requests.Session, timeout: float
+    remote: RemoteFile,
+    candidate: Candidate,
+    target_dir: Path,
+    session: requests.Session,
+    timeout: float,
+    validators: dict[str, str],
 ) -> FetchedFile:
     temp = _temp_file(target_dir, remote.file_name)
     try:
-        last_modified = _download(candidate.address, temp, session, timeout)
+        conditional = validators if validators.get("address") == candidate.address else {}
+        answer = _download(candidate.address, temp, session, timeout, conditional)
         address, release = candidate.address, None
         if candidate.may_be_page and _looks_like_html(_head(temp)):
             address, release = _linked_file(remote, candidate.address, temp)
-            last_modified = _download(address, temp, session, timeout)
+            conditional = validators if validators.get("address") == address else {}
+            answer = _download(address, temp, session, timeout, conditional)
         kind = detect_kind(temp, remote, address)
         digest, size = sha256_of(temp), temp.stat().st_size
         target = target_dir / remote.file_name
@@ -221,7 +236,8 @@ def _fetch_candidate(
         size_bytes=size,
         sha256=digest,
         kind=kind,
-        release=release or last_modified or f"sha256:{digest[:12]}",
+        release=release or _release_date(answer.get("last_modified")) or f"sha256:{digest[:12]}",
+        validators={"address": address, **answer},
     )
 
 
@@ -244,8 +260,14 @@ def _linked_file(remote: RemoteFile, page: str, body: Path) -> tuple[str, str | 
     return urljoin(page, link.replace("&amp;", "&")), release
 
 
-def _download(address: str, temp: Path, session: requests.Session, timeout: float) -> str | None:
-    """Write what `address` holds into `temp`; return the server's Last-Modified date (YYYY-MM-DD), if any."""
+def _download(
+    address: str, temp: Path, session: requests.Session, timeout: float, validators: dict[str, str]
+) -> dict[str, str]:
+    """Write what `address` holds into `temp`; return the server's validators (`etag`, `last_modified`).
+
+    With `validators` from an earlier answer the request asks "changed since?" (If-None-Match,
+    If-Modified-Since) and a 304 raises `NotModified`.
+    """
     with open(temp, "wb") as sink:
         if "://" not in address:
             try:
@@ -253,13 +275,21 @@ def _download(address: str, temp: Path, session: requests.Session, timeout: floa
                     shutil.copyfileobj(source, sink)
             except OSError as error:
                 raise DownloadError(f"cannot read {address}: {error.strerror or error}") from error
-            return None
+            return {}
+        headers = {}
+        if validators.get("etag"):
+            headers["If-None-Match"] = validators["etag"]
+        if validators.get("last_modified"):
+            headers["If-Modified-Since"] = validators["last_modified"]
         try:
-            with session.get(address, stream=True, timeout=timeout) as response:
+            with session.get(address, stream=True, timeout=timeout, headers=headers) as response:
+                if response.status_code == 304:
+                    raise NotModified(address)
                 if response.status_code >= 400:
                     raise DownloadError(f"{address} answered HTTP {response.status_code} {response.reason}")
                 _copy_whole_body(response, sink, address)
-                return _release_date(response.headers.get("Last-Modified"))
+                answer = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
+                return {name: value for name, value in answer.items() if value}
         except requests.RequestException as error:
             raise DownloadError(f"cannot download {address}: {_reason(error)}") from error
 
@@ -368,7 +398,8 @@ class Downloader(dg.ConfigurableResource):
     backoff_seconds: float = 0.5
     timeout_seconds: float = TIMEOUT_SECONDS
 
-    def fetch(self, remote: RemoteFile, target_dir: Path) -> FetchedFile:
+    def fetch(self, remote: RemoteFile, target_dir: Path, validators: dict[str, str] | None = None) -> FetchedFile:
+        """`pipelines.download.fetch` with this resource's settings; may raise `NotModified` given `validators`."""
         start = self.starts.get(remote.source_id) or source_start_from_env(remote.source_id)
         session = http_session(self.retries, self.backoff_seconds)
-        return fetch(remote, target_dir, self.mirror, start, session, self.timeout_seconds)
+        return fetch(remote, target_dir, self.mirror, start, session, self.timeout_seconds, validators)

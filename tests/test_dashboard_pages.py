@@ -239,3 +239,52 @@ def test_no_line_is_drawn_across_a_year_without_a_figure(data_dir, published):
     for before, after in gaps:
         position = line["x"].index(before)
         assert line["x"][position + 1] is None and line["x"][position + 2] == after
+
+
+@pytest.fixture(scope="module")
+def degraded(refreshed, mirror, tmp_path_factory):
+    """A copy of the session's data dir refreshed again from a mirror without the CTDC file: CTDC stale."""
+    import shutil
+
+    from pipelines.refresh import EXIT_DEGRADED, refresh
+    from pipelines.settings import DataPaths
+
+    root = tmp_path_factory.mktemp("degraded") / "data"
+    shutil.copytree(refreshed.root, root, symlinks=True)
+    site = tmp_path_factory.mktemp("site")
+    for path in mirror.rglob("*"):
+        if path.is_file() and path.parent.name != "iom":
+            (site / path.relative_to(mirror)).parent.mkdir(parents=True, exist_ok=True)
+            (site / path.relative_to(mirror)).symlink_to(path)
+    outcome = refresh(root, str(site))
+    assert outcome.exit_code == EXIT_DEGRADED
+    return DataPaths(root)
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_every_page_says_which_source_is_stale_since_when_and_why(degraded, monkeypatch, page, language):
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(degraded.root))
+    app = open_page(page, language)
+    banners = [element.value for element in app.warning]
+    name = texts()["source.iom_ctdc"][language]
+    stale = [banner for banner in banners if banner.startswith(name)]
+    assert len(stale) == 1, banners
+    assert "ctdc_global_synthetic_20210825.csv" in stale[0], "the reason names the file"
+    assert re.search(r"\d{4}-\d\d-\d\dT", stale[0]), "since when: the last good release's retrieval time"
+    assert not any(texts()["source.unodc_glotip"][language] in banner for banner in banners)
+
+
+def test_no_banner_when_every_source_is_current(data_dir):
+    app = open_page("views/overview.py")
+    assert not [element.value for element in app.warning]
+
+
+def test_the_sources_page_lists_every_source_with_its_status(degraded, monkeypatch):
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(degraded.root))
+    app = open_page("views/sources.py", "en")
+    table = next(frame.value for frame in app.dataframe if "Status" in frame.value.columns)
+    statuses = dict(zip(table["Source"], table["Status"], strict=True))
+    assert statuses[texts()["source.iom_ctdc"]["en"]] == "stale"
+    assert statuses[texts()["source.kom"]["en"]] == "current"
+    assert len(statuses) == 5

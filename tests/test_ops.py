@@ -1,7 +1,11 @@
 """Sensors republish only on a changed checksum; freshness warns when a source is overdue."""
 
+import hashlib
+import http.server
 import shutil
+import threading
 from pathlib import Path
+from typing import ClassVar
 
 import dagster as dg
 import pytest
@@ -112,3 +116,53 @@ def test_overdue_by_counts_years_past_the_cadence():
     assert overdue_by(2021, 3, 2024) == 0
     assert overdue_by(2021, 3, 2026) == 2
     assert overdue_by(None, 3, 2026) == 4
+
+
+class _ValidatingPublisher(http.server.BaseHTTPRequestHandler):
+    """Serves `files` (path -> bytes) with an ETag, answering 304 to a matching If-None-Match."""
+
+    files: ClassVar[dict] = {}
+    full_answers: ClassVar[list] = []
+
+    def do_GET(self) -> None:
+        body = self.files.get(self.path)
+        if body is None:
+            self.send_response(404)
+            self.end_headers()
+            return
+        etag = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            self.end_headers()
+            return
+        self.full_answers.append(self.path)
+        self.send_response(200)
+        self.send_header("ETag", etag)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_release_sensor_asks_whether_a_file_changed_instead_of_downloading_it_again(tmp_path, mirror, instance):
+    files = {f"/{path.relative_to(mirror).as_posix()}": path.read_bytes() for path in (mirror / "unodc").glob("*.xlsx")}
+    files |= {f"/{path.relative_to(mirror).as_posix()}": path.read_bytes() for path in (mirror / "iom").glob("*.csv")}
+    handler = type("Handler", (_ValidatingPublisher,), {"files": files, "full_answers": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        resources = {"downloader": Downloader(mirror=base), "warehouse": Warehouse(data_dir=str(tmp_path / "data"))}
+        first = _evaluate(new_release_sensor, None, instance, **resources)
+        assert len(first.run_requests) == 1 and len(handler.full_answers) == 2
+        second = _evaluate(new_release_sensor, first.cursor, instance, **resources)
+        assert not second.run_requests
+        assert len(handler.full_answers) == 2, "both files answered 304: nothing downloaded again"
+        files["/unodc/data_glotip.xlsx"] += b"\0"
+        third = _evaluate(new_release_sensor, second.cursor, instance, **resources)
+        assert third.run_requests[0].tags["changed"] == "unodc_glotip"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -17,7 +17,7 @@ import dagster as dg
 
 from pipelines.checksums import sha256_of
 from pipelines.curated import CuratedFiles
-from pipelines.download import Downloader, DownloadError, RemoteFile
+from pipelines.download import Downloader, DownloadError, NotModified, RemoteFile
 from pipelines.settings import REFERENCE_DIR
 from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.unodc_glotip.assets import GLOTIP
@@ -28,9 +28,8 @@ WATCHED_RELEASES: tuple[RemoteFile, ...] = (GLOTIP, CTDC_SYNTHETIC)
 CURATED_FOLDERS = ("kom", "ilo")
 
 
-def changed_checksums(current: dict[str, str], cursor: str | None) -> dict[str, str]:
-    """The entries of `current` whose checksum differs from those recorded in `cursor`."""
-    seen = json.loads(cursor) if cursor else {}
+def changed_checksums(current: dict[str, str], seen: dict[str, str]) -> dict[str, str]:
+    """The entries of `current` whose checksum differs from the one `seen` last time."""
     return {name: digest for name, digest in current.items() if seen.get(name) != digest}
 
 
@@ -40,9 +39,10 @@ def _refresh_waiting(instance: dg.DagsterInstance) -> bool:
     return bool(instance.get_run_ids(dg.RunsFilter(job_name="refresh", statuses=waiting), limit=1))
 
 
-def _refresh_or_skip(context: dg.SensorEvaluationContext, current: dict[str, str], what: str) -> dg.SensorResult:
-    changed = changed_checksums(current, context.cursor)
-    cursor = json.dumps(current, sort_keys=True)
+def _refresh_or_skip(
+    context: dg.SensorEvaluationContext, changed: dict[str, str], cursor: str, what: str
+) -> dg.SensorResult:
+    """One refresh for the `changed` files (name -> checksum) unless one is already waiting; `cursor` is kept."""
     if not changed:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"no {what} changed"), cursor=cursor)
     if _refresh_waiting(context.instance):
@@ -58,18 +58,33 @@ def _refresh_or_skip(context: dg.SensorEvaluationContext, current: dict[str, str
 def new_release_sensor(
     context: dg.SensorEvaluationContext, downloader: Downloader, warehouse: Warehouse
 ) -> dg.SensorResult:
-    """Weekly: refresh when the UNODC workbook or the CTDC file has a new checksum."""
+    """Weekly: refresh when a watched source has a new release (a new checksum).
+
+    The cursor keeps each source's checksum and the server's validators, so a publisher that
+    supports them answers "not modified" (304) instead of sending the whole file again.
+    """
     probe_dir = warehouse.paths.root / "probe"
-    current = {}
+    seen = _release_cursor(context.cursor)
+    probed = {}
     for remote in WATCHED_RELEASES:
+        earlier = seen.get(remote.source_id, {})
         try:
-            current[remote.source_id] = downloader.fetch(remote, probe_dir / remote.source_id).sha256
+            fetched = downloader.fetch(remote, probe_dir / remote.source_id, earlier.get("validators"))
+            probed[remote.source_id] = {"sha256": fetched.sha256, "validators": fetched.validators or {}}
+        except NotModified:
+            probed[remote.source_id] = earlier
         except DownloadError as error:
             context.log.warning(f"{remote.source_id}: {error}")
-    if not current:
+    if not probed:
         return dg.SensorResult(skip_reason=dg.SkipReason("no source could be reached"), cursor=context.cursor)
-    seen = json.loads(context.cursor) if context.cursor else {}
-    return _refresh_or_skip(context, seen | current, "release")
+    digests = {name: entry["sha256"] for name, entry in probed.items()}
+    changed = changed_checksums(digests, {name: entry["sha256"] for name, entry in seen.items()})
+    return _refresh_or_skip(context, changed, json.dumps(seen | probed, sort_keys=True), "release")
+
+
+def _release_cursor(cursor: str | None) -> dict[str, dict]:
+    """The release sensor's cursor: per source, the checksum last seen and the server's validators."""
+    return json.loads(cursor) if cursor else {}
 
 
 def curated_checksums(directory: Path, reference_dir: Path = REFERENCE_DIR) -> dict[str, str]:
@@ -89,4 +104,7 @@ def curated_checksums(directory: Path, reference_dir: Path = REFERENCE_DIR) -> d
 @dg.sensor(job_name="refresh", minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
 def curated_files_sensor(context: dg.SensorEvaluationContext, curated: CuratedFiles) -> dg.SensorResult:
     """Refresh when a curated KOM or ILO file or a reference table (crosswalk, definition, ...) is edited."""
-    return _refresh_or_skip(context, curated_checksums(Path(curated.directory)), "curated file")
+    current = curated_checksums(Path(curated.directory))
+    seen = json.loads(context.cursor) if context.cursor else {}
+    cursor = json.dumps(current, sort_keys=True)
+    return _refresh_or_skip(context, changed_checksums(current, seen), cursor, "curated file")
