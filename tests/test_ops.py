@@ -4,6 +4,7 @@ import hashlib
 import http.server
 import shutil
 import threading
+from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
@@ -15,7 +16,7 @@ from dagster._core.utils import make_new_run_id
 
 from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader
-from pipelines.ops.freshness import overdue_by
+from pipelines.ops.freshness import overdue_by, release_date
 from pipelines.ops.sensors import curated_files_sensor, new_release_sensor
 from pipelines.settings import CURATED_DIR
 from pipelines.warehouse import Warehouse
@@ -166,3 +167,10 @@ def test_release_sensor_asks_whether_a_file_changed_instead_of_downloading_it_ag
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_release_is_dated_by_its_publisher_else_by_its_first_retrieval():
+    assert release_date("2025-11", "2026-11-30T01:00:00+00:00") == date(2025, 11, 1)
+    assert release_date("2024-06-03", None) == date(2024, 6, 3)
+    assert release_date("sha256:b0d5fcedaef8", "2026-01-02T10:00:00+00:00") == date(2026, 1, 2)
+    assert release_date(None, None) is None

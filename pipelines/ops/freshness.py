@@ -1,11 +1,15 @@
-"""Source freshness: a warning when a source's newest figure is older than its cadence allows.
+"""Source freshness: a warning when a source's newest figure or its release is older than its cadence allows.
 
 The cadences are data (`data/reference/source_freshness.csv`): a source is overdue when its newest
-year lies more than `max_years_behind` years before the current year. Overdue is a warning, never
-a failure: an old release is still the best figure there is.
+year lies more than `max_years_behind` years before the current year, or when the release it was
+read from is older than `max_release_age_years`. The release's date is the publisher's (the month
+in UNODC's dated folder, a server's Last-Modified date) or else when that release was first
+retrieved, never the time of this run: a source kept at its last good release ages. Overdue is a
+warning, never a failure: an old release is still the best figure there is.
 """
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import polars as pl
@@ -22,25 +26,48 @@ def overdue_by(newest_year: int | None, max_years_behind: int, current_year: int
     return max(0, current_year - max_years_behind - newest_year)
 
 
+def release_date(release: str | None, retrieved_at: str | None) -> date | None:
+    """The date of a release: from its name (`2025-11`, `2025-11-03`), else when it was first retrieved."""
+    named = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", release or "")
+    if named:
+        return date(int(named[1]), int(named[2]), int(named[3] or 1))
+    return datetime.fromisoformat(retrieved_at).date() if retrieved_at else None
+
+
 def _freshness_check(row: dict[str, str]) -> dg.AssetChecksDefinition:
     allowed = int(row["max_years_behind"])
+    max_age = int(row["max_release_age_years"])
+    source = row["source"]
 
     @dg.asset_check(
-        asset=dg.AssetKey(["harmonised", f"facts_{row['source']}"]),
+        asset=dg.AssetKey(["harmonised", f"facts_{source}"]),
         name="source_freshness",
-        description=f"{row['source']} ({row['cadence']}): newest figure at most {allowed} years old. {row['note']}",
+        description=f"{source} ({row['cadence']}): newest figure at most {allowed} years old, release at most "
+        f"{max_age} years old. {row['note']}",
+        additional_ins={"raw": dg.AssetIn(key=["raw", source])},
     )
-    def _check(facts: pl.DataFrame) -> dg.AssetCheckResult:
-        current_year = datetime.now(UTC).year
+    def _check(facts: pl.DataFrame, raw: pl.DataFrame) -> dg.AssetCheckResult:
+        today = datetime.now(UTC).date()
         newest = facts["year"].max()
-        late = overdue_by(newest, allowed, current_year)
+        late = overdue_by(newest, allowed, today.year)
+        released = release_date(raw["release"][0], raw["retrieved_at"][0])
+        age = (today - released).days / 365.25 if released else None
+        problems = [f"overdue by {late} year(s)"] if late else []
+        if age is not None and age > max_age:
+            problems.append(f"release {raw['release'][0]} of {released} is {age:.1f} years old")
         return dg.AssetCheckResult(
-            passed=late == 0,
+            passed=not problems,
             severity=dg.AssetCheckSeverity.WARN,
-            description=f"{row['source']}: newest figure {newest}; overdue by {late} year(s)"
-            if late
-            else f"{row['source']}: newest figure {newest}",
-            metadata={"newest_year": newest, "cadence": row["cadence"], "max_years_behind": allowed},
+            description=f"{source}: newest figure {newest}, release {raw['release'][0]} ({released})"
+            + (f"; {'; '.join(problems)}" if problems else ""),
+            metadata={
+                "newest_year": newest,
+                "release": raw["release"][0],
+                "release_date": str(released),
+                "status": raw["status"][0],
+                "cadence": row["cadence"],
+                "max_years_behind": allowed,
+            },
         )
 
     return _check
