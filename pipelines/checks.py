@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 import dagster as dg
 import polars as pl
 
-from pipelines.vocabulary import CANONICAL_DIMENSIONS, FACT_KEY, FACT_SCHEMA, codes
+from pipelines.vocabulary import CANONICAL_DIMENSIONS, FACT_KEY, FACT_SCHEMA, codes, flag_set, has_flag
 
 CheckOutcome = tuple[bool, str, dict[str, object]]
 
@@ -78,10 +78,10 @@ def check_known_codes(facts: pl.DataFrame) -> CheckOutcome:
             unknown[dimension] = outside + ([f"<{nulls} nulls>"] if nulls else [])
             bad = facts.filter(pl.col(dimension).is_in(outside) | pl.col(dimension).is_null())
             where.append(f"{dimension} {_listed(unknown[dimension])} at {locations(bad)}")
-    flags = {flag for text in facts["flags"].unique().to_list() if text for flag in text.split(";")}
+    flags = {flag for text in facts["flags"].unique().to_list() for flag in flag_set(text)}
     if flags - codes("flag"):
         unknown["flags"] = sorted(flags - codes("flag"))
-        has_unknown = pl.col("flags").str.split(";").list.eval(pl.element().is_in(unknown["flags"])).list.any()
+        has_unknown = pl.any_horizontal(has_flag(flag) for flag in unknown["flags"])
         where.append(f"flags {_listed(unknown['flags'])} at {locations(facts.filter(has_unknown))}")
     if facts["geo"].null_count():
         unknown["geo"] = [f"<{facts['geo'].null_count()} nulls>"]

@@ -95,10 +95,23 @@ def codes(dimension: str) -> frozenset[str]:
     return frozenset(known.to_list())
 
 
+FLAG_SEPARATOR = ";"
+
+
 def join_flags(*flags: str | None) -> str:
-    """Flags as the canonical sorted, semicolon-separated text."""
-    parts = {part for flag in flags if flag for part in flag.split(";") if part}
-    return ";".join(sorted(parts))
+    """Flags as the canonical sorted, semicolon-separated text: the one way flags are written."""
+    parts = {part for flag in flags for part in flag_set(flag)}
+    return FLAG_SEPARATOR.join(sorted(parts))
+
+
+def flag_set(flags: str | None) -> frozenset[str]:
+    """The flag codes in a flags text (empty for None or ""): the one way flags are read, row by row."""
+    return frozenset(code for code in (flags or "").split(FLAG_SEPARATOR) if code)
+
+
+def has_flag(flag: str, column: str = "flags") -> pl.Expr:
+    """A polars condition: the row's flags include `flag` (never a substring test: `range` is not `age_range`)."""
+    return pl.col(column).fill_null("").str.split(FLAG_SEPARATOR).list.contains(flag)
 
 
 def conform(frame: pl.DataFrame) -> pl.DataFrame:

@@ -24,6 +24,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
+from pipelines.vocabulary import has_flag
 
 GEO = "NOR"
 KOM_MEASURES = ("victims_assisted", "victims_identified")
@@ -91,7 +92,7 @@ def _totals(facts: pl.DataFrame, source: str, measure: str) -> pl.DataFrame:
 def _per_year(rows: pl.DataFrame, years: pl.DataFrame) -> pl.DataFrame:
     """One row per year: the single-year figure, or else a per-year level of a period covering it."""
     single = rows.filter(pl.col("period") == pl.col("year").cast(pl.String))
-    levels = rows.filter(pl.col("flags").fill_null("").str.contains("annual_in_period"))
+    levels = rows.filter(has_flag("annual_in_period"))
     bounds = pl.col("period").str.split("-")
     levels = levels.with_columns(first=bounds.list.first().cast(pl.Int32), last=bounds.list.last().cast(pl.Int32))
     covered = years.join(levels.drop("year"), how="cross").filter(pl.col("year").is_between("first", "last"))
@@ -127,7 +128,7 @@ def _relation(first_after_break: int | None) -> pl.Expr:
     assisted, identified = "kom_victims_assisted", "kom_victims_identified"
     has_kom = pl.col(assisted).is_not_null() | pl.col(identified).is_not_null()
     has_kom = has_kom | pl.col(f"{assisted}_high").is_not_null() | pl.col(f"{identified}_high").is_not_null()
-    approximate = pl.concat_str(f"{assisted}_flags", f"{identified}_flags", separator=";", ignore_nulls=True)
+    approximate = has_flag("approximate", f"{assisted}_flags") | has_flag("approximate", f"{identified}_flags")
     gap_end = first_after_break if first_after_break is not None else LAST_YEAR_BEFORE_BREAK + 1
     in_gap = pl.col("year").is_between(LAST_YEAR_BEFORE_BREAK + 1, gap_end - 1)
     return (
@@ -141,7 +142,7 @@ def _relation(first_after_break: int | None) -> pl.Expr:
         .then(pl.lit("within_assisted_range"))
         .when(_within(identified, unodc))
         .then(pl.lit("within_identified_range"))
-        .when(approximate.str.contains("approximate"))
+        .when(approximate)
         .then(pl.lit("kom_approximate"))
         .when(has_kom)
         .then(pl.lit("none"))

@@ -10,6 +10,7 @@ from pipelines.download import RemoteFile
 from pipelines.raw import downloaded_file_asset
 from pipelines.sources.iom_ctdc import harmonise
 from pipelines.sources.iom_ctdc.parse import read_ctdc
+from pipelines.vocabulary import has_flag
 
 CTDC_SYNTHETIC = RemoteFile(
     source_id="iom_ctdc",
@@ -110,7 +111,7 @@ def ctdc_profiles_small_counts_hidden(ctdc_profiles: pl.DataFrame) -> dg.AssetCh
 )
 def ctdc_facts_small_counts_hidden(facts_iom_ctdc: pl.DataFrame) -> dg.AssetCheckResult:
     shown = facts_iom_ctdc.filter(pl.col("value").is_between(0, 4))
-    unflagged = facts_iom_ctdc.filter(~pl.col("flags").str.contains("synthetic"))
+    unflagged = facts_iom_ctdc.filter(~has_flag("synthetic"))
     return dg.AssetCheckResult(
         passed=shown.height == 0 and unflagged.height == 0,
         description=f"{shown.height} count(s) from 0 to 4 shown as a number; "

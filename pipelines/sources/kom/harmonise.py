@@ -17,7 +17,7 @@ import polars as pl
 from pipelines import crosswalk
 from pipelines.legal_basis import with_legal_basis
 from pipelines.sources.kom.parse import CROSSWALK
-from pipelines.vocabulary import codes, conform, join_flags
+from pipelines.vocabulary import codes, conform, flag_set, has_flag, join_flags
 
 SOURCE = "kom"
 GEO = "NOR"
@@ -41,7 +41,7 @@ SERIES = ("measure", "sex", "age_group", "exploitation_form", "counterpart")
 
 def flag_codes(label_flags: str) -> str:
     """Crosswalk codes as canonical flags; raises if one is not a flag in the vocabulary."""
-    flags = [code for code in label_flags.split(";") if code and code not in NO_FLAG]
+    flags = [code for code in flag_set(label_flags) if code not in NO_FLAG]
     unknown = sorted(set(flags) - codes("flag"))
     if unknown:
         raise ValueError(f"crosswalk {CROSSWALK}: not flags in the vocabulary: {unknown}")
@@ -62,10 +62,7 @@ def to_facts(figures: pl.DataFrame, provenance_id: str, file_name: str) -> pl.Da
     mapped = crosswalk.apply(figures, CROSSWALK, fields)
     flags = pl.concat_str("qualifier_flags", "period_flags", separator=";").map_elements(flag_codes, pl.String)
     mapped = mapped.with_columns(flags=flags)
-    has = {
-        flag: pl.col("flags").str.contains(rf"(^|;){flag}(;|$)")
-        for flag in ("approximate", "lower_bound", "upper_bound", "range")
-    }
+    has = {flag: has_flag(flag) for flag in ("approximate", "lower_bound", "upper_bound", "range")}
     single = ~(has["lower_bound"] | has["upper_bound"] | has["range"])
     exact = single & ~has["approximate"]
     is_country = pl.col("counterpart") != "none"
