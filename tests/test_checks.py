@@ -5,6 +5,7 @@ import polars as pl
 import pytest
 
 from pipelines import checks
+from pipelines.raw import raw_frame
 from pipelines.vocabulary import conform
 
 
@@ -71,7 +72,11 @@ def test_total_below_its_parts_is_a_gap():
 
 @pytest.mark.parametrize(("value", "published"), [(3.0, True), (-3.0, False)])
 def test_failed_blocking_check_stops_downstream(value, published):
-    @dg.asset(key_prefix="harmonised")
+    @dg.asset(key_prefix="raw", name="probe")
+    def raw_probe() -> pl.DataFrame:
+        return raw_frame([{"source_id": "probe", "provenance_id": "probe:1"}], "current", None)
+
+    @dg.asset(key_prefix="harmonised", deps=[raw_probe])
     def facts_probe() -> pl.DataFrame:
         return _facts(value=value, value_low=value, value_high=value)
 
@@ -80,6 +85,6 @@ def test_failed_blocking_check_stops_downstream(value, published):
         return None
 
     probe_checks = checks.fact_checks(dg.AssetKey(["harmonised", "facts_probe"]), 2000, 2030)
-    result = dg.materialize([facts_probe, downstream, *probe_checks], raise_on_error=False)
+    result = dg.materialize([raw_probe, facts_probe, downstream, *probe_checks], raise_on_error=False)
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert (dg.AssetKey("downstream") in materialized) is published
