@@ -11,7 +11,16 @@ This package imports neither dagster nor streamlit, so the dashboard and the exp
 
 from pipelines.estimation.chart import criterion_chart
 from pipelines.estimation.estimate import CRITERIA, METHODS, MSEResult, estimate_population
-from pipelines.estimation.models import Checker, FitError, Layout, ModelFit, fit_layout, layout, profile_interval
+from pipelines.estimation.models import (
+    Checker,
+    FitError,
+    Layout,
+    ModelFit,
+    fit_layout,
+    layout,
+    profile_interval,
+    wald_interval,
+)
 from pipelines.estimation.search import STEPWISE_RULES, Evaluator, SearchInfo, criterion_search, stepwise
 from pipelines.estimation.table import CaptureTable, InputError, read_capture_table, table_from_frame, table_from_rows
 
@@ -38,4 +47,5 @@ __all__ = [
     "stepwise",
     "table_from_frame",
     "table_from_rows",
+    "wald_interval",
 ]

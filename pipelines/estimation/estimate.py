@@ -23,6 +23,7 @@ from pipelines.estimation.search import (
     SearchInfo,
     StepwiseRun,
     criterion_search,
+    criterion_value,
     stepwise,
 )
 from pipelines.estimation.table import CaptureTable
@@ -119,6 +120,7 @@ class MSEResult:
             "search": {
                 "max_interactions": self.search.max_interactions,
                 "pairs": self.search.n_pairs,
+                "enumerated": self.search.enumerated,
                 "models": self.search.models,
                 "exhaustive": self.search.exhaustive,
                 "seconds": round(self.seconds, 2),
@@ -147,11 +149,6 @@ def _model_entry(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _criterion_value(evaluation: Evaluation, criterion: str) -> float:
-    assert evaluation.fit is not None
-    return evaluation.fit.bic if criterion == "bic" else evaluation.fit.aic
-
-
 def _model_label(terms: list[str]) -> str:
     return " + ".join(terms) if terms else "main effects"
 
@@ -167,14 +164,14 @@ def _frame(
     if run is not None:
         for step, (evaluation, p_value) in enumerate(zip(run.path, run.p_values, strict=True)):
             steps[id(evaluation)] = (step, p_value)
-    admissible = sorted((e for e in evaluations if e.admissible), key=lambda e: _criterion_value(e, criterion))
-    best = _criterion_value(admissible[0], criterion) if admissible else math.nan
+    admissible = sorted((e for e in evaluations if e.admissible), key=lambda e: criterion_value(e, criterion))
+    best = criterion_value(admissible[0], criterion) if admissible else math.nan
     ranks = {id(e): k + 1 for k, e in enumerate(admissible)}
     rows = []
     for evaluation in evaluations:
         terms = [term_name(table.lists, p) for p in evaluation.pairs]
         fit = evaluation.fit
-        value = None if fit is None else _criterion_value(evaluation, criterion)
+        value = None if fit is None else criterion_value(evaluation, criterion)
         low, high = evaluation.interval if evaluation.interval is not None else (None, None)
         step, p_value = steps.get(id(evaluation), (None, None))
         rows.append(
@@ -229,15 +226,15 @@ def estimate_population(
         raise ValueError(f"unknown stepwise rule {rule!r}; use one of {', '.join(STEPWISE_RULES)}")
     started = time.perf_counter()
     evaluator = Evaluator(table)
-    info = criterion_search(evaluator, max_models)
+    info = criterion_search(evaluator, max_models, criterion)
     run: StepwiseRun | None = None
     if method == "stepwise":
         run = stepwise(evaluator, rule, threshold)
         chosen = run.chosen
     else:
         admissible = [e for e in evaluator.evaluations if e.admissible]
-        chosen = min(admissible, key=lambda e: _criterion_value(e, criterion)) if admissible else None
-    ranked = sorted((e for e in evaluator.evaluations if e.admissible), key=lambda e: _criterion_value(e, criterion))
+        chosen = min(admissible, key=lambda e: criterion_value(e, criterion)) if admissible else None
+    ranked = sorted((e for e in evaluator.evaluations if e.admissible), key=lambda e: criterion_value(e, criterion))
     for evaluation in ([chosen] if chosen is not None else []) + ranked[:intervals]:
         if evaluation.interval is None and evaluation.fit is not None:
             evaluation.interval = profile_interval(evaluation.fit, level)

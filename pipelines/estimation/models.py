@@ -30,7 +30,7 @@ from functools import cached_property
 import numpy as np
 import statsmodels.api as sm
 from scipy.optimize import brentq, linprog
-from scipy.stats import chi2
+from scipy.stats import chi2, norm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from pipelines.estimation.table import CaptureTable
@@ -220,11 +220,14 @@ def _glm(
     model = sm.GLM(counts, design, family=sm.families.Poisson(), offset=offset)
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
-        warnings.simplefilter("error", PerfectSeparationWarning)
+        # statsmodels warns of "perfect prediction" whenever the fitted counts equal the data, which
+        # is what a saturated model (as many parameters as patterns left) does; the rank and LP
+        # checks have already said whether the parameters are identified and finite.
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
         warnings.simplefilter("ignore", RuntimeWarning)
         try:
             result = model.fit(start_params=start, maxiter=100, tol=1e-8)
-        except (ConvergenceWarning, PerfectSeparationWarning, np.linalg.LinAlgError, ValueError) as error:
+        except (ConvergenceWarning, np.linalg.LinAlgError, ValueError) as error:
             raise FitError(f"the Poisson fit did not converge ({error.__class__.__name__})") from None
     if not result.converged:
         raise FitError("the Poisson fit did not converge")
@@ -294,3 +297,14 @@ def profile_interval(fit: ModelFit, level: float = 0.95) -> tuple[float | None, 
         None if low is None else fit.registered + math.exp(low),
         None if high is None else fit.registered + math.exp(high),
     )
+
+
+def wald_interval(fit: ModelFit, level: float = 0.95) -> tuple[float, float]:
+    """The normal interval for the log dark figure, turned into the population: registered + exp(b ± z se).
+
+    This is the interval SparseMSE's `estimatepopulation.0` reports; the profile interval is the
+    one this package reports, this one is kept to compare with results published that way.
+    """
+    z = float(norm.ppf(0.5 + level / 2))
+    spread = z * math.sqrt(fit.cov_intercept)
+    return fit.registered + math.exp(fit.log_dark - spread), fit.registered + math.exp(fit.log_dark + spread)

@@ -32,7 +32,7 @@ from pipelines.estimation.table import CaptureTable
 
 STEPWISE_RULES = ("poisson", "aic")
 DEFAULT_THRESHOLD = {"poisson": 0.02, "aic": 0.05}
-DEFAULT_MAX_MODELS = 4096
+DEFAULT_MAX_MODELS = 2048
 
 
 @dataclass(eq=False)
@@ -207,20 +207,63 @@ def candidate_models(n_lists: int, max_interactions: int) -> Iterator[tuple[Pair
 
 @dataclass(frozen=True)
 class SearchInfo:
-    """What the search over models covered."""
+    """What the search over models covered.
+
+    `enumerated` models are all those with at most `max_interactions` interactions (all models when
+    `exhaustive`); `models` counts every model the search fitted or refused, the downhill steps
+    beyond the enumeration included.
+    """
 
     max_interactions: int
     n_pairs: int
+    enumerated: int
     models: int
     exhaustive: bool
 
 
-def criterion_search(evaluator: Evaluator, max_models: int = DEFAULT_MAX_MODELS) -> SearchInfo:
-    """Evaluate every model with up to k interactions, k as large as `max_models` allows."""
+def criterion_value(evaluation: Evaluation, criterion: str) -> float:
+    assert evaluation.fit is not None
+    return evaluation.fit.bic if criterion == "bic" else evaluation.fit.aic
+
+
+def neighbours(pairs: tuple[Pair, ...], n_lists: int) -> list[tuple[Pair, ...]]:
+    """The models one interaction away: each pair dropped if in the model, added if not."""
+    return [tuple(q for q in pairs if q != pair) if pair in pairs else (*pairs, pair) for pair in all_pairs(n_lists)]
+
+
+def downhill(evaluator: Evaluator, start: Evaluation, criterion: str) -> Evaluation:
+    """From `start`, move to the best model one interaction away (added or dropped) while it is better."""
+    current = start
+    while True:
+        around = [evaluator.evaluate(pairs) for pairs in neighbours(current.pairs, evaluator.table.n_lists)]
+        here = criterion_value(current, criterion)
+        better = [n for n in around if n.admissible and criterion_value(n, criterion) < here]
+        if not better:
+            return current
+        current = min(better, key=lambda n: criterion_value(n, criterion))
+
+
+def criterion_search(evaluator: Evaluator, max_models: int = DEFAULT_MAX_MODELS, criterion: str = "bic") -> SearchInfo:
+    """Evaluate every model with up to k interactions (k as large as `max_models` allows), then go
+    downhill by `criterion` from the best of them and from the main effects, so that a better model
+    with more interactions is not missed when the enumeration stops short."""
     n_pairs = len(all_pairs(evaluator.table.n_lists))
     k = models_up_to(n_pairs, max_models)
-    count = 0
+    enumerated = 0
     for pairs in candidate_models(evaluator.table.n_lists, k):
         evaluator.evaluate(pairs)
-        count += 1
-    return SearchInfo(max_interactions=k, n_pairs=n_pairs, models=count, exhaustive=k == n_pairs)
+        enumerated += 1
+    before = len(evaluator.evaluations)
+    admissible = [e for e in evaluator.evaluations if e.admissible]
+    if k < n_pairs and admissible:
+        best = min(admissible, key=lambda e: criterion_value(e, criterion))
+        for start in {id(e): e for e in (best, evaluator.evaluate(()))}.values():
+            if start.admissible:
+                downhill(evaluator, start, criterion)
+    return SearchInfo(
+        max_interactions=k,
+        n_pairs=n_pairs,
+        enumerated=enumerated,
+        models=enumerated + len(evaluator.evaluations) - before,
+        exhaustive=k == n_pairs,
+    )
