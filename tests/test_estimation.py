@@ -241,7 +241,12 @@ def test_result_frame_has_the_schema_the_page_and_export_read():
     assert chosen["delta"] == 0 and chosen["rank"] == 1
     assert result.ratio == pytest.approx(result.estimate / result.registered)
     assert (result.ci_low, result.ci_high) == (chosen["ci_low"], chosen["ci_high"])
+    low, high = result.estimate_range()
+    assert low <= result.estimate <= high
+    near_low, near_high = result.estimate_range(2.0)
+    assert low <= near_low <= result.estimate <= near_high <= high
     summary = result.to_dict(top=2)
+    assert summary["estimate_range"]["all_admissible_models"] == [round(low, 1), round(high, 1)]
     assert len(summary["other_models"]) == 2 and summary["other_models_total"] == result.other_models().height
 
 

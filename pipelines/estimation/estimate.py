@@ -97,6 +97,15 @@ class MSEResult:
     def refused_models(self) -> pl.DataFrame:
         return self.models.filter(~pl.col("admissible"))
 
+    def estimate_range(self, max_delta: float | None = None) -> tuple[float, float] | None:
+        """Lowest and highest estimate of the admissible models (within `max_delta` of the best criterion)."""
+        admissible = self.models.filter(pl.col("admissible"))
+        if max_delta is not None:
+            admissible = admissible.filter(pl.col("delta") <= max_delta)
+        if admissible.is_empty():
+            return None
+        return float(admissible["estimate"].min()), float(admissible["estimate"].max())
+
     def to_dict(self, top: int | None = None) -> dict[str, Any]:
         """A JSON-ready summary; `top` limits the other admissible models listed (all by default)."""
         others = self.other_models()
@@ -125,6 +134,10 @@ class MSEResult:
                 "exhaustive": self.search.exhaustive,
                 "seconds": round(self.seconds, 2),
             },
+            "estimate_range": {
+                "all_admissible_models": _rounded_pair(self.estimate_range()),
+                "criterion_within_2_of_best": _rounded_pair(self.estimate_range(2.0)),
+            },
             "other_models_total": others.height,
             "other_models": [_model_entry(row) for row in listed.iter_rows(named=True)],
             "refused_models_total": refused.height,
@@ -136,6 +149,10 @@ class MSEResult:
 
 def _rounded(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
+
+
+def _rounded_pair(pair: tuple[float, float] | None) -> list[float] | None:
+    return None if pair is None else [round(pair[0], 1), round(pair[1], 1)]
 
 
 def _model_entry(row: dict[str, Any]) -> dict[str, Any]:
