@@ -151,6 +151,15 @@ def test_checks_reproduce_chan_silverman_vincent_table_3(pairs, verdict):
         assert verdict in reason
 
 
+@pytest.mark.parametrize("scale", [1000, 10**6])
+def test_existence_verdict_does_not_change_with_the_size_of_the_counts(scale):
+    header, rows = ARTIFICIAL_3
+    capture = table(header, [[*row[:-1], row[-1] * scale] for row in rows])
+    checker = Checker(capture)
+    assert "does not exist" in checker.refusal(layout(capture, (AB,)))
+    assert checker.refusal(layout(capture, (AC, BC))) is None
+
+
 def test_interactions_of_lists_with_nobody_in_common_sit_on_the_boundary():
     capture = table(*ARTIFICIAL_3)
     model = layout(capture, (AC, BC))

@@ -38,8 +38,9 @@ from pipelines.estimation.table import CaptureTable
 Pair = tuple[int, int]
 
 # The LP optimum (the smallest cell of the best strictly positive table) counts as zero below this
-# share of one person: the simplex works in floating point.
-EXISTENCE_TOLERANCE = 1e-7
+# share of the people in the fit: the simplex works in floating point, and its noise grows with
+# the counts (a table multiplied by a million gives about 1e-9 people where the exact answer is 0).
+EXISTENCE_TOLERANCE = 1e-9
 # A profile limit further than this from the estimate's log dark figure is reported as unbounded.
 PROFILE_SPAN = 25.0
 
@@ -137,7 +138,7 @@ class Checker:
     def _exists(self, model: Layout) -> bool:
         self.linear_programs += 1
         margin = positive_table_margin(model.design, model.counts)
-        return margin > EXISTENCE_TOLERANCE
+        return margin > EXISTENCE_TOLERANCE * float(model.counts.sum())
 
     def _top_model(self, boundary: tuple[Pair, ...]) -> tuple[bool, bool]:
         if boundary not in self._top:
