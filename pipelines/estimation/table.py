@@ -1,0 +1,178 @@
+"""Capture-history tables: read one, check it row by row, and lay out every observable pattern.
+
+A capture-history table has one 0/1 column per list and a last column with the number of people
+seen with that pattern of lists. Patterns nobody had may be left out; the all-zero pattern (on no
+list) cannot be observed and must be left out. Each problem in the input is reported as one
+sentence that names the row, so a user can fix the file.
+"""
+
+import csv
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+
+class InputError(ValueError):
+    """The table cannot be used; the message is one sentence that names the row."""
+
+
+@dataclass(frozen=True, eq=False)
+class CaptureTable:
+    """Every observable pattern of `lists` (all 2^t - 1 of them) with its count.
+
+    `patterns` is a (2^t - 1) x t array of 0/1; `counts` the number of people with each pattern
+    (0 where the input left the pattern out).
+    """
+
+    lists: tuple[str, ...]
+    patterns: np.ndarray
+    counts: np.ndarray
+
+    @property
+    def n_lists(self) -> int:
+        return len(self.lists)
+
+    @cached_property
+    def registered(self) -> int:
+        """People seen on at least one list: the sum of the counts."""
+        return round(float(self.counts.sum()))
+
+    def on_both(self, i: int, j: int) -> int:
+        """People on list `i` and list `j` (whatever other lists they are on)."""
+        both = (self.patterns[:, i] == 1) & (self.patterns[:, j] == 1)
+        return round(float(self.counts[both].sum()))
+
+    def on_list(self, i: int) -> int:
+        return round(float(self.counts[self.patterns[:, i] == 1].sum()))
+
+    def to_frame(self) -> pl.DataFrame:
+        """The observed patterns (count above zero) as a frame, one column per list and `count`."""
+        seen = self.counts > 0
+        columns = {name: self.patterns[seen, k].astype(np.int64) for k, name in enumerate(self.lists)}
+        return pl.DataFrame({**columns, "count": self.counts[seen].round().astype(np.int64)})
+
+
+def all_patterns(n_lists: int) -> np.ndarray:
+    """Every pattern of `n_lists` lists but the all-zero one, fewest lists first."""
+    rows = [bits for bits in itertools.product((0, 1), repeat=n_lists) if any(bits)]
+    rows.sort(key=lambda bits: (sum(bits), tuple(-b for b in bits)))
+    return np.array(rows, dtype=np.int8)
+
+
+def _describe_value(value: object) -> str:
+    text = str(value).strip()
+    return f"'{text}'" if text else "nothing"
+
+
+def _as_indicator(value: object) -> int | None:
+    """0 or 1 from a cell (text "0"/"1", or the integers 0/1); None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value) if value in (0, 1) else None
+    if isinstance(value, float):
+        return int(value) if value in (0.0, 1.0) else None
+    text = str(value).strip()
+    return int(text) if text in ("0", "1") else None
+
+
+def _as_count(value: object) -> int | None:
+    """A non-negative whole number from a cell ("12", "12.0", 12); None for anything else."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | np.integer):
+        number = float(value)
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            return None
+    if not math.isfinite(number) or not number.is_integer() or number < 0:
+        return None
+    return int(number)
+
+
+def table_from_rows(header: Sequence[object], rows: Iterable[tuple[int | None, Sequence[object]]]) -> CaptureTable:
+    """Check a header and its data rows and build the table; raises `InputError` (one sentence).
+
+    `rows` gives each data row with its line in the file (None when it does not come from a file),
+    so that a message can point at the line as well as the row. Blank rows are skipped.
+    """
+    header = [str(name).strip() for name in header]
+    if len(header) < 3:
+        lists = ", ".join(header[:-1]) or "none"
+        raise InputError(
+            f"The header row has {max(len(header) - 1, 0)} list column(s) ({lists}) before the count column; "
+            "at least two lists are needed."
+        )
+    lists = tuple(header[:-1])
+    for k, name in enumerate(lists):
+        if not name:
+            raise InputError(f"The header row has no name for list column {k + 1}.")
+        if name in lists[:k]:
+            raise InputError(f"The header row names the list '{name}' twice.")
+    n_lists = len(lists)
+    patterns = all_patterns(n_lists)
+    index = {tuple(int(b) for b in row): k for k, row in enumerate(patterns)}
+    counts = np.zeros(len(patterns), dtype=np.float64)
+    first_row_of: dict[tuple[int, ...], int] = {}
+    row_number = 0
+    for line, raw in rows:
+        values = list(raw)
+        if all(value is None or str(value).strip() == "" for value in values):
+            continue
+        row_number += 1
+        where = f"Row {row_number}" + (f" (line {line})" if line is not None else "")
+        if len(values) != len(header):
+            raise InputError(f"{where} has {len(values)} fields where the header has {len(header)}.")
+        bits = []
+        for name, value in zip(lists, values[:-1], strict=True):
+            bit = _as_indicator(value)
+            if bit is None:
+                raise InputError(
+                    f"{where} has {_describe_value(value)} in list column '{name}', where only 0 or 1 is allowed."
+                )
+            bits.append(bit)
+        count = _as_count(values[-1])
+        if count is None:
+            raise InputError(
+                f"{where} has the count {_describe_value(values[-1])}, which is not a whole number of zero or more."
+            )
+        pattern = tuple(bits)
+        if not any(pattern):
+            raise InputError(f"{where} is the all-zero pattern (on no list), which cannot be observed; leave it out.")
+        if pattern in first_row_of:
+            shown = ",".join(map(str, pattern))
+            raise InputError(f"{where} repeats the pattern of row {first_row_of[pattern]} ({shown}).")
+        first_row_of[pattern] = row_number
+        counts[index[pattern]] = count
+    if row_number == 0:
+        raise InputError("The table has a header row but no data rows.")
+    if counts.sum() == 0:
+        raise InputError("Every row has the count 0, so no one was registered on any list.")
+    return CaptureTable(lists=lists, patterns=patterns, counts=counts)
+
+
+def read_capture_table(path: Path | str) -> CaptureTable:
+    """Read a capture-history CSV (header: the lists, then the count column); raises `InputError`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as error:
+        raise InputError(f"The file {path} cannot be read ({error.__class__.__name__}).") from None
+    lines = enumerate(csv.reader(text.splitlines()), start=1)
+    records = [(line, row) for line, row in lines if any(cell.strip() for cell in row)]
+    if not records:
+        raise InputError(f"The file {path} is empty: it has no header row.")
+    return table_from_rows(records[0][1], records[1:])
+
+
+def table_from_frame(frame: pl.DataFrame) -> CaptureTable:
+    """The same checks for a frame: one 0/1 column per list, the count column last."""
+    return table_from_rows(frame.columns, ((None, row) for row in frame.rows()))
