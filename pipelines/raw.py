@@ -38,10 +38,10 @@ def downloaded_file_asset(remote: RemoteFile, folder: str, description: str) -> 
         if reason is None:
             try:
                 record = downloader.fetch(remote, warehouse.paths.downloads / folder).as_record()
-                return _current(context, [record])
+                return current_release(context, [record])
             except DownloadError as error:
                 reason = str(error)
-        return _last_good(context, releases, remote.source_id, reason)
+        return last_good_release(context, releases, remote.source_id, reason)
 
     return _downloaded
 
@@ -59,18 +59,22 @@ def curated_file_asset(source_id: str, file_name: str, publication: str) -> dg.A
     def _curated(context: dg.AssetExecutionContext, curated: CuratedFiles, releases: Releases) -> pl.DataFrame:
         reason = pinned_sources(context.run.tags).get(source_id)
         if reason is None:
-            return _current(context, [curated_file_record(source_id, publication, curated.path(source_id, file_name))])
-        return _last_good(context, releases, source_id, reason)
+            record = curated_file_record(source_id, publication, curated.path(source_id, file_name))
+            return current_release(context, [record])
+        return last_good_release(context, releases, source_id, reason)
 
     return _curated
 
 
-def _current(context: dg.AssetExecutionContext, records: list[dict[str, object]]) -> pl.DataFrame:
+def current_release(context: dg.AssetExecutionContext, records: list[dict[str, object]]) -> pl.DataFrame:
+    """A raw asset's output for a source taken anew: its provenance records, status `current`."""
     context.add_output_metadata({key: str(value) for key, value in records[0].items()} | {"status": "current"})
     return raw_frame(records, "current", None)
 
 
-def _last_good(context: dg.AssetExecutionContext, releases: Releases, source_id: str, reason: str) -> pl.DataFrame:
+def last_good_release(
+    context: dg.AssetExecutionContext, releases: Releases, source_id: str, reason: str
+) -> pl.DataFrame:
     """The source's last good release (stale), or one row saying it has none (absent)."""
     records = releases.last_good(source_id)
     status = "stale" if records else "absent"
