@@ -20,6 +20,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +41,9 @@ from pipelines.settings import source_start_from_env
 
 USER_AGENT = "trafficking-statistics-norway/0.1 (+statistics pipeline)"
 TIMEOUT_SECONDS = 120
+"""How long one request may wait for the server to connect or to send the next bytes."""
+DEADLINE_SECONDS = 1800
+"""How long one download may take in all, however steadily the bytes trickle in."""
 TRANSIENT_STATUSES = (429, 500, 502, 503, 504)
 PAGE_BYTES_READ = 5 * 1024 * 1024
 """A start page larger than this is not searched for links (it is not a page)."""
@@ -181,6 +185,7 @@ def fetch(
     session: requests.Session | None = None,
     timeout: float = TIMEOUT_SECONDS,
     validators: dict[str, str] | None = None,
+    deadline: float = DEADLINE_SECONDS,
 ) -> FetchedFile:
     """Find `remote`'s current release, download it into `target_dir`, check it, and swap it into place.
 
@@ -193,7 +198,8 @@ def fetch(
     failures = []
     for candidate in candidates(remote, mirror, start):
         try:
-            return _fetch_candidate(remote, candidate, target_dir, session, timeout, validators or {})
+            limits = (timeout, deadline)
+            return _fetch_candidate(remote, candidate, target_dir, session, limits, validators or {})
         except DownloadError as error:
             failures.append(str(error))
     if len(failures) == 1:
@@ -206,18 +212,18 @@ def _fetch_candidate(
     candidate: Candidate,
     target_dir: Path,
     session: requests.Session,
-    timeout: float,
+    limits: tuple[float, float],
     validators: dict[str, str],
 ) -> FetchedFile:
     temp = _temp_file(target_dir, remote.file_name)
     try:
         conditional = validators if validators.get("address") == candidate.address else {}
-        answer = _download(candidate.address, temp, session, timeout, conditional)
+        answer = _download(candidate.address, temp, session, limits, conditional)
         address, release = candidate.address, None
         if candidate.may_be_page and _looks_like_html(_head(temp)):
             address, release = _linked_file(remote, candidate.address, temp)
             conditional = validators if validators.get("address") == address else {}
-            answer = _download(address, temp, session, timeout, conditional)
+            answer = _download(address, temp, session, limits, conditional)
         kind = detect_kind(temp, remote, address)
         digest, size = sha256_of(temp), temp.stat().st_size
         target = target_dir / remote.file_name
@@ -261,9 +267,11 @@ def _linked_file(remote: RemoteFile, page: str, body: Path) -> tuple[str, str | 
 
 
 def _download(
-    address: str, temp: Path, session: requests.Session, timeout: float, validators: dict[str, str]
+    address: str, temp: Path, session: requests.Session, limits: tuple[float, float], validators: dict[str, str]
 ) -> dict[str, str]:
     """Write what `address` holds into `temp`; return the server's validators (`etag`, `last_modified`).
+
+    `limits` are the timeout of each wait for the server and the deadline of the whole download.
 
     With `validators` from an earlier answer the request asks "changed since?" (If-None-Match,
     If-Modified-Since) and a 304 raises `NotModified`.
@@ -282,12 +290,13 @@ def _download(
         if validators.get("last_modified"):
             headers["If-Modified-Since"] = validators["last_modified"]
         try:
+            timeout, deadline = limits
             with session.get(address, stream=True, timeout=timeout, headers=headers) as response:
                 if response.status_code == 304:
                     raise NotModified(address)
                 if response.status_code >= 400:
                     raise DownloadError(f"{address} answered HTTP {response.status_code} {response.reason}")
-                _copy_whole_body(response, sink, address)
+                _copy_whole_body(response, sink, address, deadline)
                 answer = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
                 return {name: value for name, value in answer.items() if value}
         except requests.RequestException as error:
@@ -311,16 +320,23 @@ def _release_date(last_modified: str | None) -> str | None:
         return None
 
 
-def _copy_whole_body(response: requests.Response, sink: BinaryIO, address: str) -> None:
-    """Copy the body; raise `DownloadError` when fewer bytes came than the Content-Length stated."""
+def _copy_whole_body(response: requests.Response, sink: BinaryIO, address: str, deadline: float) -> None:
+    """Copy the body; raise `DownloadError` when fewer bytes came than the Content-Length stated,
+    or when the download is still going after `deadline` seconds."""
     stated = response.headers.get("Content-Length", "")
     received = 0
     response.raw.enforce_content_length = False  # counted here, to say how much arrived
+    give_up_at = time.monotonic() + deadline
     try:
-        for block in response.raw.stream(1 << 20, decode_content=True):
+        while block := response.raw.read1(1 << 20):  # whatever has arrived, so the deadline is seen in time
             sink.write(block)
             received += len(block)
-    except (requests.RequestException, urllib3.exceptions.HTTPError) as error:
+            if time.monotonic() > give_up_at:
+                raise DownloadError(
+                    f"{address}: the download was still going after its deadline of {deadline:g} s "
+                    f"({received} bytes arrived); gave up"
+                )
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
         if not (stated.isdigit() and received < int(stated)):
             raise DownloadError(f"cannot download {address}: the connection broke ({_reason(error)})") from error
     if stated.isdigit() and received < int(stated) and "gzip" not in response.headers.get("Content-Encoding", ""):
@@ -397,9 +413,12 @@ class Downloader(dg.ConfigurableResource):
     retries: int = 3
     backoff_seconds: float = 0.5
     timeout_seconds: float = TIMEOUT_SECONDS
+    deadline_seconds: float = DEADLINE_SECONDS
 
     def fetch(self, remote: RemoteFile, target_dir: Path, validators: dict[str, str] | None = None) -> FetchedFile:
         """`pipelines.download.fetch` with this resource's settings; may raise `NotModified` given `validators`."""
         start = self.starts.get(remote.source_id) or source_start_from_env(remote.source_id)
         session = http_session(self.retries, self.backoff_seconds)
-        return fetch(remote, target_dir, self.mirror, start, session, self.timeout_seconds, validators)
+        return fetch(
+            remote, target_dir, self.mirror, start, session, self.timeout_seconds, validators, self.deadline_seconds
+        )

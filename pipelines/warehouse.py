@@ -7,12 +7,17 @@ readers open that file read-only (`reporting/published.py`). DuckDB allows one w
 but a refresh ever opens the working warehouse, and nothing ever writes the published file in place.
 """
 
+import fcntl
 import hashlib
 import os
+import shutil
+import socket
 import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 import dagster as dg
 import duckdb
@@ -52,6 +57,53 @@ def read_frame(connection: duckdb.DuckDBPyConnection, table: str) -> pl.DataFram
     return connection.sql(f"SELECT * FROM {table}").pl()
 
 
+class RefreshRunning(RuntimeError):
+    """Another refresh holds this data dir."""
+
+
+def hold_refresh_lock(paths: DataPaths) -> TextIO:
+    """An exclusive lock on `<data dir>/refresh.lock`, held while the returned file stays open.
+
+    The file says which process holds it and since when, so a second refresh can say so at once.
+    """
+    paths.root.mkdir(parents=True, exist_ok=True)
+    handle = open(paths.root / "refresh.lock", "a+", encoding="utf-8")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        message = f"a refresh is already running in {paths.root} ({holder}); try again when it ends"
+        raise RefreshRunning(message) from None
+    handle.seek(0)
+    handle.truncate()
+    since = datetime.now(UTC).isoformat(timespec="seconds")
+    handle.write(f"process {os.getpid()} on {socket.gethostname()}, since {since}")
+    handle.flush()
+    return handle
+
+
+def remove_debris(paths: DataPaths) -> list[Path]:
+    """Remove what a killed run left behind: half-written published files, download and release temp files.
+
+    Called only while holding the refresh lock, so nothing removed belongs to a running refresh.
+    """
+    patterns = [
+        (paths.marts_dir, f".{paths.published.name}.*.tmp*"),
+        (paths.downloads, "**/.*.*"),
+        (paths.root / "releases", ".*.new"),
+        (paths.root / "releases", ".*.old"),
+        (paths.root / "probe", "**/.*.*"),
+    ]
+    removed = []
+    for folder, pattern in patterns:
+        for path in folder.glob(pattern) if folder.exists() else ():
+            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
 class DuckDBFrameIOManager(dg.ConfigurableIOManager):
     """Keeps every asset's polars frame as a table in the working warehouse.
 
@@ -66,12 +118,16 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
     cache_bytes: int = 64 * 1024 * 1024
     _connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
     _frames: dict[str, pl.DataFrame] = PrivateAttr(default_factory=dict)
+    _lock: TextIO | None = PrivateAttr(default=None)
 
     @property
     def paths(self) -> DataPaths:
         return DataPaths(Path(self.data_dir))
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Take the data dir's refresh lock (a second run stops at once, naming the first) and clear debris."""
+        self._lock = hold_refresh_lock(self.paths)
+        remove_debris(self.paths)
         self._connection, self._frames = None, {}
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
@@ -79,6 +135,9 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def _warehouse(self) -> duckdb.DuckDBPyConnection:
         if self._connection is None:

@@ -229,3 +229,37 @@ def test_the_per_source_setting_wins_over_the_mirror(mirror, publisher, tmp_path
     monkeypatch.setenv("TRAFFICKING_SOURCE_UNODC_GLOTIP", f"{base}/mine/data_glotip.xlsx")
     fetched = Downloader(mirror=str(tmp_path / "no-mirror-here")).fetch(WORKBOOK, tmp_path / "downloads")
     assert fetched.fetched_from == f"{base}/mine/data_glotip.xlsx" and not fetched.from_mirror
+
+
+class _Trickle(http.server.BaseHTTPRequestHandler):
+    """Sends a byte every 0.2 s for ever (bounded: at most 100 bytes), each well within the read timeout."""
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "100")
+        self.end_headers()
+        try:
+            for _ in range(100):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def test_a_trickling_download_stops_at_its_deadline(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        started = time.monotonic()
+        with pytest.raises(DownloadError, match=r"still going after its deadline of 1 s"):
+            fetch(WORKBOOK, tmp_path, base, session=http_session(retries=0), timeout=5, deadline=1)
+        assert time.monotonic() - started < 4
+        assert not list(tmp_path.iterdir()), "the partial file is removed"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,6 +1,7 @@
 """Publication: two refreshes of the same inputs publish the same content, and readers never see a half-written file."""
 
 import json
+import os
 import shutil
 import threading
 import time
@@ -12,9 +13,10 @@ import polars as pl
 import pytest
 
 from pipelines.definitions import all_assets, all_checks
-from pipelines.refresh import failures, run_refresh_in
+from pipelines.refresh import EXIT_FAILED, failures, refresh, run_refresh_in
 from pipelines.resources import build_resources
-from pipelines.settings import CURATED_DIR
+from pipelines.settings import CURATED_DIR, DataPaths
+from pipelines.warehouse import hold_refresh_lock
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 
@@ -159,3 +161,32 @@ def test_a_partial_run_does_not_publish(tmp_path, mirror, refreshed, selection, 
     assert f"{named_missing}," in failure and "Materialise the whole `refresh` job" in failure
     assert ("marts/series_totals" in failure) == (len(selection) == 1), "what this run did materialise is not named"
     assert published.read_bytes() == before
+
+
+def test_a_second_refresh_on_the_same_data_dir_stops_at_once_naming_the_first(tmp_path, refreshed):
+    data = DataPaths(tmp_path / "data")
+    shutil.copytree(refreshed.root, data.root, symlinks=True)
+    before = _content_hash(data.published)
+    first = hold_refresh_lock(data)  # a refresh that is running
+    try:
+        outcome = refresh(data.root, str(tmp_path / "unused-mirror"))
+    finally:
+        first.close()
+    assert outcome.exit_code == EXIT_FAILED and len(outcome.attempts) == 1
+    lines = failures(outcome.attempts[0])
+    assert any(f"a refresh is already running in {data.root} (process {os.getpid()}" in line for line in lines), lines
+    assert _content_hash(data.published) == before
+
+
+def test_what_a_killed_run_left_behind_is_removed_at_the_next_start(tmp_path, refreshed, mirror):
+    data = DataPaths(tmp_path / "data")
+    shutil.copytree(refreshed.root, data.root, symlinks=True)
+    debris = [
+        data.marts_dir / f".{data.published.name}.0123abcd.tmp",
+        data.marts_dir / f".{data.published.name}.0123abcd.tmp.wal",
+        data.downloads / "unodc" / ".data_glotip.xlsx.k2j3h4",
+    ]
+    for path in debris:
+        path.write_bytes(b"half written")
+    assert run_refresh_in(data.root, str(mirror)).success
+    assert [path for path in debris if path.exists()] == []

@@ -66,6 +66,8 @@ def failures(events: Iterable[dg.DagsterEvent]) -> list[tuple[str, str]]:
     for event in events:
         if event.is_step_failure and event.step_failure_data.error is not None:
             found.append((event.step_key, f"{event.step_key}: {root_cause(event.step_failure_data.error)}"))
+        elif event.event_type == dg.DagsterEventType.RESOURCE_INIT_FAILURE and event.engine_event_data.error:
+            found.append((event.step_key, f"start of the run: {root_cause(event.engine_event_data.error)}"))
         elif event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.event_specific_data
             if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
