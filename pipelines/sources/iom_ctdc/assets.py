@@ -1,15 +1,24 @@
-"""IOM CTDC: the global synthetic case file, its staging records, canonical facts and profile mart."""
+"""IOM CTDC: the global synthetic case file, its staged records, every published count once, and the facts.
+
+The records are never held in memory as a frame: the staging asset has DuckDB write them straight
+from the file into the working warehouse (table `staging.iom_ctdc`, not through the IO manager),
+and the cells asset counts them there. The profiles mart is `pipelines/marts/ctdc_profiles.py`.
+"""
 
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 from pipelines.checks import fact_checks
 from pipelines.download import RemoteFile
 from pipelines.raw import downloaded_file_asset
-from pipelines.sources.iom_ctdc import harmonise
-from pipelines.sources.iom_ctdc.parse import read_ctdc
+from pipelines.sources.iom_ctdc.cells import count_cells
+from pipelines.sources.iom_ctdc.facts import facts_from_cells
+from pipelines.sources.iom_ctdc.parse import LINE, stage_records
+from pipelines.sources.iom_ctdc.records import unknown_labels
+from pipelines.warehouse import Warehouse, connect, table_name
 
 CTDC_SYNTHETIC = RemoteFile(
     source_id="iom_ctdc",
@@ -18,88 +27,67 @@ CTDC_SYNTHETIC = RemoteFile(
     mirror_path="iom/ctdc_global_synthetic_20210825.csv",
     kinds=("csv",),
 )
+SOURCE_FILE = Path(CTDC_SYNTHETIC.mirror_path).name
 FIRST_YEAR, LAST_YEAR = 2002, 2030
-GROUP = "ctdc"
+STAGING = dg.AssetKey(["staging", "iom_ctdc"])
+CELLS = dg.AssetKey(["harmonised", "iom_ctdc_cells"])
+FACTS = dg.AssetKey(["harmonised", "facts_iom_ctdc"])
 
 
 ctdc_file = downloaded_file_asset(
     CTDC_SYNTHETIC,
     name="iom_ctdc",
-    group=GROUP,
+    group="raw",
     folder="iom",
     description="The CTDC global synthetic case file, downloaded (or taken from the mirror) with its checksum.",
 )
 
 
-@dg.asset(
-    key_prefix="staging",
-    name="iom_ctdc",
-    group_name=GROUP,
-    ins={"raw_file": dg.AssetIn(key=["raw", "iom_ctdc"])},
-    kinds={"polars"},
-)
-def ctdc_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
+@dg.asset(key=STAGING, group_name="staging", ins={"raw_file": dg.AssetIn(key=["raw", "iom_ctdc"])}, kinds={"duckdb"})
+def ctdc_staging(raw_file: pl.DataFrame, warehouse: Warehouse) -> dg.MaterializeResult:
     """One typed row per synthetic case record (ISO3 countries, boolean flags), in CTDC's own terms."""
-    records = read_ctdc(Path(raw_file["local_path"][0]))
-    return records.with_columns(provenance_id=pl.lit(raw_file["provenance_id"][0]))
+    table = table_name(STAGING)
+    with connect(warehouse.paths.warehouse) as connection:
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING.path[0]}")
+        records = stage_records(connection, table, Path(raw_file["local_path"][0]), raw_file["provenance_id"][0])
+    return dg.MaterializeResult(metadata={"table": table, "rows": records})
 
 
-@dg.asset_check(
-    asset=["staging", "iom_ctdc"], name="labels_known", blocking=True, description="Every label is in a crosswalk."
-)
-def ctdc_labels_known(staging: pl.DataFrame) -> dg.AssetCheckResult:
-    unknown = harmonise.unknown_labels(staging)
-    found = "; ".join(f"{column}: {labels} ({_lines(staging, column, labels)})" for column, labels in unknown.items())
+@dg.asset_check(asset=STAGING, name="labels_known", blocking=True, description="Every label is in a crosswalk.")
+def ctdc_labels_known(warehouse: Warehouse) -> dg.AssetCheckResult:
+    with connect(warehouse.paths.warehouse, read_only=True) as connection:
+        unknown = unknown_labels(connection, table_name(STAGING))
+        found = "; ".join(
+            f"{column}: {labels} ({_lines(connection, column, labels)})" for column, labels in unknown.items()
+        )
     return dg.AssetCheckResult(
         passed=not unknown,
-        description=f"{Path(CTDC_SYNTHETIC.mirror_path).name}: labels not in crosswalk: {found}"
-        if unknown
-        else "every label is in a crosswalk",
+        description=f"{SOURCE_FILE}: labels not in crosswalk: {found}" if unknown else "every label is in a crosswalk",
         metadata={"unknown_labels": dg.MetadataValue.json(unknown)},
     )
 
 
-def _lines(staging: pl.DataFrame, column: str, labels: list[str], shown: int = 5) -> str:
+def _lines(connection: duckdb.DuckDBPyConnection, column: str, labels: list[str], shown: int = 5) -> str:
     """Where the labels stand in the file: `line 100, ...`."""
-    lines = staging.filter(pl.col(column).is_in(labels))["line"].sort()
-    more = f" and {lines.len() - shown} more" if lines.len() > shown else ""
-    return f"{'line' if lines.len() == 1 else 'lines'} {', '.join(map(str, lines.head(shown).to_list()))}{more}"
+    query = f"SELECT {LINE} AS line FROM {table_name(STAGING)} WHERE list_contains(?, {column}) ORDER BY line"
+    lines = [line for (line,) in connection.sql(query, params=[labels]).fetchall()]
+    more = f" and {len(lines) - shown} more" if len(lines) > shown else ""
+    return f"{'line' if len(lines) == 1 else 'lines'} {', '.join(map(str, lines[:shown]))}{more}"
 
 
-def _provenance_and_file(staging: pl.DataFrame) -> tuple[str, str]:
-    return staging["provenance_id"][0], Path(CTDC_SYNTHETIC.mirror_path).name
+@dg.asset(key=CELLS, group_name="harmonised", deps=[STAGING], kinds={"duckdb"})
+def iom_ctdc_cells(warehouse: Warehouse) -> pl.DataFrame:
+    """Every count CTDC publishes (facts and profiles), counted once from the staged records and disclosure-controlled.
 
-
-@dg.asset(
-    key_prefix="harmonised",
-    group_name=GROUP,
-    ins={"staging": dg.AssetIn(key=["staging", "iom_ctdc"])},
-    kinds={"polars"},
-)
-def facts_ctdc(staging: pl.DataFrame) -> pl.DataFrame:
-    """Registered victims (synthetic records) by country of exploitation and WORLD; counts 1-4 suppressed."""
-    provenance_id, file_name = _provenance_and_file(staging)
-    return harmonise.to_facts(staging.drop("provenance_id"), provenance_id, file_name)
-
-
-@dg.asset(
-    key_prefix="marts",
-    group_name=GROUP,
-    ins={"staging": dg.AssetIn(key=["staging", "iom_ctdc"])},
-    kinds={"duckdb"},
-)
-def ctdc_profiles(staging: pl.DataFrame) -> pl.DataFrame:
-    """Means of control, sector of labour and age band of registered victims, all years together.
-
-    By country of exploitation, UN subregion (`UN_NORTHERN_EUROPE`, ...) and WORLD; counts 1-4 suppressed.
+    Counts 1-4 and the cells that would give them back by subtraction are hidden; no count below 5 is kept.
     """
-    provenance_id, file_name = _provenance_and_file(staging)
-    return harmonise.profiles(staging.drop("provenance_id"), provenance_id, file_name)
+    with connect(warehouse.paths.warehouse, read_only=True) as connection:
+        return count_cells(connection, table_name(STAGING), SOURCE_FILE)
 
 
-@dg.asset_check(asset=ctdc_profiles, blocking=True, description="No count from 1 to 4 is shown as a number.")
-def ctdc_profiles_small_counts_hidden(ctdc_profiles: pl.DataFrame) -> dg.AssetCheckResult:
-    shown = ctdc_profiles.filter(pl.col("value").is_between(1, 4) | pl.col("records_with_information").is_between(1, 4))
+@dg.asset_check(asset=CELLS, blocking=True, description="No count from 1 to 4 is shown as a number.")
+def iom_ctdc_cells_small_counts_hidden(cells: pl.DataFrame) -> dg.AssetCheckResult:
+    shown = cells.filter(pl.col("value").is_between(1, 4))
     return dg.AssetCheckResult(
         passed=shown.height == 0,
         description=f"{shown.height} count(s) from 1 to 4 shown as a number",
@@ -107,12 +95,16 @@ def ctdc_profiles_small_counts_hidden(ctdc_profiles: pl.DataFrame) -> dg.AssetCh
     )
 
 
-@dg.asset_check(
-    asset=["harmonised", "facts_ctdc"], blocking=True, description="No count from 1 to 4 or 0 is shown as a number."
-)
-def ctdc_facts_small_counts_hidden(facts_ctdc: pl.DataFrame) -> dg.AssetCheckResult:
-    shown = facts_ctdc.filter(pl.col("value").is_between(0, 4))
-    unflagged = facts_ctdc.filter(~pl.col("flags").str.contains("synthetic"))
+@dg.asset(key=FACTS, group_name="harmonised", ins={"cells": dg.AssetIn(key=CELLS)}, kinds={"polars"})
+def facts_iom_ctdc(cells: pl.DataFrame) -> pl.DataFrame:
+    """Registered victims (synthetic records) by country of exploitation and WORLD; counts 1-4 suppressed."""
+    return facts_from_cells(cells)
+
+
+@dg.asset_check(asset=FACTS, blocking=True, description="No count from 1 to 4 or 0 is shown as a number.")
+def ctdc_facts_small_counts_hidden(facts: pl.DataFrame) -> dg.AssetCheckResult:
+    shown = facts.filter(pl.col("value").is_between(0, 4))
+    unflagged = facts.filter(~pl.col("flags").str.contains("synthetic"))
     return dg.AssetCheckResult(
         passed=shown.height == 0 and unflagged.height == 0,
         description=f"{shown.height} count(s) from 0 to 4 shown as a number; "
@@ -121,4 +113,4 @@ def ctdc_facts_small_counts_hidden(facts_ctdc: pl.DataFrame) -> dg.AssetCheckRes
     )
 
 
-ctdc_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ctdc"]), FIRST_YEAR, LAST_YEAR)
+ctdc_fact_checks = fact_checks(FACTS, FIRST_YEAR, LAST_YEAR)
