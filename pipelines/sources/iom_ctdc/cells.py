@@ -12,8 +12,9 @@ includes the records without a year. The cells are:
   the flag profiles `means_of_control` and `sector_of_labour` with the profile's base, the records
   with at least one of its flags set (category `_any`).
 
-Every cell is counted in one DuckDB query over the records (GROUPING SETS; the flags' sums in a
-second), so no table of records is ever held in memory. A count of 0 is never a cell. The counts
+The records are read once, by one DuckDB query that counts them per combination of geo, period and
+categories (and sums their flags); every cell is then summed from those combinations with GROUPING
+SETS. No table of records is ever held in memory. A count of 0 is never a cell. The counts
 then go through `pipelines.disclosure`, once for every table built from them, so no table gives
 away what another hides; only what may be published is kept (no count below 5).
 """
@@ -42,6 +43,9 @@ PARTITIONS = ("sex", "age_group", "exploitation_form", "citizenship", "age_band"
 """Dimensions whose categories add up to the total."""
 
 COUNTRY, REGION = "country_of_exploitation", "region"
+COMBINED = (COUNTRY, REGION, "period", *dict.fromkeys(FACT_DIMENSIONS + CATEGORY_PROFILES))
+"""The columns of the canonical records the cells are counted by."""
+COMBINATIONS = "ctdc_combinations"
 
 
 def _by_geo_level(country: str, region: str, world: str) -> str:
@@ -67,17 +71,42 @@ def count_cells(connection: duckdb.DuckDBPyConnection, table: str, source_file: 
     years, null for `unknown`), cumulative, dimension, category, value, value_low, value_high,
     suppressed, complementary_hidden, definition_id, provenance_id, source_file.
     """
-    view = create_canonical_view(connection, table)
-    ((first, last),) = connection.sql(f"SELECT min(year), max(year) FROM {table}").fetchall()
-    counts = pl.concat([_category_counts(connection, view), _flag_counts(connection, view, table)])
+    flag_counts = _create_combinations(connection, table)
+    counts = pl.concat([_category_counts(connection), _flag_counts(connection, flag_counts)])
+    ((first, last, provenance_id),) = connection.sql(
+        f"SELECT min(year), max(year), any_value(provenance_id) FROM {table}"
+    ).fetchall()
     cells = _with_periods(counts, f"{first}-{last}", last)
     cells = disclose(cells, _additive_groups(cells, f"{first}-{last}")).drop("cell")
-    ((provenance_id,),) = connection.sql(f"SELECT any_value(provenance_id) FROM {table}").fetchall()
     return cells.with_columns(
         definition_id=pl.lit(f"{SOURCE}.{MEASURE}"),
         provenance_id=pl.lit(provenance_id),
         source_file=pl.lit(source_file),
     ).sort("geo", "period", "dimension", "category")
+
+
+def _create_combinations(connection: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """Count the canonical records of `table` once per combination of geo, period and categories.
+
+    Writes the temporary table `COMBINATIONS`: the columns of `COMBINED`, `records`, and per profile
+    flag the records with it set, per flag profile the records with any of its flags set (the base,
+    `<profile>:_any`). Returns the names of those flag counts. Every grouping set is then summed
+    from this table, which is far smaller than the records.
+    """
+    view = create_canonical_view(connection, table)
+    by_profile: dict[str, list[str]] = {}
+    for name in flag_columns(connection, table):
+        by_profile.setdefault(name.split(":")[0], []).append(name)
+    flag_counts = {name: f'"{name}"' for names in by_profile.values() for name in names}
+    flag_counts |= {
+        f"{profile}:{ANY_FLAG}": " OR ".join(f'"{name}"' for name in names) for profile, names in by_profile.items()
+    }
+    counted = "".join(f', count_if({condition}) AS "{name}"' for name, condition in flag_counts.items())
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {COMBINATIONS} AS "
+        f"SELECT {', '.join(COMBINED)}, count(*) AS records{counted} FROM {view} GROUP BY ALL"
+    )
+    return list(flag_counts)
 
 
 def grouping_sets() -> list[tuple[str, ...]]:
@@ -96,7 +125,7 @@ def grouping_sets() -> list[tuple[str, ...]]:
     return list(dict.fromkeys(fact_sets + profile_sets))
 
 
-def _category_counts(connection: duckdb.DuckDBPyConnection, view: str) -> pl.DataFrame:
+def _category_counts(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """The cells of every grouping set: geo, geo_level, period (null: all years), dimension, category, count."""
     dimensions = dict.fromkeys(FACT_DIMENSIONS + CATEGORY_PROFILES)
     dimension = " ".join(f"WHEN GROUPING({name}) = 0 THEN '{name}'" for name in dimensions)
@@ -105,23 +134,18 @@ def _category_counts(connection: duckdb.DuckDBPyConnection, view: str) -> pl.Dat
     return connection.sql(
         f"""SELECT {GEO} AS geo, {GEO_LEVEL} AS geo_level, CASE WHEN GROUPING(period) = 0 THEN period END AS period,
             CASE {dimension} ELSE 'total' END AS dimension, CASE {category} ELSE 'total' END AS category,
-            count(*) AS count
-        FROM {view} GROUP BY GROUPING SETS ({sets}) HAVING {KNOWN_GEO}"""
+            sum(records)::BIGINT AS count
+        FROM {COMBINATIONS} GROUP BY GROUPING SETS ({sets}) HAVING {KNOWN_GEO}"""
     ).pl()
 
 
-def _flag_counts(connection: duckdb.DuckDBPyConnection, view: str, table: str) -> pl.DataFrame:
+def _flag_counts(connection: duckdb.DuckDBPyConnection, flag_counts: list[str]) -> pl.DataFrame:
     """All years, per geo: the records with each profile flag set, and with any flag of each profile set."""
-    flags = flag_columns(connection, table)
-    if not flags:
+    if not flag_counts:
         return pl.DataFrame(schema=COUNTS_SCHEMA)
-    by_profile: dict[str, list[str]] = {}
-    for name in flags:
-        by_profile.setdefault(name.split(":")[0], []).append(f'"{name}"')
-    sums = [f'sum("{name}"::INTEGER) AS "{name}"' for name in flags]
-    sums += [f'count_if({" OR ".join(columns)}) AS "{profile}:{ANY_FLAG}"' for profile, columns in by_profile.items()]
+    sums = ", ".join(f'sum("{name}")::BIGINT AS "{name}"' for name in flag_counts)
     wide = connection.sql(
-        f"""SELECT {GEO} AS geo, {GEO_LEVEL} AS geo_level, {", ".join(sums)} FROM {view}
+        f"""SELECT {GEO} AS geo, {GEO_LEVEL} AS geo_level, {sums} FROM {COMBINATIONS}
         GROUP BY GROUPING SETS (({COUNTRY}), ({REGION}), ()) HAVING {KNOWN_GEO}"""
     ).pl()
     long = wide.unpivot(index=["geo", "geo_level"], variable_name="flag", value_name="count")
@@ -131,7 +155,7 @@ def _flag_counts(connection: duckdb.DuckDBPyConnection, view: str, table: str) -
         period=pl.lit(None, pl.String),
         dimension=pl.col("flag").str.split(":").list.first(),
         category=pl.col("flag").str.split(":").list.last(),
-        count=pl.col("count").cast(pl.Int64),
+        count="count",
     )
 
 

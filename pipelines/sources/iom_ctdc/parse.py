@@ -88,11 +88,11 @@ def stage_records(connection: duckdb.DuckDBPyConnection, table: str, path: Path,
     """
     header, separator = read_header(path)
     columns = resolve_columns(header, path.name)
+    typed = [*_typed(columns, profile_columns(header)), f"{_literal(provenance_id)} AS provenance_id"]
     connection.execute(
-        f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(_typed(columns, profile_columns(header)))}, "
-        "? AS provenance_id FROM read_csv(?, header = true, delim = ?, quote = '\"', escape = '\"', "
-        "columns = ?, auto_detect = false)",
-        [provenance_id, str(path), separator, dict.fromkeys(header, "VARCHAR")],
+        f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(typed)} FROM read_csv(?, header = true, "
+        "delim = ?, quote = '\"', escape = '\"', columns = ?, auto_detect = false)",
+        [str(path), separator, dict.fromkeys(header, "VARCHAR")],
     )
     _check_years(connection, table, path.name)
     connection.execute(f"ALTER TABLE {table} ALTER year TYPE INTEGER")
@@ -112,6 +112,11 @@ def _typed(columns: dict[str, str], profiles: dict[str, tuple[str, str]]) -> lis
 
 def _quoted(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    """`text` as an SQL string constant (a bound parameter in the SELECT list makes DuckDB's load some 2× slower)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _known(column: str) -> str:
