@@ -1,12 +1,13 @@
 """Benchmark: CTDC ingest, and the whole refresh with the real CTDC file and with it repeated 16 times.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_ctdc.py [--repeat 5]      # ingest next to the CSV read
-    PYTHONPATH=. .venv/bin/python benchmarks/bench_ctdc.py --refresh [--times 16]
+    PYTHONPATH=. .venv/bin/python benchmarks/bench_ctdc.py --refresh [--times 16] [--repeat 3]
 
-`--refresh` runs the real `refresh` job (`pipelines.refresh.run_refresh_in`) once from the mirror
-and once from a temporary copy of the mirror whose CTDC file holds its records `--times` times
-(header once); each run is a child process, which reports its refresh time, its peak resident
-memory (`ru_maxrss`) and Dagster's duration of each CTDC step. The copy is built in a temporary
+`--refresh` runs the real `refresh` job (`pipelines.refresh.run_refresh_in`) from the mirror and
+from a temporary copy of the mirror whose CTDC file holds its records `--times` times (header
+once), alternately, `--repeat` times each. Each run is a child process, which reports its refresh
+time, its peak resident memory (`ru_maxrss`) and Dagster's duration of each CTDC step; the table
+gives medians and the highest peak. The copy is built in a temporary
 folder and deleted afterwards: no copy of an upstream file is ever kept in the repository.
 
 `ctdc_timings(repeat)` returns the ingest medians, so `benchmarks/bench.py` can print them in its table.
@@ -113,24 +114,43 @@ def child(mirror: Path) -> None:
     print(json.dumps({"refresh_seconds": seconds, "peak_mib": peak_mib, "ctdc_steps": steps}))
 
 
-def compare_refreshes(times: int) -> None:
-    """Print the refresh with the real CTDC file and with it repeated `times` times, as Markdown tables."""
-    real = refresh_in_child(MIRROR)
+def compare_refreshes(times: int, repeat: int) -> None:
+    """Print the refresh with the real CTDC file and with it repeated `times` times, as Markdown tables.
+
+    The two alternate, `repeat` times each; times are medians, the peak the highest seen.
+    """
     with tempfile.TemporaryDirectory() as folder:
-        repeated = refresh_in_child(repeated_mirror(Path(folder), times))
-    runs = {"real file": real, f"{times}× the records": repeated}
-    print("| CTDC file | refresh (s) | process (s) | peak RSS (MiB) |\n|---|---|---|---|")
-    for name, run in runs.items():
+        mirrors = {"real file": MIRROR, f"{times}× the records": repeated_mirror(Path(folder), times)}
+        runs: dict[str, list[dict]] = {name: [] for name in mirrors}
+        for _ in range(repeat):
+            for name, mirror in mirrors.items():
+                runs[name].append(refresh_in_child(mirror))
+    summary = {name: _summary(measured) for name, measured in runs.items()}
+    print(f"| CTDC file | refresh (s) | process (s) | peak RSS (MiB) |  (median of {repeat})\n|---|---|---|---|")
+    for name, run in summary.items():
         print(f"| {name} | {run['refresh_seconds']:.1f} | {run['process_seconds']:.1f} | {run['peak_mib']:.0f} |")
-    print(f"\n| CTDC step | {' | '.join(runs)} (s) |\n|---|---|---|")
-    for step in sorted({step for run in runs.values() for step in run["ctdc_steps"]}):
-        seconds = [f"{run['ctdc_steps'].get(step, 0):.2f}" for run in runs.values()]
+    real, repeated = summary.values()
+    print(f"\n{times}× / real: {repeated['refresh_seconds'] / real['refresh_seconds']:.2f}× the refresh time")
+    print(f"\n| CTDC step | {' | '.join(summary)} (s) |\n|---|---|---|")
+    for step in sorted({step for run in summary.values() for step in run["ctdc_steps"]}):
+        seconds = [f"{run['ctdc_steps'].get(step, 0):.2f}" for run in summary.values()]
         print(f"| {step} | {' | '.join(seconds)} |")
+
+
+def _summary(runs: list[dict]) -> dict:
+    """Median times (refresh, process, each CTDC step) and the highest peak of several runs."""
+    steps = {step for run in runs for step in run["ctdc_steps"]}
+    return {
+        "refresh_seconds": statistics.median(run["refresh_seconds"] for run in runs),
+        "process_seconds": statistics.median(run["process_seconds"] for run in runs),
+        "peak_mib": max(run["peak_mib"] for run in runs),
+        "ctdc_steps": {step: statistics.median(run["ctdc_steps"].get(step, 0) for run in runs) for step in steps},
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, help="runs per measure (default 5 for the ingest, 3 for --refresh)")
     parser.add_argument("--refresh", action="store_true", help="time whole refreshes (real file and --times ×)")
     parser.add_argument("--times", type=int, default=16)
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
@@ -138,10 +158,11 @@ def main() -> None:
     if arguments.child:
         child(arguments.child)
     elif arguments.refresh:
-        compare_refreshes(arguments.times)
+        compare_refreshes(arguments.times, arguments.repeat or 3)
     else:
-        print(f"| step ({CTDC_FILE.stat().st_size / 1e6:.1f} MB) | median of {arguments.repeat} (s) |\n|---|---|")
-        for step, seconds in ctdc_timings(arguments.repeat).items():
+        repeat = arguments.repeat or 5
+        print(f"| step ({CTDC_FILE.stat().st_size / 1e6:.1f} MB) | median of {repeat} (s) |\n|---|---|")
+        for step, seconds in ctdc_timings(repeat).items():
             print(f"| {step} | {seconds:.2f} |")
 
 
