@@ -8,7 +8,6 @@ and the cells asset counts them there. The profiles mart is `pipelines/marts/ctd
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 import polars as pl
 
 from pipelines.checks import fact_checks
@@ -16,7 +15,7 @@ from pipelines.download import RemoteFile
 from pipelines.raw import downloaded_file_asset
 from pipelines.sources.iom_ctdc.cells import count_cells
 from pipelines.sources.iom_ctdc.facts import facts_from_cells
-from pipelines.sources.iom_ctdc.parse import LINE, stage_records
+from pipelines.sources.iom_ctdc.parse import records_where, stage_records
 from pipelines.sources.iom_ctdc.records import unknown_labels
 from pipelines.warehouse import Warehouse, connect, table_name
 
@@ -29,6 +28,7 @@ CTDC_SYNTHETIC = RemoteFile(
 )
 SOURCE_FILE = Path(CTDC_SYNTHETIC.mirror_path).name
 FIRST_YEAR, LAST_YEAR = 2002, 2030
+RAW = dg.AssetKey(["raw", "iom_ctdc"])
 STAGING = dg.AssetKey(["staging", "iom_ctdc"])
 CELLS = dg.AssetKey(["harmonised", "iom_ctdc_cells"])
 FACTS = dg.AssetKey(["harmonised", "facts_iom_ctdc"])
@@ -43,7 +43,7 @@ ctdc_file = downloaded_file_asset(
 )
 
 
-@dg.asset(key=STAGING, group_name="staging", ins={"raw_file": dg.AssetIn(key=["raw", "iom_ctdc"])}, kinds={"duckdb"})
+@dg.asset(key=STAGING, group_name="staging", ins={"raw_file": dg.AssetIn(key=RAW)}, kinds={"duckdb"})
 def ctdc_staging(raw_file: pl.DataFrame, warehouse: Warehouse) -> dg.MaterializeResult:
     """One typed row per synthetic case record (ISO3 countries, boolean flags), in CTDC's own terms."""
     table = table_name(STAGING)
@@ -53,13 +53,18 @@ def ctdc_staging(raw_file: pl.DataFrame, warehouse: Warehouse) -> dg.Materialize
     return dg.MaterializeResult(metadata={"table": table, "rows": records})
 
 
-@dg.asset_check(asset=STAGING, name="labels_known", blocking=True, description="Every label is in a crosswalk.")
-def ctdc_labels_known(warehouse: Warehouse) -> dg.AssetCheckResult:
+@dg.asset_check(
+    asset=STAGING,
+    name="labels_known",
+    blocking=True,
+    description="Every label is in a crosswalk.",
+    additional_ins={"raw_file": dg.AssetIn(key=RAW)},
+)
+def ctdc_labels_known(raw_file: pl.DataFrame, warehouse: Warehouse) -> dg.AssetCheckResult:
     with connect(warehouse.paths.warehouse, read_only=True) as connection:
         unknown = unknown_labels(connection, table_name(STAGING))
-        found = "; ".join(
-            f"{column}: {labels} ({_lines(connection, column, labels)})" for column, labels in unknown.items()
-        )
+    path = Path(raw_file["local_path"][0])
+    found = "; ".join(f"{column}: {labels} ({_lines(path, column, labels)})" for column, labels in unknown.items())
     return dg.AssetCheckResult(
         passed=not unknown,
         description=f"{SOURCE_FILE}: labels not in crosswalk: {found}" if unknown else "every label is in a crosswalk",
@@ -67,10 +72,9 @@ def ctdc_labels_known(warehouse: Warehouse) -> dg.AssetCheckResult:
     )
 
 
-def _lines(connection: duckdb.DuckDBPyConnection, column: str, labels: list[str], shown: int = 5) -> str:
+def _lines(path: Path, column: str, labels: list[str], shown: int = 5) -> str:
     """Where the labels stand in the file: `line 100, ...`."""
-    query = f"SELECT {LINE} AS line FROM {table_name(STAGING)} WHERE list_contains(?, {column}) ORDER BY line"
-    lines = [line for (line,) in connection.sql(query, params=[labels]).fetchall()]
+    lines = records_where(path, f"list_contains(?, {column})", [labels])["line"].to_list()
     more = f" and {len(lines) - shown} more" if len(lines) > shown else ""
     return f"{'line' if len(lines) == 1 else 'lines'} {', '.join(map(str, lines[:shown]))}{more}"
 

@@ -7,8 +7,8 @@ codes, `-99` for missing, `0`/`1` flags, other column names (`yearRegister`, `ma
 both, or raises `CtdcFormatError` naming the columns it misses.
 
 DuckDB reads the file and writes the table in one streaming query, so the records are never all
-held in memory. The table keeps the file's order (DuckDB preserves insertion order), so a record's
-line in the file is its `rowid` + 2 (see `LINE`).
+held in memory. It writes them in no particular order, which keeps that query fast; an error
+message that points at lines of the file reads the file again, in order (`records_where`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from pipelines import crosswalk
 CROSSWALK = "iom_ctdc"
 MISSING_CODES = ("", "-99", "Unknown", "00")
 """Cell values that mean "not known" in some CTDC layout."""
-LINE = "rowid + 2"
-"""A staged record's line in the file (the header is line 1), as a DuckDB expression."""
+BAD_YEAR = "year IS NOT NULL AND NOT regexp_full_match(year, '(19|20)\\d\\d')"
+"""A year of registration that is not a four-digit year, before `year` is typed as an integer."""
 
 REQUIRED = {
     "year": ("yearOfRegistration", "yearRegister"),
@@ -87,16 +87,42 @@ def stage_records(connection: duckdb.DuckDBPyConnection, table: str, path: Path,
     header, separator = read_header(path)
     columns = resolve_columns(header, path.name)
     typed = [*_typed(columns, profile_columns(header)), f"{_literal(provenance_id)} AS provenance_id"]
-    connection.execute(
-        f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(typed)} FROM read_csv(?, header = true, "
-        "delim = ?, quote = '\"', escape = '\"', columns = ?, auto_detect = false)",
-        [str(path), separator, dict.fromkeys(header, "VARCHAR")],
-    )
-    _check_years(connection, table, path.name)
+    connection.execute("SET preserve_insertion_order = false")  # else DuckDB compresses the table at commit, alone
+    try:
+        connection.execute(
+            f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(typed)} FROM {_read(path, header, separator)}"
+        )
+    finally:
+        connection.execute("RESET preserve_insertion_order")
+    _check_years(connection, table, path)
     connection.execute(f"ALTER TABLE {table} ALTER year TYPE INTEGER")
     _to_iso3(connection, table, path.name)
     ((records,),) = connection.sql(f"SELECT count(*) FROM {table}").fetchall()
     return records
+
+
+def records_where(path: Path, condition: str, parameters: list | None = None) -> pl.DataFrame:
+    """The records of the file at `path` whose columns, as staged, meet the SQL `condition`, with their `line`.
+
+    The header is line 1. The file is read again, in order (DuckDB keeps insertion order by default,
+    so a row's `rowid` is its place in the file), into a DuckDB in memory: this is for pointing at
+    bad lines in error messages, never for the records themselves. `year` is still text.
+    """
+    header, separator = read_header(path)
+    typed = _typed(resolve_columns(header, path.name), {})
+    with duckdb.connect() as connection:
+        connection.execute(f"CREATE TABLE records AS SELECT {', '.join(typed)} FROM {_read(path, header, separator)}")
+        query = f"SELECT rowid + 2 AS line, * FROM records WHERE {condition} ORDER BY line"
+        return connection.sql(query, params=parameters).pl()
+
+
+def _read(path: Path, header: list[str], separator: str) -> str:
+    """DuckDB's reader of the file, every column as text."""
+    columns = ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in header)
+    return (
+        f"read_csv({_literal(str(path))}, header = true, delim = {_literal(separator)}, quote = '\"', "
+        f"escape = '\"', columns = {{{columns}}}, auto_detect = false)"
+    )
 
 
 def _typed(columns: dict[str, str], profiles: dict[str, tuple[str, str]]) -> list[str]:
@@ -131,14 +157,12 @@ def _flag(column: str) -> str:
     return f"coalesce(trim({column}) = '1', false)"
 
 
-def _check_years(connection: duckdb.DuckDBPyConnection, table: str, file_name: str) -> None:
-    bad = connection.sql(
-        f"SELECT {LINE} AS line, year FROM {table} "
-        "WHERE year IS NOT NULL AND NOT regexp_full_match(year, '(19|20)\\d\\d') ORDER BY line LIMIT 5"
-    ).fetchall()
+def _check_years(connection: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
+    ((bad,),) = connection.sql(f"SELECT count(*) FROM {table} WHERE {BAD_YEAR}").fetchall()
     if bad:
-        shown = ", ".join(f"line {line} ({year!r})" for line, year in bad)
-        raise CtdcFormatError(f"{file_name}: year of registration is not a four-digit year: {shown}")
+        rows = records_where(path, BAD_YEAR).head(5).select("line", "year").iter_rows()
+        shown = ", ".join(f"line {line} ({year!r})" for line, year in rows)
+        raise CtdcFormatError(f"{path.name}: year of registration is not a four-digit year: {shown}")
 
 
 def _to_iso3(connection: duckdb.DuckDBPyConnection, table: str, file_name: str) -> None:
