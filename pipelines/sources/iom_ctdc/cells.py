@@ -109,7 +109,7 @@ def _create_combinations(connection: duckdb.DuckDBPyConnection, table: str) -> l
     return list(flag_counts)
 
 
-def grouping_sets() -> list[tuple[str, ...]]:
+def _grouping_sets() -> list[tuple[str, ...]]:
     """The groups counted: geo (country, region or WORLD), period (or all years) and one dimension (or the total)."""
     fact_sets = [
         (*geo, *period, *dimension)
@@ -130,7 +130,7 @@ def _category_counts(connection: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     dimensions = dict.fromkeys(FACT_DIMENSIONS + CATEGORY_PROFILES)
     dimension = " ".join(f"WHEN GROUPING({name}) = 0 THEN '{name}'" for name in dimensions)
     category = " ".join(f"WHEN GROUPING({name}) = 0 THEN coalesce({name}, '{UNKNOWN}')" for name in dimensions)
-    sets = ", ".join(f"({', '.join(columns)})" for columns in grouping_sets())
+    sets = ", ".join(f"({', '.join(columns)})" for columns in _grouping_sets())
     return connection.sql(
         f"""SELECT {GEO} AS geo, {GEO_LEVEL} AS geo_level, CASE WHEN GROUPING(period) = 0 THEN period END AS period,
             CASE {dimension} ELSE 'total' END AS dimension, CASE {category} ELSE 'total' END AS category,
