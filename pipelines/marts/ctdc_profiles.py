@@ -70,6 +70,7 @@ def profiles_from_cells(cells: pl.DataFrame) -> pl.DataFrame:
 
 
 def _shaped(profiles: pl.DataFrame) -> pl.DataFrame:
+    """The mart's columns: a flag when the count or its base is hidden, and where the records stand in the file."""
     before = pl.col("dimension").replace_strict({profile: text for profile, (text, _) in DESCRIPTIONS.items()})
     after = pl.col("dimension").replace_strict({profile: text for profile, (_, text) in DESCRIPTIONS.items()})
     return profiles.select(
