@@ -26,10 +26,25 @@ from pydantic import PrivateAttr
 
 from pipelines.settings import DataPaths
 
+_RUN_CONNECTIONS: dict[Path, duckdb.DuckDBPyConnection] = {}
+"""The working warehouse connection a run in this process holds (opened by the IO manager)."""
+
 
 @contextmanager
 def connect(path: Path, read_only: bool = False):  # noqa: ANN201 - a context manager
-    """A DuckDB connection that is closed on leaving the block."""
+    """A DuckDB connection that is closed on leaving the block.
+
+    While a run in this process holds the file (the IO manager's connection), the block gets a
+    cursor of that connection: DuckDB lets one process open a file one way only.
+    """
+    shared = _RUN_CONNECTIONS.get(path.resolve())
+    if shared is not None:
+        cursor = shared.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+        return
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     connection = duckdb.connect(str(path), read_only=read_only)
@@ -128,11 +143,15 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
         """Take the data dir's refresh lock (a second run stops at once, naming the first) and clear debris."""
         self._lock = hold_refresh_lock(self.paths)
         remove_debris(self.paths)
-        self._connection, self._frames = None, {}
+        self._frames = {}
+        self.paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        self._connection = duckdb.connect(str(self.paths.warehouse))
+        _RUN_CONNECTIONS[self.paths.warehouse.resolve()] = self._connection
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         self._frames = {}
         if self._connection is not None:
+            _RUN_CONNECTIONS.pop(self.paths.warehouse.resolve(), None)
             self._connection.close()
             self._connection = None
         if self._lock is not None:
@@ -141,8 +160,7 @@ class DuckDBFrameIOManager(dg.ConfigurableIOManager):
 
     def _warehouse(self) -> duckdb.DuckDBPyConnection:
         if self._connection is None:
-            self.paths.warehouse.parent.mkdir(parents=True, exist_ok=True)
-            self._connection = duckdb.connect(str(self.paths.warehouse))
+            raise RuntimeError("the working warehouse is opened when the run starts (setup_for_execution)")
         return self._connection
 
     def handle_output(self, context: dg.OutputContext, obj: pl.DataFrame) -> None:

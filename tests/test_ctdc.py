@@ -1,10 +1,15 @@
 """IOM CTDC: aggregates equal direct counts on the real file, small counts hidden, older layouts read or refused."""
 
+from pathlib import Path
+
+import duckdb
 import polars as pl
 import pytest
 
-from pipelines.sources.iom_ctdc import harmonise
-from pipelines.sources.iom_ctdc.parse import CtdcFormatError, read_ctdc
+from pipelines.sources.iom_ctdc.cells import count_cells
+from pipelines.sources.iom_ctdc.facts import facts_from_cells
+from pipelines.sources.iom_ctdc.parse import CtdcFormatError, stage_records
+from pipelines.sources.iom_ctdc.records import GEO_FILE
 
 CTDC_FILE = ("iom", "ctdc_global_synthetic_20210825.csv")
 
@@ -25,6 +30,13 @@ def _shown(count: int, flags: str = "") -> tuple[float | None, float, float | No
 @pytest.fixture(scope="module")
 def raw(mirror) -> pl.DataFrame:
     return pl.read_csv(mirror.joinpath(*CTDC_FILE), infer_schema=False)
+
+
+def _staged(path: Path) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with the file's records staged in the table `records`."""
+    connection = duckdb.connect()
+    stage_records(connection, "records", path, "iom_ctdc:test")
+    return connection
 
 
 def test_norway_by_year_equals_direct_counts(published, raw):
@@ -110,14 +122,15 @@ def test_older_layout_with_iso2_codes_is_read_like_the_new_one(tmp_path, raw):
     older, sample = _older_layout(raw)
     path = tmp_path / "ctdc_k_anon_old.csv"
     older.write_csv(path)
-    records = read_ctdc(path)
+    with _staged(path) as connection:
+        records = connection.sql("SELECT * FROM records").pl()
+        facts = facts_from_cells(count_cells(connection, "records", path.name))
     assert records.height == sample.height
     assert records["country_of_exploitation"].value_counts().sort("country_of_exploitation").rows() == (
         sample["CountryOfExploitation"].value_counts().sort("CountryOfExploitation").rows()
     )
     assert records["year"].null_count() == sample["yearOfRegistration"].null_count()
     assert set(records["age_band"].drop_nulls()) <= set(raw["ageBroad"].drop_nulls())
-    facts = harmonise.to_facts(records, "iom_ctdc:test", path.name)
     assert facts.filter(pl.col("geo") == "NO").is_empty()
 
 
@@ -125,7 +138,15 @@ def test_file_without_country_columns_is_refused_naming_them(tmp_path, raw):
     path = tmp_path / "not_ctdc.csv"
     raw.drop("CountryOfExploitation", "isOtherExploit").head(20).write_csv(path)
     with pytest.raises(CtdcFormatError, match=r"CountryOfExploitation or countryOfExploitation.*isOtherExploit"):
-        read_ctdc(path)
+        _staged(path)
+
+
+def test_year_that_is_not_a_year_is_refused_naming_its_line(tmp_path, raw):
+    path = tmp_path / "ctdc_bad_year.csv"
+    year = pl.when(pl.int_range(pl.len()) == 6).then(pl.lit("20x9")).otherwise(pl.col("yearOfRegistration"))
+    raw.head(20).with_columns(yearOfRegistration=year).write_csv(path)
+    with pytest.raises(CtdcFormatError, match=r"ctdc_bad_year.csv: year of registration .*: line 8 \('20x9'\)$"):
+        _staged(path)
 
 
 def test_unknown_iso2_code_is_refused_naming_it(tmp_path, raw):
@@ -133,11 +154,11 @@ def test_unknown_iso2_code_is_refused_naming_it(tmp_path, raw):
     path = tmp_path / "ctdc_unknown_code.csv"
     older.with_columns(countryOfExploitation=pl.lit("QQ")).write_csv(path)
     with pytest.raises(CtdcFormatError, match="'QQ'"):
-        read_ctdc(path)
+        _staged(path)
 
 
 def test_regional_profile_by_sex_equals_direct_counts_of_the_region(published, raw):
-    geo = pl.read_csv(harmonise.GEO_FILE, infer_schema=False)
+    geo = pl.read_csv(GEO_FILE, infer_schema=False)
     northern_europe = geo.filter(pl.col("un_subregion") == "Northern Europe")["geo"].to_list()
     region = raw.filter(pl.col("CountryOfExploitation").is_in(northern_europe))
     direct = region.group_by(pl.col("gender").fill_null("Unknown")).len()
@@ -182,7 +203,7 @@ def test_no_total_with_its_parts_gives_a_hidden_count_back(published):
     assert facts["value"].is_null().sum() > 0, "the real file has small counts to protect"
 
     profiles = published.sql("SELECT geo, profile, category, value FROM ctdc_profiles").pl()
-    geo = pl.read_csv(harmonise.GEO_FILE, infer_schema=False)
+    geo = pl.read_csv(GEO_FILE, infer_schema=False)
     northern = geo.filter(pl.col("un_subregion") == "Northern Europe")["geo"].to_list()
     region = profiles.filter(pl.col("geo").is_in([*northern, "UN_NORTHERN_EUROPE"]))
     leaks = _hidden_cells_per_group(region, ["profile", "category"])
@@ -201,3 +222,28 @@ def test_cells_hidden_to_protect_others_are_at_least_five_and_said_so(published,
     counts |= {("WORLD", period): n for period, n in raw.group_by(year).len().rows()}
     assert all(value is None and low == 5 and high is None for *_, value, low, high in hidden)
     assert all(counts[(geo, period)] >= 5 for geo, period, *_ in hidden)
+
+
+def test_facts_and_profiles_are_the_published_cells(published):
+    """Every CTDC figure is one harmonised cell, counted and disclosure-controlled once, shown alike everywhere."""
+    key = ["geo", "period", "dimension", "category"]
+    cells = published.sql(f"SELECT {', '.join(key)}, value, value_low, value_high FROM iom_ctdc_cells").pl()
+    assert not cells.select(key).is_duplicated().any()
+    assert cells.filter(pl.col("value").is_between(0, 4)).is_empty()
+    facts = published.sql(
+        "SELECT geo, period, CASE WHEN sex <> 'total' THEN 'sex' WHEN age_group <> 'total' THEN 'age_group' "
+        "WHEN exploitation_form <> 'total' THEN 'exploitation_form' WHEN counterpart_type = 'citizenship' "
+        "THEN 'citizenship' ELSE 'total' END AS dimension, "
+        "CASE WHEN sex <> 'total' THEN sex WHEN age_group <> 'total' THEN age_group "
+        "WHEN exploitation_form <> 'total' THEN exploitation_form WHEN counterpart_type = 'citizenship' "
+        "THEN counterpart ELSE 'total' END AS category, value, value_low, value_high "
+        "FROM fact_indicator WHERE source = 'iom_ctdc'"
+    ).pl()
+    profiles = published.sql(
+        "SELECT geo, period, profile AS dimension, category, value, value_low, value_high FROM ctdc_profiles"
+    ).pl()
+    for table in (facts, profiles):
+        matched = table.join(cells, on=key, how="left", suffix="_cell")
+        same = [pl.col(column).eq_missing(pl.col(f"{column}_cell")) for column in ("value", "value_low", "value_high")]
+        assert matched.filter(~pl.all_horizontal(same)).is_empty()
+        assert matched["value_low_cell"].null_count() == 0, "every figure is a cell"

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipelines.disclosure import complementary_cells
+from pipelines.disclosure import complementary_cells, disclose
 
 
 def _cells(counts: dict[str, int]) -> pl.DataFrame:
@@ -42,3 +42,15 @@ def test_a_lone_hidden_total_hides_its_smallest_part():
     cells = _cells({"all": 12, "women": 6, "men": 6}).with_columns(hidden=pl.col("cell") == "all")
     added = complementary_cells(cells, _groups({"by sex": ("all", ["women", "men"])}))
     assert added["cell"].to_list() == ["men"]
+
+
+def test_disclose_publishes_bounds_and_flags_never_a_small_count():
+    cells = pl.DataFrame({"cell": ["all", "women", "men", "unknown"], "count": [20, 3, 7, 10]})
+    shown = disclose(cells, _groups({"by sex": ("all", ["women", "men", "unknown"])}))
+    assert "count" not in shown.columns
+    assert shown.sort("cell").rows() == [
+        ("all", 20.0, 20.0, 20.0, False, False),
+        ("men", None, 5.0, None, False, True),
+        ("unknown", 10.0, 10.0, 10.0, False, False),
+        ("women", None, 1.0, 4.0, True, False),
+    ]

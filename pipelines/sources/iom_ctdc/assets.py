@@ -1,4 +1,9 @@
-"""IOM CTDC: the global synthetic case file, its staging records, canonical facts and profile mart."""
+"""IOM CTDC: the global synthetic case file, its staged records, every published count once, and the facts.
+
+The records are never held in memory as a frame: the staging asset has DuckDB write them straight
+from the file into the working warehouse (table `staging.iom_ctdc`, not through the IO manager),
+and the cells asset counts them there. The profiles mart is `pipelines/marts/ctdc_profiles.py`.
+"""
 
 from pathlib import Path
 
@@ -8,9 +13,12 @@ import polars as pl
 from pipelines.checks import fact_checks
 from pipelines.download import RemoteFile
 from pipelines.raw import downloaded_file_asset
-from pipelines.sources.iom_ctdc import harmonise
-from pipelines.sources.iom_ctdc.parse import read_ctdc
+from pipelines.sources.iom_ctdc.cells import CELLS_SCHEMA, count_cells
+from pipelines.sources.iom_ctdc.facts import facts_from_cells
+from pipelines.sources.iom_ctdc.parse import records_where, stage_records
+from pipelines.sources.iom_ctdc.records import unknown_labels
 from pipelines.vocabulary import has_flag
+from pipelines.warehouse import Warehouse, connect, table_name
 
 CTDC_SYNTHETIC = RemoteFile(
     source_id="iom_ctdc",
@@ -19,8 +27,12 @@ CTDC_SYNTHETIC = RemoteFile(
     mirror_path="iom/ctdc_global_synthetic_20210825.csv",
     kinds=("csv",),
 )
+SOURCE_FILE = Path(CTDC_SYNTHETIC.mirror_path).name
 FIRST_YEAR, LAST_YEAR = 2002, 2030
-GROUP = "ctdc"
+RAW = dg.AssetKey(["raw", "iom_ctdc"])
+STAGING = dg.AssetKey(["staging", "iom_ctdc"])
+CELLS = dg.AssetKey(["harmonised", "iom_ctdc_cells"])
+FACTS = dg.AssetKey(["harmonised", "facts_iom_ctdc"])
 
 
 ctdc_file = downloaded_file_asset(
@@ -30,75 +42,71 @@ ctdc_file = downloaded_file_asset(
 )
 
 
-@dg.asset(
-    key_prefix="staging",
-    name="iom_ctdc",
-    group_name=GROUP,
-    ins={"raw_file": dg.AssetIn(key=["raw", "iom_ctdc"])},
-    kinds={"polars"},
-)
-def ctdc_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
-    """One typed row per synthetic case record (ISO3 countries, boolean flags), in CTDC's own terms."""
-    records = read_ctdc(Path(raw_file["local_path"][0]))
-    return records.with_columns(provenance_id=pl.lit(raw_file["provenance_id"][0]))
+@dg.asset(key=STAGING, group_name="staging", ins={"raw_file": dg.AssetIn(key=RAW)}, kinds={"duckdb"})
+def ctdc_staging(raw_file: pl.DataFrame, warehouse: Warehouse) -> dg.MaterializeResult:
+    """One typed row per synthetic case record (ISO3 countries, boolean flags), in CTDC's own terms.
+
+    When CTDC is absent from this run there is no file, and no table: the assets after it know.
+    """
+    table = table_name(STAGING)
+    with connect(warehouse.paths.warehouse) as connection:
+        if _absent(raw_file):
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
+            return dg.MaterializeResult(metadata={"table": table, "rows": 0, "status": "absent"})
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {STAGING.path[0]}")
+        records = stage_records(connection, table, Path(raw_file["local_path"][0]), raw_file["provenance_id"][0])
+    return dg.MaterializeResult(metadata={"table": table, "rows": records})
+
+
+def _absent(raw_file: pl.DataFrame) -> bool:
+    return raw_file["local_path"][0] is None
 
 
 @dg.asset_check(
-    asset=["staging", "iom_ctdc"], name="labels_known", blocking=True, description="Every label is in a crosswalk."
+    asset=STAGING,
+    name="labels_known",
+    blocking=True,
+    description="Every label is in a crosswalk.",
+    additional_ins={"raw_file": dg.AssetIn(key=RAW)},
 )
-def ctdc_labels_known(staging: pl.DataFrame) -> dg.AssetCheckResult:
-    unknown = harmonise.unknown_labels(staging)
-    found = "; ".join(f"{column}: {labels} ({_lines(staging, column, labels)})" for column, labels in unknown.items())
+def ctdc_labels_known(raw_file: pl.DataFrame, warehouse: Warehouse) -> dg.AssetCheckResult:
+    if _absent(raw_file):
+        return dg.AssetCheckResult(passed=True, description="no records to check (the source is absent)")
+    with connect(warehouse.paths.warehouse, read_only=True) as connection:
+        unknown = unknown_labels(connection, table_name(STAGING))
+    path = Path(raw_file["local_path"][0])
+    found = "; ".join(f"{column}: {labels} ({_lines(path, column, labels)})" for column, labels in unknown.items())
     return dg.AssetCheckResult(
         passed=not unknown,
-        description=f"{Path(CTDC_SYNTHETIC.mirror_path).name}: labels not in crosswalk: {found}"
-        if unknown
-        else "every label is in a crosswalk",
+        description=f"{SOURCE_FILE}: labels not in crosswalk: {found}" if unknown else "every label is in a crosswalk",
         metadata={"unknown_labels": dg.MetadataValue.json(unknown)},
     )
 
 
-def _lines(staging: pl.DataFrame, column: str, labels: list[str], shown: int = 5) -> str:
+def _lines(path: Path, column: str, labels: list[str], shown: int = 5) -> str:
     """Where the labels stand in the file: `line 100, ...`."""
-    lines = staging.filter(pl.col(column).is_in(labels))["line"].sort()
-    more = f" and {lines.len() - shown} more" if lines.len() > shown else ""
-    return f"{'line' if lines.len() == 1 else 'lines'} {', '.join(map(str, lines.head(shown).to_list()))}{more}"
-
-
-def _provenance_and_file(staging: pl.DataFrame) -> tuple[str, str]:
-    return staging["provenance_id"][0], Path(CTDC_SYNTHETIC.mirror_path).name
+    lines = records_where(path, f"list_contains(?, {column})", [labels])["line"].to_list()
+    more = f" and {len(lines) - shown} more" if len(lines) > shown else ""
+    return f"{'line' if len(lines) == 1 else 'lines'} {', '.join(map(str, lines[:shown]))}{more}"
 
 
 @dg.asset(
-    key_prefix="harmonised",
-    group_name=GROUP,
-    ins={"staging": dg.AssetIn(key=["staging", "iom_ctdc"])},
-    kinds={"polars"},
+    key=CELLS, group_name="harmonised", deps=[STAGING], ins={"raw_file": dg.AssetIn(key=RAW)}, kinds={"duckdb"}
 )
-def facts_iom_ctdc(staging: pl.DataFrame) -> pl.DataFrame:
-    """Registered victims (synthetic records) by country of exploitation and WORLD; counts 1-4 suppressed."""
-    provenance_id, file_name = _provenance_and_file(staging)
-    return harmonise.to_facts(staging.drop("provenance_id"), provenance_id, file_name)
+def iom_ctdc_cells(raw_file: pl.DataFrame, warehouse: Warehouse) -> pl.DataFrame:
+    """Every count CTDC publishes (facts and profiles), counted once from the staged records and disclosure-controlled.
 
-
-@dg.asset(
-    key_prefix="marts",
-    group_name=GROUP,
-    ins={"staging": dg.AssetIn(key=["staging", "iom_ctdc"])},
-    kinds={"duckdb"},
-)
-def ctdc_profiles(staging: pl.DataFrame) -> pl.DataFrame:
-    """Means of control, sector of labour and age band of registered victims, all years together.
-
-    By country of exploitation, UN subregion (`UN_NORTHERN_EUROPE`, ...) and WORLD; counts 1-4 suppressed.
+    Counts 1-4 and the cells that would give them back by subtraction are hidden; no count below 5 is kept.
     """
-    provenance_id, file_name = _provenance_and_file(staging)
-    return harmonise.profiles(staging.drop("provenance_id"), provenance_id, file_name)
+    if _absent(raw_file):
+        return pl.DataFrame(schema=CELLS_SCHEMA)
+    with connect(warehouse.paths.warehouse, read_only=True) as connection:
+        return count_cells(connection, table_name(STAGING), SOURCE_FILE)
 
 
-@dg.asset_check(asset=ctdc_profiles, blocking=True, description="No count from 1 to 4 is shown as a number.")
-def ctdc_profiles_small_counts_hidden(ctdc_profiles: pl.DataFrame) -> dg.AssetCheckResult:
-    shown = ctdc_profiles.filter(pl.col("value").is_between(1, 4) | pl.col("records_with_information").is_between(1, 4))
+@dg.asset_check(asset=CELLS, blocking=True, description="No count from 1 to 4 is shown as a number.")
+def iom_ctdc_cells_small_counts_hidden(cells: pl.DataFrame) -> dg.AssetCheckResult:
+    shown = cells.filter(pl.col("value").is_between(1, 4))
     return dg.AssetCheckResult(
         passed=shown.height == 0,
         description=f"{shown.height} count(s) from 1 to 4 shown as a number",
@@ -106,12 +114,16 @@ def ctdc_profiles_small_counts_hidden(ctdc_profiles: pl.DataFrame) -> dg.AssetCh
     )
 
 
-@dg.asset_check(
-    asset=["harmonised", "facts_iom_ctdc"], blocking=True, description="No count from 1 to 4 or 0 is shown as a number."
-)
-def ctdc_facts_small_counts_hidden(facts_iom_ctdc: pl.DataFrame) -> dg.AssetCheckResult:
-    shown = facts_iom_ctdc.filter(pl.col("value").is_between(0, 4))
-    unflagged = facts_iom_ctdc.filter(~has_flag("synthetic"))
+@dg.asset(key=FACTS, group_name="harmonised", ins={"cells": dg.AssetIn(key=CELLS)}, kinds={"polars"})
+def facts_iom_ctdc(cells: pl.DataFrame) -> pl.DataFrame:
+    """Registered victims (synthetic records) by country of exploitation and WORLD; counts 1-4 suppressed."""
+    return facts_from_cells(cells)
+
+
+@dg.asset_check(asset=FACTS, blocking=True, description="No count from 1 to 4 or 0 is shown as a number.")
+def ctdc_facts_small_counts_hidden(facts: pl.DataFrame) -> dg.AssetCheckResult:
+    shown = facts.filter(pl.col("value").is_between(0, 4))
+    unflagged = facts.filter(~has_flag("synthetic"))
     return dg.AssetCheckResult(
         passed=shown.height == 0 and unflagged.height == 0,
         description=f"{shown.height} count(s) from 0 to 4 shown as a number; "
@@ -120,4 +132,4 @@ def ctdc_facts_small_counts_hidden(facts_iom_ctdc: pl.DataFrame) -> dg.AssetChec
     )
 
 
-ctdc_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_iom_ctdc"]), FIRST_YEAR, LAST_YEAR)
+ctdc_fact_checks = fact_checks(FACTS, FIRST_YEAR, LAST_YEAR)
