@@ -76,6 +76,16 @@ FACT_KEY = (
 CANONICAL_DIMENSIONS = ("measure", "sex", "age_group", "exploitation_form", "counterpart_type")
 
 
+def is_all_breakdowns_total() -> pl.Expr:
+    """A polars condition: the fact counts everyone (every sex, age and form, no second country)."""
+    return (
+        (pl.col("sex") == TOTAL)
+        & (pl.col("age_group") == TOTAL)
+        & (pl.col("exploitation_form") == TOTAL)
+        & (pl.col("counterpart_type") == NO_COUNTERPART)
+    )
+
+
 def no_facts() -> pl.DataFrame:
     """The facts of a source that is absent from this run: no rows, the canonical columns."""
     return pl.DataFrame(schema=FACT_SCHEMA)

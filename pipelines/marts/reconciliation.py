@@ -24,9 +24,9 @@ import dagster as dg
 import polars as pl
 
 from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
-from pipelines.vocabulary import has_flag
+from pipelines.vocabulary import NORWAY, has_flag, is_all_breakdowns_total
 
-GEO = "NOR"
+GEO = NORWAY
 KOM_MEASURES = ("victims_assisted", "victims_identified")
 UNODC = ("unodc_glotip", "victims_detected")
 CONCEPT_OF_RELATION = {
@@ -82,10 +82,7 @@ def _totals(facts: pl.DataFrame, source: str, measure: str) -> pl.DataFrame:
         (pl.col("source") == source)
         & (pl.col("measure") == measure)
         & (pl.col("geo") == GEO)
-        & (pl.col("sex") == "total")
-        & (pl.col("age_group") == "total")
-        & (pl.col("exploitation_form") == "total")
-        & (pl.col("counterpart_type") == "none")
+        & is_all_breakdowns_total()
     )
 
 

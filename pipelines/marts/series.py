@@ -4,7 +4,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.marts.reconciliation import GEO, UNODC, concept_switches
-from pipelines.vocabulary import join_flags
+from pipelines.vocabulary import SERIES_BREAK, TOTAL, is_all_breakdowns_total, join_flags
 
 
 @dg.asset(
@@ -23,12 +23,7 @@ def series_totals(facts: pl.DataFrame, reconciliation: pl.DataFrame) -> pl.DataF
     say what is counted and where the number stands. UNODC's Norway victims carry `series_break`
     in the years the reconciliation finds them switching to another KOM concept.
     """
-    totals = facts.filter(
-        (pl.col("sex") == "total")
-        & (pl.col("age_group") == "total")
-        & (pl.col("exploitation_form") == "total")
-        & (pl.col("counterpart_type") == "none")
-    )
+    totals = facts.filter(is_all_breakdowns_total())
     switch = (
         (pl.col("source") == UNODC[0])
         & (pl.col("measure") == UNODC[1])
@@ -37,7 +32,7 @@ def series_totals(facts: pl.DataFrame, reconciliation: pl.DataFrame) -> pl.DataF
     )
     flagged = totals.with_columns(
         flags=pl.when(switch)
-        .then(pl.concat_str("flags", pl.lit("series_break"), separator=";").map_elements(join_flags, pl.String))
+        .then(pl.concat_str("flags", pl.lit(SERIES_BREAK), separator=";").map_elements(join_flags, pl.String))
         .otherwise("flags")
     )
     return flagged.select(
@@ -55,7 +50,7 @@ def series_totals(facts: pl.DataFrame, reconciliation: pl.DataFrame) -> pl.DataF
 def breakdowns(facts: pl.DataFrame) -> pl.DataFrame:
     """Facts broken down by one of sex, age group or form (the others at total), per source."""
     dimensions = ("sex", "age_group", "exploitation_form")
-    is_total = {dimension: pl.col(dimension) == "total" for dimension in dimensions}
+    is_total = {dimension: pl.col(dimension) == TOTAL for dimension in dimensions}
     frames = []
     for dimension in dimensions:
         others_total = pl.all_horizontal(is_total[other] for other in dimensions if other != dimension)

@@ -9,6 +9,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.sources.worldbank_population.harmonise import geo_table
+from pipelines.vocabulary import is_all_breakdowns_total
 
 PER = 100_000
 
@@ -46,12 +47,7 @@ def rates(facts: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
     """
     geo = geo_table().select("geo", "name_en", "name_nb", "is_nordic")
     totals = facts.filter(
-        (pl.col("source") == "unodc_glotip")
-        & (pl.col("sex") == "total")
-        & (pl.col("age_group") == "total")
-        & (pl.col("exploitation_form") == "total")
-        & (pl.col("counterpart_type") == "none")
-        & pl.col("geo").is_in(geo["geo"].implode())
+        (pl.col("source") == "unodc_glotip") & is_all_breakdowns_total() & pl.col("geo").is_in(geo["geo"].implode())
     )
     joined = totals.join(
         population.select("geo", "year", "population", pl.col("provenance_id").alias("population_provenance_id")),

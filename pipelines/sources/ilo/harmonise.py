@@ -9,11 +9,10 @@ from __future__ import annotations
 import polars as pl
 
 from pipelines import crosswalk
-from pipelines.vocabulary import conform
+from pipelines.vocabulary import WORLD, conform
 
 SOURCE = "ilo"
 CROSSWALK = "ilo"
-WORLD = "WORLD"
 BREAKDOWN_DIMENSIONS = ("sex", "age_group", "exploitation_form")
 ESTIMATES_SCHEMA: dict[str, pl.DataType] = {
     "edition": pl.String(), "publication": pl.String(), "year": pl.Int32(), "period": pl.String(),

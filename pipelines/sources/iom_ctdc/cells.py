@@ -27,10 +27,10 @@ import polars as pl
 from pipelines import crosswalk
 from pipelines.disclosure import disclose
 from pipelines.sources.iom_ctdc.records import CROSSWALK, create_canonical_view, flag_columns, regions
+from pipelines.vocabulary import WORLD
 
 SOURCE = "iom_ctdc"
 MEASURE = "victims_registered"
-WORLD = "WORLD"
 UNKNOWN = "unknown"
 """The category of an empty cell (citizenship unknown)."""
 ANY_FLAG = "_any"

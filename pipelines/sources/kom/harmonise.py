@@ -17,10 +17,10 @@ import polars as pl
 from pipelines import crosswalk
 from pipelines.legal_basis import with_legal_basis
 from pipelines.sources.kom.parse import CROSSWALK
-from pipelines.vocabulary import codes, conform, flag_set, has_flag, join_flags
+from pipelines.vocabulary import NORWAY, codes, conform, flag_set, has_flag, join_flags
 
 SOURCE = "kom"
-GEO = "NOR"
+GEO = NORWAY
 NO_FLAG = ("exact", "year")
 """Crosswalk codes for "no qualifier" and "a single year": they add no flag."""
 UNITS = {
