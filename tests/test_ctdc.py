@@ -249,3 +249,40 @@ def test_facts_and_profiles_are_the_published_cells(published, refreshed):
         same = [pl.col(column).eq_missing(pl.col(f"{column}_cell")) for column in ("value", "value_low", "value_high")]
         assert matched.filter(~pl.all_horizontal(same)).is_empty()
         assert matched["value_low_cell"].null_count() == 0, "every figure is a cell"
+
+
+LAYOUT_2024 = (
+    "yearOfRegistration gender ageBroad citizenship CountryOfExploitation traffickMonths meansDebtBondageEarnings "
+    "meansThreats meansAbusePsyPhySex meansFalsePromises meansDrugsAlcohol meansDenyBasicNeeds "
+    "meansExcessiveWorkHours meansWithholdDocs isForcedLabour isSexualExploit isOtherExploit "
+    "typeOfLabourAgriculture typeOfLabourConstruction typeOfLabourDomesticWork typeOfLabourHospitality "
+    "typeOfSexProstitution typeOfSexPornography recruiterRelationIntimatePartner recruiterRelationFriend "
+    "recruiterRelationFamily recruiterRelationOther"
+).split()
+"""The 27 variables of the Global Synthetic Data Codebook, version 2, February 2024 (section 5)."""
+
+
+def test_the_2024_layout_is_read_with_its_labels_and_means_of_control(tmp_path):
+    """Rows invented for the test, in the 2024 codebook's layout and labels (tab-separated, as the official file)."""
+    rows = [
+        {"yearOfRegistration": "2022", "gender": "Woman", "ageBroad": "9\u201417", "CountryOfExploitation": "NOR",
+         "meansThreats": "1", "isSexualExploit": "1"},
+        {"yearOfRegistration": "2021", "gender": "Man", "ageBroad": "30\u201438", "CountryOfExploitation": "SWE",
+         "meansDebtBondageEarnings": "1", "isForcedLabour": "1", "typeOfLabourAgriculture": "1"},
+        {"yearOfRegistration": "", "gender": "Trans/Transgender/NonConforming", "ageBroad": "", "citizenship": "NOR",
+         "CountryOfExploitation": "NOR", "isOtherExploit": "1"},
+    ]  # fmt: skip
+    path = tmp_path / "CTDC_global_synthetic_data_v2024.tsv"
+    lines = ["\t".join(LAYOUT_2024)] + ["\t".join(row.get(name, "") for name in LAYOUT_2024) for row in rows]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with _staged(path) as connection:
+        records = connection.sql("SELECT * FROM records ORDER BY year NULLS LAST").pl()
+        cells = count_cells(connection, "records", path.name)
+    assert records["gender"].to_list() == ["Man", "Woman", "Trans/Transgender/NonConforming"]
+    assert records["country_of_exploitation"].to_list() == ["SWE", "NOR", "NOR"]
+    means = cells.filter((pl.col("dimension") == "means_of_control") & (pl.col("geo") == "WORLD"))
+    assert {"Threats", "DebtBondageEarnings"} <= set(means["category"])
+    sexes = cells.filter((pl.col("dimension") == "sex") & (pl.col("geo") == "WORLD"), pl.col("cumulative"))
+    assert set(sexes["category"]) == {"female", "male", "other"}
+    ages = cells.filter((pl.col("dimension") == "age_group") & (pl.col("geo") == "WORLD"), pl.col("cumulative"))
+    assert set(ages["category"]) == {"child", "adult", "unknown"}

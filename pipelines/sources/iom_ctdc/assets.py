@@ -11,7 +11,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.checks import fact_checks
-from pipelines.download import RemoteFile
+from pipelines.download import Announcement, RemoteFile
 from pipelines.raw import downloaded_file_asset
 from pipelines.sources.iom_ctdc.cells import CELLS_SCHEMA, count_cells
 from pipelines.sources.iom_ctdc.facts import facts_from_cells
@@ -26,6 +26,13 @@ CTDC_SYNTHETIC = RemoteFile(
     url="https://www.ctdatacollaborative.org/sites/g/files/tmzbdl2011/files/CTDC_synthetic_20210825.tsv",
     mirror_path="iom/ctdc_global_synthetic_20210825.csv",
     kinds=("csv",),
+    # The dataset's page links the current release (the 2024 codebook names the data `..._v2024`).
+    announcement=Announcement(
+        page="https://www.ctdatacollaborative.org/page/global-synthetic-dataset",
+        link=r"(?i)(?P<url>[^\"'\s<>]*CTDC_(?:global_)?synthetic[^\"'\s<>/]*?(?P<release>20\d{6}|v20\d\d)"
+        r"[^\"'\s<>/]*\.(?:csv|tsv))",
+    ),
+    known_urls=("https://www.ctdatacollaborative.org/sites/g/files/tmzbdl2011/files/CTDC_synthetic_20210825.tsv",),
 )
 SOURCE_FILE = Path(CTDC_SYNTHETIC.mirror_path).name
 FIRST_YEAR, LAST_YEAR = 2002, 2030

@@ -39,8 +39,14 @@ REQUIRED = {
 """Staging column -> accepted source names (2021 layout first, then older layouts)."""
 COUNTRY_COLUMNS = ("citizenship", "country_of_exploitation")
 
-PROFILE_PREFIXES = {"meansOfControl": "means_of_control", "typeOfLabour": "sector_of_labour"}
-"""One-hot flag columns kept for the profiles: source prefix -> profile name."""
+PROFILE_PREFIXES = {
+    "meansOfControl": "means_of_control",
+    "means": "means_of_control",
+    "typeOfLabour": "sector_of_labour",
+}
+"""One-hot flag columns kept for the profiles: source prefix -> profile name, the longest prefix first
+(`meansOfControlThreats` in the 2021 layout, `meansThreats` in the 2024 one; its codebook merges
+some means of control, so the categories differ between releases)."""
 NOT_A_CATEGORY = ("Concatenated", "NotSpecified")
 
 
@@ -70,10 +76,10 @@ def profile_columns(header: list[str]) -> dict[str, tuple[str, str]]:
     """Source flag column -> (profile, category) for means of control and sector of labour."""
     columns = {}
     for name in header:
-        for prefix, profile in PROFILE_PREFIXES.items():
-            category = name.removeprefix(prefix)
-            if name.startswith(prefix) and category and category not in NOT_A_CATEGORY:
-                columns[name] = (profile, category)
+        prefix = next((prefix for prefix in PROFILE_PREFIXES if name.startswith(prefix)), None)
+        category = name.removeprefix(prefix) if prefix else ""
+        if prefix and category[:1].isupper() and category not in NOT_A_CATEGORY:
+            columns[name] = (PROFILE_PREFIXES[prefix], category)
     return columns
 
 
