@@ -8,6 +8,7 @@ from pipelines import harmonised, marts, published, sources
 from pipelines.ops.degrade import degraded_refresh_sensor
 from pipelines.ops.freshness import freshness_checks
 from pipelines.ops.jobs import refresh_job
+from pipelines.ops.progress import progress_logger
 from pipelines.ops.sensors import curated_files_sensor, new_release_sensor
 from pipelines.resources import build_resources
 
@@ -24,6 +25,7 @@ defs = dg.Definitions(
     asset_checks=all_checks,
     jobs=[refresh_job],
     sensors=[new_release_sensor, curated_files_sensor, degraded_refresh_sensor],
+    loggers={"console": dg.colored_console_logger, "progress": progress_logger},
     resources=build_resources(),
     # Every step writes or reads the one working warehouse file, which DuckDB lets one process write:
     # jobs materialised from the UI run their steps in one process too, as `refresh` does.

@@ -13,7 +13,6 @@ stack traces included, goes to `<data dir>/logs/`, whose path the last line name
 
 from __future__ import annotations
 
-import logging
 import os
 import sys
 import time
@@ -51,13 +50,16 @@ def run_refresh_in(
 
 
 def _execute(
-    instance: dg.DagsterInstance | None, resources: dict | None, tags: dict[str, str]
+    instance: dg.DagsterInstance | None, resources: dict | None, tags: dict[str, str], progress: bool = False
 ) -> dg.ExecuteInProcessResult:
     job = defs.resolve_job_def("refresh")
+    loggers = QUIET_LOGS["loggers"]
+    if progress:
+        loggers = loggers | {"progress": {"config": {"steps": len(job.nodes)}}}
     return job.execute_in_process(
         instance=instance or dg.DagsterInstance.ephemeral(),
         resources=resources,
-        run_config=QUIET_LOGS,
+        run_config={"loggers": loggers},
         raise_on_error=False,
         tags=tags,
     )
@@ -81,13 +83,16 @@ class RefreshOutcome:
         return bool(self.attempts) and self.attempts[-1].success
 
     def statuses(self) -> list[tuple[str, str, str | None, str | None, int]]:
-        """Per source in the published file: id, status, release, reason, number of facts."""
+        """Per source in the published file: id, status, release, reason, and its rows (facts, or population)."""
         if not self.published:
             return []
         with duckdb.connect(str(self.published_file), read_only=True) as connection:
             return connection.execute(
-                """SELECT s.source_id, s.status, s.release, s.reason, count(f.source)
-                   FROM source_status s LEFT JOIN fact_indicator f ON f.source = s.source_id
+                """WITH rows AS (
+                       SELECT split_part(provenance_id, ':', 1) AS source_id FROM fact_indicator
+                       UNION ALL SELECT split_part(provenance_id, ':', 1) FROM population)
+                   SELECT s.source_id, s.status, s.release, s.reason, count(r.source_id)
+                   FROM source_status s LEFT JOIN rows r USING (source_id)
                    GROUP BY ALL ORDER BY s.source_id"""
             ).fetchall()
 
@@ -103,12 +108,16 @@ def refresh(
     mirror: str | None = None,
     curated_dir: Path | None = None,
     instance: dg.DagsterInstance | None = None,
+    progress: bool = False,
 ) -> RefreshOutcome:
-    """Refresh, pinning each failed source to its last good release until the rest publishes (or nothing can)."""
+    """Refresh, pinning each failed source to its last good release until the rest publishes (or nothing can).
+
+    `progress` keeps a line on standard error up to date with the step the run is at.
+    """
     resources = build_resources(data_dir, mirror, curated_dir)
     outcome = RefreshOutcome(published_file=DataPaths(data_dir).published)
     while True:
-        result = _execute(instance, resources, pin_tags(outcome.pinned))
+        result = _execute(instance, resources, pin_tags(outcome.pinned), progress)
         outcome.attempts.append(result)
         if result.success:
             return outcome
@@ -117,21 +126,6 @@ def refresh(
         if unattributed or not new:
             return outcome
         outcome.pinned |= new
-
-
-class _Progress(logging.Handler):
-    """Writes one self-overwriting line per step as the run goes (only to a terminal)."""
-
-    def __init__(self, steps: int) -> None:
-        super().__init__()
-        self.steps, self.started = steps, 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        event = getattr(record, "dagster_meta", {}).get("dagster_event")
-        if event is not None and event.event_type == dg.DagsterEventType.STEP_START:
-            self.started += 1
-            sys.stderr.write(f"\r\033[K  step {self.started}/{self.steps}: {event.step_key}")
-            sys.stderr.flush()
 
 
 def write_log(outcome: RefreshOutcome, instance: dg.DagsterInstance, folder: Path) -> Path:
@@ -153,14 +147,13 @@ def main() -> int:
     started = time.perf_counter()
     data_dir = data_dir_from_env()
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
-    progress = _Progress(len(list(defs.resolve_asset_graph().assets_defs)))
-    logging.getLogger("dagster").addHandler(progress)
-    outcome = refresh(data_dir, instance=instance)
-    logging.getLogger("dagster").removeHandler(progress)
-    sys.stderr.write("\r\033[K")
+    terminal = sys.stderr.isatty()
+    outcome = refresh(data_dir, instance=instance, progress=terminal)
+    if terminal:
+        sys.stderr.write("\r\033[K")
     seconds = time.perf_counter() - started
     for source_id, status, release, reason, facts in outcome.statuses():
-        line = f"  {source_id:<22} {status:<8} release {release or '-':<22} {facts:>7} facts"
+        line = f"  {source_id:<22} {status:<8} release {release or '-':<22} {facts:>7} rows"
         print(line + (f"  ({reason})" if reason else ""))
     for number, result in enumerate(outcome.attempts, start=1):
         for line in failures(result):
