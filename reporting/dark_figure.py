@@ -397,35 +397,40 @@ def examples_table(results: Mapping[str, MSEResult | None], language: str) -> pl
     return pl.DataFrame(rows, infer_schema_length=None)
 
 
+EXAMPLE_OFFSET = 0.22
+"""How far the published figure sits above, and ours below, an example's row, so that neither hides the other."""
+
+
 def examples_figure(results: Mapping[str, MSEResult | None], language: str) -> go.Figure:
     """For each example with a table: registered, the published figure (and range) and ours (and interval).
 
-    A logarithmic axis, since the examples run from about 200 to over 100,000 people.
+    One row per example, the published figure just above the registered count and ours just below;
+    a logarithmic axis, since the examples run from about 200 to over 100,000 people.
     """
     shown = [(example, results[example.example]) for example in examples() if results.get(example.example)]
     labels = [text(f"dark.example_{example.example}", language) for example, _ in shown]
+    rows = list(range(len(shown)))
     figure = go.Figure()
     figure.add_trace(
         go.Scatter(
             x=[result.registered for _, result in shown],
-            y=labels,
+            y=rows,
             mode="markers",
             name=text("dark.chart_examples_registered", language),
             marker={"color": OKABE_ITO[7], "symbol": "circle", "size": 10},
             hovertemplate="%{x:,.0f}<extra></extra>",
         )
     )
-    published = [(label, example) for label, (example, _) in zip(labels, shown, strict=True)]
-    centres = [_published_centre(example) for _, example in published]
+    centres = [_published_centre(example) for example, _ in shown]
     figure.add_trace(
         go.Scatter(
             x=centres,
-            y=[label for label, _ in published],
+            y=[row - EXAMPLE_OFFSET for row in rows],
             mode="markers",
             name=text("dark.chart_examples_published", language),
             marker={"color": OKABE_ITO[0], "symbol": "square", "size": 10},
-            error_x=_bars(centres, [(e.published_low, e.published_high) for _, e in published]),
-            text=[published_text(example, language) for _, example in published],
+            error_x=_bars(centres, [(example.published_low, example.published_high) for example, _ in shown]),
+            text=[published_text(example, language) for example, _ in shown],
             hovertemplate="%{text}<extra></extra>",
         )
     )
@@ -433,7 +438,7 @@ def examples_figure(results: Mapping[str, MSEResult | None], language: str) -> g
     figure.add_trace(
         go.Scatter(
             x=ours,
-            y=labels,
+            y=[row + EXAMPLE_OFFSET for row in rows],
             mode="markers",
             name=text("dark.chart_examples_ours", language),
             marker={"color": OKABE_ITO[4], "symbol": "diamond", "size": 12},
@@ -444,13 +449,13 @@ def examples_figure(results: Mapping[str, MSEResult | None], language: str) -> g
     figure.update_layout(
         separators=plotly_separators(language),
         template="plotly_white",
-        height=140 + 45 * len(shown),
+        height=140 + 55 * len(shown),
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02},
         margin={"t": 40, "l": 20, "r": 20, "b": 50},
         xaxis_title=text("dark.chart_examples_x", language),
     )
     figure.update_xaxes(type="log", tickformat=",d")
-    figure.update_yaxes(autorange="reversed")
+    figure.update_yaxes(tickvals=rows, ticktext=labels, autorange="reversed", zeroline=False)
     return figure
 
 

@@ -176,8 +176,10 @@ def show_estimate(estimate: DarkFigureEstimate, key: str) -> None:
     result, lang = estimate.result, language()
     if result.estimate is None:
         st.warning(t("dark.no_estimate", reason=result.reason))
-    for column, (label, value, help_text) in zip(st.columns(5), key_figures(result, lang), strict=True):
-        column.metric(label, value, help=help_text, border=True)
+    registered, estimated, interval, ratio, spread = key_figures(result, lang)
+    for row in ((registered, estimated, ratio), (interval, spread)):
+        for column, (label, value, help_text) in zip(st.columns(len(row)), row, strict=True):
+            column.metric(label, value, help=help_text, border=True)
     st.markdown(t("dark.chosen", model=model_text(result.model, lang) or "–", method=result_method_text(result, lang)))
     if result.boundary_terms:
         st.caption(t("dark.boundary", terms=", ".join(result.boundary_terms)))
