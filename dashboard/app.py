@@ -19,6 +19,7 @@ PAGES = (
     ("views/victims.py", "page.victims", "ofre"),
     ("views/justice.py", "page.justice", "straffesakskjeden"),
     ("views/world.py", "page.world", "norge-i-verden"),
+    ("views/dark_figure.py", "page.dark_figure", "morketall"),
     ("views/sources.py", "page.sources", "definisjoner-og-kilder"),
     ("views/export.py", "page.export", "eksport"),
 )

@@ -9,13 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, PAGES, streamlit_server
+from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, PAGES, PLOTLY_CHART, streamlit_server
 from reporting.texts import texts
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
 
 pytestmark = pytest.mark.browser
+
+BROWSER_PAGES = (*PAGES, ("morketall", "Mørketall", PLOTLY_CHART))
+"""Every page: the shared list, and the dark-figure page (its content: the examples chart)."""
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +39,7 @@ def browser():
         launched.close()
 
 
-@pytest.mark.parametrize(("address", "title", "content"), PAGES)
+@pytest.mark.parametrize(("address", "title", "content"), BROWSER_PAGES)
 def test_every_page_renders_in_chromium(server, browser, address, title, content):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:

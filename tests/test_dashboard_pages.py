@@ -25,6 +25,7 @@ PAGES = {
     "views/victims.py": "page.victims",
     "views/justice.py": "page.justice",
     "views/world.py": "page.world",
+    "views/dark_figure.py": "page.dark_figure",
     "views/sources.py": "page.sources",
     "views/export.py": "page.export",
 }

@@ -6,10 +6,11 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
-from dashboard.i18n import t
+from dashboard.i18n import number, t
 from dashboard.ui import page_header
 from pipelines.export import ExportError, build_pack, pack_as_zip
 from pipelines.vocabulary import NORWAY
+from reporting.dark_figure import SESSION_KEY
 from reporting.published import published_path
 
 
@@ -20,10 +21,25 @@ def main() -> None:
     left, right = st.columns(2)
     year_from = left.number_input(t("export.from"), min_value=1990, max_value=2100, value=max(first, 2015), step=1)
     year_to = right.number_input(t("export.to"), min_value=1990, max_value=2100, value=last, step=1)
+    estimate = st.session_state.get(SESSION_KEY)
+    include = False
+    if estimate is None:
+        st.caption(t("export.no_estimate"))
+    else:
+        shown = number(estimate.result.estimate) or "–"
+        include = st.checkbox(
+            t("export.include_estimate", file=estimate.file_name, estimate=shown), key="export_include_estimate"
+        )
     if st.button(t("export.build"), type="primary"):
         with tempfile.TemporaryDirectory() as folder:
             try:
-                pack = build_pack(published_path(), int(year_from), int(year_to), Path(folder))
+                pack = build_pack(
+                    published_path(),
+                    int(year_from),
+                    int(year_to),
+                    Path(folder),
+                    estimate=estimate if include else None,
+                )
             except ExportError as error:
                 st.error(t("export.failed", reason=error))
                 return

@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -24,9 +24,11 @@ import polars as pl
 
 from pipelines.checksums import sha256_of
 from pipelines.export.charts import figures, write_svgs
+from pipelines.export.dark_figure import estimate_tables, front_page_line
 from pipelines.export.tables import DEFINITIONS, SOURCES, TABLES, Table, read_table
 from pipelines.export.writers import write_csv, write_workbook
 from pipelines.settings import REPO_ROOT
+from reporting.dark_figure import DarkFigureEstimate
 from reporting.published import open_published
 
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
@@ -51,14 +53,22 @@ class Contents:
     content_hash: str
     run_id: str
     source_status: list[dict]
+    estimate_line: tuple[str, str] | None = None
+    """The front sheet's line for a dark-figure estimate the request brought (none without one)."""
 
     @property
     def published(self) -> datetime:
         return datetime.fromisoformat(self.published_at)
 
 
-def build_pack(published: Path, year_from: int, year_to: int, out_dir: Path) -> Path:
+def build_pack(
+    published: Path, year_from: int, year_to: int, out_dir: Path, estimate: DarkFigureEstimate | None = None
+) -> Path:
     """Write the pack for `year_from`–`year_to` from the published marts into `out_dir`; return its folder.
+
+    With `estimate` (a dark-figure estimate made on the dashboard) the pack also holds its tables
+    (`dark_figure_estimate`, `dark_figure_models`, `dark_figure_data`: CSV, sheets, data package
+    resources) and a line on the front sheet; without it the pack is the same as ever.
 
     The folder is `menneskehandel-norge-<from>-<to>-<publication date>`; an older pack of that name is
     replaced whole. Raises `ExportError` (and writes nothing) for an empty or data-less year range, a
@@ -67,6 +77,10 @@ def build_pack(published: Path, year_from: int, year_to: int, out_dir: Path) -> 
     """
     _check_request(published, year_from, year_to)
     contents = _read(published, year_from, year_to)
+    if estimate is not None:
+        contents = replace(
+            contents, tables=contents.tables + estimate_tables(estimate), estimate_line=front_page_line(estimate)
+        )
     name = f"menneskehandel-norge-{year_from}-{year_to}-{contents.published:%Y%m%d}"
     created = _first_missing(out_dir)
     staging = _staging_folder(out_dir, name)
@@ -213,6 +227,7 @@ def _front_page(name: str, year_from: int, year_to: int, contents: Contents, cod
         ),
         ("Vilkår / Terms", LICENSE["title"]),
         *[(f"Kilde / Source {row['source_id']}", _status_line(row)) for row in contents.source_status],
+        *([contents.estimate_line] if contents.estimate_line else []),
         *[(table.name, f"{table.title}: {frame.height} rader / rows") for table, frame in contents.tables],
     ]
 

@@ -98,7 +98,9 @@ def _write_sheet(sheet, table: Table, frame: pl.DataFrame, bold, title) -> None:
         for column, value in enumerate(row):
             if value is None:
                 continue
-            if isinstance(value, str):
+            if isinstance(value, bool):
+                sheet.write_boolean(row_number, column, value)
+            elif isinstance(value, str):
                 sheet.write_string(row_number, column, value)
             else:
                 sheet.write_number(row_number, column, value)

@@ -1,0 +1,228 @@
+"""Mørketall: how many the lists never met, from their overlaps (multiple systems estimation), and how uncertain.
+
+The published examples beside our estimates from the same tables, one example in detail, an
+estimate from an uploaded capture-history table (kept in the session for the export pack), and
+what an estimate for Norway would need. No estimate for Norway is made from aggregates. The page
+only composes: the estimator is `pipelines.estimation`, the tables, words and charts are
+`reporting.dark_figure`.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard.i18n import language, t, text_labels
+from dashboard.ui import published_tables
+from pipelines.estimation import CRITERIA, METHODS, STEPWISE_RULES, InputError, MSEResult
+from reporting.dark_figure import (
+    EXAMPLES_ENV,
+    MAX_MODELS_CHOICES,
+    PAGE_MAX_MODELS,
+    SESSION_KEY,
+    DarkFigureEstimate,
+    criterion_figure,
+    estimate_upload,
+    example_results,
+    examples,
+    examples_figure,
+    examples_folder,
+    examples_table,
+    key_figures,
+    model_text,
+    models_frame,
+    refused_table,
+    result_json,
+    result_method_text,
+    search_text,
+)
+from reporting.dark_figure import models_table as models_display
+from reporting.published import published_path
+from reporting.status import not_current, status_sentence
+
+
+def _stamp(folder: Path) -> tuple:
+    """What renews the cached examples: the tables' names, sizes and modification times."""
+    files = sorted(folder.glob("*.csv")) if folder.is_dir() else []
+    return tuple((path.name, path.stat().st_size, path.stat().st_mtime_ns) for path in files)
+
+
+@st.cache_data(show_spinner=False, max_entries=2)
+def _example_results(folder: str, stamp: tuple) -> dict[str, MSEResult | None]:
+    return example_results(Path(folder))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _estimate(
+    data: bytes, file_name: str, method: str, rule: str, criterion: str, max_models: int
+) -> DarkFigureEstimate:
+    return estimate_upload(data, file_name, method=method, rule=rule, criterion=criterion, max_models=max_models)
+
+
+def header() -> None:
+    """Title, introduction, and the publication's state (this page reads no published figure, so it goes on
+    without the published file)."""
+    st.title(t("page.dark_figure"))
+    st.markdown(t("dark.intro"))
+    path = published_path()
+    if not path.exists():
+        st.warning(t("data.missing", path=path))
+        return
+    tables = published_tables()
+    for row in not_current(tables.get("source_status")):
+        st.warning(status_sentence(row, language()))
+
+
+def published_examples() -> dict[str, MSEResult | None]:
+    st.subheader(t("dark.examples_title"))
+    folder = examples_folder()
+    lang = language()
+    stamp = _stamp(folder)
+    if not stamp:
+        st.info(t("dark.examples_missing", path=folder, env=EXAMPLES_ENV))
+        results: dict[str, MSEResult | None] = {}
+    else:
+        st.markdown(t("dark.examples_intro", path=folder))
+        with st.spinner():
+            results = _example_results(str(folder), stamp)
+    st.dataframe(examples_table(results, lang), hide_index=True, width="stretch", key="dark_examples")
+    if any(results.values()):
+        st.markdown(f"**{t('dark.examples_chart_title')}**")
+        st.plotly_chart(examples_figure(results, lang), width="stretch", key="dark_examples_chart")
+    return results
+
+
+def example_detail(results: dict[str, MSEResult | None]) -> None:
+    """One example estimated again with the page's search budget, shown as an upload is."""
+    available = [example for example in examples() if results.get(example.example) is not None]
+    if not available:
+        return
+    st.subheader(t("dark.detail_title"))
+    names = {example.example: t(f"dark.example_{example.example}") for example in available}
+    chosen = st.selectbox(
+        t("dark.detail_pick"),
+        list(names),
+        index=None,
+        format_func=names.get,
+        placeholder=t("dark.detail_placeholder"),
+        key="dark_example",
+    )
+    if chosen is None:
+        return
+    example = next(example for example in available if example.example == chosen)
+    path = examples_folder() / example.lists_file
+    with st.spinner():
+        estimate = _estimate(
+            path.read_bytes(),
+            path.name,
+            example.method,
+            example.rule or "poisson",
+            example.criterion,
+            max(PAGE_MAX_MODELS, example.max_models),
+        )
+    show_estimate(estimate, "example")
+
+
+def upload() -> None:
+    """An estimate from the reader's table: the estimate, the model tables, the chart and the downloads."""
+    st.subheader(t("dark.upload_title"))
+    st.markdown(t("dark.upload_intro"))
+    with st.expander(t("dark.options")):
+        method = st.radio(
+            t("dark.option_method"),
+            METHODS,
+            format_func=text_labels("dark.method_name", METHODS).get,
+            horizontal=True,
+            key="dark_method",
+        )
+        rule = st.radio(
+            t("dark.option_rule"),
+            STEPWISE_RULES,
+            format_func=text_labels("dark.rule_name", STEPWISE_RULES).get,
+            key="dark_rule",
+        )
+        criterion = st.radio(
+            t("dark.option_criterion"), CRITERIA, format_func=str.upper, horizontal=True, key="dark_ic"
+        )
+        budget = st.selectbox(
+            t("dark.option_budget"),
+            MAX_MODELS_CHOICES,
+            index=MAX_MODELS_CHOICES.index(PAGE_MAX_MODELS),
+            help=t("dark.budget_help"),
+            key="dark_budget",
+        )
+    uploaded = st.file_uploader(t("dark.upload_label"), type=["csv", "txt"], key="dark_upload")
+    if uploaded is None:
+        kept = st.session_state.get(SESSION_KEY)
+        if kept is not None:
+            st.info(t("dark.saved_for_export", file=kept.file_name))
+            if st.button(t("dark.forget"), key="dark_forget"):
+                del st.session_state[SESSION_KEY]
+                st.rerun()
+        return
+    try:
+        with st.spinner(t("dark.running")):
+            estimate = _estimate(uploaded.getvalue(), uploaded.name, method, rule, criterion, int(budget))
+    except InputError as error:
+        st.session_state.pop(SESSION_KEY, None)
+        st.error(t("dark.input_error", message=error))
+        return
+    st.session_state[SESSION_KEY] = estimate
+    show_estimate(estimate, "upload")
+    st.success(t("dark.saved_for_export", file=estimate.file_name))
+
+
+def show_estimate(estimate: DarkFigureEstimate, key: str) -> None:
+    """The chosen estimate with its interval, ratio and range; every admissible and refused model; downloads."""
+    result, lang = estimate.result, language()
+    if result.estimate is None:
+        st.warning(t("dark.no_estimate", reason=result.reason))
+    registered, estimated, interval, ratio, spread = key_figures(result, lang)
+    for row in ((registered, estimated, ratio), (interval, spread)):
+        for column, (label, value, help_text) in zip(st.columns(len(row)), row, strict=True):
+            column.metric(label, value, help=help_text, border=True)
+    st.markdown(t("dark.chosen", model=model_text(result.model, lang) or "–", method=result_method_text(result, lang)))
+    if result.boundary_terms:
+        st.caption(t("dark.boundary", terms=", ".join(result.boundary_terms)))
+    st.caption(search_text(result, lang))
+    if result.models["admissible"].any():
+        st.plotly_chart(criterion_figure(result, lang), width="stretch", key=f"dark_chart_{key}")
+    st.markdown(f"**{t('dark.models_title')}**")
+    st.dataframe(models_display(result, lang), hide_index=True, width="stretch", key=f"dark_models_{key}")
+    st.caption(t("dark.models_caption"))
+    refused = refused_table(result, lang)
+    if refused.is_empty():
+        st.caption(t("dark.no_refused"))
+    else:
+        st.markdown(f"**{t('dark.refused_title')}**")
+        st.dataframe(refused, hide_index=True, width="stretch", key=f"dark_refused_{key}")
+        st.caption(t("dark.refused_caption"))
+    stem = Path(estimate.file_name).stem
+    left, right = st.columns(2)
+    left.download_button(
+        t("dark.download_models"),
+        models_frame(result).write_csv(),
+        file_name=f"{stem}-models.csv",
+        mime="text/csv",
+        key=f"dark_download_models_{key}",
+    )
+    right.download_button(
+        t("dark.download_json"),
+        result_json(estimate),
+        file_name=f"{stem}-estimate.json",
+        mime="application/json",
+        key=f"dark_download_json_{key}",
+    )
+
+
+def main() -> None:
+    header()
+    st.subheader(t("dark.caveats_title"))
+    st.markdown(t("dark.caveats"))
+    results = published_examples()
+    example_detail(results)
+    upload()
+    st.subheader(t("dark.kom_title"))
+    st.markdown(t("dark.kom_text"))
+
+
+main()

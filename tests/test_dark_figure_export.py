@@ -1,0 +1,155 @@
+"""The pack with a dark-figure estimate (its method, data and model table), and without one exactly as before.
+
+Without an estimate the pack must not change by a byte: the pack is built by the code of the commit
+before the dark figure was added (`BASELINE`, from git) and by today's code, from the same
+published file, with the code version fixed in both (it is written on the front sheet, in
+`LES-MEG.md` and in `datapackage.json`), and every file is compared. When the export is changed on
+purpose later, this test names the file that changed: move `BASELINE` to the commit that did it.
+"""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from frictionless import validate
+
+from pipelines.export import build_pack
+from pipelines.export import pack as pack_module
+from pipelines.export.dark_figure import ESTIMATE_TABLE, MODELS_TABLE
+from reporting.dark_figure import estimate_upload
+
+REPO = Path(__file__).resolve().parent.parent
+BASELINE = "b404a3d21e74c72d6c5c0ae2bedc17118a014296"
+FIXED_CODE = {"git_commit": "fixed-for-the-comparison", "dirty": False}
+GOOD = b"police,UDI,ROSA,count\n1,0,0,30\n0,1,0,25\n0,0,1,20\n1,1,0,10\n1,0,1,8\n0,1,1,6\n1,1,1,3\n"
+ATTACK = b"=cmd,B,n\n1,0,5\n0,1,6\n1,1,2\n"
+DARK_TABLES = ("dark_figure_estimate", "dark_figure_models", "dark_figure_data")
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def estimate():
+    return estimate_upload(GOOD, "kom_overlap.csv")
+
+
+@pytest.fixture(scope="module")
+def pack_with_estimate(refreshed, estimate, tmp_path_factory) -> Path:
+    return build_pack(refreshed.published, 2016, 2020, tmp_path_factory.mktemp("dark"), estimate=estimate)
+
+
+def test_the_pack_carries_the_estimate_its_models_and_its_data(pack_with_estimate, estimate):
+    result = estimate.result
+    (row,) = read_csv(pack_with_estimate / "csv" / "dark_figure_estimate.csv")
+    assert row["file"] == "kom_overlap.csv" and row["lists"] == "police;UDI;ROSA"
+    assert (row["method"], row["stepwise_rule"], row["threshold"]) == ("stepwise", "poisson", "0.02")
+    assert int(row["registered"]) == result.registered == 102
+    assert float(row["estimate"]) == pytest.approx(result.estimate, abs=1e-6)
+    assert float(row["ci_low"]) == pytest.approx(result.ci_low, abs=1e-6)
+    assert float(row["ratio"]) == pytest.approx(result.ratio, abs=1e-6)
+    assert float(row["range_low"]) == pytest.approx(result.estimate_range()[0], abs=1e-6)
+    models = read_csv(pack_with_estimate / "csv" / "dark_figure_models.csv")
+    assert len(models) == result.models.height and [m["selected"] for m in models].count("True") == 1
+    assert list(models[0]) == [field.name for field in MODELS_TABLE.fields]
+    data = read_csv(pack_with_estimate / "csv" / "dark_figure_data.csv")
+    assert list(data[0]) == ["police", "UDI", "ROSA", "count"]
+    assert sum(int(line["count"]) for line in data) == 102
+
+
+def test_the_estimate_has_sheets_a_front_line_and_described_resources(pack_with_estimate, estimate):
+    workbook = openpyxl.load_workbook(next(pack_with_estimate.glob("*.xlsx")), read_only=True)
+    assert set(DARK_TABLES) <= set(workbook.sheetnames)
+    header = next(workbook["dark_figure_estimate"].iter_rows(min_row=4, max_row=4, values_only=True))
+    assert list(header) == [field.name for field in ESTIMATE_TABLE.fields]
+    front = {row[0]: row[1] for row in workbook["les_meg"].iter_rows(values_only=True)}
+    line = front["Mørketall / Dark figure"]
+    assert line.startswith("kom_overlap.csv, trinnvis, Poisson-regel, terskel 0,02 / stepwise, Poisson rule")
+    assert f"estimate {estimate.result.estimate:.0f}" in line and "registered 102" in line
+    assert f"CI {estimate.result.ci_low:.0f}–{estimate.result.ci_high:.0f}" in line
+    assert f"ratio {estimate.result.ratio:.2f}" in line
+    assert "Mørketall / Dark figure" in (pack_with_estimate / "LES-MEG.md").read_text()
+    report = validate(pack_with_estimate / "datapackage.json")
+    assert report.valid, report.flatten(["type", "note"])
+    resources = {r["name"]: r for r in json.loads((pack_with_estimate / "datapackage.json").read_text())["resources"]}
+    for name in DARK_TABLES:
+        assert resources[name]["path"] == f"csv/{name}.csv" and resources[name]["schema"]["fields"]
+    assert [field["name"] for field in resources["dark_figure_data"]["schema"]["fields"]] == [
+        "police", "UDI", "ROSA", "count"
+    ]  # fmt: skip
+
+
+def test_a_list_name_that_looks_like_a_formula_is_neutralised(refreshed, tmp_path):
+    pack = build_pack(refreshed.published, 2016, 2016, tmp_path, estimate=estimate_upload(ATTACK, "x.csv"))
+    with (pack / "csv" / "dark_figure_data.csv").open(encoding="utf-8") as handle:
+        assert handle.readline().startswith("'=cmd,B,")
+    (row,) = read_csv(pack / "csv" / "dark_figure_estimate.csv")
+    assert row["lists"] == "'=cmd;B"
+
+
+def test_an_estimate_that_does_not_exist_goes_in_with_its_reason(refreshed, tmp_path):
+    estimate = estimate_upload(b"A,B,n\n1,0,5\n0,1,6\n", "disjoint.csv")
+    pack = build_pack(refreshed.published, 2016, 2016, tmp_path, estimate=estimate)
+    (row,) = read_csv(pack / "csv" / "dark_figure_estimate.csv")
+    assert row["estimate"] == "" and row["reason"] == estimate.result.reason
+    assert "no model passed the checks" in (pack / "LES-MEG.md").read_text()
+
+
+def _baseline_source(folder: Path) -> Path:
+    """The `pipelines` and `reporting` packages as they were at `BASELINE` (skip when git cannot give them)."""
+    try:
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", BASELINE, "pipelines", "reporting"],
+            cwd=REPO,
+            capture_output=True,
+            check=True,
+            timeout=60,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        pytest.skip(f"git cannot give the code of {BASELINE} (a shallow clone?)")
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+BUILD_WITH_FIXED_CODE = """
+import json, sys
+from pathlib import Path
+import pipelines.export.pack as pack
+pack.code_version = lambda: json.loads(sys.argv[3])
+print(pack.build_pack(Path(sys.argv[1]), 2010, 2024, Path(sys.argv[2])))
+"""
+
+
+def test_without_an_estimate_the_pack_is_byte_identical_to_before(refreshed, tmp_path, monkeypatch):
+    source = _baseline_source(tmp_path / "baseline")
+    before = subprocess.run(
+        [sys.executable, "-c", BUILD_WITH_FIXED_CODE, str(refreshed.published), str(tmp_path / "before"),
+         json.dumps(FIXED_CODE)],
+        cwd=source,
+        env={"PYTHONPATH": str(source), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )  # fmt: skip
+    assert before.returncode == 0, before.stderr[-3000:]
+    before_pack = Path(before.stdout.strip().splitlines()[-1])
+    monkeypatch.setattr(pack_module, "code_version", lambda: dict(FIXED_CODE))
+    after_pack = build_pack(refreshed.published, 2010, 2024, tmp_path / "after")
+    files = sorted(path.relative_to(before_pack) for path in before_pack.rglob("*") if path.is_file())
+    assert files == sorted(path.relative_to(after_pack) for path in after_pack.rglob("*") if path.is_file())
+    assert not [name for name in files if name.stem.startswith("dark_figure")]
+    for name in files:
+        old, new = (before_pack / name).read_bytes(), (after_pack / name).read_bytes()
+        if name.name == "datapackage.json":  # the code version is fixed above; compare without it all the same
+            old, new = (json.loads(content) for content in (old, new))
+            old.pop("x_code_version"), new.pop("x_code_version")
+        assert old == new, f"{name} changed"
