@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.checks import latest_year
 from pipelines.refresh import EXIT_DEGRADED, failures, refresh, run_refresh_in
 from pipelines.settings import CURATED_DIR, DataPaths
 
@@ -155,6 +156,14 @@ FAILING = {
         lambda mirror: edited_workbook(mirror / WORKBOOK, "xl/worksheets/sheet1.xml", cell_text("J4", "2019*")),
         "staging__unodc_glotip",
         ["data_glotip.xlsx", "row 4", "2019*"],
+    ),
+    "a year in the future in the workbook": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(
+            mirror / WORKBOOK, "xl/worksheets/sheet1.xml", cell_text("J4", str(latest_year() + 3))
+        ),
+        "harmonised/facts_unodc_glotip:year_coverage",
+        ["years outside 2003-", str(latest_year() + 3), "data_glotip.xlsx"],
     ),
     "negative count in the curated file": (
         KOM,

@@ -84,7 +84,7 @@ def test_failed_blocking_check_stops_downstream(value, published):
     def downstream() -> None:
         return None
 
-    probe_checks = checks.fact_checks(dg.AssetKey(["harmonised", "facts_probe"]), 2000, 2030)
+    probe_checks = checks.fact_checks(dg.AssetKey(["harmonised", "facts_probe"]), 2000)
     result = dg.materialize([raw_probe, facts_probe, downstream, *probe_checks], raise_on_error=False)
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert (dg.AssetKey("downstream") in materialized) is published

@@ -12,7 +12,7 @@ from pipelines.vocabulary import no_facts
 
 CURATED_FILE = "ilo_estimates.csv"
 PUBLICATION = "ILO global estimates (2005, 2012, 2017, 2022) and profit estimates (2005, 2014, 2024), curated"
-FIRST_YEAR, LAST_YEAR = 2000, 2030
+FIRST_YEAR = 2000
 SOURCE_ID = "ilo"
 
 
@@ -98,4 +98,4 @@ def ilo_estimates(staging: pl.DataFrame) -> pl.DataFrame:
     return estimates.cast(harmonise.ESTIMATES_SCHEMA)
 
 
-ilo_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ilo"]), FIRST_YEAR, LAST_YEAR)
+ilo_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ilo"]), FIRST_YEAR)

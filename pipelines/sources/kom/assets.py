@@ -13,7 +13,6 @@ from pipelines.vocabulary import no_facts
 SOURCE_ID = "kom"
 CURATED_FILE = "kom_figures.csv"
 PUBLICATION = "KOM national figures (status reports, press releases, government documents), curated with references"
-LAST_YEAR = 2030
 
 
 kom_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION)
@@ -44,4 +43,4 @@ def facts_kom(staging: pl.DataFrame) -> pl.DataFrame:
     return harmonise.to_facts(staging.drop("provenance_id"), staging["provenance_id"][0], CURATED_FILE)
 
 
-kom_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_kom"]), FIRST_YEAR, LAST_YEAR)
+kom_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_kom"]), FIRST_YEAR)
