@@ -18,11 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
 
 from pipelines.checks import latest_year
 from pipelines.refresh import EXIT_DEGRADED, failures, refresh, run_refresh_in
 from pipelines.settings import CURATED_DIR, DataPaths
+from pipelines.sources.unodc_glotip.parse import read_rows
 
 WORKBOOK = Path("unodc") / "data_glotip.xlsx"
 CTDC = Path("iom") / "ctdc_global_synthetic_20210825.csv"
@@ -70,6 +72,31 @@ def cell_text(cell: str, text: str) -> Callable[[str], str]:
     """Replace the worksheet cell `cell` (e.g. `J4`) by an inline string."""
     pattern = re.compile(rf'<c r="{cell}"[^>]*?(?:/>|>.*?</c>)')
     return lambda xml: pattern.sub(f'<c r="{cell}" t="inlineStr"><is><t>{text}</t></is></c>', xml, count=1)
+
+
+def norway_total_row(mirror: Path, year: str = "2020") -> int:
+    """The sheet row of Norway's detected victims (no breakdown) in `year`, found in the real workbook."""
+    rows = read_rows(mirror / WORKBOOK)
+    everyone = pl.all_horizontal(pl.col(column) == "Total" for column in ("dimension", "category", "sex", "age"))
+    norway = rows.filter(
+        (pl.col("iso3") == "NOR") & (pl.col("indicator") == "Detected trafficking victims") & everyone,
+        pl.col("year") == year,
+    )
+    assert norway.height == 1
+    return norway["sheet_row"][0]
+
+
+def row_copied_at_end(row: int) -> Callable[[str], str]:
+    """The sheet with a copy of row `row` added after the last row (the declared size left as it was)."""
+
+    def edit(xml: str) -> str:
+        original = re.search(rf'<row r="{row}"[^>]*>.*?</row>', xml).group(0)
+        last = max(int(number) for number in re.findall(r'<row r="(\d+)"', xml))
+        copy = original.replace(f'r="{row}"', f'r="{last + 1}"')
+        copy = re.sub(rf'r="([A-Z]+){row}"', lambda match: f'r="{match.group(1)}{last + 1}"', copy)
+        return xml.replace("</sheetData>", copy + "</sheetData>")
+
+    return edit
 
 
 def kom_rows() -> tuple[list[str], list[dict[str, str]]]:
@@ -164,6 +191,54 @@ FAILING = {
         ),
         "harmonised/facts_unodc_glotip:year_coverage",
         ["years outside 2003-", str(latest_year() + 3), "data_glotip.xlsx"],
+    ),
+    "an empty value cell for Norway's 2020 detected victims": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(
+            mirror / WORKBOOK, "xl/worksheets/sheet1.xml", cell_text(f"L{norway_total_row(mirror)}", "")
+        ),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx", "value cell is empty"],
+    ),
+    "an exact copy of Norway's 2020 total row": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(
+            mirror / WORKBOOK, "xl/worksheets/sheet1.xml", row_copied_at_end(norway_total_row(mirror))
+        ),
+        "staging__unodc_glotip",
+        [
+            "data_glotip.xlsx",
+            "a total (no breakdown) given more than once",
+            "(Norway, Detected trafficking victims, 2020)",
+        ],
+    ),
+    "a rate where a count belongs": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(
+            mirror / WORKBOOK,
+            "xl/worksheets/sheet1.xml",
+            cell_text(f"K{norway_total_row(mirror)}", "Rate per 100,000 population"),
+        ),
+        "staging/unodc_glotip:labels_known",
+        ["data_glotip.xlsx", "unit: ['Rate per 100,000 population']"],
+    ),
+    "a count written 2,5,4": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(
+            mirror / WORKBOOK, "xl/worksheets/sheet1.xml", cell_text(f"L{norway_total_row(mirror)}", "2,5,4")
+        ),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx", "neither a count", "('2,5,4')"],
+    ),
+    "a count of 10^12": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(
+            mirror / WORKBOOK,
+            "xl/worksheets/sheet1.xml",
+            cell_text(f"L{norway_total_row(mirror)}", "1,000,000,000,000"),
+        ),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx", "count above 10,000,000", "('1,000,000,000,000')"],
     ),
     "negative count in the curated file": (
         KOM,

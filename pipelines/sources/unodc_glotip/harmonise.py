@@ -14,7 +14,7 @@ COUNTRY_CROSSWALK = "unodc_glotip_country_labels"
 BLANK_LABEL = "(blank)"
 COUNTERPART_DIMENSIONS = ("citizenship", "repatriation")
 
-LABEL_FIELDS = {"indicator": "indicator", "dimension": "dimension", "sex": "sex", "age": "age"}
+LABEL_FIELDS = {"indicator": "indicator", "dimension": "dimension", "sex": "sex", "age": "age", "unit": "unit"}
 """Staging column -> crosswalk field, for the columns every row maps."""
 
 

@@ -16,6 +16,11 @@ SHEET = "data_glotip_1"
 HEADER_SEARCH_ROWS = 25
 SUPPRESSED_LABEL = "<5"
 SUPPRESSED_BOUNDS = (1.0, 4.0)
+COUNT_FORMAT = r"^(\d{1,3}(,\d{3})+|\d+)$"
+"""A count as the workbook writes it: digits, with commas between thousands only (`1,116`; never `2,5,4`)."""
+LARGEST_COUNT = 10_000_000
+"""No country records ten million victims, suspects or offences in a year: a larger count is a broken cell."""
+TOTAL = "Total"
 
 COLUMNS = {
     "Iso3_code": "iso3",
@@ -87,26 +92,36 @@ def _find_header(top: pl.DataFrame, path: Path) -> int:
 def parse_values(rows: pl.DataFrame, file_name: str) -> pl.DataFrame:
     """Typed year and values: `1,116` is 1116; `<5` is a null value with bounds [1, 4].
 
-    A year that is not four digits, or a value that is neither a non-negative whole number nor
-    `<5`, raises `GlotipFormatError` naming the file and the sheet row.
+    A year that is not four digits, an empty value cell, or a value that is neither a non-negative
+    whole number (commas between thousands only) nor `<5`, or a count above `LARGEST_COUNT`, raises
+    `GlotipFormatError` naming the file and the sheet row.
     """
     text = pl.col("value_text").str.strip_chars()
     digits = text.str.replace_all(",", "", literal=True)
     parsed = rows.with_columns(
         year=pl.col("year").str.strip_chars().str.replace(r"\.0$", ""),
-        suppressed=text == SUPPRESSED_LABEL,
-        value=pl.when(digits.str.contains(r"^\d+$")).then(digits.cast(pl.Float64, strict=False)),
+        suppressed=(text == SUPPRESSED_LABEL).fill_null(False),
+        value=pl.when(text.str.contains(COUNT_FORMAT)).then(digits.cast(pl.Float64, strict=False)),
     )
     _fail_on(parsed, ~pl.col("year").str.contains(r"^(19|20)\d\d$"), "year", "year is not a four-digit year", file_name)
+    _fail_on(
+        parsed,
+        text.fill_null("") == "",
+        "value_text",
+        "value cell is empty (no figure, or a formula without a value)",
+        file_name,
+    )
     negative = digits.str.contains(r"^[-\u2212]\d+$")
     _fail_on(parsed, negative, "value_text", "value is negative: a count cannot be below 0", file_name)
     _fail_on(
         parsed,
         pl.col("value").is_null() & ~pl.col("suppressed"),
         "value_text",
-        "value is neither a count nor <5",
+        "value is neither a count (digits, commas between thousands) nor <5",
         file_name,
     )
+    _fail_on(parsed, pl.col("value") > LARGEST_COUNT, "value_text", f"count above {LARGEST_COUNT:,}", file_name)
+    _fail_on_repeated_totals(parsed, file_name)
     low, high = SUPPRESSED_BOUNDS
     return parsed.with_columns(
         year=pl.col("year").cast(pl.Int32),
@@ -123,6 +138,27 @@ def _fail_on(frame: pl.DataFrame, bad: pl.Expr, column: str, problem: str, file_
         )
         more = f" and {offenders.height - 5} more" if offenders.height > 5 else ""
         raise GlotipFormatError(f"{file_name}, sheet {SHEET}: {problem}: {shown}{more}")
+
+
+def _fail_on_repeated_totals(parsed: pl.DataFrame, file_name: str) -> None:
+    """A row that counts everyone (no breakdown) has no parts: a second row with its key is a copy, refused.
+
+    Breakdown rows may repeat a key (several "Other" sexes, several forms within "Other forms of
+    exploitation"): those are parts and are summed (`sum_parts`).
+    """
+    everyone = pl.all_horizontal(pl.col(column) == TOTAL for column in ("dimension", "category", "sex", "age"))
+    repeated = parsed.filter(everyone & pl.struct(list(KEY)).is_duplicated())
+    if repeated.height:
+        groups = repeated.group_by(KEY, maintain_order=True).agg(pl.col("sheet_row").sort())
+        shown = "; ".join(
+            f"rows {', '.join(map(str, row['sheet_row']))} ({row['country']}, {row['indicator']}, {row['year']})"
+            for row in groups.head(5).iter_rows(named=True)
+        )
+        more = f" and {groups.height - 5} more" if groups.height > 5 else ""
+        raise GlotipFormatError(
+            f"{file_name}, sheet {SHEET}: a total (no breakdown) given more than once, so not a sum of parts: "
+            f"{shown}{more}"
+        )
 
 
 def sum_parts(parsed: pl.DataFrame) -> pl.DataFrame:
