@@ -246,6 +246,12 @@ FAILING = {
         "staging__kom",
         ["kom_figures.csv", "line 12", "'-20' is negative"],
     ),
+    "a KOM count with a decimal comma": (
+        KOM,
+        lambda mirror: with_kom_row(12, value="26,2"),
+        "staging__kom",
+        ["kom_figures.csv", "line 12", "'26,2' is not a whole count"],
+    ),
     "duplicated curated row": (
         KOM,
         lambda mirror: kom_with_duplicate(20),

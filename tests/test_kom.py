@@ -12,7 +12,7 @@ from pipelines.marts.reconciliation import concept_switches
 from pipelines.refresh import failures, run_refresh_in
 from pipelines.settings import CURATED_DIR, DataPaths
 from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
-from pipelines.sources.kom.parse import KomFormatError, read_figures
+from pipelines.sources.kom.parse import KomFormatError, parse_number, read_figures
 from pipelines.sources.unodc_glotip.parse import read_rows as read_glotip_rows
 
 CURATED = CURATED_DIR / "kom" / "kom_figures.csv"
@@ -42,7 +42,11 @@ BAD_ROWS = {
     "unknown measure": ("measure_nb", "antatte ofre totalt", "unknown measure_nb 'antatte ofre totalt'"),
     "unknown breakdown": ("exploitation_nb", "tigging", "unknown exploitation_nb 'tigging'"),
     "unknown sex": ("sex_nb", "gutter", "unknown sex_nb 'gutter'"),
-    "value not a number": ("value", "ca 200", "value 'ca 200' is not a number"),
+    "value not a number": ("value", "ca 200", "value 'ca 200' is not a whole count"),
+    "value with a decimal comma": ("value", "26,2", "value '26,2' is not a whole count"),
+    "value with a comma between thousands": ("value", "1,116", "value '1,116' is not a whole count"),
+    "value in exponent notation": ("value", "1e20", "value '1e20' is not a whole count"),
+    "value above any plausible count": ("value", "12 000 000", "value '12 000 000' is above 1,000,000"),
     "negative value": ("value", "-5", "value '-5' is negative: a count cannot be below 0"),
     "year out of range": ("period", "1999", "period '1999' is out of range"),
     "future year": ("period", "2999", "period '2999' is out of range"),
@@ -274,7 +278,7 @@ def test_a_refresh_with_a_bad_line_fails_naming_it_and_leaves_the_published_file
     before = data.published.read_bytes()
     result = run_refresh_in(data.root, str(mirror), curated_dir=curated)
     assert not result.success
-    assert any("kom_figures.csv, line 12: value 'ca 200' is not a number" in line for line in failures(result))
+    assert any("kom_figures.csv, line 12: value 'ca 200' is not a whole count" in line for line in failures(result))
     assert data.published.read_bytes() == before
 
 
@@ -330,3 +334,10 @@ def test_unodc_norway_victims_break_where_unodc_switches_kom_concept(published):
     ).fetchall()
     assert expected, "the reconciliation should show UNODC switching from newly identified to assisted victims"
     assert {year for (year,) in flagged} == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "count"), [("1116", 1116.0), ("1 116", 1116.0), ("1\u00a0116", 1116.0), ("1.116", 1116.0)]
+)
+def test_a_count_is_read_with_norwegian_thousands_separators(written, count):
+    assert parse_number(written) == count

@@ -39,7 +39,11 @@ CONFIDENCE = ("high", "medium", "low")
 FIRST_YEAR = 2003
 """Trafficking became a specific offence in Norway in 2003; no KOM figure is older."""
 PERIOD = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
-NUMBER = re.compile(r"^\d+(?:[.,]\d+)?$")
+COUNT = re.compile(r"^(\d{1,3}(?:[ \u00a0.]\d{3})+|\d+)(,0+)?$")
+"""A count as Norwegian texts and spreadsheets write it: digits, with spaces or dots between thousands
+(`1 116`, `1.116`), and at most a decimal comma followed by zeros (`32,0`)."""
+LARGEST_COUNT = 1_000_000
+"""No KOM figure counts a million people, reports or judgments: a larger value is a typing error."""
 MAX_LISTED = 20
 
 
@@ -86,11 +90,14 @@ def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
 
 
 def parse_number(text: str) -> float | None:
-    """`1 234`, `72,2` and `72.2` as numbers; anything else is None."""
-    compact = text.replace("\u00a0", "").replace(" ", "")
-    if not NUMBER.match(compact):
+    """A whole count: `1116`, `1 116` or `1.116` is 1116; anything else (`26,2`, `1,116`, `1e20`) is None.
+
+    Every KOM figure counts persons, reports or judgments, so a decimal is a typing error, never read.
+    """
+    match = COUNT.match(text)
+    if not match:
         return None
-    return float(compact.replace(",", "."))
+    return float(re.sub(r"[ \u00a0.]", "", match[1]))
 
 
 def row_problems(row: dict[str, str], last_year: int) -> list[str]:
@@ -115,7 +122,9 @@ def row_problems(row: dict[str, str], last_year: int) -> list[str]:
     if value is None and parse_number(row["value"].lstrip("-\u2212")) is not None:
         problems.append(f"value {row['value']!r} is negative: a count cannot be below 0")
     elif value is None:
-        problems.append(f"value {row['value']!r} is not a number")
+        problems.append(f"value {row['value']!r} is not a whole count (digits, spaces or dots between thousands)")
+    elif value > LARGEST_COUNT:
+        problems.append(f"value {row['value']!r} is above {LARGEST_COUNT:,}: not a plausible count")
     is_range = "range" in crosswalk.mapping(CROSSWALK, "qualifier").get(row["qualifier"], "")
     if is_range:
         upper = parse_number(row["value_to"])
