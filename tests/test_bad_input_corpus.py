@@ -29,6 +29,7 @@ from pipelines.sources.unodc_glotip.parse import read_rows
 WORKBOOK = Path("unodc") / "data_glotip.xlsx"
 CTDC = Path("iom") / "ctdc_global_synthetic_20210825.csv"
 KOM = Path("kom") / "kom_figures.csv"
+WORLDBANK = Path("worldbank") / "API_SP.POP.TOTL_DS2_en_csv_v2.csv"
 
 
 def sha256(path: Path) -> str:
@@ -97,6 +98,14 @@ def row_copied_at_end(row: int) -> Callable[[str], str]:
         return xml.replace("</sheetData>", copy + "</sheetData>")
 
     return edit
+
+
+def worldbank_with_norway(mirror: Path, edit: Callable[[str], str]) -> bytes:
+    """The World Bank file with Norway's line changed by `edit` (the line as text in, lines out)."""
+    lines = (mirror / WORLDBANK).read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    index = next(number for number, line in enumerate(lines) if line.startswith('"Norway","NOR"'))
+    lines[index] = edit(lines[index])
+    return "".join(lines).encode("utf-8")
 
 
 def kom_rows() -> tuple[list[str], list[dict[str, str]]]:
@@ -240,6 +249,20 @@ FAILING = {
         "staging__unodc_glotip",
         ["data_glotip.xlsx", "count above 10,000,000", "('1,000,000,000,000')"],
     ),
+    "Norway's World Bank line given twice": (
+        WORLDBANK,
+        lambda mirror: worldbank_with_norway(mirror, lambda line: line + line),
+        "staging__worldbank_population",
+        ["API_SP.POP.TOTL_DS2_en_csv_v2.csv", "NOR is given more than once"],
+    ),
+    "a population of 0": (
+        WORLDBANK,
+        lambda mirror: worldbank_with_norway(
+            mirror, lambda line: re.sub(r'"\d+(\.\d+)?",$', '"0",', line.rstrip("\n")) + "\n"
+        ),
+        "staging__worldbank_population",
+        ["API_SP.POP.TOTL_DS2_en_csv_v2.csv", "population '0' is not positive and finite"],
+    ),
     "negative count in the curated file": (
         KOM,
         lambda mirror: with_kom_row(12, value="-20"),
@@ -299,13 +322,16 @@ def case_dirs(tmp_path: Path, refreshed: DataPaths) -> tuple[DataPaths, Path]:
     return data, curated
 
 
-SOURCE_OF_FILE = {WORKBOOK: "unodc_glotip", CTDC: "iom_ctdc", KOM: "kom"}
+SOURCE_OF_FILE = {WORKBOOK: "unodc_glotip", CTDC: "iom_ctdc", KOM: "kom", WORLDBANK: "worldbank_population"}
 
 
 def published_rows(path: Path, source_id: str) -> list[tuple]:
-    """Every published fact of one source, every column."""
+    """Every published figure of one source (its facts, or World Bank's population), every column."""
+    query = "SELECT * FROM fact_indicator WHERE source = ? ORDER BY ALL"
+    if source_id == "worldbank_population":
+        query = "SELECT * FROM population WHERE split_part(provenance_id, ':', 1) = ? ORDER BY ALL"
     with duckdb.connect(str(path), read_only=True) as connection:
-        return connection.execute("SELECT * FROM fact_indicator WHERE source = ? ORDER BY ALL", [source_id]).fetchall()
+        return connection.execute(query, [source_id]).fetchall()
 
 
 @pytest.mark.parametrize("case", list(FAILING))

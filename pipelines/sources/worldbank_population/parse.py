@@ -58,7 +58,23 @@ def read_population(path: Path) -> pl.DataFrame:
     if unreadable.height:
         row = unreadable.row(0, named=True)
         raise WorldBankFormatError(f"{path.name}, line {row['line']}, {row['year']}: not a number: {row['text']!r}")
+    impossible = typed.filter(~pl.col("population").is_finite() | (pl.col("population") <= 0))
+    if impossible.height:
+        row = impossible.row(0, named=True)
+        raise WorldBankFormatError(
+            f"{path.name}, line {row['line']}, {row['year']}: population {row['text']!r} is not positive and finite"
+        )
+    _fail_on_repeated_places(wide, path.name)
     return typed.drop("text")
+
+
+def _fail_on_repeated_places(wide: pl.DataFrame, file_name: str) -> None:
+    """Each country or aggregate has one line: a second line with its code is a copy, refused naming both."""
+    repeated = wide.filter(pl.col("Country Code").is_duplicated())
+    if repeated.height:
+        groups = repeated.group_by("Country Code", maintain_order=True).agg(pl.col("line").sort())
+        code, lines = groups.row(0)
+        raise WorldBankFormatError(f"{file_name}, lines {', '.join(map(str, lines))}: {code} is given more than once")
 
 
 def data_records(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
