@@ -227,3 +227,23 @@ def fact_checks(asset_key: dg.AssetKey, first_year: int) -> list[dg.AssetChecksD
             )
 
     return [_checks]
+
+
+def unique_key_check(asset_key: dg.AssetKey, key: Sequence[str]) -> dg.AssetChecksDefinition:
+    """A blocking check that no two rows of a table share `key`, naming the first keys given twice."""
+
+    @dg.asset_check(
+        asset=asset_key, name="unique_key", blocking=True, description=f"No two rows share ({', '.join(key)})."
+    )
+    def _check(table: pl.DataFrame) -> dg.AssetCheckResult:
+        repeated = table.filter(pl.struct(list(key)).is_duplicated()).select(key).unique(maintain_order=True)
+        shown = [dict(row) for row in repeated.head(MAX_LOCATIONS).iter_rows(named=True)]
+        return dg.AssetCheckResult(
+            passed=repeated.is_empty(),
+            description=f"{repeated.height} key(s) given more than once, e.g. {shown}"
+            if repeated.height
+            else f"every ({', '.join(key)}) is given once",
+            metadata={"keys_repeated": repeated.height},
+        )
+
+    return _check

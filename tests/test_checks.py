@@ -88,3 +88,15 @@ def test_failed_blocking_check_stops_downstream(value, published):
     result = dg.materialize([raw_probe, facts_probe, downstream, *probe_checks], raise_on_error=False)
     materialized = {event.asset_key for event in result.get_asset_materialization_events()}
     assert (dg.AssetKey("downstream") in materialized) is published
+
+
+def test_unique_key_check_names_a_key_given_twice():
+    @dg.asset(key_prefix="marts")
+    def table() -> pl.DataFrame:
+        return pl.DataFrame({"geo": ["NOR", "NOR", "SWE"], "year": [2020, 2020, 2020], "value": [254.0, 254.0, 1.0]})
+
+    check = checks.unique_key_check(dg.AssetKey(["marts", "table"]), ["geo", "year"])
+    result = dg.materialize([table, check], raise_on_error=False)
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed
+    assert "1 key(s) given more than once" in evaluation.description and "'NOR'" in evaluation.description

@@ -72,3 +72,10 @@ def test_the_rules_catch_a_mart_built_from_staging_and_a_stray_group():
         "marts/table reads staging/records, skipping the harmonised layer",
         "marts/table: group 'some_source' differs from its layer 'marts'",
     ]
+
+
+def test_every_mart_has_a_blocking_unique_key_check():
+    graph = defs.resolve_asset_graph()
+    marts_keys = [key for key in graph.get_all_asset_keys() if key.path[0] == "marts"]
+    checked = {check.asset_key for check in graph.asset_check_keys if check.name == "unique_key"}
+    assert marts_keys and sorted(key.to_user_string() for key in marts_keys if key not in checked) == []

@@ -8,6 +8,7 @@ are already disclosure-controlled, together with the facts.
 import dagster as dg
 import polars as pl
 
+from pipelines.checks import unique_key_check
 from pipelines.sources.iom_ctdc.cells import ANY_FLAG
 
 GROUP = "marts"
@@ -106,3 +107,6 @@ def ctdc_profiles_small_counts_hidden(ctdc_profiles: pl.DataFrame) -> dg.AssetCh
         description=f"{shown.height} count(s) from 1 to 4 shown as a number",
         metadata={"small_counts_shown": shown.height},
     )
+
+
+ctdc_profiles_unique_key = unique_key_check(dg.AssetKey(["marts", "ctdc_profiles"]), ["geo", "profile", "category"])

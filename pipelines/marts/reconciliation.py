@@ -23,6 +23,7 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
+from pipelines.checks import unique_key_check
 from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
 from pipelines.vocabulary import NORWAY, has_flag, is_all_breakdowns_total
 
@@ -201,3 +202,6 @@ def reconciliation_norway(facts: pl.DataFrame) -> pl.DataFrame:
     """Per year: KOM's presumed victims assisted and newly identified beside UNODC's detected victims
     for Norway, and how the UNODC figure relates to KOM's (`unodc_relation_to_kom`, see above)."""
     return reconciliation(facts)
+
+
+reconciliation_norway_unique_key = unique_key_check(dg.AssetKey(["marts", "reconciliation_norway"]), ["geo", "year"])

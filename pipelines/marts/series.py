@@ -3,6 +3,7 @@
 import dagster as dg
 import polars as pl
 
+from pipelines.checks import unique_key_check
 from pipelines.marts.reconciliation import GEO, UNODC, concept_switches
 from pipelines.vocabulary import SERIES_BREAK, TOTAL, is_all_breakdowns_total, join_flags
 
@@ -74,3 +75,11 @@ def breakdowns(facts: pl.DataFrame) -> pl.DataFrame:
             )
         )
     return pl.concat(frames).sort("geo", "source", "measure", "breakdown", "category", "year")
+
+
+series_totals_unique_key = unique_key_check(
+    dg.AssetKey(["marts", "series_totals"]), ["source", "measure", "geo", "period"]
+)
+breakdowns_unique_key = unique_key_check(
+    dg.AssetKey(["marts", "breakdowns"]), ["source", "measure", "geo", "period", "breakdown", "category"]
+)

@@ -8,6 +8,7 @@ trafficking with its own definition.
 import dagster as dg
 import polars as pl
 
+from pipelines.checks import unique_key_check
 from pipelines.sources.worldbank_population.harmonise import geo_table
 from pipelines.vocabulary import is_all_breakdowns_total
 
@@ -87,3 +88,13 @@ def rates(facts: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
 def ilo_estimates(estimates: pl.DataFrame) -> pl.DataFrame:
     """ILO's global estimates by edition, for the dashboard: every figure with its edition, region label and flags."""
     return estimates.sort("measure", "edition", "geo", "sex", "age_group", "exploitation_form")
+
+
+population_unique_key = unique_key_check(dg.AssetKey(["marts", "population"]), ["geo", "year"])
+rates_per_100k_unique_key = unique_key_check(
+    dg.AssetKey(["marts", "rates_per_100k"]), ["source", "measure", "geo", "year"]
+)
+ilo_estimates_unique_key = unique_key_check(
+    dg.AssetKey(["marts", "ilo_estimates"]),
+    ["edition", "measure", "geo", "period", "sex", "age_group", "exploitation_form"],
+)
