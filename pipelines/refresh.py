@@ -13,6 +13,7 @@ stack traces included, goes to `<data dir>/logs/`, whose path the last line name
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 import time
@@ -26,6 +27,7 @@ import duckdb
 from pipelines.definitions import defs
 from pipelines.ops.degrade import failures as failure_lines
 from pipelines.ops.degrade import sources_to_pin
+from pipelines.ops.shrink import ACCEPT_TAG
 from pipelines.releases import pin_tags
 from pipelines.resources import build_resources
 from pipelines.settings import DataPaths, data_dir_from_env
@@ -109,15 +111,18 @@ def refresh(
     curated_dir: Path | None = None,
     instance: dg.DagsterInstance | None = None,
     progress: bool = False,
+    accept_shrink: frozenset[str] = frozenset(),
 ) -> RefreshOutcome:
     """Refresh, pinning each failed source to its last good release until the rest publishes (or nothing can).
 
-    `progress` keeps a line on standard error up to date with the step the run is at.
+    `progress` keeps a line on standard error up to date with the step the run is at;
+    `accept_shrink` names sources whose new release may lose figures in this refresh (`pipelines.ops.shrink`).
     """
     resources = build_resources(data_dir, mirror, curated_dir)
     outcome = RefreshOutcome(published_file=DataPaths(data_dir).published)
+    accepted = {ACCEPT_TAG: ",".join(sorted(accept_shrink))} if accept_shrink else {}
     while True:
-        result = _execute(instance, resources, pin_tags(outcome.pinned), progress)
+        result = _execute(instance, resources, pin_tags(outcome.pinned) | accepted, progress)
         outcome.attempts.append(result)
         if result.success:
             return outcome
@@ -144,11 +149,20 @@ def write_log(outcome: RefreshOutcome, instance: dg.DagsterInstance, folder: Pat
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(prog="python -m pipelines.refresh", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--accept-shrink",
+        action="append",
+        default=[],
+        metavar="SOURCE_ID",
+        help="accept, for this refresh only, that SOURCE_ID's new release lost figures its last good one had",
+    )
+    arguments = parser.parse_args()
     started = time.perf_counter()
     data_dir = data_dir_from_env()
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     terminal = sys.stderr.isatty()
-    outcome = refresh(data_dir, instance=instance, progress=terminal)
+    outcome = refresh(data_dir, instance=instance, progress=terminal, accept_shrink=frozenset(arguments.accept_shrink))
     if terminal:
         sys.stderr.write("\r\033[K")
     seconds = time.perf_counter() - started

@@ -87,6 +87,29 @@ def norway_total_row(mirror: Path, year: str = "2020") -> int:
     return norway["sheet_row"][0]
 
 
+def norway_rows(mirror: Path, year: str | None = None) -> list[int]:
+    """The sheet rows of every Norway figure (of one year, if given) in the real workbook."""
+    rows = read_rows(mirror / WORKBOOK).filter(pl.col("iso3") == "NOR")
+    if year is not None:
+        rows = rows.filter(pl.col("year") == year)
+    assert rows.height
+    return rows["sheet_row"].to_list()
+
+
+def rows_removed(numbers: list[int]) -> Callable[[str], str]:
+    """The sheet without the rows `numbers` (the others keep their row numbers)."""
+    wanted = set(numbers)
+    return lambda xml: re.sub(
+        r'<row r="(\d+)"[^>]*>.*?</row>', lambda match: "" if int(match[1]) in wanted else match[0], xml
+    )
+
+
+def first_half_of_lines(path: Path) -> bytes:
+    """The file cut at a line end half way through (as a mirror or an early-closed download leaves it)."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    return b"".join(lines[: len(lines) // 2])
+
+
 def row_copied_at_end(row: int) -> Callable[[str], str]:
     """The sheet with a copy of row `row` added after the last row (the declared size left as it was)."""
 
@@ -263,6 +286,34 @@ FAILING = {
         "staging__worldbank_population",
         ["API_SP.POP.TOTL_DS2_en_csv_v2.csv", "population '0' is not positive and finite"],
     ),
+    "a workbook without Norway": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(
+            mirror / WORKBOOK, "xl/worksheets/sheet1.xml", rows_removed(norway_rows(mirror))
+        ),
+        "harmonised/facts_unodc_glotip:no_unexplained_loss",
+        ["place(s) gone: ['NOR']", "figure(s) for Norway gone", "--accept-shrink unodc_glotip"],
+    ),
+    "a workbook without Norway's 2020 rows": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(
+            mirror / WORKBOOK, "xl/worksheets/sheet1.xml", rows_removed(norway_rows(mirror, "2020"))
+        ),
+        "harmonised/facts_unodc_glotip:no_unexplained_loss",
+        ["figure(s) for Norway gone", "'period': '2020'"],
+    ),
+    "a CTDC file cut at a line end half way": (
+        CTDC,
+        lambda mirror: first_half_of_lines(mirror / CTDC),
+        "harmonised/facts_iom_ctdc:no_unexplained_loss",
+        ["total of victims_registered fell from"],
+    ),
+    "a World Bank file without Norway": (
+        WORLDBANK,
+        lambda mirror: worldbank_with_norway(mirror, lambda line: ""),
+        "harmonised/worldbank_population:no_unexplained_loss",
+        ["place(s) gone: ['NOR']"],
+    ),
     "negative count in the curated file": (
         KOM,
         lambda mirror: with_kom_row(12, value="-20"),
@@ -395,3 +446,20 @@ def test_a_parseable_variant_of_the_curated_file_is_read_like_the_original(case,
     locations = published_kom_locations(data.published)
     assert locations == published_kom_locations(refreshed.published)
     assert any("Østforum" in location for location in locations), "Norwegian letters survive"
+
+
+def test_an_operator_accepts_a_shrink_for_one_refresh(case_dirs, mirror, tmp_path):
+    data, _ = case_dirs
+    site = mirror_with(mirror, tmp_path / "site", CTDC, first_half_of_lines(mirror / CTDC))
+    before = len(published_rows(data.published, "iom_ctdc"))
+
+    outcome = refresh(data.root, str(site), accept_shrink=frozenset({"iom_ctdc"}))
+
+    assert outcome.exit_code == 0, [failures(attempt) for attempt in outcome.attempts]
+    assert len(published_rows(data.published, "iom_ctdc")) < before
+    with duckdb.connect(str(data.published), read_only=True) as connection:
+        (said,) = connection.execute(
+            "SELECT description FROM asset_check_results WHERE check_name = 'no_unexplained_loss' "
+            "AND asset_key = 'harmonised/facts_iom_ctdc'"
+        ).fetchone()
+    assert said.startswith("shrink accepted by the operator for this refresh")

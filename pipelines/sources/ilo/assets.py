@@ -1,6 +1,5 @@
 """ILO global estimates of forced labour, forced marriage and modern slavery, and of illegal profits (curated)."""
 
-
 import dagster as dg
 import polars as pl
 

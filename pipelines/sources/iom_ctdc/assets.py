@@ -12,12 +12,13 @@ import polars as pl
 
 from pipelines.checks import fact_checks
 from pipelines.download import Announcement, RemoteFile
+from pipelines.ops.shrink import shrink_check
 from pipelines.raw import downloaded_file_asset
 from pipelines.sources.iom_ctdc.cells import CELLS_SCHEMA, count_cells
 from pipelines.sources.iom_ctdc.facts import facts_from_cells
 from pipelines.sources.iom_ctdc.parse import records_where, stage_records
 from pipelines.sources.iom_ctdc.records import unknown_labels
-from pipelines.vocabulary import has_flag
+from pipelines.vocabulary import FACT_KEY, has_flag
 from pipelines.warehouse import Warehouse, connect, table_name
 
 CTDC_SYNTHETIC = RemoteFile(
@@ -97,9 +98,7 @@ def _lines(path: Path, column: str, labels: list[str], shown: int = 5) -> str:
     return f"{'line' if len(lines) == 1 else 'lines'} {', '.join(map(str, lines[:shown]))}{more}"
 
 
-@dg.asset(
-    key=CELLS, group_name="harmonised", deps=[STAGING], ins={"raw_file": dg.AssetIn(key=RAW)}, kinds={"duckdb"}
-)
+@dg.asset(key=CELLS, group_name="harmonised", deps=[STAGING], ins={"raw_file": dg.AssetIn(key=RAW)}, kinds={"duckdb"})
 def iom_ctdc_cells(raw_file: pl.DataFrame, warehouse: Warehouse) -> pl.DataFrame:
     """Every count CTDC publishes (facts and profiles), counted once from the staged records and disclosure-controlled.
 
@@ -140,3 +139,6 @@ def ctdc_facts_small_counts_hidden(facts: pl.DataFrame) -> dg.AssetCheckResult:
 
 
 ctdc_fact_checks = fact_checks(FACTS, FIRST_YEAR)
+
+
+ctdc_shrink_check = shrink_check(FACTS, "iom_ctdc", "SELECT * FROM fact_indicator WHERE source = ?", FACT_KEY)

@@ -1,6 +1,5 @@
 """KOM (Koordineringsenheten mot menneskehandel): Norway's national figures, curated with references."""
 
-
 import dagster as dg
 import polars as pl
 

@@ -7,10 +7,11 @@ import polars as pl
 
 from pipelines.checks import fact_checks
 from pipelines.download import Announcement, RemoteFile
+from pipelines.ops.shrink import shrink_check
 from pipelines.raw import downloaded_file_asset, read_release
 from pipelines.sources.unodc_glotip import harmonise
 from pipelines.sources.unodc_glotip.parse import SHEET, read_glotip
-from pipelines.vocabulary import no_facts
+from pipelines.vocabulary import FACT_KEY, no_facts
 
 GLOTIP = RemoteFile(
     source_id="unodc_glotip",
@@ -94,3 +95,11 @@ def facts_unodc_glotip(staging: pl.DataFrame) -> pl.DataFrame:
 
 
 unodc_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_unodc_glotip"]), FIRST_YEAR)
+
+
+unodc_shrink_check = shrink_check(
+    dg.AssetKey(["harmonised", "facts_unodc_glotip"]),
+    "unodc_glotip",
+    "SELECT * FROM fact_indicator WHERE source = ?",
+    FACT_KEY,
+)

@@ -48,7 +48,7 @@ class GlotipFormatError(ValueError):
 
 
 def read_rows(path: Path) -> pl.DataFrame:
-    """The data rows as text, with their 1-based row number in the sheet (`sheet_row`).
+    """The data rows as text, with their 1-based row number in the sheet (`sheet_row`); blank rows are skipped.
 
     The sheet is read once, without trusting a declared size or a header position: the header is
     the first row (among the top rows) that holds every column name.
@@ -61,9 +61,10 @@ def read_rows(path: Path) -> pl.DataFrame:
     header = [None if cell is None else str(cell).strip() for cell in table.row(header_index)]
     position = {name: header.index(name) for name in COLUMNS}
     rows = table.slice(header_index + 1)
-    return rows.select(
+    named = rows.select(
         pl.col(rows.columns[position[source]]).alias(target) for source, target in COLUMNS.items()
     ).with_columns(sheet_row=pl.int_range(header_index + 2, header_index + 2 + pl.len(), dtype=pl.Int64))
+    return named.filter(~pl.all_horizontal(pl.col(target).is_null() for target in COLUMNS.values()))
 
 
 def _open(path: Path) -> fastexcel.ExcelReader:

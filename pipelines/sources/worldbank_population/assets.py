@@ -6,6 +6,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.download import RemoteFile
+from pipelines.ops.shrink import shrink_check
 from pipelines.raw import downloaded_file_asset, read_release
 from pipelines.sources.worldbank_population import harmonise
 from pipelines.sources.worldbank_population.parse import read_population
@@ -65,3 +66,11 @@ def population_missing_years(population: pl.DataFrame) -> dg.AssetCheckResult:
         description=f"{missing.height} place-years without a population figure (kept as missing, not estimated)",
         metadata={"missing_years": dg.MetadataValue.json(listed), "last_year": population["year"].max()},
     )
+
+
+population_shrink_check = shrink_check(
+    dg.AssetKey(["harmonised", POPULATION.source_id]),
+    POPULATION.source_id,
+    "SELECT * FROM population WHERE split_part(provenance_id, ':', 1) = ?",
+    ["geo", "year"],
+)
