@@ -10,7 +10,7 @@ The server answers the table search (`/tables?query=…`), each table's metadata
 selection (`valueCodes[<dimension>]=…` on a GET, or a POST with a `selection` body): every
 dimension must be selected (a missing one is a 400, as for a dimension SSB cannot eliminate), and
 `*` selects a whole dimension. It can answer a request once with an error first (a 429 with
-`Retry-After`, a 503), and it records every request with its time.
+`Retry-After`, a 503), or always, and it records every request with its time.
 """
 
 from __future__ import annotations
@@ -251,6 +251,7 @@ class FakeSsb:
         self.search_hits: list[str] | None = list(SEARCH_HITS)
         self.search_body: bytes | None = None
         self.fail_once: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
+        self.fail_always: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
         self.requests: list[tuple[float, str, str]] = []
         self.lock = threading.Lock()
 
@@ -258,7 +259,7 @@ class FakeSsb:
         url = urlsplit(target)
         with self.lock:
             self.requests.append((time.monotonic(), method, target))
-            failure = self.fail_once.pop((method, url.path), None)
+            failure = self.fail_once.pop((method, url.path), None) or self.fail_always.get((method, url.path))
         if failure is not None:
             status, headers = failure
             return status, headers, json.dumps({"title": "try again later"}).encode()
