@@ -154,15 +154,39 @@ def test_a_table_that_loses_the_offence_keeps_ssb_at_its_last_good_release(with_
     data = DataPaths(tmp_path / "data")
     shutil.copytree(good.root, data.root, symlinks=True)
     before = ssb_facts(data.published)
-    fake.tables["09406"].dimensions[0] = ("Lovbruddstype", "lovbruddstype", [("ALLE", "Alle lovbrudd"), ("R1", "Ran")])
-
-    outcome = refresh(data.root, str(mirror))
+    table = fake.tables["09406"]
+    saved = table.dimensions[0]
+    table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", [("ALLE", "Alle lovbrudd"), ("R1", "Ran")])
+    try:
+        outcome = refresh(data.root, str(mirror))
+    finally:
+        table.dimensions[0] = saved
 
     assert outcome.exit_code == EXIT_DEGRADED
     statuses = {source: (status, reason) for source, status, _, reason, _ in outcome.statuses()}
     status, reason = statuses.pop("ssb")
     assert status == "stale" and "SSB table 09406" in reason and "'Alle lovbrudd', 'Ran'" in reason
     assert {status for status, _ in statuses.values()} == {"current"}
+    assert ssb_facts(data.published).equals(before), "the last good figures, exactly"
+
+
+def test_a_label_the_crosswalk_does_not_know_fails_the_check_and_the_retry_pins_ssb(with_ssb, mirror, tmp_path):
+    fake, _, good = with_ssb
+    data = DataPaths(tmp_path / "data")
+    shutil.copytree(good.root, data.root, symlinks=True)
+    before = ssb_facts(data.published)
+    table = fake.tables["08484"]
+    saved = table.dimensions[1]
+    table.dimensions[1] = ("ContentsCode", "statistikkvariabel", [("Anmeldte", "Anmeldte lovbrudd (ny definisjon)")])
+    try:
+        outcome = refresh(data.root, str(mirror))
+    finally:
+        table.dimensions[1] = saved
+
+    assert outcome.exit_code == EXIT_DEGRADED and len(outcome.attempts) == 2 and list(outcome.pinned) == ["ssb"]
+    status, reason = next((status, reason) for source, status, _, reason, _ in outcome.statuses() if source == "ssb")
+    assert status == "stale" and "labels_known" in reason and "table 08484" in reason
+    assert "Anmeldte lovbrudd (ny definisjon)" in reason
     assert ssb_facts(data.published).equals(before), "the last good figures, exactly"
 
 
