@@ -29,10 +29,13 @@ KNOWN_TABLES: tuple[tuple[str, str], ...] = (
     ("08484", "Anmeldte lovbrudd, etter lovbruddstype (reported offences)"),
     ("09405", "Etterforskede lovbrudd, etter politiets avgjørelse (offences investigated, by the police's decision)"),
     ("09406", "Etterforskede lovbrudd og oppklaring (offences investigated and cleared up)"),
-    ("10651", "Straffereaksjoner, etter type hovedlovbrudd og type reaksjon (sanctions by principal offence)"),
-    ("13579", "Straffereaksjoner, etter type reaksjon og type hovedlovbrudd (sanctions by principal offence)"),
-)
-"""The tables read whatever the table search answers, in the order their figures are preferred."""
+    ("10651", "Straffereaksjoner (utvalgte) og gjennomsnittlig utmålt straff, etter type hovedlovbrudd og type "
+              "reaksjon (sanctions by principal offence)"),
+    ("13579", "Straffereaksjoner og straffbare forhold, etter type reaksjon, undertype reaksjon og type hovedlovbrudd "
+              "(sanctions by principal offence)"),
+)  # fmt: skip
+"""The tables read whatever the table search answers, in the order their figures are preferred (titles as SSB's
+statistics pages name them; the API's own label is recorded with each file)."""
 KNOWN_TABLE_IDS = tuple(table_id for table_id, _ in KNOWN_TABLES)
 
 OFFENCE_NAMES: dict[str, tuple[str, ...]] = {
