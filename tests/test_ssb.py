@@ -386,9 +386,10 @@ def test_a_kept_release_holds_every_table_s_files(staged, tmp_path):
     releases.keep("ssb", fetched.records)
     kept = releases.last_good("ssb")
     assert len({record["local_path"] for record in kept}) == len(fetched.records)
-    assert read_tables(raw_frame(kept, "stale", "pinned")).height == read_tables(
-        raw_frame(fetched.records, "current", None)
-    ).height
+    assert (
+        read_tables(raw_frame(kept, "stale", "pinned")).height
+        == read_tables(raw_frame(fetched.records, "current", None)).height
+    )
 
 
 # -- the justice reconciliation -------------------------------------------------------------------------------------

@@ -145,9 +145,7 @@ def data_address(base: str, table_id: str, selection: dict[str, list[str]] | Non
 
 def selection_for(metadata: Dataset, offence: Offence) -> dict[str, list[str]]:
     """Every dimension selected: the offence's codes, and every other dimension whole (`*`)."""
-    return {
-        dimension: list(offence.codes) if dimension == offence.dimension else ["*"] for dimension in metadata.ids
-    }
+    return {dimension: list(offence.codes) if dimension == offence.dimension else ["*"] for dimension in metadata.ids}
 
 
 def cells_selected(metadata: Dataset, offence: Offence) -> int:

@@ -45,6 +45,7 @@ def ssb_client(downloader: Downloader) -> Client:
 def ssb_tables(
     context: dg.AssetExecutionContext, downloader: Downloader, warehouse: Warehouse, releases: Releases
 ) -> pl.DataFrame:
+    """Provenance records of every table's files (status current), else the last good release or absent."""
     reason = pinned_sources(context.run.tags).get(SOURCE_ID)
     if reason is None:
         try:
@@ -52,8 +53,9 @@ def ssb_tables(
         except DownloadError as error:
             reason = str(error)
         else:
-            tables = ", ".join(f"{table.table_id} ({table.offence.dimension}={list(table.offence.codes)})"
-                               for table in fetched.tables)  # fmt: skip
+            tables = ", ".join(
+                f"{table.table_id} ({table.offence.dimension}={list(table.offence.codes)})" for table in fetched.tables
+            )
             context.log.info(f"{SOURCE_ID}: {fetched.search}; read {tables}")
             for table_id, why in fetched.left_out.items():
                 context.log.warning(f"{SOURCE_ID}: table {table_id}, found by the table search, left out: {why}")
