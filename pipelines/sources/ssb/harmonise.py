@@ -180,10 +180,11 @@ def chosen(by_table: pl.DataFrame) -> pl.DataFrame:
 
 
 def series_breaks(facts: pl.DataFrame) -> pl.Series:
-    """Whether each fact starts a new segment: the first year of the 2015 classification after earlier years,
+    """Whether each fact starts a new segment: the first year of the 2015 classification after earlier figures,
     or a year whose offence code differs from the year before's."""
     ordered = facts.with_row_index("row").sort("measure", "year")
-    earlier = pl.col("year").min().over("measure") < FIRST_YEAR_2015_CLASSIFICATION
+    first_figure = pl.col("year").filter(pl.col("value").is_not_null()).min().over("measure")
+    earlier = first_figure < FIRST_YEAR_2015_CLASSIFICATION
     first_new = pl.col("year") == pl.col("year").filter(pl.col("year") >= FIRST_YEAR_2015_CLASSIFICATION).min().over(
         "measure"
     )
