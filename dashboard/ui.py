@@ -21,6 +21,7 @@ PUBLISHED_TABLES = (
     "breakdowns",
     "fact_indicator",
     "reconciliation_norway",
+    "reconciliation_justice_norway",
     "rates_per_100k",
     "ilo_estimates",
     "ctdc_profiles",

@@ -157,8 +157,14 @@ def candidates(remote: RemoteFile, mirror: str = "", start: str = "") -> list[Ca
     return tried
 
 
-def http_session(retries: int = 3, backoff_seconds: float = 0.5) -> requests.Session:
-    """A session that retries connection errors, timeouts, 429 and 5xx with exponential backoff."""
+def http_session(
+    retries: int = 3, backoff_seconds: float = 0.5, methods: tuple[str, ...] = ("GET", "HEAD")
+) -> requests.Session:
+    """A session that retries connection errors, timeouts, 429 and 5xx with exponential backoff.
+
+    A `Retry-After` header (429, 503) is waited out. `methods` are the requests retried: an API that
+    takes a long query as a POST which changes nothing (SSB's PxWebApi) adds "POST".
+    """
     retry = Retry(
         total=retries,
         connect=retries,
@@ -166,7 +172,7 @@ def http_session(retries: int = 3, backoff_seconds: float = 0.5) -> requests.Ses
         status=retries,
         backoff_factor=backoff_seconds,
         status_forcelist=TRANSIENT_STATUSES,
-        allowed_methods=("GET", "HEAD"),
+        allowed_methods=methods,
         respect_retry_after_header=True,
         raise_on_status=False,
     )

@@ -44,6 +44,16 @@ def pin_tags(pinned: Mapping[str, str]) -> dict[str, str]:
     return {PINNED_TAG: json.dumps(dict(sorted(pinned.items())))} if pinned else {}
 
 
+def kept_names(records: list[dict[str, object]]) -> list[str]:
+    """Where each record's file is kept in the release folder: its name, or, where two records' files share a
+    name (an API source's `08484/data.json` and `09405/data.json`), its path below the folder they share."""
+    paths = [Path(str(record["local_path"])) for record in records]
+    if len({path.name for path in paths}) == len(paths):
+        return [path.name for path in paths]
+    shared = Path(os.path.commonpath([path.parent for path in paths]))
+    return [path.relative_to(shared).as_posix() for path in paths]
+
+
 class Releases(dg.ConfigurableResource):
     """The last good releases of a data directory."""
 
@@ -67,10 +77,11 @@ class Releases(dg.ConfigurableResource):
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir(parents=True)
         kept = []
-        for record in records:
+        for record, name in zip(records, kept_names(records), strict=True):
             path = Path(str(record["local_path"]))
-            shutil.copy2(path, staging / path.name)
-            kept.append({key: value for key, value in record.items() if key != "local_path"} | {"file_name": path.name})
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, staging / name)
+            kept.append({key: value for key, value in record.items() if key != "local_path"} | {"file_name": name})
         (staging / "release.json").write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
         retired = folder.with_name(f".{source_id}.old")
         shutil.rmtree(retired, ignore_errors=True)

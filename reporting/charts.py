@@ -153,7 +153,10 @@ def series_figure(
         rows = figure_rows(frame.filter(pl.col(series_column) == name).sort("year"))
         rows = [row for row in rows if CUMULATIVE not in row["flags"]]
         exact = [row for row in rows if is_annual(row) and is_point_estimate(row)]
-        bounded = [row for row in rows if is_annual(row) and not is_point_estimate(row)]
+        # a figure the source left missing (SSB's `..`) has neither value nor bounds: a gap, not a marker
+        bounded = [
+            row for row in rows if is_annual(row) and not is_point_estimate(row) and _plotted_value(row) is not None
+        ]
         periods = [row for row in rows if not is_annual(row) and "-" in (row["period"] or "")]
         xs, ys, labels = _line_segments(exact, language)
         figure.add_trace(

@@ -36,3 +36,17 @@ def legal_bases(facts: pl.DataFrame) -> pl.DataFrame:
         & (pl.col("counterpart_type") == NO_COUNTERPART)
     )
     return totals.select(*JOIN_KEY, "legal_basis").unique()
+
+
+AGREEING = ("equal", "differs")
+"""Relations between two exact figures (the others say a figure is missing, approximate or a bound)."""
+
+
+def agreement(reconciliation: pl.DataFrame, relation_column: str) -> dict[str, object]:
+    """Over the years the justice reconciliation compares two exact figures (`relation_column`, such as
+    `ssb_relation_to_kom`): how many years, in how many they are equal, and the years they differ."""
+    if relation_column not in reconciliation.columns:
+        return {"shared": 0, "equal": 0, "differing_years": []}
+    compared = reconciliation.filter(pl.col(relation_column).is_in(AGREEING))
+    differing = compared.filter(pl.col(relation_column) == "differs")["year"].sort().to_list()
+    return {"shared": compared.height, "equal": compared.height - len(differing), "differing_years": differing}

@@ -407,6 +407,7 @@ def test_bad_input_fails_naming_it_and_its_source_stays_at_its_last_good_release
     assert step.startswith("raw__") or step in reason, f"expected the failure at {step}, got: {reason}"
     for word in words:
         assert word in reason, f"{word!r} not named in: {reason}"
+    assert statuses.pop("ssb")[0] == "absent", "the mirror holds no SSB tables"
     assert {status for status, _ in statuses.values()} == {"current"}
     assert published_rows(data.published, source_id) == before[source_id], "the last good figures, exactly"
 

@@ -277,9 +277,11 @@ def test_every_page_says_which_source_is_stale_since_when_and_why(degraded, monk
     assert not any(texts()["source.unodc_glotip"][language] in banner for banner in banners)
 
 
-def test_no_banner_when_every_source_is_current(data_dir):
+def test_the_only_banner_is_for_the_source_the_mirror_lacks(data_dir):
+    """Every source of the mirror is current; SSB, which the mirror does not hold, is the one banner."""
     app = open_page("views/overview.py")
-    assert not [element.value for element in app.warning]
+    banners = [element.value for element in app.warning]
+    assert len(banners) == 1 and banners[0].startswith(texts()["source.ssb"]["nb"]), banners
 
 
 def test_the_sources_page_lists_every_source_with_its_status(degraded, monkeypatch):
@@ -289,4 +291,5 @@ def test_the_sources_page_lists_every_source_with_its_status(degraded, monkeypat
     statuses = dict(zip(table["Source"], table["Status"], strict=True))
     assert statuses[texts()["source.iom_ctdc"]["en"]] == "stale"
     assert statuses[texts()["source.kom"]["en"]] == "current"
-    assert len(statuses) == 5
+    assert statuses[texts()["source.ssb"]["en"]] == "absent"
+    assert len(statuses) == 6

@@ -72,6 +72,7 @@ def test_a_fresh_data_dir_without_any_source_publishes_the_curated_tables(tmp_pa
         "ilo": "current",
         "iom_ctdc": "absent",
         "kom": "current",
+        "ssb": "absent",
         "unodc_glotip": "absent",
         "worldbank_population": "absent",
     }

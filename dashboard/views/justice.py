@@ -1,4 +1,5 @@
-"""Straffesakskjeden: police reports, persons prosecuted and persons convicted, their ratios, the 2015 code change."""
+"""Straffesakskjeden: police reports, offences (UNODC, SSB), persons prosecuted and convicted, sanctions, their ratios,
+the 2015 code change, and KOM's, UNODC's and SSB's first step of the chain side by side."""
 
 from datetime import date
 from itertools import pairwise
@@ -9,9 +10,10 @@ import streamlit as st
 from dashboard.i18n import language, t, with_shown_values
 from dashboard.ui import chart_block, definition_name, page_header, vocabulary_label
 from pipelines.vocabulary import NORWAY
-from reporting.catalogue import definition_ids
+from reporting.catalogue import definition_ids, series
 from reporting.charts import series_figure
-from reporting.justice import justice_chain
+from reporting.figures import wide_series
+from reporting.justice import agreement, justice_chain
 
 
 def ratio_pairs() -> list[tuple[str, str]]:
@@ -141,11 +143,70 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
     st.caption(t("justice.judgments_note"))
 
 
+def ssb_breakdown_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int], block: str) -> None:
+    """One of SSB's breakdowns (offences investigated by decision, sanctions by type), each series its own line."""
+    shown = definition_ids("justice", block)
+    names = {definition_id: definition_name(tables, definition_id) for definition_id in shown}
+    data = justice_chain(tables["series_totals"], tables["fact_indicator"], shown, years)
+    if data.is_empty():
+        return
+    order = {definition_id: index for index, definition_id in enumerate(shown)}
+    data = data.with_columns(series=pl.col("definition_id").replace_strict(names, default=None)).sort(
+        pl.col("definition_id").replace_strict(order, return_dtype=pl.Int32), "year"
+    )
+    figure = series_figure(data, language=language())
+    chart_block(tables, t(f"justice.{block}_title"), figure, data, shown, f"justice_{block}")
+
+
+def sentence(found: dict[str, object], key: str) -> str:
+    """How two series of the reconciliation relate over the years both have exact figures, in one sentence."""
+    if not found["shared"]:
+        return t(f"{key}_none")
+    if found["equal"] == found["shared"]:
+        return t(f"{key}_all", shared=found["shared"])
+    differing = ", ".join(str(year) for year in found["differing_years"])
+    return t(f"{key}_some", equal=found["equal"], shared=found["shared"], years=differing)
+
+
+def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
+    """KOM's police reports, UNODC's offences recorded and SSB's reported offences per year, and how they relate."""
+    if "reconciliation_justice_norway" not in tables:
+        return
+    st.subheader(t("justice.reconciliation_title"))
+    st.markdown(t("justice.reconciliation_intro"))
+    frame = tables["reconciliation_justice_norway"].sort("year")
+    st.markdown(
+        "\n".join(
+            f"- {sentence(agreement(frame, column), key)}"
+            for column, key in (
+                ("unodc_relation_to_kom", "justice.unodc_kom"),
+                ("ssb_relation_to_kom", "justice.ssb_kom"),
+                ("ssb_relation_to_unodc", "justice.ssb_unodc"),
+            )
+        )
+    )
+    columns = {
+        definition_name(tables, entry.definition_id): with_shown_values(wide_series(frame, entry.table_column))["shown"]
+        for entry in series("justice", "reconciliation")
+    }
+    table = pl.DataFrame(
+        {
+            t("chart.year"): frame["year"].cast(pl.String),
+            **columns,
+            t("justice.explanation"): frame[f"explanation_{language()}"],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
 def main() -> None:
     tables = page_header("page.justice", "justice.intro")
     years = year_range(tables)
     chain_chart(tables, years)
     ratio_chart(tables, years)
+    reconciliation(tables)
+    ssb_breakdown_chart(tables, years, "ssb_decisions")
+    ssb_breakdown_chart(tables, years, "ssb_sanctions")
     judgments(tables)
 
 

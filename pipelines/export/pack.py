@@ -34,8 +34,8 @@ from reporting.published import open_published
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
 LICENSE = {
     "name": "other-at",
-    "title": "Each figure stays under its publisher's terms of use (UNODC, ILO, IOM, World Bank, KOM); "
-    "cite the source, the definition and source_location of every figure",
+    "title": "Each figure stays under its publisher's terms of use (UNODC, ILO, IOM, World Bank, KOM; SSB's under "
+    "CC BY 4.0, cited as Statistisk sentralbyrå); cite the source, the definition and source_location of every figure",
 }
 
 

@@ -140,7 +140,8 @@ TABLES = (
     Table(
         "justice_chain_norway",
         "The justice chain in Norway",
-        "Police reports, offences recorded, persons prosecuted and convicted, judgments; with the penal provision.",
+        "Police reports, offences recorded, persons prosecuted and convicted, judgments (KOM, UNODC); offences "
+        "reported, investigated (by decision) and cleared up, sanctions (by type) (SSB); with the penal provision.",
         (
             *SERIES_FIELDS,
             *VALUE_FIELDS,
@@ -237,6 +238,33 @@ TABLES = (
         ),
         ("year",),
         query(f"SELECT * FROM reconciliation_norway WHERE geo = '{NORWAY}' AND {IN_YEARS}"),
+    ),
+    Table(
+        "reconciliation_justice_norway",
+        "KOM's police reports, UNODC's offences recorded and SSB's reported offences for Norway",
+        "Per year: the three figures, each in its own definition, whether they are equal and by how much they differ.",
+        (
+            Field("year", "integer", "Year"),
+            Field("kom_police_reports", "string", "kom.police_reports: police reports (about N: approximate)"),
+            Field("kom_police_reports_flags", "string", "Qualifiers of KOM's figure"),
+            Field("kom_police_reports_location", "string", "Where in KOM's publication that figure is"),
+            Field("unodc_offences_recorded", "string", "unodc_glotip.offences_recorded: offences recorded"),
+            Field("unodc_offences_recorded_flags", "string", "Qualifiers of UNODC's figure"),
+            Field("unodc_offences_recorded_location", "string", "Where in UNODC's data file that figure is"),
+            Field("ssb_offences_reported", "string", "ssb.offences_reported: offences reported (empty: no figure)"),
+            Field("ssb_offences_reported_flags", "string", "Qualifiers of SSB's figure (not_available: SSB's '..')"),
+            Field("ssb_offences_reported_location", "string", "SSB's table, dimension codes and cell of that figure"),
+            Field("unodc_relation_to_kom", "string", "equal, differs, not_exact or no_figure"),
+            Field("unodc_minus_kom", "number", "UNODC's figure minus KOM's, where both are exact"),
+            Field("ssb_relation_to_kom", "string", "equal, differs, not_exact or no_figure"),
+            Field("ssb_minus_kom", "number", "SSB's figure minus KOM's, where both are exact"),
+            Field("ssb_relation_to_unodc", "string", "equal, differs, not_exact or no_figure"),
+            Field("ssb_minus_unodc", "number", "SSB's figure minus UNODC's, where both are exact"),
+            Field("explanation_nb", "string", "Explanation in Norwegian"),
+            Field("explanation_en", "string", "Explanation in English"),
+        ),
+        ("year",),
+        query(f"SELECT * FROM reconciliation_justice_norway WHERE geo = '{NORWAY}' AND {IN_YEARS}"),
     ),
 )
 

@@ -27,8 +27,9 @@ def overdue_by(newest_year: int | None, max_years_behind: int, current_year: int
 
 
 def release_date(release: str | None, retrieved_at: str | None) -> date | None:
-    """The date of a release: from its name (`2025-11`, `2025-11-03`), else when it was first retrieved."""
-    named = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", release or "")
+    """The date of a release: from its name (`2025-11`, `2025-11-03`, or a time such as SSB's
+    `2025-03-14T07:00:00Z`), else when it was first retrieved."""
+    named = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2})(?:T[\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?)?", release or "")
     if named:
         return date(int(named[1]), int(named[2]), int(named[3] or 1))
     return datetime.fromisoformat(retrieved_at).date() if retrieved_at else None

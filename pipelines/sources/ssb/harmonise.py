@@ -1,0 +1,238 @@
+"""SSB's trafficking cells as canonical facts, in SSB's own terms: reported offences, offences investigated
+by the police's decision, offences cleared up, sanctions by type.
+
+Each cell's measure comes from the crosswalk `data/reference/crosswalks/ssb.csv`:
+
+- field `contents`: the measured variable's label (`Anmeldte lovbrudd`) gives the measure
+  (`offences_reported`), or `excluded` for what is not a count of its own (a rate, a percentage, an
+  average sentence): kept in staging, not harmonised;
+- field `category`: a label of any other dimension (the police's decision, the type of sanction) is
+  `total` (all of them), a breakdown that is appended to the measure (`Ubetinget fengsel` ->
+  `unconditional_prison`, so `sanctions_unconditional_prison`), or `excluded` (a group of other
+  categories, or a detail not harmonised);
+- field `status`: a cell's symbol gives its flag (`..` -> `not_available`); `exact` is no flag.
+
+Every label of a known table must be in the crosswalk (a blocking check on staging names the rest);
+a table only the table search found is harmonised only when all its labels are known, else it is
+left out and a warning says so. The composed measure must be in the vocabulary (`known_codes`).
+
+Where two tables give the same measure and year, the first in the known order is taken (and a
+warning check compares them); where a table holds the offence under two classifications (two
+codes), the one with a figure is taken. A missing cell stays missing (value null, its symbol as a
+flag): a null is never a zero. The first year under the Standard for lovbruddstyper 2015 is a series
+break when the series has earlier years, as is any year whose offence code differs from the year
+before. The legal basis comes from `data/reference/legal_basis.csv`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from pipelines import crosswalk
+from pipelines.crosswalk import UnknownLabelError
+from pipelines.legal_basis import with_legal_basis
+from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, SOURCE_ID
+from pipelines.vocabulary import NORWAY, SERIES_BREAK, TOTAL, conform, join_flags
+
+CROSSWALK = SOURCE_ID
+EXCLUDED = "excluded"
+"""Crosswalk code: kept in staging, not harmonised (the crosswalk's note says why)."""
+NO_FLAG = "exact"
+"""Crosswalk code of a status symbol that adds no flag (SSB's `-`, nil, with its value)."""
+FIRST_YEAR_2015_CLASSIFICATION = 2015
+"""The first year SSB's tables count under the Standard for lovbruddstyper 2015; earlier years use the
+classification before it: a series that spans the change carries `series_break` on this year."""
+UNITS = {
+    "offences_reported": "offences",
+    "offences_investigated": "offences",
+    "offences_cleared": "offences",
+    "sanctions": "sanctions",
+}
+"""The unit of each measure the crosswalk's `contents` field gives; a breakdown keeps its measure's unit."""
+LABEL_FIELDS = {"contents_label": "contents", "status": "status"}
+
+
+class SsbHarmoniseError(ValueError):
+    """Cells that cannot be made into one fact each; the message names table and cell."""
+
+
+def _mapping(field: str) -> dict[str, str]:
+    return crosswalk.mapping(CROSSWALK, field)
+
+
+def unknown_labels(staging: pl.DataFrame) -> dict[str, dict[str, list[str]]]:
+    """Per table: labels no crosswalk knows, by field (`contents`, `category <dimension>`, `status`)."""
+    unknown: dict[str, dict[str, list[str]]] = {}
+    if staging.is_empty():
+        return unknown
+    for table_id in staging["table_id"].unique(maintain_order=True).to_list():
+        rows = staging.filter(pl.col("table_id") == table_id)
+        found = crosswalk.unknown_labels(rows, CROSSWALK, LABEL_FIELDS)
+        found = {f"{LABEL_FIELDS[column]} ({_dimension_of(rows, column)})": labels for column, labels in found.items()}
+        categories = rows.select(pl.col("categories").explode()).unnest("categories").unique()
+        known = _mapping("category")
+        for dimension in categories["dimension"].unique(maintain_order=True).to_list():
+            labels = categories.filter(pl.col("dimension") == dimension)["label"].unique().sort().to_list()
+            missing = [label for label in labels if label not in known]
+            if missing:
+                found[f"category ({dimension})"] = missing
+        if found:
+            unknown[table_id] = found
+    return unknown
+
+
+def _dimension_of(rows: pl.DataFrame, column: str) -> str:
+    return rows["contents_dimension"][0] if column == "contents_label" else "cell status"
+
+
+def describe_unknown(unknown: dict[str, dict[str, list[str]]]) -> str:
+    """`table 08484: contents (ContentsCode): ['…']; …` for a check's or an error's message."""
+    return "; ".join(
+        f"table {table_id}: " + ", ".join(f"{field}: {labels}" for field, labels in fields.items())
+        for table_id, fields in unknown.items()
+    )
+
+
+def usable_tables(staging: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
+    """The rows that may be harmonised, and the tables only the search found that are left out, with why.
+
+    Raises `UnknownLabelError` when a known table has labels no crosswalk knows.
+    """
+    unknown = unknown_labels(staging)
+    known_unknown = {table_id: fields for table_id, fields in unknown.items() if table_id in KNOWN_TABLE_IDS}
+    if known_unknown:
+        named = {
+            f"table {table_id}, {field}": labels
+            for table_id, fields in known_unknown.items()
+            for field, labels in fields.items()
+        }
+        raise UnknownLabelError(CROSSWALK, named)
+    left_out = {
+        table_id: f"labels not in crosswalk {CROSSWALK}: {describe_unknown({table_id: fields})}"
+        for table_id, fields in unknown.items()
+    }
+    return staging.filter(~pl.col("table_id").is_in(list(left_out))), left_out
+
+
+def with_measures(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` with `measure` (None where the cell is excluded) and `table_rank` (the known order first)."""
+    contents, categories = _mapping("contents"), _mapping("category")
+    measures = []
+    for row in rows.iter_rows(named=True):
+        base = contents[row["contents_label"]]
+        codes = [categories[category["label"]] for category in row["categories"]]
+        if base == EXCLUDED or EXCLUDED in codes:
+            measures.append(None)
+            continue
+        breakdowns = sorted({code for code in codes if code != TOTAL})
+        if len(breakdowns) > 1:
+            labels = [category["label"] for category in row["categories"]]
+            raise SsbHarmoniseError(
+                f"SSB table {row['table_id']}, cell {row['cell']}: the categories {labels} give more than one "
+                f"breakdown {breakdowns} of {base}; map all but one to 'total' or '{EXCLUDED}' in crosswalk {CROSSWALK}"
+            )
+        measures.append(f"{base}_{breakdowns[0]}" if breakdowns else base)
+    order = {table_id: rank for rank, table_id in enumerate(KNOWN_TABLE_IDS)}
+    discovered = [table_id for table_id in rows["table_id"].unique(maintain_order=True) if table_id not in order]
+    order |= {table_id: len(KNOWN_TABLE_IDS) + rank for rank, table_id in enumerate(discovered)}
+    return rows.with_columns(
+        measure=pl.Series(measures, dtype=pl.String),
+        table_rank=pl.col("table_id").replace_strict(order, return_dtype=pl.Int32),
+        base=pl.col("contents_label").replace_strict(contents, default=None),
+    )
+
+
+def per_table(rows: pl.DataFrame) -> pl.DataFrame:
+    """One row per table, measure and year: where a table holds the offence under two codes, the one with a figure.
+
+    Raises `SsbHarmoniseError` when one table gives two figures for the same measure and year.
+    """
+    measured = rows.filter(pl.col("measure").is_not_null())
+    keys = ["table_id", "measure", "year"]
+    with_figures = measured.filter(pl.col("value").is_not_null())
+    doubled = with_figures.filter(pl.struct(keys).is_duplicated())
+    if doubled.height:
+        first = doubled.sort(keys).head(2).to_dicts()
+        raise SsbHarmoniseError(
+            f"SSB table {first[0]['table_id']}: cells {first[0]['cell']} and {first[1]['cell']} both give "
+            f"{first[0]['measure']} for {first[0]['year']} (offence codes {first[0]['offence_code']!r} and "
+            f"{first[1]['offence_code']!r}, categories mapped to the same measure)"
+        )
+    return measured.sort(*keys, pl.col("value").is_null(), "cell").unique(keys, keep="first", maintain_order=True)
+
+
+def disagreements(by_table: pl.DataFrame) -> pl.DataFrame:
+    """Measures and years two tables both give with different figures: table, figure, cell of each."""
+    figures = by_table.filter(pl.col("value").is_not_null()).select("measure", "year", "table_id", "value", "cell")
+    pairs = figures.join(figures, on=["measure", "year"], suffix="_other").filter(
+        (pl.col("table_id") < pl.col("table_id_other")) & (pl.col("value") != pl.col("value_other"))
+    )
+    return pairs.sort("measure", "year", "table_id")
+
+
+def chosen(by_table: pl.DataFrame) -> pl.DataFrame:
+    """Per measure and year, the figure of the first table (known order) that has one, else its missing cell."""
+    return by_table.sort("measure", "year", pl.col("value").is_null(), "table_rank").unique(
+        ["measure", "year"], keep="first", maintain_order=True
+    )
+
+
+def series_breaks(facts: pl.DataFrame) -> pl.Series:
+    """Whether each fact starts a new segment: the first year of the 2015 classification after earlier figures,
+    or a year whose offence code differs from the year before's."""
+    ordered = facts.with_row_index("row").sort("measure", "year")
+    first_figure = pl.col("year").filter(pl.col("value").is_not_null()).min().over("measure")
+    earlier = first_figure < FIRST_YEAR_2015_CLASSIFICATION
+    first_new = pl.col("year") == pl.col("year").filter(pl.col("year") >= FIRST_YEAR_2015_CLASSIFICATION).min().over(
+        "measure"
+    )
+    previous = pl.col("offence_code").shift(1).over("measure")
+    code_changed = previous.is_not_null() & (previous != pl.col("offence_code"))
+    flagged = ordered.select("row", breaks=(earlier & first_new) | code_changed).sort("row")
+    return flagged["breaks"].fill_null(False)
+
+
+def source_location(row: dict) -> str:
+    """Table, file, every dimension's code (and label), the cell's position in `value` and its symbol."""
+    parts = [
+        f"{row['offence_dimension']}={row['offence_code']} ({row['offence_label']})",
+        f"{row['contents_dimension']}={row['contents_code']} ({row['contents_label']})",
+        *(f"{category['dimension']}={category['code']} ({category['label']})" for category in row["categories"]),
+        f"{row['time_dimension']}={row['time_code']}",
+    ]
+    symbol = f", status {row['status']!r}" if row["status"] else ""
+    return f"SSB table {row['table_id']} ({row['file']}), {', '.join(parts)}, cell {row['cell']}{symbol}"
+
+
+def status_flags(statuses: Iterable[str | None]) -> list[str]:
+    flags = _mapping("status")
+    return [join_flags(*(code for code in [flags[status]] if code != NO_FLAG)) if status else "" for status in statuses]
+
+
+def to_facts(staging: pl.DataFrame) -> pl.DataFrame:
+    """Canonical facts of the usable tables; raises `UnknownLabelError` or `SsbHarmoniseError` naming table and cell."""
+    rows, _ = usable_tables(staging)
+    figures = chosen(per_table(with_measures(rows)))
+    breaks = series_breaks(figures)
+    locations = [source_location(row) for row in figures.iter_rows(named=True)]
+    flags = [
+        join_flags(flag, SERIES_BREAK if brk else None)
+        for flag, brk in zip(status_flags(figures["status"]), breaks, strict=True)
+    ]
+    facts = figures.select(
+        source=pl.lit(SOURCE_ID),
+        measure="measure",
+        geo=pl.lit(NORWAY),
+        year="year",
+        value="value",
+        value_low="value",
+        value_high="value",
+        unit=pl.col("base").replace_strict(UNITS, default=None),
+        flags=pl.Series(flags, dtype=pl.String),
+        definition_id=pl.lit(f"{SOURCE_ID}.") + pl.col("measure"),
+        provenance_id="provenance_id",
+        source_location=pl.Series(locations, dtype=pl.String),
+    )
+    return with_legal_basis(conform(facts.with_columns(period=pl.col("year").cast(pl.String))))

@@ -1,0 +1,134 @@
+"""SSB's tables as one staging frame in SSB's own terms: one row per trafficking cell, with codes, labels and symbol.
+
+The raw asset's records come in pairs per table (`<table id>/metadata.json`, `<table id>/data.json`);
+the offence is found in the metadata by label (`pipelines.sources.ssb.tables.find_offence`) and its
+cells are read from the data. Each row keeps the table, the offence's code and label, the year, the
+measured variable (`ContentsCode`, SSB's "statistikkvariabel") and every other dimension's code and
+label, the cell's value (None when missing: never 0), its status symbol and its position in `value`.
+A problem raises `SsbFormatError` naming the table and file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+
+from pipelines.sources.ssb.jsonstat import JsonStatError, read_dataset
+from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, SOURCE_ID, OffenceNotFound, find_offence
+
+CATEGORY = pl.Struct({"dimension": pl.String(), "code": pl.String(), "label": pl.String()})
+STAGING_SCHEMA: dict[str, pl.DataType] = {
+    "table_id": pl.String(),
+    "table_label": pl.String(),
+    "known_table": pl.Boolean(),
+    "offence_dimension": pl.String(),
+    "offence_code": pl.String(),
+    "offence_label": pl.String(),
+    "time_dimension": pl.String(),
+    "time_code": pl.String(),
+    "year": pl.Int32(),
+    "contents_dimension": pl.String(),
+    "contents_code": pl.String(),
+    "contents_label": pl.String(),
+    "categories": pl.List(CATEGORY),
+    "cell": pl.Int64(),
+    "value": pl.Float64(),
+    "status": pl.String(),
+    "updated": pl.String(),
+    "file": pl.String(),
+    "provenance_id": pl.String(),
+}
+"""One row per cell of the offence: `categories` holds the dimensions other than offence, time and measured
+variable (such as the police's decision or the type of sanction), in the table's order."""
+YEAR = re.compile(r"^\d{4}$")
+
+
+class SsbFormatError(ValueError):
+    """A table that cannot be read as SSB's trafficking cells; the message names the table and file."""
+
+
+def table_files(raw: pl.DataFrame) -> dict[str, dict[str, dict[str, object]]]:
+    """The raw asset's records by table id and kind (`metadata`, `data`), in the order the records come."""
+    tables: dict[str, dict[str, dict[str, object]]] = {}
+    for record in raw.iter_rows(named=True):
+        path = Path(str(record["local_path"]))
+        tables.setdefault(path.parent.name, {})[path.stem] = record
+    return tables
+
+
+def read_tables(raw: pl.DataFrame) -> pl.DataFrame:
+    """The staging frame of every table the raw asset holds (no rows when the source is absent)."""
+    if raw.is_empty() or raw["local_path"][0] is None:
+        return pl.DataFrame(schema=STAGING_SCHEMA)
+    frames = []
+    for table_id, files in table_files(raw).items():
+        missing = [kind for kind in ("metadata", "data") if kind not in files]
+        if missing:
+            raise SsbFormatError(f"SSB table {table_id}: the release lacks {' and '.join(missing)}.json")
+        frames.append(read_table(table_id, files["metadata"], files["data"]))
+    return pl.concat(frames) if frames else pl.DataFrame(schema=STAGING_SCHEMA)
+
+
+def read_table(table_id: str, metadata_record: dict[str, object], data_record: dict[str, object]) -> pl.DataFrame:
+    """One table's trafficking cells, the offence found by label in its metadata."""
+    file = f"{SOURCE_ID}/{table_id}/data.json"
+    try:
+        metadata = read_dataset(Path(str(metadata_record["local_path"])))
+        offence = find_offence(metadata, table_id)
+        data = read_dataset(Path(str(data_record["local_path"])))
+    except (JsonStatError, OffenceNotFound) as error:
+        raise SsbFormatError(str(error)) from error
+    time, contents = data.role("time"), data.role("metric")
+    for role, dimension in (("time", time), ("measured variable (metric)", contents)):
+        if dimension is None:
+            raise SsbFormatError(f"SSB table {table_id}, {file}: no {role} dimension among {list(data.ids)}")
+    if offence.dimension not in data.ids or data.values is None:
+        raise SsbFormatError(f"SSB table {table_id}, {file}: no values for the offence's dimension {offence.dimension}")
+    wanted = set(offence.codes)
+    position = {dimension_id: index for index, dimension_id in enumerate(data.ids)}
+    others = [dimension_id for dimension_id in data.ids if dimension_id not in {offence.dimension, time, contents}]
+    rows = []
+    for cell in data.cells():
+        offence_code, offence_label = cell.categories[position[offence.dimension]]
+        if offence_code not in wanted:
+            continue
+        time_code, time_label = cell.categories[position[time]]
+        year = time_code if YEAR.match(time_code) else time_label
+        if not YEAR.match(year):
+            raise SsbFormatError(f"SSB table {table_id}, {file}: time {time_code!r} ({time_label!r}) is not a year")
+        contents_code, contents_label = cell.categories[position[contents]]
+        rows.append(
+            {
+                "offence_code": offence_code,
+                "offence_label": offence_label,
+                "time_code": time_code,
+                "year": int(year),
+                "contents_code": contents_code,
+                "contents_label": contents_label,
+                "categories": [
+                    {"dimension": dimension_id, "code": code, "label": label}
+                    for dimension_id, (code, label) in zip(
+                        others, (cell.categories[position[other]] for other in others), strict=True
+                    )
+                ],
+                "cell": cell.position,
+                "value": cell.value,
+                "status": cell.status,
+            }
+        )
+    if not rows:
+        raise SsbFormatError(f"SSB table {table_id}, {file}: no cells of the offence's codes {list(offence.codes)}")
+    frame = pl.DataFrame(rows, schema={name: STAGING_SCHEMA[name] for name in rows[0]})
+    return frame.with_columns(
+        table_id=pl.lit(table_id),
+        table_label=pl.lit(data.label or metadata.label),
+        known_table=pl.lit(table_id in KNOWN_TABLE_IDS),
+        offence_dimension=pl.lit(offence.dimension),
+        time_dimension=pl.lit(time),
+        contents_dimension=pl.lit(contents),
+        updated=pl.lit(data.updated or metadata.updated, pl.String),
+        file=pl.lit(file),
+        provenance_id=pl.lit(str(data_record["provenance_id"])),
+    ).select(list(STAGING_SCHEMA))

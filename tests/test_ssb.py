@@ -1,0 +1,430 @@
+"""SSB through PxWebApi v2, against a stand-in on 127.0.0.1 (`ssb_fake`): the JSON-stat reader, the label search,
+the client (table search, metadata first, retries of 429 and 503, pace, POST, mirror), staging and harmonisation,
+and the justice reconciliation.
+
+Every JSON-stat document here and in `ssb_fake` is written by the tests in the documented format; the figures in
+them are invented for the tests, and no real SSB figure is typed in.
+"""
+
+import json
+import time
+
+import polars as pl
+import pytest
+from ssb_fake import BASE_PATH, FakeSsb, serve, served_figure
+
+from pipelines.download import http_session
+from pipelines.marts.justice_reconciliation import reconciliation
+from pipelines.raw import raw_frame
+from pipelines.releases import Releases
+from pipelines.sources.ssb import api, harmonise
+from pipelines.sources.ssb.api import Client, Pace, SsbError
+from pipelines.sources.ssb.jsonstat import JsonStatError, parse_dataset
+from pipelines.sources.ssb.parse import read_tables
+from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, OffenceNotFound, find_offence, names_the_offence
+from pipelines.vocabulary import conform, flag_set
+from reporting.justice import agreement
+
+
+def document(index_as_array: bool = False, **extra) -> dict:
+    """A small invented JSON-stat 2.0 dataset: offence (2) x measured variable (1) x year (3)."""
+    offences = [("A1", "Alle lovbrudd"), ("M9", "Menneskehandel")]
+    years = ["2014", "2015", "2016"]
+    return {
+        "version": "2.0",
+        "class": "dataset",
+        "label": "99999: Invented table",
+        "updated": "2026-01-15T07:00:00Z",
+        "id": ["Lovbrudd", "ContentsCode", "Tid"],
+        "size": [2, 1, 3],
+        "dimension": {
+            "Lovbrudd": {
+                "label": "lovbrudd",
+                "category": {
+                    "index": [code for code, _ in offences]
+                    if index_as_array
+                    else {code: n for n, (code, _) in enumerate(offences)},
+                    "label": dict(offences),
+                },
+            },
+            "ContentsCode": {"category": {"label": {"Anmeldte": "Anmeldte lovbrudd"}}},
+            "Tid": {"category": {"index": {year: n for n, year in enumerate(years)}, "label": {y: y for y in years}}},
+        },
+        "role": {"time": ["Tid"], "metric": ["ContentsCode"]},
+        "value": [100, 110, 120, 7, None, 9],
+        "status": {"4": ".."},
+        **extra,
+    }
+
+
+@pytest.fixture
+def fake():
+    """The stand-in API on 127.0.0.1, serving the invented tables of `ssb_fake`."""
+    state = FakeSsb()
+    server, base = serve(state)
+    state.base = base
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+def client(base: str = "", mirror: str = "", pace: Pace | None = None) -> Client:
+    return Client(base, mirror, http_session(3, 0.05, ("GET", "HEAD", "POST")), pace or Pace(100, 60), timeout=10)
+
+
+# -- the JSON-stat reader -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("index_as_array", [False, True], ids=["index-object", "index-array"])
+def test_reader_gives_each_cell_its_categories_and_keeps_a_null_with_its_symbol(index_as_array):
+    dataset = parse_dataset(document(index_as_array), "invented.json")
+    cells = {(cell.categories[0][0], cell.categories[2][0]): cell for cell in dataset.cells()}
+    assert cells["M9", "2014"].value == 7 and cells["M9", "2016"].value == 9
+    assert cells["M9", "2015"].value is None, "a null is never read as 0"
+    assert cells["M9", "2015"].status == ".."
+    expected = (("A1", "Alle lovbrudd"), ("Anmeldte", "Anmeldte lovbrudd"), ("2016", "2016"))
+    assert cells["A1", "2016"].categories == expected
+    assert dataset.role("time") == "Tid" and dataset.updated == "2026-01-15T07:00:00Z"
+
+
+def test_reader_takes_sparse_values_and_status_as_array_or_string():
+    sparse = parse_dataset(document(value={"3": 7, "5": 9}, status=[None, None, None, None, "..", None]), "x")
+    assert [cell.value for cell in sparse.cells()] == [None, None, None, 7, None, 9]
+    assert [cell.status for cell in sparse.cells()][4] == ".."
+    everywhere = parse_dataset(document(status="*"), "x")
+    assert {cell.status for cell in everywhere.cells()} == {"*"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"size": [2, 1, 4]}, "'size' says 4 categories"),
+        ({"value": [1, 2, 3]}, "'value' has 3 cells"),
+        ({"value": [1, 2, 3, "x", 5, 6]}, "position 3 is 'x'"),
+        ({"id": ["Lovbrudd", "Tid"]}, "'id' has 2 dimensions"),
+        ({"class": "collection"}, "class 'collection'"),
+    ],
+)
+def test_reader_refuses_what_is_not_a_dataset_naming_the_file(change, message):
+    with pytest.raises(JsonStatError, match=message) as raised:
+        parse_dataset(document() | change, "ssb/99999/data.json")
+    assert "ssb/99999/data.json" in str(raised.value)
+
+
+# -- the label search -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("label", "matches"),
+    [
+        ("Menneskehandel", True),
+        ("¬¬ Menneskehandel", True),
+        ("  1234 Menneskehandel", True),
+        ("Menneskehandel (strl. §§ 257-258)", True),
+        ("Human trafficking", True),
+        ("Trafficking in human beings", True),
+        ("HUMAN TRAFFICKING", True),
+        ("Grov menneskehandel", False),
+        ("Menneskehandel og slaveri", False),
+        ("Frihetsberøvelse", False),
+    ],
+)
+def test_the_offence_is_its_norwegian_or_english_label_alone(label, matches):
+    assert names_the_offence(label) is matches
+
+
+def test_the_offence_is_found_by_label_with_its_code_in_norwegian_and_in_english():
+    norwegian = find_offence(parse_dataset(document(), "x"), "99999")
+    assert (norwegian.dimension, norwegian.categories) == ("Lovbrudd", (("M9", "Menneskehandel"),))
+    english = document()
+    english["dimension"]["Lovbrudd"]["category"]["label"] = {"A1": "All offences", "M9": "Human trafficking"}
+    assert find_offence(parse_dataset(english, "x"), "99999").codes == ("M9",)
+
+
+def test_a_table_without_the_offence_fails_naming_the_table_and_its_labels():
+    without = document()
+    without["dimension"]["Lovbrudd"]["category"]["label"] = {"A1": "Alle lovbrudd", "M9": "Frihetsberøvelse"}
+    with pytest.raises(OffenceNotFound) as raised:
+        find_offence(parse_dataset(without, "x"), "99999")
+    message = str(raised.value)
+    assert "SSB table 99999" in message and "'Menneskehandel'" in message
+    assert "'Alle lovbrudd'" in message and "'Frihetsberøvelse'" in message
+
+
+def test_the_offence_code_differs_from_table_to_table_and_is_read_from_each(fake):
+    codes = {}
+    for table_id in KNOWN_TABLE_IDS:
+        metadata = parse_dataset(fake.tables[table_id].metadata(), table_id)
+        codes[table_id] = find_offence(metadata, table_id).codes
+    assert len({code for table in codes.values() for code in table}) == sum(len(table) for table in codes.values())
+    assert codes["09406"] == ("G224", "N257"), "both classifications' categories are kept"
+
+
+# -- the pace -------------------------------------------------------------------------------------------------------
+
+
+def test_the_pace_keeps_every_window_under_its_limit():
+    now = [0.0]
+    slept = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pace = Pace(3, 60.0, clock=lambda: now[0], sleep=sleep)
+    moments = []
+    for _ in range(7):
+        pace.wait()
+        moments.append(now[0])
+        now[0] += 1.0
+    assert moments == [0.0, 1.0, 2.0, 60.0, 61.0, 62.0, 120.0]
+    assert all(sum(1 for m in moments if start <= m < start + 60) <= 3 for start in moments)
+
+
+def test_the_pace_is_set_by_environment(monkeypatch):
+    monkeypatch.setenv(api.PACE_SETTING, "12")
+    assert api.pace_from_env().max_requests == 12
+    monkeypatch.delenv(api.PACE_SETTING)
+    assert api.pace_from_env().max_requests == api.DEFAULT_REQUESTS_PER_MINUTE < 30
+
+
+def test_requests_to_the_server_keep_the_pace(fake, tmp_path):
+    client(fake.base, pace=Pace(4, 0.5)).fetch(tmp_path / "ssb")
+    times = [moment for moment, *_ in fake.requests]
+    assert len(times) > 8
+    assert max(sum(1 for other in times if start <= other < start + 0.45) for start in times) <= 4
+
+
+# -- the client against the stand-in --------------------------------------------------------------------------------
+
+
+def test_fetch_reads_metadata_first_selects_the_offence_by_code_and_writes_each_table(fake, tmp_path):
+    fake.fail_once[("GET", f"{BASE_PATH}/tables/08484/metadata")] = (429, {"Retry-After": "1"})
+    fake.fail_once[("GET", f"{BASE_PATH}/tables/10651/data")] = (503, {})
+    started = time.monotonic()
+    fetched = client(fake.base).fetch(tmp_path / "ssb")
+    assert time.monotonic() - started >= 1.0, "the 429's Retry-After was waited out"
+    paths = [target for _, method, target in fake.requests]
+    assert paths.count(f"{BASE_PATH}/tables/08484/metadata?lang=no&outputFormat=json-stat2") == 2, "429 retried"
+    assert sum(1 for path in paths if path.startswith(f"{BASE_PATH}/tables/10651/data")) == 2, "503 retried"
+    for table_id in KNOWN_TABLE_IDS:
+        metadata = paths.index(f"{BASE_PATH}/tables/{table_id}/metadata?lang=no&outputFormat=json-stat2")
+        data = next(i for i, path in enumerate(paths) if path.startswith(f"{BASE_PATH}/tables/{table_id}/data"))
+        assert metadata < data, f"{table_id}: metadata first"
+        assert (tmp_path / "ssb" / table_id / "metadata.json").is_file()
+        assert (tmp_path / "ssb" / table_id / "data.json").is_file()
+    assert "valueCodes%5BLovbruddKrim%5D=1270" in next(path for path in paths if "/09405/data" in path)
+    assert [table.table_id for table in fetched.tables] == [*KNOWN_TABLE_IDS, "77777"], "the search added 77777"
+    assert "88888" in fetched.left_out and "no category is labelled" in fetched.left_out["88888"]
+    records = {record["provenance_id"].split(":")[0]: record for record in fetched.records}
+    assert records["ssb/08484/data"]["release"] == fake.tables["08484"].updated
+    assert records["ssb/08484/data"]["url"].startswith("https://data.ssb.no/api/pxwebapi/v2/tables/08484/data?")
+    assert records["ssb/08484/data"]["fetched_from"].startswith(fake.base)
+    assert len(fetched.records) == 2 * len(fetched.tables)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [b"<!DOCTYPE html><html><body>Down for maintenance</body></html>", b'{"tables": "none"}', None],
+    ids=["html", "unexpected-json", "http-500"],
+)
+def test_without_a_usable_table_search_the_known_tables_are_read(fake, tmp_path, broken):
+    if broken is None:
+        fake.fail_always[("GET", f"{BASE_PATH}/tables")] = (500, {})
+    else:
+        fake.search_body = broken
+    fetched = client(fake.base).fetch(tmp_path / "ssb")
+    assert [table.table_id for table in fetched.tables] == list(KNOWN_TABLE_IDS)
+    assert "the known tables are read" in fetched.search
+
+
+def test_a_known_table_without_the_offence_fails_the_source_and_keeps_the_files_before(fake, tmp_path):
+    client(fake.base).fetch(tmp_path / "ssb")
+    before = (tmp_path / "ssb" / "09406" / "data.json").read_bytes()
+    table = fake.tables["09406"]
+    table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", [("ALLE", "Alle lovbrudd"), ("N300", "Ran")])
+    with pytest.raises(SsbError) as raised:
+        client(fake.base).fetch(tmp_path / "ssb")
+    assert "SSB table 09406" in str(raised.value) and "'Alle lovbrudd', 'Ran'" in str(raised.value)
+    assert (tmp_path / "ssb" / "09406" / "data.json").read_bytes() == before
+    assert not list(tmp_path.glob(".ssb.*")), "no half-written folder is left"
+
+
+def test_a_server_that_keeps_failing_fails_the_source_naming_the_address(fake, tmp_path):
+    fake.fail_always[("GET", f"{BASE_PATH}/tables/09405/metadata")] = (503, {})
+    with pytest.raises(SsbError, match=r"tables/09405/metadata.* answered HTTP 503"):
+        client(fake.base).fetch(tmp_path / "ssb")
+
+
+def test_a_long_selection_goes_as_a_post_with_the_same_cells(fake, tmp_path, monkeypatch):
+    client(fake.base).fetch(tmp_path / "get")
+    monkeypatch.setattr(api, "MAX_GET_ADDRESS", 10)
+    client(fake.base).fetch(tmp_path / "post")
+    posts = [target for _, method, target in fake.requests if method == "POST"]
+    assert len(posts) == len(KNOWN_TABLE_IDS) + 1
+    for table_id in (*KNOWN_TABLE_IDS, "77777"):
+        by_get = json.loads((tmp_path / "get" / table_id / "data.json").read_bytes())
+        by_post = json.loads((tmp_path / "post" / table_id / "data.json").read_bytes())
+        assert by_post["value"] == by_get["value"] and by_post["id"] == by_get["id"]
+
+
+def test_a_selection_above_the_cell_limit_is_refused(fake, tmp_path, monkeypatch):
+    monkeypatch.setattr(api, "MAX_CELLS", 5)
+    with pytest.raises(SsbError, match="above SSB's limit of 5"):
+        client(fake.base).fetch(tmp_path / "ssb")
+
+
+def test_the_mirror_holds_each_table_as_metadata_and_data(fake, tmp_path):
+    client(fake.base).fetch(tmp_path / "mirror" / "ssb")
+    fetched = client(mirror=str(tmp_path / "mirror")).fetch(tmp_path / "downloads" / "ssb")
+    assert [table.table_id for table in fetched.tables] == list(KNOWN_TABLE_IDS)
+    assert all(record["from_mirror"] for record in fetched.records)
+    assert fetched.records[1]["url"].startswith("https://data.ssb.no/api/pxwebapi/v2/tables/08484/data?")
+
+
+def test_a_mirror_without_ssb_files_says_so(tmp_path):
+    (tmp_path / "mirror" / "unodc").mkdir(parents=True)
+    with pytest.raises(SsbError, match="has no SSB tables"):
+        client(mirror=str(tmp_path / "mirror")).fetch(tmp_path / "downloads" / "ssb")
+    assert not (tmp_path / "downloads" / "ssb").exists()
+
+
+# -- staging and harmonisation --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def staged(fake, tmp_path):
+    fetched = client(fake.base).fetch(tmp_path / "ssb")
+    return fake, read_tables(raw_frame(fetched.records, "current", None))
+
+
+def facts_by_measure(facts: pl.DataFrame) -> dict[str, dict[int, dict]]:
+    found: dict[str, dict[int, dict]] = {}
+    for row in facts.iter_rows(named=True):
+        found.setdefault(row["measure"], {})[row["year"]] = row
+    return found
+
+
+def test_facts_are_the_served_figures_and_a_missing_cell_stays_missing(staged):
+    fake, staging = staged
+    facts = facts_by_measure(harmonise.to_facts(staging))
+    reported, sanctions, decisions = fake.tables["08484"], fake.tables["10651"], fake.tables["09405"]
+    for year in ("2012", "2014", "2015", "2016"):
+        assert facts["offences_reported"][int(year)]["value"] == served_figure(reported, "1B07", "Anmeldte", year)
+        assert facts["sanctions"][int(year)]["value"] == served_figure(sanctions, "V17", "0", "Reaksjoner", year)
+        assert facts["sanctions_unconditional_prison"][int(year)]["value"] == served_figure(
+            sanctions, "V17", "1", "Reaksjoner", year
+        )
+        assert facts["offences_investigated_indicted"][int(year)]["value"] == served_figure(
+            decisions, "1270", "01", "Etterforskede", year
+        )
+    missing = facts["offences_reported"][2013]
+    assert (missing["value"], missing["value_low"], missing["value_high"]) == (None, None, None)
+    assert flag_set(missing["flags"]) == {"not_available"}
+    assert "status '..'" in missing["source_location"]
+    assert flag_set(facts["sanctions_community_sentence"][2014]["flags"]) == {"confidential"}
+    assert "offences_reported_per1000" not in facts and not any("excluded" in m for m in facts)
+
+
+def test_two_classifications_make_one_series_with_a_break_in_2015(staged):
+    fake, staging = staged
+    cleared = facts_by_measure(harmonise.to_facts(staging))["offences_cleared"]
+    table = fake.tables["09406"]
+    assert cleared[2014]["value"] == served_figure(table, "G224", "Oppklart", "2014")
+    assert cleared[2016]["value"] == served_figure(table, "N257", "Oppklart", "2016")
+    assert "G224" in cleared[2014]["source_location"] and "N257" in cleared[2016]["source_location"]
+    assert [year for year, row in sorted(cleared.items()) if "series_break" in flag_set(row["flags"])] == [2015]
+
+
+def test_facts_carry_location_definition_provenance_and_legal_basis(staged):
+    _, staging = staged
+    facts = harmonise.to_facts(staging)
+    row = facts.filter((pl.col("measure") == "offences_reported") & (pl.col("year") == 2016)).row(0, named=True)
+    assert row["source_location"].startswith("SSB table 08484 (ssb/08484/data.json), Lovbruddstype=1B07")
+    assert "Tid=2016" in row["source_location"] and ", cell " in row["source_location"]
+    assert row["provenance_id"].startswith("ssb/08484/data:") and row["definition_id"] == "ssb.offences_reported"
+    provisions = dict(facts.filter(pl.col("measure") == "sanctions").select("year", "legal_basis").iter_rows())
+    assert provisions == {2012: "strl1902_224", 2013: "strl1902_224", 2014: "strl1902_224", 2015: "mixed_2015",
+                          2016: "strl2005_257_258"}  # fmt: skip
+    definitions = pl.read_csv("data/reference/definitions/ssb.csv")["definition_id"].to_list()
+    assert set(facts["definition_id"]) <= set(definitions)
+
+
+def test_the_first_known_table_wins_and_the_tables_are_compared(staged):
+    fake, staging = staged
+    facts = facts_by_measure(harmonise.to_facts(staging))
+    assert facts["sanctions"][2016]["value"] == served_figure(fake.tables["10651"], "V17", "0", "Reaksjoner", "2016")
+    rows, left_out = harmonise.usable_tables(staging)
+    differing = harmonise.disagreements(harmonise.per_table(harmonise.with_measures(rows)))
+    assert differing.select("measure", "year", "table_id", "table_id_other").rows() == [
+        ("sanctions", 2016, "10651", "13579")
+    ]
+    assert list(left_out) == ["77777"] and "Hele landet" in left_out["77777"]
+
+
+def test_an_unknown_label_in_a_known_table_is_named(staged):
+    _, staging = staged
+    renamed = staging.with_columns(
+        contents_label=pl.when(pl.col("table_id") == "09406")
+        .then(pl.lit("Oppklarte lovbrudd (ny)"))
+        .otherwise("contents_label")
+    )
+    unknown = harmonise.unknown_labels(renamed)
+    assert unknown["09406"] == {"contents (ContentsCode)": ["Oppklarte lovbrudd (ny)"]}
+    with pytest.raises(Exception, match="table 09406"):
+        harmonise.to_facts(renamed)
+
+
+def test_an_absent_source_stages_no_rows():
+    assert read_tables(raw_frame([{"source_id": "ssb"}], "absent", "no mirror")).is_empty()
+
+
+def test_a_kept_release_holds_every_table_s_files(staged, tmp_path):
+    fake, _ = staged
+    fetched = client(fake.base).fetch(tmp_path / "again" / "ssb")
+    releases = Releases(data_dir=str(tmp_path / "data"))
+    releases.keep("ssb", fetched.records)
+    kept = releases.last_good("ssb")
+    assert len({record["local_path"] for record in kept}) == len(fetched.records)
+    assert (
+        read_tables(raw_frame(kept, "stale", "pinned")).height
+        == read_tables(raw_frame(fetched.records, "current", None)).height
+    )
+
+
+# -- the justice reconciliation -------------------------------------------------------------------------------------
+
+
+def justice_facts(rows: list[tuple]) -> pl.DataFrame:
+    frame = pl.DataFrame(
+        rows, schema=["source", "measure", "year", "value", "value_low", "value_high", "flags"], orient="row"
+    )
+    return conform(frame.with_columns(geo=pl.lit("NOR"), source_location=pl.lit("invented")))
+
+
+def test_the_reconciliation_says_per_year_whether_ssb_equals_kom_and_unodc_or_by_how_much_it_differs():
+    facts = justice_facts(
+        [
+            ("kom", "police_reports", 2014, 40.0, 40.0, 40.0, ""),
+            ("unodc_glotip", "offences_recorded", 2014, 40.0, 40.0, 40.0, ""),
+            ("ssb", "offences_reported", 2014, 44.0, 44.0, 44.0, ""),
+            ("kom", "police_reports", 2015, 30.0, 30.0, 30.0, ""),
+            ("unodc_glotip", "offences_recorded", 2015, 30.0, 30.0, 30.0, ""),
+            ("ssb", "offences_reported", 2015, 30.0, 30.0, 30.0, ""),
+            ("kom", "police_reports", 2016, 50.0, None, None, "approximate"),
+            ("ssb", "offences_reported", 2016, 47.0, 47.0, 47.0, ""),
+            ("kom", "police_reports", 2013, 25.0, 25.0, 25.0, ""),
+            ("ssb", "offences_reported", 2013, None, None, None, "not_available"),
+        ]
+    )
+    table = reconciliation(facts)
+    by_year = {row["year"]: row for row in table.iter_rows(named=True)}
+    assert (by_year[2014]["ssb_relation_to_kom"], by_year[2014]["ssb_minus_kom"]) == ("differs", 4.0)
+    assert (by_year[2015]["ssb_relation_to_kom"], by_year[2015]["ssb_minus_kom"]) == ("equal", 0.0)
+    assert by_year[2016]["ssb_relation_to_kom"] == "not_exact" and by_year[2016]["ssb_minus_kom"] is None
+    assert by_year[2013]["ssb_relation_to_kom"] == "no_figure", "a missing SSB cell is no figure, never 0"
+    assert by_year[2014]["unodc_relation_to_kom"] == "equal"
+    assert "4 more than KOM's police reports (40)" in by_year[2014]["explanation_en"]
+    assert "er 4 flere enn KOMs anmeldelser" in by_year[2014]["explanation_nb"]
+    assert agreement(table, "ssb_relation_to_kom") == {"shared": 2, "equal": 1, "differing_years": [2014]}
+    assert agreement(table, "unodc_relation_to_kom") == {"shared": 2, "equal": 2, "differing_years": []}

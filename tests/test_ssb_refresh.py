@@ -1,0 +1,206 @@
+"""SSB through the real refresh: with `TRAFFICKING_SOURCE_SSB` pointing at the stand-in on 127.0.0.1, the published
+figures are exactly those served, on the justice page and in the pack; a table that loses the offence keeps the last
+good release; without SSB (the mirror has no SSB files) the source is absent and everything else publishes.
+
+The stand-in's JSON-stat documents (`ssb_fake`) are written by the tests in the documented format; their figures are
+invented for the tests, and no real SSB figure is typed in.
+"""
+
+import re
+import shutil
+
+import duckdb
+import polars as pl
+import pytest
+from ssb_fake import FakeSsb, serve
+from streamlit.testing.v1 import AppTest
+
+from pipelines.export.tables import SOURCES, TABLES, read_table
+from pipelines.refresh import EXIT_CURRENT, EXIT_DEGRADED, refresh
+from pipelines.settings import REPO_ROOT, DataPaths
+from reporting.catalogue import definition_ids
+from reporting.justice import justice_chain
+from reporting.texts import texts
+
+pytestmark = pytest.mark.refresh
+LOCATION = re.compile(r"^SSB table (\d+) \(ssb/\1/data\.json\), (.*), cell (\d+)(?:, status '.*')?$")
+
+
+@pytest.fixture(scope="module")
+def with_ssb(tmp_path_factory, mirror):
+    """One refresh from the mirror with SSB from the stand-in on 127.0.0.1 (which answers once 429, once 503)."""
+    fake = FakeSsb()
+    fake.fail_once[("GET", "/api/pxwebapi/v2/tables/08484/metadata")] = (429, {"Retry-After": "1"})
+    fake.fail_once[("GET", "/api/pxwebapi/v2/tables/10651/data")] = (503, {})
+    server, base = serve(fake)
+    patch = pytest.MonkeyPatch()
+    patch.setenv("TRAFFICKING_SOURCE_SSB", base)
+    data = DataPaths(tmp_path_factory.mktemp("with-ssb") / "data")
+    outcome = refresh(data.root, str(mirror))
+    yield fake, outcome, data
+    patch.undo()
+    server.shutdown()
+    server.server_close()
+
+
+def served(fake: FakeSsb, location: str) -> float | None:
+    """The figure the stand-in served for the cell a fact's `source_location` names (table and every code)."""
+    table_id, dimensions, _ = LOCATION.match(location).groups()
+    codes = dict(re.findall(r"(\w+)=([^ ,]+)", dimensions))
+    table = fake.tables[table_id]
+    return table.cell(tuple(codes[dimension_id] for dimension_id, _, _ in table.dimensions))[0]
+
+
+def ssb_facts(path) -> pl.DataFrame:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.sql("SELECT * FROM fact_indicator WHERE source = 'ssb' ORDER BY ALL").pl()
+
+
+def test_the_refresh_publishes_exactly_the_figures_ssb_served(with_ssb):
+    fake, outcome, data = with_ssb
+    assert outcome.exit_code == EXIT_CURRENT, outcome.statuses()
+    statuses = {source: status for source, status, *_ in outcome.statuses()}
+    assert statuses == dict.fromkeys(statuses, "current") and "ssb" in statuses
+    facts = ssb_facts(data.published)
+    assert facts.height == 55
+    for row in facts.iter_rows(named=True):
+        assert row["value"] == served(fake, row["source_location"]), row["source_location"]
+    measures = set(facts["measure"])
+    assert {"offences_reported", "offences_investigated", "offences_cleared", "sanctions"} <= measures
+    assert {"offences_investigated_indicted", "sanctions_unconditional_prison"} <= measures
+    missing = facts.filter((pl.col("measure") == "offences_reported") & (pl.col("year") == 2013))
+    assert missing["value"].to_list() == [None] and missing["flags"].to_list() == ["not_available"]
+    with duckdb.connect(str(data.published), read_only=True) as connection:
+        query = "SELECT provenance_id, release FROM provenance WHERE source_id = 'ssb'"
+        releases = dict(connection.execute(query).fetchall())
+        status = connection.execute("SELECT release FROM source_status WHERE source_id = 'ssb'").fetchone()
+        checks = dict(
+            connection.execute(
+                "SELECT check_name, passed FROM asset_check_results WHERE asset_key LIKE '%ssb%'"
+            ).fetchall()
+        )
+    assert {release for key, release in releases.items() if key.startswith("ssb/08484/")} == {"2026-03-12T07:00:00Z"}
+    assert status[0] == fake.tables["08484"].updated
+    assert checks["labels_known"] and not checks["tables_agree"] and not checks["found_tables_harmonised"]
+    assert (data.root / "downloads" / "ssb" / "09405" / "metadata.json").is_file()
+    assert (data.root / "releases" / "ssb" / "09405" / "data.json").is_file(), "kept as the last good release"
+
+
+def test_the_justice_chain_and_the_reconciliation_show_ssb_beside_kom_and_unodc(with_ssb):
+    fake, _, data = with_ssb
+    with duckdb.connect(str(data.published), read_only=True) as connection:
+        totals = connection.sql("SELECT * FROM series_totals").pl()
+        facts = connection.sql("SELECT * FROM fact_indicator").pl()
+        table = connection.sql("SELECT * FROM reconciliation_justice_norway ORDER BY year").pl()
+    chain = justice_chain(totals, facts, definition_ids("justice", "chain"), (2003, 2030))
+    assert {"kom.police_reports", "unodc_glotip.offences_recorded", "ssb.offences_reported", "ssb.sanctions"} <= set(
+        chain["definition_id"]
+    )
+    reported = fake.tables["08484"]
+    by_year = {row["year"]: row for row in table.iter_rows(named=True)}
+    for year in (2012, 2014, 2015, 2016):
+        assert by_year[year]["ssb_offences_reported"] == reported.cell(("1B07", "Anmeldte", str(year)))[0]
+    assert by_year[2013]["ssb_offences_reported"] is None and by_year[2013]["ssb_relation_to_kom"] == "no_figure"
+    for row in table.iter_rows(named=True):
+        if row["ssb_relation_to_kom"] in ("equal", "differs"):
+            assert row["ssb_minus_kom"] == row["ssb_offences_reported"] - row["kom_police_reports"]
+        if row["unodc_relation_to_kom"] in ("equal", "differs"):
+            assert row["unodc_relation_to_kom"] == "equal", "UNODC's offences equal KOM's reports in shared years"
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_justice_page_shows_ssb_s_series_and_the_reconciliation(with_ssb, monkeypatch, language):
+    _, _, data = with_ssb
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(data.root))
+    app = AppTest.from_file(str(REPO_ROOT / "dashboard" / "app.py"), default_timeout=90)
+    app.session_state["language"] = language
+    app.run()
+    app.switch_page("views/justice.py").run()
+    assert not app.exception, [error.value for error in app.exception]
+    subheaders = [element.value for element in app.subheader]
+    assert texts()["justice.reconciliation_title"][language] in subheaders
+    legend = {trace for chart in app.get("plotly_chart") for trace in re.findall(r'"name":"([^"]+)"', chart.proto.spec)}
+    with duckdb.connect(str(data.published), read_only=True) as connection:
+        names = dict(connection.execute(f"SELECT definition_id, name_{language} FROM definitions").fetchall())
+    assert {names["ssb.offences_reported"], names["ssb.sanctions"], names["kom.police_reports"]} <= legend
+    reconciliation = next(frame.value for frame in app.dataframe if texts()["justice.explanation"][language] in
+                          frame.value.columns)  # fmt: skip
+    assert names["ssb.offences_reported"] in reconciliation.columns
+    assert not app.warning, "every source is current: no banner"
+
+
+def test_the_pack_holds_ssb_s_series_with_their_citation(with_ssb):
+    _, _, data = with_ssb
+    tables = {table.name: table for table in TABLES}
+    with duckdb.connect(str(data.published), read_only=True) as connection:
+        chain = read_table(connection, tables["justice_chain_norway"], 2012, 2016)
+        reconciliation = read_table(connection, tables["reconciliation_justice_norway"], 2012, 2016)
+        sources = read_table(connection, SOURCES, 2012, 2016)
+    ssb = chain.filter(pl.col("source") == "ssb")
+    assert set(ssb["measure"]) >= {"offences_reported", "sanctions", "sanctions_unconditional_prison"}
+    assert ssb.filter(pl.col("source_location").is_null() | pl.col("provenance_id").is_null()).is_empty()
+    assert ssb.filter((pl.col("measure") == "offences_reported") & (pl.col("year") == 2016))["value"].to_list() == [
+        "52"
+    ]
+    cited = sources.filter(pl.col("source_id") == "ssb")
+    assert set(ssb["provenance_id"]) <= set(cited["provenance_id"])
+    assert all("Statistisk sentralbyrå" in publication for publication in cited["publication"])
+    assert all(url.startswith("https://data.ssb.no/api/pxwebapi/v2/tables/") for url in cited["url"])
+    assert reconciliation.filter(pl.col("year") == 2016)["ssb_offences_reported"].to_list() == ["52"]
+
+
+def test_a_table_that_loses_the_offence_keeps_ssb_at_its_last_good_release(with_ssb, mirror, tmp_path, monkeypatch):
+    fake, _, good = with_ssb
+    data = DataPaths(tmp_path / "data")
+    shutil.copytree(good.root, data.root, symlinks=True)
+    before = ssb_facts(data.published)
+    table = fake.tables["09406"]
+    saved = table.dimensions[0]
+    table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", [("ALLE", "Alle lovbrudd"), ("R1", "Ran")])
+    try:
+        outcome = refresh(data.root, str(mirror))
+    finally:
+        table.dimensions[0] = saved
+
+    assert outcome.exit_code == EXIT_DEGRADED
+    statuses = {source: (status, reason) for source, status, _, reason, _ in outcome.statuses()}
+    status, reason = statuses.pop("ssb")
+    assert status == "stale" and "SSB table 09406" in reason and "'Alle lovbrudd', 'Ran'" in reason
+    assert {status for status, _ in statuses.values()} == {"current"}
+    assert ssb_facts(data.published).equals(before), "the last good figures, exactly"
+
+
+def test_a_label_the_crosswalk_does_not_know_fails_the_check_and_the_retry_pins_ssb(with_ssb, mirror, tmp_path):
+    fake, _, good = with_ssb
+    data = DataPaths(tmp_path / "data")
+    shutil.copytree(good.root, data.root, symlinks=True)
+    before = ssb_facts(data.published)
+    table = fake.tables["08484"]
+    saved = table.dimensions[1]
+    table.dimensions[1] = ("ContentsCode", "statistikkvariabel", [("Anmeldte", "Anmeldte lovbrudd (ny definisjon)")])
+    try:
+        outcome = refresh(data.root, str(mirror))
+    finally:
+        table.dimensions[1] = saved
+
+    assert outcome.exit_code == EXIT_DEGRADED and len(outcome.attempts) == 2 and list(outcome.pinned) == ["ssb"]
+    status, reason = next((status, reason) for source, status, _, reason, _ in outcome.statuses() if source == "ssb")
+    assert status == "stale" and "labels_known" in reason and "table 08484" in reason
+    assert "Anmeldte lovbrudd (ny definisjon)" in reason
+    assert ssb_facts(data.published).equals(before), "the last good figures, exactly"
+
+
+def test_without_ssb_the_source_is_absent_and_everything_else_publishes(tmp_path, mirror, monkeypatch):
+    monkeypatch.delenv("TRAFFICKING_SOURCE_SSB", raising=False)
+    outcome = refresh(tmp_path / "data", str(mirror))
+
+    assert outcome.exit_code == EXIT_DEGRADED and len(outcome.attempts) == 1
+    statuses = {source: (status, reason, facts) for source, status, _, reason, facts in outcome.statuses()}
+    status, reason, facts = statuses.pop("ssb")
+    assert (status, facts) == ("absent", 0) and "has no SSB tables" in reason
+    assert {status for status, _, _ in statuses.values()} == {"current"}
+    with duckdb.connect(str(outcome.published_file), read_only=True) as connection:
+        relations = connection.execute(
+            "SELECT DISTINCT ssb_relation_to_kom FROM reconciliation_justice_norway"
+        ).fetchall()
+    assert relations == [("no_figure",)]
