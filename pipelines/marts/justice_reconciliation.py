@@ -21,6 +21,7 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
+from pipelines.checks import unique_key_check
 from pipelines.vocabulary import APPROXIMATE, NO_COUNTERPART, NORWAY, TOTAL, has_flag
 
 SERIES = {
@@ -168,3 +169,8 @@ def reconciliation_justice_norway(facts: pl.DataFrame) -> pl.DataFrame:
     """Per year: KOM's police reports, UNODC's offences recorded and SSB's reported offences for Norway, whether
     each equals the others or by how much it differs (`ssb_relation_to_kom`, `ssb_minus_kom`, …), in words."""
     return reconciliation(facts)
+
+
+reconciliation_justice_norway_unique_key = unique_key_check(
+    dg.AssetKey(["marts", "reconciliation_justice_norway"]), ["geo", "year"]
+)
