@@ -204,6 +204,18 @@ FAILING = {
         "staging/iom_ctdc:labels_known",
         ["ctdc_global_synthetic_20210825.csv", "gender: ['Nonbinary'] (line 100)"],
     ),
+    "a CTDC country code in lower case": (
+        CTDC,
+        lambda mirror: ctdc_with_cell(mirror / CTDC, line=100, column="CountryOfExploitation", value="nor"),
+        "staging__iom_ctdc",
+        ["ctdc_global_synthetic_20210825.csv", "no country's ISO3 code: ['nor']", "line 100"],
+    ),
+    "a CTDC line with 10 of its 37 fields": (
+        CTDC,
+        lambda mirror: ctdc_line_cut(mirror / CTDC, line=100, fields=10),
+        "staging__iom_ctdc",
+        ["ctdc_global_synthetic_20210825.csv, line 100: 10 fields where the header has 37"],
+    ),
     "negative count in the workbook": (
         WORKBOOK,
         lambda mirror: edited_workbook(mirror / WORKBOOK, "xl/worksheets/sheet1.xml", cell_text("L4", "-12")),
@@ -349,6 +361,13 @@ def drop_csv_column(path: Path, column: str) -> bytes:
         ",".join(cell for position, cell in enumerate(next(csv.reader([line]))) if position != index) for line in lines
     ]
     return ("\n".join(kept) + "\n").encode("utf-8")
+
+
+def ctdc_line_cut(path: Path, line: int, fields: int) -> bytes:
+    """The case file with file line `line` (header is line 1) cut after its first `fields` fields."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines[line - 1] = ",".join(lines[line - 1].split(",")[:fields])
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def ctdc_with_cell(path: Path, line: int, column: str, value: str) -> bytes:

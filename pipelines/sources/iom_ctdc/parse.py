@@ -13,12 +13,14 @@ message that points at lines of the file reads the file again, in order (`record
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
 from pipelines import crosswalk
+from pipelines.settings import REFERENCE_DIR
 
 CROSSWALK = "iom_ctdc"
 MISSING_CODES = ("", "-99", "Unknown", "00")
@@ -98,11 +100,13 @@ def stage_records(connection: duckdb.DuckDBPyConnection, table: str, path: Path,
         connection.execute(
             f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(typed)} FROM {_read(path, header, separator)}"
         )
+    except duckdb.InvalidInputException as error:
+        raise CtdcFormatError(_csv_problem(path.name, str(error))) from None
     finally:
         connection.execute("RESET preserve_insertion_order")
     _check_years(connection, table, path)
     connection.execute(f"ALTER TABLE {table} ALTER year TYPE INTEGER")
-    _to_iso3(connection, table, path.name)
+    _to_iso3(connection, table, path)
     ((records,),) = connection.sql(f"SELECT count(*) FROM {table}").fetchall()
     return records
 
@@ -163,6 +167,16 @@ def _flag(column: str) -> str:
     return f"coalesce(trim({column}) = '1', false)"
 
 
+def _csv_problem(file_name: str, message: str) -> str:
+    """DuckDB's CSV error in one sentence naming the file and the line (a line cut short, a stray quote)."""
+    line = re.search(r"CSV Error on Line: (\d+)", message)
+    counts = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    where = f"{file_name}, line {line[1]}" if line else file_name
+    if counts:
+        return f"{where}: {counts[2]} fields where the header has {counts[1]} (a line cut short or run together?)"
+    return f"{where}: not readable as CSV ({message.splitlines()[0]})"
+
+
 def _check_years(connection: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
     ((bad,),) = connection.sql(f"SELECT count(*) FROM {table} WHERE {BAD_YEAR}").fetchall()
     if bad:
@@ -171,17 +185,32 @@ def _check_years(connection: duckdb.DuckDBPyConnection, table: str, path: Path) 
         raise CtdcFormatError(f"{path.name}: year of registration is not a four-digit year: {shown}")
 
 
-def _to_iso3(connection: duckdb.DuckDBPyConnection, table: str, file_name: str) -> None:
+def _check_iso3(codes: pl.DataFrame, path: Path) -> None:
+    """Every three-letter code must be a country's ISO3 code (`data/reference/geo.csv`): `nor` or `ZZZ` is refused."""
+    known = set(pl.read_csv(REFERENCE_DIR / "geo.csv", infer_schema=False, columns=["geo"])["geo"])
+    found = set(pl.concat([codes[column] for column in COUNTRY_COLUMNS]).drop_nulls())
+    unknown = sorted(found - known)
+    if unknown:
+        condition = " OR ".join(f"list_contains(?, {column})" for column in COUNTRY_COLUMNS)
+        lines = records_where(path, condition, [unknown] * len(COUNTRY_COLUMNS))["line"].head(5).to_list()
+        raise CtdcFormatError(
+            f"{path.name}: country codes that are no country's ISO3 code: {unknown} "
+            f"({'line' if len(lines) == 1 else 'lines'} {', '.join(map(str, lines))})"
+        )
+
+
+def _to_iso3(connection: duckdb.DuckDBPyConnection, table: str, path: Path) -> None:
     """Country columns as ISO3: older layouts' ISO2 codes go through the crosswalk."""
     codes = connection.sql(f"SELECT DISTINCT {', '.join(COUNTRY_COLUMNS)} FROM {table}").pl()
     lengths = set(pl.concat([codes[column] for column in COUNTRY_COLUMNS]).drop_nulls().str.len_chars().unique())
     if lengths <= {3}:
+        _check_iso3(codes, path)
         return
     if lengths != {2}:
-        raise CtdcFormatError(f"{file_name}: country codes mix lengths {sorted(lengths)}; expected ISO3 or ISO2")
+        raise CtdcFormatError(f"{path.name}: country codes mix lengths {sorted(lengths)}; expected ISO3 or ISO2")
     unknown = crosswalk.unknown_labels(codes, CROSSWALK, dict.fromkeys(COUNTRY_COLUMNS, "country_iso2"))
     if unknown:
-        raise CtdcFormatError(f"{file_name}: {crosswalk.UnknownLabelError(CROSSWALK, unknown)}")
+        raise CtdcFormatError(f"{path.name}: {crosswalk.UnknownLabelError(CROSSWALK, unknown)}")
     iso3 = pl.DataFrame(list(crosswalk.mapping(CROSSWALK, "country_iso2").items()), ["iso2", "iso3"], orient="row")
     connection.register("ctdc_iso2_to_iso3", iso3)
     for column in COUNTRY_COLUMNS:
