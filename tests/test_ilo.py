@@ -1,6 +1,7 @@
 """ILO curated estimates: carried to the published marts unchanged, parts checked against totals."""
 
 import csv
+import io
 import re
 
 import polars as pl
@@ -120,3 +121,19 @@ def test_a_profit_edition_takes_the_reference_year_of_the_estimate_it_is_based_o
     based = [(row, re.search(r"based on (\d{4}) estimates?", row["publication"])) for row in estimates.to_dicts()]
     checked = [(row["year"], row["period"], editions.get(m[1], (int(m[1]), m[1]))) for row, m in based if m]
     assert checked and all((year, period) == expected for year, period, expected in checked)
+
+
+@pytest.mark.parametrize("bad", ["NaN", "inf", "-inf"])
+def test_an_estimate_that_is_not_a_finite_number_is_refused_naming_its_row(tmp_path, bad):
+    rows = CURATED.read_text(encoding="utf-8").splitlines()
+    header = rows[0].split(",")
+    cells = next(csv.reader([rows[5]]))
+    cells[header.index("value")] = bad
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="").writerow(cells)
+    rows[5] = buffer.getvalue()
+    broken = tmp_path / "ilo_estimates.csv"
+    broken.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    expected = r"ilo_estimates.csv: value is not a finite non-negative number: rows \[6\]"
+    with pytest.raises(IloFormatError, match=expected):
+        read_estimates(broken)

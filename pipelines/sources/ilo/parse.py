@@ -44,7 +44,9 @@ def read_estimates(path: Path) -> pl.DataFrame:
     )
     problems = {
         "year is not a year": typed["year"].is_null(),
-        "value is not a number": typed["value"].is_null() | (typed["value"] < 0),
+        "value is not a finite non-negative number": typed["value"].is_null()
+        | ~typed["value"].is_finite()
+        | (typed["value"] < 0),
         "rounded_to is not a number": typed["rounded_to"].is_null(),
         f"bound is not one of {BOUNDS}": ~typed["bound"].is_in(BOUNDS),
         f"confidence is not one of {CONFIDENCE}": ~typed["confidence"].is_in(CONFIDENCE),
