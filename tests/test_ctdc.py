@@ -286,3 +286,10 @@ def test_the_2024_layout_is_read_with_its_labels_and_means_of_control(tmp_path):
     assert set(sexes["category"]) == {"female", "male", "other"}
     ages = cells.filter((pl.col("dimension") == "age_group") & (pl.col("geo") == "WORLD"), pl.col("cumulative"))
     assert set(ages["category"]) == {"child", "adult", "unknown"}
+
+
+def test_a_file_with_only_its_header_is_refused(tmp_path, mirror):
+    path = tmp_path / "ctdc_header_only.csv"
+    path.write_text(mirror.joinpath(*CTDC_FILE).read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(CtdcFormatError, match=r"ctdc_header_only.csv: no records below the header"):
+        _staged(path)

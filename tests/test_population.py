@@ -97,3 +97,12 @@ def test_an_unknown_place_code_is_named_with_file_and_line(tmp_path, mirror):
     rows = read_population(changed)
     with pytest.raises(UnknownLabelError, match=f"{re.escape(changed.name)}, line {line} \\(Norway\\), code: 'XNO'"):
         harmonise.to_population(rows, "provenance", changed.name)
+
+
+def test_a_file_with_only_its_header_is_refused(tmp_path, mirror):
+    path = tmp_path / "API_header_only.csv"
+    lines = mirror.joinpath(*POPULATION_FILE).read_text(encoding="utf-8-sig").splitlines()
+    header = next(index for index, line in enumerate(lines) if line.startswith('"Country Name"'))
+    path.write_text("\n".join(lines[: header + 1]) + "\n", encoding="utf-8")
+    with pytest.raises(WorldBankFormatError, match=r"API_header_only.csv: no data lines below the header"):
+        read_population(path)

@@ -108,6 +108,8 @@ def stage_records(connection: duckdb.DuckDBPyConnection, table: str, path: Path,
     connection.execute(f"ALTER TABLE {table} ALTER year TYPE INTEGER")
     _to_iso3(connection, table, path)
     ((records,),) = connection.sql(f"SELECT count(*) FROM {table}").fetchall()
+    if not records:
+        raise CtdcFormatError(f"{path.name}: no records below the header")
     return records
 
 

@@ -61,6 +61,8 @@ def read_rows(path: Path) -> pl.DataFrame:
     header = [None if cell is None else str(cell).strip() for cell in table.row(header_index)]
     position = {name: header.index(name) for name in COLUMNS}
     rows = table.slice(header_index + 1)
+    if rows.is_empty():
+        raise GlotipFormatError(f"{path.name}, sheet {SHEET}: no data rows below the header (row {header_index + 1})")
     named = rows.select(
         pl.col(rows.columns[position[source]]).alias(target) for source, target in COLUMNS.items()
     ).with_columns(sheet_row=pl.int_range(header_index + 2, header_index + 2 + pl.len(), dtype=pl.Int64))

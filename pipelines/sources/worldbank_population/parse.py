@@ -36,6 +36,8 @@ def data_csv_text(path: Path) -> str:
 def read_population(path: Path) -> pl.DataFrame:
     """One row per place and year: code, name, year, population (null where the World Bank has none), line."""
     header, records = data_records(path)
+    if not records:
+        raise WorldBankFormatError(f"{path.name}: no data lines below the header")
     missing = [name for name in HEADER if name not in header]
     years = [name for name in header if name.isdigit()]
     if missing or not years:
