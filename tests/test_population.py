@@ -106,3 +106,10 @@ def test_a_file_with_only_its_header_is_refused(tmp_path, mirror):
     path.write_text("\n".join(lines[: header + 1]) + "\n", encoding="utf-8")
     with pytest.raises(WorldBankFormatError, match=r"API_header_only.csv: no data lines below the header"):
         read_population(path)
+
+
+def test_a_copy_saved_as_latin1_is_read_like_the_original(tmp_path, mirror):
+    original = mirror.joinpath(*POPULATION_FILE)
+    path = tmp_path / "API_latin1.csv"
+    path.write_bytes(original.read_text(encoding="utf-8-sig").encode("latin-1", errors="replace"))
+    assert read_population(path).equals(read_population(original))

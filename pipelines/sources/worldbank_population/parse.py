@@ -29,8 +29,18 @@ def data_csv_text(path: Path) -> str:
             members = [name for name in archive.namelist() if name.startswith(DATA_FILE_PREFIX)]
             if not members:
                 raise WorldBankFormatError(f"{path.name}: no {DATA_FILE_PREFIX}*.csv in the zip ({archive.namelist()})")
-            return archive.read(members[0]).decode("utf-8-sig")
-    return path.read_text(encoding="utf-8-sig")
+            return _decoded(archive.read(members[0]))
+    return _decoded(path.read_bytes())
+
+
+def _decoded(raw: bytes) -> str:
+    """UTF-8 as the World Bank writes it; a copy re-saved as Windows-1252 or Latin-1 is read as such."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
 
 
 def read_population(path: Path) -> pl.DataFrame:
