@@ -1,18 +1,12 @@
-"""The pack with a dark-figure estimate (its method, data and model table), and without one exactly as before.
+"""The pack with a dark-figure estimate (its method, data and model table), and what an estimate leaves alone.
 
-Without an estimate the pack must not change by a byte: the pack is built by the code of the commit
-before the dark figure was added (`BASELINE`, from git) and by today's code, from the same
-published file, with the code version fixed in both (it is written on the front sheet, in
-`LES-MEG.md` and in `datapackage.json`), and every file is compared. When the export is changed on
-purpose later, this test names the file that changed: move `BASELINE` to the commit that did it.
+An estimate only adds its own parts: every CSV and chart of the pack built without one is, byte for
+byte, in the pack built with one, from the same published file. (When the estimate was added, the
+pack without one was also compared byte for byte with the pack of the code before it.)
 """
 
 import csv
-import io
 import json
-import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import openpyxl
@@ -25,7 +19,6 @@ from pipelines.export.dark_figure import ESTIMATE_TABLE, MODELS_TABLE
 from reporting.dark_figure import estimate_upload
 
 REPO = Path(__file__).resolve().parent.parent
-BASELINE = "b404a3d21e74c72d6c5c0ae2bedc17118a014296"
 FIXED_CODE = {"git_commit": "fixed-for-the-comparison", "dirty": False}
 GOOD = b"police,UDI,ROSA,count\n1,0,0,30\n0,1,0,25\n0,0,1,20\n1,1,0,10\n1,0,1,8\n0,1,1,6\n1,1,1,3\n"
 ATTACK = b"=cmd,B,n\n1,0,5\n0,1,6\n1,1,2\n"
@@ -103,53 +96,19 @@ def test_an_estimate_that_does_not_exist_goes_in_with_its_reason(refreshed, tmp_
     assert "no model passed the checks" in (pack / "LES-MEG.md").read_text()
 
 
-def _baseline_source(folder: Path) -> Path:
-    """The `pipelines` and `reporting` packages as they were at `BASELINE` (skip when git cannot give them)."""
-    try:
-        archive = subprocess.run(
-            ["git", "archive", "--format=tar", BASELINE, "pipelines", "reporting"],
-            cwd=REPO,
-            capture_output=True,
-            check=True,
-            timeout=60,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        pytest.skip(f"git cannot give the code of {BASELINE} (a shallow clone?)")
-    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-        tar.extractall(folder, filter="data")
-    return folder
-
-
-BUILD_WITH_FIXED_CODE = """
-import json, sys
-from pathlib import Path
-import pipelines.export.pack as pack
-pack.code_version = lambda: json.loads(sys.argv[3])
-print(pack.build_pack(Path(sys.argv[1]), 2010, 2024, Path(sys.argv[2])))
-"""
-
-
-def test_without_an_estimate_the_pack_is_byte_identical_to_before(refreshed, tmp_path, monkeypatch):
-    source = _baseline_source(tmp_path / "baseline")
-    before = subprocess.run(
-        [sys.executable, "-c", BUILD_WITH_FIXED_CODE, str(refreshed.published), str(tmp_path / "before"),
-         json.dumps(FIXED_CODE)],
-        cwd=source,
-        env={"PYTHONPATH": str(source), "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )  # fmt: skip
-    assert before.returncode == 0, before.stderr[-3000:]
-    before_pack = Path(before.stdout.strip().splitlines()[-1])
+def test_an_estimate_only_adds_its_own_parts_to_the_pack(refreshed, tmp_path, monkeypatch):
     monkeypatch.setattr(pack_module, "code_version", lambda: dict(FIXED_CODE))
-    after_pack = build_pack(refreshed.published, 2010, 2024, tmp_path / "after")
-    files = sorted(path.relative_to(before_pack) for path in before_pack.rglob("*") if path.is_file())
-    assert files == sorted(path.relative_to(after_pack) for path in after_pack.rglob("*") if path.is_file())
-    assert not [name for name in files if name.stem.startswith("dark_figure")]
-    for name in files:
-        old, new = (before_pack / name).read_bytes(), (after_pack / name).read_bytes()
-        if name.name == "datapackage.json":  # the code version is fixed above; compare without it all the same
-            old, new = (json.loads(content) for content in (old, new))
-            old.pop("x_code_version"), new.pop("x_code_version")
-        assert old == new, f"{name} changed"
+    without = build_pack(refreshed.published, 2010, 2024, tmp_path / "without")
+    estimate = estimate_upload(GOOD, "lists.csv")
+    with_estimate = build_pack(refreshed.published, 2010, 2024, tmp_path / "with", estimate=estimate)
+    plain = sorted(path.relative_to(without) for path in without.rglob("*") if path.suffix in (".csv", ".svg"))
+    added = sorted(
+        path.relative_to(with_estimate) for path in with_estimate.rglob("*") if path.suffix in (".csv", ".svg")
+    )
+    assert sorted(set(added) - set(plain)) == [
+        Path("csv/dark_figure_data.csv"),
+        Path("csv/dark_figure_estimate.csv"),
+        Path("csv/dark_figure_models.csv"),
+    ]
+    for name in plain:
+        assert (without / name).read_bytes() == (with_estimate / name).read_bytes(), f"{name} changed"

@@ -19,6 +19,7 @@ from pipelines.warehouse import Warehouse, frame_fingerprint, publish
 
 VOLATILE_COLUMNS = ("retrieved_at", "local_path", "fetched_from", "run_id")
 """Columns that differ between two refreshes of the same inputs; the content hash leaves them out."""
+VOLATILE_IN_TABLE = {"asset_check_results": ("description",)}
 
 
 def _upstream_keys() -> list[dg.AssetKey]:
@@ -93,8 +94,15 @@ def keep_current_releases(provenance: pl.DataFrame, status: pl.DataFrame, releas
 
 
 def content_fingerprint(tables: dict[str, pl.DataFrame]) -> str:
-    """One hash of every table's content, leaving out the volatile columns."""
-    hashes = {name: frame_fingerprint(frame.drop(VOLATILE_COLUMNS, strict=False)) for name, frame in tables.items()}
+    """One hash of every table's content, leaving out the volatile columns.
+
+    A check's description is left out too (it may say when a release was retrieved, or that there
+    was nothing to compare with on a first refresh); whether it passed stays in.
+    """
+    hashes = {
+        name: frame_fingerprint(frame.drop(VOLATILE_COLUMNS, *VOLATILE_IN_TABLE.get(name, ()), strict=False))
+        for name, frame in tables.items()
+    }
     return frame_fingerprint(pl.DataFrame({"table": list(hashes), "hash": list(hashes.values())}))
 
 
