@@ -80,8 +80,10 @@ class Publication:
         return cls(**{key: value for key, value in entry.items() if key in known})
 
     def release_line(self) -> str:
-        """Each source's release, `source=release`, in one line."""
-        return " ".join(f"{source['source_id']}={source.get('release') or '-'}" for source in self.sources)
+        """Each source's release, `source=release`, in one line (the reference tables have no status: left out)."""
+        return " ".join(
+            f"{source['source_id']}={source.get('release') or '-'}" for source in self.sources if source.get("status")
+        )
 
 
 def sources_of(source_status: pl.DataFrame | None, provenance: pl.DataFrame | None) -> list[dict]:
@@ -200,6 +202,15 @@ class PublicationStore:
         """The publication that was current at `moment`: the newest published at or before it."""
         earlier = [entry for entry in self.entries() if datetime.fromisoformat(entry.published_at) <= moment]
         return earlier[0] if earlier else None
+
+    def export_source(self, name: str | None) -> tuple[Path, str | None]:
+        """The file a pack is built from and its publication id: the kept publication `name` (see `find`), or the
+        published file when `name` is None (its id None when it was published before publications were kept)."""
+        if name is None:
+            row = publication_of(self.paths.published) if self.paths.published.exists() else None
+            return self.paths.published, (row or {}).get("publication_id")
+        entry = self.find(name)
+        return self.database(entry.publication_id), entry.publication_id
 
     def exported_ids(self) -> set[str]:
         """Every publication an export pack was made from."""
