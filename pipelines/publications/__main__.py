@@ -85,7 +85,7 @@ def show_lines(store: PublicationStore, entry: Publication) -> list[str]:
 
 def diff_lines(store: PublicationStore, older: Publication, newer: Publication, csv: Path | None) -> list[str]:
     """What changed from `older` to `newer`: counts by source and measure, then each figure."""
-    changes = compare_kept(store, older, newer)
+    changes = store.compare(older.publication_id, newer.publication_id)
     if csv is not None:
         changes.write_csv(csv)
     lines = [f"from {older.publication_id} to {newer.publication_id}: {_counts(revisions.summary(changes))}"]
@@ -105,21 +105,6 @@ def diff_lines(store: PublicationStore, older: Publication, newer: Publication, 
     elif csv is not None:
         lines.append(f"all in {csv}")
     return lines
-
-
-def compare_kept(store: PublicationStore, older: Publication, newer: Publication) -> pl.DataFrame:
-    """The revisions from the kept publication `older` to `newer` (read from their files)."""
-    wanted = [*revisions.FIGURE_TABLES, "source_status"]
-    before = read_database(store.database(older.publication_id), wanted)
-    after = read_database(store.database(newer.publication_id), wanted)
-    return revisions.compare(
-        revisions.figures(before),
-        revisions.figures(after),
-        revisions.releases(before.get("source_status")),
-        revisions.releases(after.get("source_status")),
-        newer.publication_id,
-        older.publication_id,
-    )
 
 
 def prune_lines(store: PublicationStore, keep: int, dry_run: bool) -> list[str]:

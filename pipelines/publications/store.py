@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.publications import revisions
 from pipelines.publications.opendata import write_data_package
 from pipelines.settings import PUBLISHED_DB_NAME, DataPaths
 
@@ -211,6 +212,20 @@ class PublicationStore:
             return self.paths.published, (row or {}).get("publication_id")
         entry = self.find(name)
         return self.database(entry.publication_id), entry.publication_id
+
+    def compare(self, older: str, newer: str) -> pl.DataFrame:
+        """The revisions from the kept publication `older` to `newer` (ids), read from their files."""
+        wanted = [*revisions.FIGURE_TABLES, "source_status"]
+        before = read_database(self.database(older), wanted)
+        after = read_database(self.database(newer), wanted)
+        return revisions.compare(
+            revisions.figures(before),
+            revisions.figures(after),
+            revisions.releases(before.get("source_status")),
+            revisions.releases(after.get("source_status")),
+            newer,
+            older,
+        )
 
     def exported_ids(self) -> set[str]:
         """Every publication an export pack was made from."""
