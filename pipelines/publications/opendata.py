@@ -1,10 +1,14 @@
 """A kept publication as open data: every published table as Parquet and CSV, described as a Frictionless Data Package.
 
 `<data dir>/publications/<publication id>/data/` holds `<table>.parquet`, `<table>.csv` and
-`datapackage.json`: one resource per file (the CSV resource is named after the table, the Parquet one
-`<table>-parquet`), each with its schema (names, Frictionless types from the frame's types,
-descriptions), the sources its rows cite, and the package's `x_publication` (id, time, content hash,
-run, code version, the publication before it) and `x_source_status`. The definitions are the
+`datapackage.json`: one resource per file. The CSV resource is named after the table and carries its
+schema (names, Frictionless types from the frame's types, descriptions), its sha256 and the sources
+its rows cite. The Parquet resource, `<table>-parquet`, holds the same rows with their types (Parquet
+carries its own schema; `x_schema_of` names the CSV resource whose schema describes it) and is
+declared a file resource with its sha256: frictionless 5 reads Parquet as a table through pandas,
+which turns an integer column with empty cells into floats, so a typed check of it fails for no fault
+of the file. The package has `x_publication` (id, time, content hash, run, code version, the
+publication before it) and `x_source_status`. The definitions are the
 `definitions` resource; the input files are the package's `sources` and the `provenance` resource.
 Another program can read a given release with polars, DuckDB or any Frictionless reader, without the
 DuckDB file.
@@ -134,9 +138,13 @@ def write_data_package(folder: Path, tables: Mapping[str, pl.DataFrame], publica
                 "path": f"{name}.parquet",
                 "format": "parquet",
                 "mediatype": "application/vnd.apache.parquet",
+                "title": name,
+                "description": f"{common['description']} (Parquet: the same rows, typed; schema: resource {name})",
+                "type": "file",
                 "hash": f"sha256:{sha256_of(folder / f'{name}.parquet')}",
                 "bytes": (folder / f"{name}.parquet").stat().st_size,
-                **common,
+                "x_schema_of": name,
+                **{key: value for key, value in common.items() if key == "sources"},
             }
         )
     status = tables.get("source_status")
