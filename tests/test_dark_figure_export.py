@@ -1,8 +1,9 @@
 """The pack with a dark-figure estimate (its method, data and model table), and without one exactly as before.
 
 Without an estimate the pack must not change by a byte: the pack is built by the code of the commit
-before the dark figure was added (`BASELINE`, from git) and by today's code, from the same
-published file, with the code version fixed in both (it is written on the front sheet, in
+that last changed the pack on purpose (`BASELINE`, from git: the publication and its revisions on the
+front sheet and in a revisions table; before it, the commit before the dark figure) and by today's
+code, from the same published file, with the code version fixed in both (it is written on the front sheet, in
 `LES-MEG.md` and in `datapackage.json`), and every file is compared. When the export is changed on
 purpose later, this test names the file that changed: move `BASELINE` to the commit that did it.
 """
@@ -25,7 +26,7 @@ from pipelines.export.dark_figure import ESTIMATE_TABLE, MODELS_TABLE
 from reporting.dark_figure import estimate_upload
 
 REPO = Path(__file__).resolve().parent.parent
-BASELINE = "b404a3d21e74c72d6c5c0ae2bedc17118a014296"
+BASELINE = "682a0fdee8a6d3562fb41c00c893857b64193e7f"
 FIXED_CODE = {"git_commit": "fixed-for-the-comparison", "dirty": False}
 GOOD = b"police,UDI,ROSA,count\n1,0,0,30\n0,1,0,25\n0,0,1,20\n1,1,0,10\n1,0,1,8\n0,1,1,6\n1,1,1,3\n"
 ATTACK = b"=cmd,B,n\n1,0,5\n0,1,6\n1,1,2\n"
