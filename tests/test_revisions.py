@@ -358,3 +358,28 @@ def test_the_open_data_package_validates_and_reads_back(tmp_path):
     from_csv = pl.read_csv(tmp_path / "data" / "fact_indicator.csv", schema=FACT_SCHEMA)
     empty_as_null = [pl.col(name).replace("", None) for name, dtype in FACT_SCHEMA.items() if dtype == pl.String]
     assert from_csv.with_columns(empty_as_null).equals(tables["fact_indicator"].with_columns(empty_as_null))
+
+
+def test_a_file_published_before_publications_were_kept_becomes_the_first_kept(store):
+    """The first refresh after the upgrade keeps the file it replaces, so a pack cited from it can be rebuilt."""
+    old = store.paths.published
+    with duckdb.connect(str(old)) as connection:
+        connection.execute(
+            "CREATE TABLE publication AS SELECT '2025-06-01T08:00:00+00:00' AS published_at, 'run' AS run_id, "
+            f"'{'c' * 64}' AS content_hash, 'fact_indicator' AS tables"
+        )
+        facts_frame = facts(fact())  # noqa: F841 - DuckDB reads it by name
+        connection.execute("CREATE TABLE fact_indicator AS SELECT * FROM facts_frame")
+    adopted = store.adopt()
+    assert adopted is not None and adopted.publication_id == "20250601T080000Z-cccccccc"
+    assert "before publications were kept" in adopted.code_version["git_commit"]
+    assert os.path.samefile(store.database(adopted.publication_id), old)
+    assert store.adopt() is None, "only while nothing is kept"
+    assert store.find("current") == adopted
+
+
+def test_a_missing_published_file_is_restored_from_the_kept_one(store, tmp_path):
+    entry = keep(store, tmp_path, "2026-01-05T10:00:00+00:00", "a" * 64)
+    store.paths.published.unlink()
+    store.restore(entry)
+    assert os.path.samefile(store.paths.published, store.database(entry.publication_id))
