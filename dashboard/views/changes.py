@@ -212,7 +212,7 @@ def published_when(tables: dict[str, pl.DataFrame]) -> None:
             st.markdown(t("changes.on_day_none", day=day.isoformat()))
         else:
             st.markdown(t("changes.on_day_answer", day=day.isoformat(), id=found.publication_id))
-    st.caption(t("changes.command", folder=Path(store.root)))
+    st.caption(t("changes.command", folder=store.root))
 
 
 def main() -> None:
