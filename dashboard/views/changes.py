@@ -1,7 +1,6 @@
 """Endringer: what the shown publication changed, any two kept publications compared, and what was published when."""
 
 from datetime import UTC, date, datetime, time
-from pathlib import Path
 
 import polars as pl
 import streamlit as st
