@@ -67,7 +67,10 @@ def main() -> None:
                 st.error(t("export.failed", reason=error))
                 return
             if publication is not None:
-                publication_store().record_export(publication, pack.name)
+                try:
+                    publication_store().record_export(publication, pack.name)
+                except OSError as error:
+                    st.warning(t("export.not_noted", id=publication, reason=error))
             st.session_state["export_pack"] = (pack.name, pack_as_zip(pack))
     if "export_pack" in st.session_state:
         name, archive = st.session_state["export_pack"]

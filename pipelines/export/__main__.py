@@ -34,7 +34,10 @@ def main() -> int:
         print(f"export FAILED: {error}; nothing was written", file=sys.stderr)
         return 1
     if publication_id is not None:
-        store.record_export(publication_id, pack.name)
+        try:
+            store.record_export(publication_id, pack.name)
+        except OSError as error:
+            print(f"the export could not be noted ({error}): pruning may remove {publication_id}", file=sys.stderr)
     print(f"export pack written: {pack}" + (f" (publication {publication_id})" if publication_id else ""))
     return 0
 

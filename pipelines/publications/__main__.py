@@ -16,7 +16,6 @@ holds the data dir (the message says which).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,7 +57,7 @@ def show_lines(store: PublicationStore, entry: Publication) -> list[str]:
     dirty = {True: " (uncommitted changes)", False: "", None: ""}[code.get("dirty")]
     database, package = store.database(entry.publication_id), store.data_package(entry.publication_id)
     sizes = entry.size_bytes
-    exports = sum(1 for line in _export_lines(store) if line == entry.publication_id)
+    exports = sum(1 for export in store.exports() if export["publication_id"] == entry.publication_id)
     lines = [
         f"publication    {entry.publication_id}{' (current)' if entry.publication_id == current else ''}",
         f"published at   {entry.published_at} (run {entry.run_id})",
@@ -119,13 +118,6 @@ def prune_lines(store: PublicationStore, keep: int, dry_run: bool) -> list[str]:
     verb = "would remove" if dry_run else "removed"
     kept = [entry.publication_id for entry in store.entries() if entry.publication_id not in removed]
     return [*(f"{verb} {publication}" for publication in removed), f"kept {len(kept)}: {', '.join(kept)}"]
-
-
-def _export_lines(store: PublicationStore) -> list[str]:
-    if not store.exports_file.exists():
-        return []
-    text = store.exports_file.read_text(encoding="utf-8")
-    return [json.loads(line)["publication_id"] for line in text.splitlines() if line.strip()]
 
 
 def _group_lines(changes: pl.DataFrame) -> list[str]:

@@ -227,12 +227,16 @@ class PublicationStore:
             older,
         )
 
+    def exports(self) -> list[dict]:
+        """Every export pack made, oldest first: `publication_id`, `pack`, `exported_at`."""
+        if not self.exports_file.exists():
+            return []
+        lines = self.exports_file.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
     def exported_ids(self) -> set[str]:
         """Every publication an export pack was made from."""
-        if not self.exports_file.exists():
-            return set()
-        lines = self.exports_file.read_text(encoding="utf-8").splitlines()
-        return {json.loads(line)["publication_id"] for line in lines if line.strip()}
+        return {export["publication_id"] for export in self.exports()}
 
     @staticmethod
     def _named(entries: list[Publication]) -> str:

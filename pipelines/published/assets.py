@@ -128,6 +128,9 @@ def trafficking_db(
     store = PublicationStore(paths)
     store.adopt()
     previous = store.newest()
+    if previous is not None and not store.database(previous.publication_id).exists():
+        context.log.warning(f"the kept publication {previous.publication_id} has no file: comparing with nothing")
+        previous = None
     if previous is not None and previous.content_hash == content_hash:
         store.restore(previous)
         keep_current_releases(named["provenance"], named["source_status"], releases)
