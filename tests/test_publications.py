@@ -6,7 +6,8 @@ here) and a KOM row is corrected (its count one higher). The revisions then list
 figures with their old and new values; the pack of the first publication built after the second
 refresh equals, byte for byte, the pack built before it; an unchanged refresh adds no publication;
 pruning keeps the current publication and the one an export was made from. The dashboard's Endringer
-page and the "as published on" switch are checked on the same publications.
+page, the "as published on" switch and the Eksport page's choice of publication are checked on the
+same publications.
 """
 
 import csv
@@ -400,6 +401,26 @@ def test_an_earlier_publication_is_shown_with_a_note_and_a_revised_figure_is_mar
     table = next(frame.value for frame in earlier.dataframe if column in frame.value.columns)
     assert not table[column].str.len().sum(), "the first publication revised nothing"
     assert f"{kom['value']:.0f}" in table[table[year] == kom["period"]].iloc[0].to_list()
+
+
+def test_the_export_page_builds_the_pack_of_a_chosen_kept_publication(history, monkeypatch):
+    first = history.first["publication_id"]
+    app = open_page(history, monkeypatch, "views/export.py", "en")
+    choice = next(box for box in app.selectbox if box.label == texts()["export.publication"]["en"])
+    assert choice.value == history.second["publication_id"], "the shown (current) publication first"
+    choice.set_value(first).run()
+    app.number_input[0].set_value(YEARS[0]).run()
+    app.number_input[1].set_value(YEARS[1]).run()
+    next(button for button in app.button if button.label == texts()["export.build"]["en"]).click().run()
+    assert not app.exception, [error.value for error in app.exception]
+    name, archive = app.session_state["export_pack"]
+    assert name == history.pack_before.name
+    with zipfile.ZipFile(io.BytesIO(archive)) as pack:
+        assert (
+            pack.read(f"{name}/csv/victims_norway.csv")
+            == (history.pack_before / "csv" / "victims_norway.csv").read_bytes()
+        )
+    assert PublicationStore(history.data).exports()[-1]["publication_id"] == first
 
 
 # --- an unchanged refresh, and pruning (last: they change the data dir) ------------------------------
