@@ -12,6 +12,7 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard.i18n import t
+from dashboard.ui import publication_switch
 from reporting.texts import LANGUAGES
 
 PAGES = (
@@ -21,6 +22,7 @@ PAGES = (
     ("views/world.py", "page.world", "norge-i-verden"),
     ("views/dark_figure.py", "page.dark_figure", "morketall"),
     ("views/sources.py", "page.sources", "definisjoner-og-kilder"),
+    ("views/changes.py", "page.changes", "endringer"),
     ("views/export.py", "page.export", "eksport"),
 )
 
@@ -34,6 +36,7 @@ def main() -> None:
         format_func={"nb": "Norsk (bokmål)", "en": "English"}.get,
         horizontal=True,
     )
+    publication_switch()
     pages = [
         st.Page(path, title=t(title_key), url_path=address, default=index == 0)
         for index, (path, title_key, address) in enumerate(PAGES)

@@ -2,7 +2,9 @@
 
 The dashboard reads only the published marts (`marts/trafficking.duckdb`), read-only, through
 `reporting.published`; every table is read once per publication (the cache is keyed on the file's
-modification time) and pages filter the frames in memory.
+path and modification time) and pages filter the frames in memory. The sidebar's "as published on"
+choice switches every page to a kept earlier publication (`publications/<id>/trafficking.duckdb`),
+with a note on each page saying so.
 """
 
 from collections.abc import Iterable
@@ -13,7 +15,11 @@ import polars as pl
 import streamlit as st
 
 from dashboard.i18n import language, t, with_shown_values
-from reporting.published import published_path, read_tables
+from pipelines.publications import Publication
+from pipelines.vocabulary import NORWAY
+from reporting.catalogue import Series
+from reporting.changes import figure_keys, revision_marks
+from reporting.published import kept_path, kept_publications, publication_store, published_path, read_tables
 from reporting.status import not_current, status_sentence
 
 PUBLISHED_TABLES = (
@@ -33,8 +39,12 @@ PUBLISHED_TABLES = (
     "publication",
     "asset_check_results",
     "source_status",
+    "revisions",
+    "figure_history",
 )
 """The tables the pages read; a table the published file lacks (an older publication) is left out."""
+CURRENT = ""
+"""The sidebar's choice meaning "the current publication, whichever it is" (a new one is picked up on the next load)."""
 
 
 @st.cache_data(show_spinner=False, max_entries=2)
@@ -43,9 +53,45 @@ def _read_tables(path: str, version: int) -> dict[str, pl.DataFrame]:
     return read_tables(Path(path), PUBLISHED_TABLES)
 
 
+def publication_label(entry: Publication) -> str:
+    """A kept publication as the reader picks it: its time (UTC) and the start of its content hash."""
+    return f"{entry.published_at[:16].replace('T', ' ')} UTC ({entry.content_hash[:8]})"
+
+
+def publication_switch() -> None:
+    """The sidebar's "as published on": the current publication (default) or any kept earlier one."""
+    kept = kept_publications()
+    if not kept:
+        return
+    options = [CURRENT, *(entry.publication_id for entry in kept)]
+    labels = {CURRENT: t("publications.current"), **{entry.publication_id: publication_label(entry) for entry in kept}}
+    if st.session_state.get("publication", CURRENT) not in options:  # pruned since it was chosen
+        st.session_state["publication"] = CURRENT
+    st.sidebar.selectbox(
+        t("publications.as_published_on"),
+        options,
+        key="publication",
+        format_func=labels.get,
+        help=t("publications.help"),
+    )
+
+
+def chosen_publication() -> str | None:
+    """The kept publication the reader chose to see, or None for the current one."""
+    return st.session_state.get("publication") or None
+
+
+def shown_path() -> Path:
+    """The file the pages read: the chosen kept publication's, or the published file."""
+    chosen = chosen_publication()
+    if chosen is not None and kept_path(chosen).exists():
+        return kept_path(chosen)
+    return published_path()
+
+
 def published_tables() -> dict[str, pl.DataFrame]:
     """The published tables, or a message in the page (and the page stops) when there are none to read."""
-    path = published_path()
+    path = shown_path()
     if not path.exists():
         st.warning(t("data.missing", path=path))
         st.stop()
@@ -133,6 +179,47 @@ def page_header(title_key: str, intro_key: str | None = None) -> dict[str, pl.Da
     tables = published_tables()
     published_at = tables["publication"]["published_at"][0] if "publication" in tables else "?"
     st.caption(t("data.published", when=published_at))
+    earlier_note(tables)
     for row in not_current(tables.get("source_status")):
         st.warning(status_sentence(row, language()))
     return tables
+
+
+def earlier_note(tables: dict[str, pl.DataFrame]) -> None:
+    """A note when the page shows an earlier publication than the current one."""
+    chosen = chosen_publication()
+    if chosen is None:
+        return
+    current = publication_store().current_id()
+    if chosen == current:
+        return
+    published_at = tables["publication"]["published_at"][0] if "publication" in tables else "?"
+    st.info(t("publications.showing_earlier", id=chosen, when=published_at, current=current or "?"))
+
+
+def revision_column(tables: dict[str, pl.DataFrame], rows: pl.DataFrame) -> pl.Series:
+    """For rows shaped like `series_totals` or `breakdowns`: a column marking each figure this publication made
+    new or revised (with the figure before), empty for the others."""
+    marks = revision_marks(tables.get("revisions"), figure_keys(rows), language())
+    return pl.Series(t("revisions.column"), marks, dtype=pl.String)
+
+
+def reconciliation_revisions(tables: dict[str, pl.DataFrame], years: pl.Series, entries: Iterable[Series]) -> pl.Series:
+    """For a wide table of Norway's figures by year (one column per series): per year, the series whose annual
+    figure this publication made new or revised, each with its mark."""
+    entries = list(entries)
+    keys = pl.DataFrame(
+        {
+            "source": [entry.source for year in years for entry in entries],
+            "measure": [entry.measure for year in years for entry in entries],
+            "geo": NORWAY,
+            "period": [str(year) for year in years for entry in entries],
+        }
+    )
+    marks = revision_column(tables, keys).to_list()
+    names = [definition_name(tables, entry.definition_id) for entry in entries]
+    per_year = []
+    for index in range(0, len(marks), len(entries)):
+        year_marks = zip(names, marks[index : index + len(entries)], strict=True)
+        per_year.append("; ".join(f"{name}: {mark}" for name, mark in year_marks if mark))
+    return pl.Series(t("revisions.column"), per_year, dtype=pl.String)

@@ -7,7 +7,8 @@ source never stops the others from being published.
 
 Exit codes: 0 when every source is current; 3 when it published with a source stale or absent;
 1 when nothing could be published (the published file is left exactly as it was). The console gets
-a progress line, one line per source (status, release, facts) and one per failure; the whole log,
+a progress line, one line per source (status, release, facts), one per failure, and one saying which
+publication the published file now is (a new one with its revision counts, or unchanged); the whole log,
 stack traces included, goes to `<data dir>/logs/`, whose path the last line names.
 """
 
@@ -28,6 +29,8 @@ from pipelines.definitions import defs
 from pipelines.ops.degrade import failures as failure_lines
 from pipelines.ops.degrade import sources_to_pin
 from pipelines.ops.shrink import ACCEPT_TAG
+from pipelines.publications import PublicationNotFound, PublicationStore
+from pipelines.publications.store import publication_of
 from pipelines.releases import pin_tags
 from pipelines.resources import build_resources
 from pipelines.settings import DataPaths, data_dir_from_env
@@ -148,6 +151,23 @@ def write_log(outcome: RefreshOutcome, instance: dg.DagsterInstance, folder: Pat
     return path
 
 
+def publication_line(data_dir: Path, before: dict | None, after: dict | None) -> str | None:
+    """What the refresh did to the kept publications: a new one (and what it changed), or none (same content)."""
+    if after is None or not after.get("publication_id"):
+        return None
+    if before is not None and before.get("publication_id") == after["publication_id"]:
+        return f"content unchanged: still publication {after['publication_id']} (no new publication kept)"
+    if not after.get("previous_publication_id"):
+        return f"new publication {after['publication_id']} (the first kept)"
+    store = PublicationStore(DataPaths(data_dir))
+    try:
+        counts = store.find(after["publication_id"]).revisions
+    except PublicationNotFound:
+        counts = {}
+    changed = ", ".join(f"{counts.get(change, 0)} {change}" for change in ("new", "revised", "withdrawn"))
+    return f"new publication {after['publication_id']}: figures {changed} since {after['previous_publication_id']}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m pipelines.refresh", description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -160,6 +180,8 @@ def main() -> int:
     arguments = parser.parse_args()
     started = time.perf_counter()
     data_dir = data_dir_from_env()
+    published = DataPaths(data_dir).published
+    before = publication_of(published) if published.exists() else None
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     terminal = sys.stderr.isatty()
     outcome = refresh(data_dir, instance=instance, progress=terminal, accept_shrink=frozenset(arguments.accept_shrink))
@@ -173,8 +195,10 @@ def main() -> int:
         for line in failures(result):
             print(f"  attempt {number}: {line}", file=sys.stderr)
     log = write_log(outcome, instance, DataPaths(data_dir).root / "logs")
+    if outcome.published and (line := publication_line(data_dir, before, publication_of(published))):
+        print(line)
     if outcome.exit_code == EXIT_CURRENT:
-        print(f"refresh succeeded in {seconds:.1f} s: every source current, published marts replaced")
+        print(f"refresh succeeded in {seconds:.1f} s: every source current, published marts up to date")
     elif outcome.exit_code == EXIT_DEGRADED:
         print(f"refresh published in {seconds:.1f} s with stale or absent sources (see above)")
     else:

@@ -42,6 +42,11 @@ class DataPaths:
     def published(self) -> Path:
         return self.marts_dir / PUBLISHED_DB_NAME
 
+    @property
+    def publications(self) -> Path:
+        """Every kept publication, read-only, and their catalogue (`pipelines.publications`)."""
+        return self.root / "publications"
+
 
 def data_dir_from_env() -> Path:
     """The data directory named by `TRAFFICKING_DATA_DIR`, or the repository's `data/`."""

@@ -13,7 +13,7 @@ import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,7 +100,7 @@ def hold_refresh_lock(paths: DataPaths) -> TextIO:
 
 
 def remove_debris(paths: DataPaths) -> list[Path]:
-    """Remove what a killed run left behind: half-written published files, download and release temp files.
+    """Remove what a killed run left behind: half-written published files and kept publications, temp files.
 
     Called only while holding the refresh lock, so nothing removed belongs to a running refresh.
     """
@@ -110,6 +110,7 @@ def remove_debris(paths: DataPaths) -> list[Path]:
         (paths.root / "releases", ".*.new"),
         (paths.root / "releases", ".*.old"),
         (paths.root / "probe", "**/.*.*"),
+        (paths.publications, ".*.tmp"),
     ]
     removed = []
     for folder, pattern in patterns:
@@ -201,11 +202,14 @@ def frame_fingerprint(frame: pl.DataFrame) -> str:
     return hashlib.sha256(ordered.write_csv().encode()).hexdigest()
 
 
-def publish(tables: Iterable[tuple[str, pl.DataFrame]], target: Path) -> Path:
+def publish(
+    tables: Iterable[tuple[str, pl.DataFrame]], target: Path, before_swap: Callable[[Path], object] | None = None
+) -> Path:
     """Write `tables` (name, frame) to a new DuckDB file and swap it over `target` atomically.
 
     Readers that have the old file open keep reading the old version; the next open sees the
-    new one. A failure before the swap leaves `target` exactly as it was.
+    new one. `before_swap` is called with the finished new file just before the swap (publication
+    keeps it there); a failure before the swap, in it too, leaves `target` exactly as it was.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
@@ -214,6 +218,8 @@ def publish(tables: Iterable[tuple[str, pl.DataFrame]], target: Path) -> Path:
             for name, frame in tables:
                 write_frame(connection, f'"main"."{name}"', frame)
             connection.sql("CHECKPOINT")
+        if before_swap is not None:
+            before_swap(staging)
         os.replace(staging, target)
     finally:
         staging.unlink(missing_ok=True)

@@ -1,7 +1,9 @@
-"""The published marts (`marts/trafficking.duckdb`), opened read-only: the only file the readers open.
+"""The published marts (`marts/trafficking.duckdb`), opened read-only: the only files the readers open.
 
 A refresh swaps a new file over the published one atomically (`pipelines.warehouse.publish`); a
-reader that has the file open keeps reading its version, the next open sees the new one.
+reader that has the file open keeps reading its version, the next open sees the new one. Every
+earlier publication is kept, read-only, under `publications/<publication id>/` (`pipelines.publications`):
+a reader can open one of those instead, to show what was published then.
 """
 
 from collections.abc import Iterable
@@ -10,12 +12,28 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from pipelines.publications import Publication, PublicationStore
 from pipelines.settings import DataPaths, data_dir_from_env
 
 
 def published_path() -> Path:
     """The published marts of the data directory `TRAFFICKING_DATA_DIR` names (the repository's `data/` by default)."""
     return DataPaths(data_dir_from_env()).published
+
+
+def publication_store() -> PublicationStore:
+    """The kept publications of the data directory `TRAFFICKING_DATA_DIR` names."""
+    return PublicationStore(DataPaths(data_dir_from_env()))
+
+
+def kept_publications() -> list[Publication]:
+    """Every kept publication, newest first (none before the first refresh that kept one)."""
+    return publication_store().entries()
+
+
+def kept_path(publication_id: str) -> Path:
+    """The kept, read-only file of a publication."""
+    return publication_store().database(publication_id)
 
 
 def open_published(path: Path) -> duckdb.DuckDBPyConnection:

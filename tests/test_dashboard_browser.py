@@ -17,8 +17,13 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 
 pytestmark = pytest.mark.browser
 
-BROWSER_PAGES = (*PAGES, ("morketall", "Mørketall", PLOTLY_CHART))
-"""Every page: the shared list, and the dark-figure page (its content: the examples chart)."""
+BROWSER_PAGES = (
+    *PAGES,
+    ("morketall", "Mørketall", PLOTLY_CHART),
+    ("endringer", "Endringer", "[data-testid='stDataFrame']"),
+)
+"""Every page: the shared list, the dark-figure page (its content: the examples chart) and the changes page (its
+list of kept publications)."""
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ PAGES = {
     "views/world.py": "page.world",
     "views/dark_figure.py": "page.dark_figure",
     "views/sources.py": "page.sources",
+    "views/changes.py": "page.changes",
     "views/export.py": "page.export",
 }
 

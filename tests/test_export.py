@@ -33,7 +33,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 def test_workbook_has_a_sheet_per_table_with_headers(pack):
     workbook = openpyxl.load_workbook(next(pack.glob("*.xlsx")), read_only=True)
-    expected = {table.name for table in TABLES} | {"definitions", "sources", "les_meg"}
+    expected = {table.name for table in TABLES} | {"definitions", "sources", "revisions", "les_meg"}
     assert set(workbook.sheetnames) == expected
     for table in TABLES:
         header = next(workbook[table.name].iter_rows(min_row=4, max_row=4, values_only=True))

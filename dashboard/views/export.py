@@ -1,4 +1,8 @@
-"""Eksport: the rapporteur's pack (workbook, CSV, charts, data package) for a span of years, as a zip."""
+"""Eksport: the rapporteur's pack (workbook, CSV, charts, data package) for a span of years, as a zip.
+
+The pack is built from a kept publication (the one shown, by default), so a pack cited a year ago can
+be built again byte for byte; each export is noted, so pruning keeps that publication.
+"""
 
 import tempfile
 from pathlib import Path
@@ -7,11 +11,29 @@ import polars as pl
 import streamlit as st
 
 from dashboard.i18n import number, t
-from dashboard.ui import page_header
+from dashboard.ui import chosen_publication, page_header, publication_label
+from pipelines.code_version import code_version, same_code
 from pipelines.export import ExportError, build_pack, pack_as_zip
 from pipelines.vocabulary import NORWAY
 from reporting.dark_figure import SESSION_KEY
-from reporting.published import published_path
+from reporting.published import kept_path, kept_publications, publication_store, published_path
+
+
+def pack_source() -> tuple[Path, str | None]:
+    """The file the pack is built from: the kept publication chosen here (the one shown by default)."""
+    kept = kept_publications()
+    if not kept:
+        return published_path(), None
+    ids = [entry.publication_id for entry in kept]
+    shown = chosen_publication() or publication_store().current_id()
+    labels = {entry.publication_id: f"{entry.publication_id} · {publication_label(entry)}" for entry in kept}
+    chosen = st.selectbox(
+        t("export.publication"), ids, index=ids.index(shown) if shown in ids else 0, format_func=labels.get
+    )
+    entry = kept[ids.index(chosen)]
+    if not same_code(entry.code_version, code_version()):
+        st.caption(t("export.code_changed", commit=entry.code_version.get("git_commit")))
+    return kept_path(chosen), chosen
 
 
 def main() -> None:
@@ -30,11 +52,12 @@ def main() -> None:
         include = st.checkbox(
             t("export.include_estimate", file=estimate.file_name, estimate=shown), key="export_include_estimate"
         )
+    source, publication = pack_source()
     if st.button(t("export.build"), type="primary"):
         with tempfile.TemporaryDirectory() as folder:
             try:
                 pack = build_pack(
-                    published_path(),
+                    source,
                     int(year_from),
                     int(year_to),
                     Path(folder),
@@ -43,6 +66,11 @@ def main() -> None:
             except ExportError as error:
                 st.error(t("export.failed", reason=error))
                 return
+            if publication is not None:
+                try:
+                    publication_store().record_export(publication, pack.name)
+                except OSError as error:
+                    st.warning(t("export.not_noted", id=publication, reason=error))
             st.session_state["export_pack"] = (pack.name, pack_as_zip(pack))
     if "export_pack" in st.session_state:
         name, archive = st.session_state["export_pack"]

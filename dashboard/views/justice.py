@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.i18n import language, t, with_shown_values
-from dashboard.ui import chart_block, definition_name, page_header, vocabulary_label
+from dashboard.ui import chart_block, definition_name, page_header, revision_column, vocabulary_label
 from pipelines.vocabulary import NORWAY
 from reporting.catalogue import definition_ids, series
 from reporting.charts import series_figure
@@ -105,6 +105,7 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
     shown_ids = definition_ids("justice", "judgments")
     totals = tables["series_totals"].filter(pl.col("definition_id").is_in(shown_ids))
     parts = tables["breakdowns"].filter(pl.col("definition_id").is_in(shown_ids))
+    totals, parts = (frame.with_columns(revision_column(tables, frame).alias("revision")) for frame in (totals, parts))
     labels = [vocabulary_label(tables, row["breakdown"], row["category"]) for row in parts.iter_rows(named=True)]
     parts = parts.with_columns(pl.Series("category", labels, dtype=pl.String))
     rows = pl.concat(
@@ -117,6 +118,7 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
                 value_high="value_high",
                 flags="flags",
                 source_location="source_location",
+                revision="revision",
             ),
             parts.select(
                 "period",
@@ -126,6 +128,7 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
                 value_high="value_high",
                 flags="flags",
                 source_location="source_location",
+                revision="revision",
             ),
         ]
     ).sort("period", "category")
@@ -136,6 +139,7 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
             pl.col("category").alias(t("justice.category")),
             pl.col("shown").alias(t("justice.judgments")),
             pl.col("source_location").alias(t("chart.source")),
+            pl.col("revision").alias(t("revisions.column")),
         ),
         hide_index=True,
         width="stretch",

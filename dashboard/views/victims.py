@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.i18n import language, t, text_labels, with_shown_values
-from dashboard.ui import chart_block, definition_name, page_header, vocabulary_label
+from dashboard.ui import chart_block, definition_name, page_header, reconciliation_revisions, vocabulary_label
 from pipelines.vocabulary import ANNUAL_IN_PERIOD, NORWAY, SYNTHETIC
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, definition_ids, series
 from reporting.charts import bar_figure, series_figure
@@ -64,6 +64,7 @@ def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
             t("chart.year"): frame["year"].cast(pl.String),
             **columns,
             t("victims.explanation"): frame[f"explanation_{language()}"],
+            t("revisions.column"): reconciliation_revisions(tables, frame["year"], series("victims", "reconciliation")),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")

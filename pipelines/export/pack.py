@@ -10,7 +10,6 @@ give byte-identical CSV files, and (with the same code) identical workbook, char
 import io
 import json
 import shutil
-import subprocess
 import tempfile
 import uuid
 import zipfile
@@ -23,6 +22,9 @@ import plotly.graph_objects as go
 import polars as pl
 
 from pipelines.checksums import sha256_of
+from pipelines.code_version import code_version as git_code_version
+from pipelines.code_version import same_code
+from pipelines.export.changes import REVISIONS, count_revisions
 from pipelines.export.charts import figures, write_svgs
 from pipelines.export.dark_figure import estimate_tables, front_page_line
 from pipelines.export.tables import DEFINITIONS, SOURCES, TABLES, Table, read_table
@@ -55,6 +57,13 @@ class Contents:
     source_status: list[dict]
     estimate_line: tuple[str, str] | None = None
     """The front sheet's line for a dark-figure estimate the request brought (none without one)."""
+    publication_id: str | None = None
+    """The kept publication the pack is built from (none for a file published before publications were kept)."""
+    previous_publication_id: str | None = None
+    code_at_publication: dict | None = None
+    """The code version that made the publication (git commit, uncommitted changes), when it was recorded."""
+    revision_counts: dict[str, int] | None = None
+    """How many figures the publication made new, revised and withdrawn since the one before (all years)."""
 
     @property
     def published(self) -> datetime:
@@ -116,17 +125,33 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
         tables = [(table, read_table(connection, table, year_from, year_to)) for table in TABLES]
         if not any(frame.height for table, frame in tables if table.name != "global_estimates"):
             raise ExportError(f"there are no figures for Norway in {year_from}–{year_to}: choose other years")
-        tables += [(extra, read_table(connection, extra, year_from, year_to)) for extra in (DEFINITIONS, SOURCES)]
-        publication = connection.execute("SELECT published_at, content_hash, run_id FROM publication").fetchall()
+        extras = (DEFINITIONS, SOURCES, REVISIONS)
+        tables += [(extra, read_table(connection, extra, year_from, year_to)) for extra in extras]
+        publication = connection.sql("SELECT * FROM publication").pl().to_dicts()
         if not publication:
             raise ExportError(f"the published marts {published} do not say when they were published")
         charts = figures(connection, year_from, year_to)
         status = _source_status(connection)
+        revision_counts = count_revisions(connection) if publication[0].get("publication_id") else None
     except duckdb.Error as error:
         raise ExportError(f"the published marts {published} lack what the pack needs: {error}") from error
     finally:
         connection.close()
-    return Contents(tables, charts, *publication[0], source_status=status)
+    row = publication[0]
+    return Contents(
+        tables,
+        charts,
+        row["published_at"],
+        row["content_hash"],
+        row["run_id"],
+        source_status=status,
+        publication_id=row.get("publication_id"),
+        previous_publication_id=row.get("previous_publication_id"),
+        code_at_publication=(
+            {"git_commit": row["code_commit"], "dirty": row.get("code_dirty")} if row.get("code_commit") else None
+        ),
+        revision_counts=revision_counts,
+    )
 
 
 def _source_status(connection: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -212,7 +237,9 @@ def _front_page(name: str, year_from: int, year_to: int, contents: Contents, cod
         ("År / Years", f"{year_from}–{year_to}"),
         ("Publisert / Published", f"{contents.published_at} (run {contents.run_id})"),
         ("Innholdssjekksum / Content hash", contents.content_hash),
+        *_publication_lines(contents),
         ("Kodeversjon / Code version", f"git {code['git_commit']}{' (uncommitted changes)' if code['dirty'] else ''}"),
+        *_code_change_lines(contents, code),
         (
             "Sitering / Citation",
             "Oppgi kilden (source), definisjonen (definition_id, arket definitions) og stedet i publikasjonen "
@@ -229,6 +256,51 @@ def _front_page(name: str, year_from: int, year_to: int, contents: Contents, cod
         *[(f"Kilde / Source {row['source_id']}", _status_line(row)) for row in contents.source_status],
         *([contents.estimate_line] if contents.estimate_line else []),
         *[(table.name, f"{table.title}: {frame.height} rader / rows") for table, frame in contents.tables],
+    ]
+
+
+def _publication_lines(contents: Contents) -> list[tuple[str, str]]:
+    """The publication the pack is built from, and what it changed since the one before (none for an older file)."""
+    if contents.publication_id is None:
+        return []
+    lines = [
+        (
+            "Publikasjon / Publication",
+            f"{contents.publication_id} (forrige / previous: {contents.previous_publication_id or '-'})",
+        )
+    ]
+    if contents.previous_publication_id is None:
+        said = (
+            "første bevarte publikasjon: ingen tidligere å sammenligne med / the first kept publication: none before it"
+        )
+    else:
+        counts = contents.revision_counts or {}
+        listed = next(frame.height for table, frame in contents.tables if table is REVISIONS)
+        said = (
+            f"{counts.get('new', 0)} nye, {counts.get('revised', 0)} reviderte, {counts.get('withdrawn', 0)} trukket "
+            f"tall siden {contents.previous_publication_id}; {listed} av dem i pakkens år står i arket revisions / "
+            f"{counts.get('new', 0)} new, {counts.get('revised', 0)} revised, {counts.get('withdrawn', 0)} withdrawn "
+            f"figures since {contents.previous_publication_id}; the {listed} in the pack's years are in the revisions "
+            "sheet"
+        )
+    return [*lines, ("Endringer / Revisions", said)]
+
+
+def _code_change_lines(contents: Contents, code: dict) -> list[tuple[str, str]]:
+    """A line when the pack is built by other code than made the publication (or either had uncommitted changes)."""
+    made_by = contents.code_at_publication
+    if made_by is None or same_code(made_by, code):
+        return []
+    dirty = " (uncommitted changes)" if made_by.get("dirty") else ""
+    return [
+        (
+            "Kode endret / Code changed",
+            f"Publikasjonen ble laget med git {made_by['git_commit']}{dirty}; pakken er bygd med annen eller "
+            "ukjent kode, så tabellene kan være formet annerledes enn i en pakke bygd da publikasjonen var gjeldende. "
+            f"/ The publication was made with git {made_by['git_commit']}{dirty}; this pack is built by other or "
+            "uncertain code, so its tables may be shaped differently from a pack built when the publication was "
+            "current.",
+        )
     ]
 
 
@@ -278,7 +350,28 @@ def datapackage(folder: Path, name: str, year_from: int, year_to: int, contents:
             "published_at": contents.published_at,
             "content_hash": contents.content_hash,
             "run_id": contents.run_id,
+            **(
+                {
+                    "publication_id": contents.publication_id,
+                    "previous_publication_id": contents.previous_publication_id,
+                    "code_version": contents.code_at_publication,
+                }
+                if contents.publication_id
+                else {}
+            ),
         },
+        **(
+            {
+                "x_revisions": {
+                    "since": contents.previous_publication_id,
+                    **(contents.revision_counts or {}),
+                    "in_years": next(frame.height for table, frame in contents.tables if table is REVISIONS),
+                    "resource": REVISIONS.name,
+                }
+            }
+            if contents.publication_id
+            else {}
+        ),
         "x_source_status": contents.source_status,
         "x_inputs": [
             {"provenance_id": row["provenance_id"], "url": row["url"], "sha256": row["sha256"]}
@@ -305,17 +398,4 @@ def _resource_sources(frame: pl.DataFrame, cited: dict[str, dict]) -> dict:
 
 def code_version() -> dict:
     """The git commit of the code that wrote the pack, and whether the working tree had changes (None: unknown)."""
-    try:
-        commit = _git("rev-parse", "HEAD")
-        dirty = bool(_git("status", "--porcelain", "--untracked-files=no"))
-    except OSError:
-        return {"git_commit": "unknown (git is not installed)", "dirty": None}
-    except subprocess.SubprocessError:
-        return {"git_commit": "unknown (not a git checkout)", "dirty": None}
-    return {"git_commit": commit, "dirty": dirty}
-
-
-def _git(*arguments: str) -> str:
-    return subprocess.run(
-        ["git", *arguments], cwd=REPO_ROOT, capture_output=True, text=True, check=True, timeout=30
-    ).stdout.strip()
+    return git_code_version(REPO_ROOT)

@@ -14,6 +14,9 @@ import dagster as dg
 import polars as pl
 
 from pipelines import harmonised, marts, sources
+from pipelines.code_version import code_version
+from pipelines.publications import Publication, PublicationStore, publication_id, revisions
+from pipelines.publications.store import read_database, sources_of
 from pipelines.releases import Releases
 from pipelines.warehouse import Warehouse, frame_fingerprint, publish
 
@@ -115,29 +118,106 @@ def content_fingerprint(tables: dict[str, pl.DataFrame]) -> str:
 def trafficking_db(
     context: dg.AssetExecutionContext, warehouse: Warehouse, releases: Releases, **tables: pl.DataFrame
 ) -> dg.MaterializeResult:
-    """`marts/trafficking.duckdb`: every mart and harmonised table, published atomically.
+    """`marts/trafficking.duckdb`: every mart and harmonised table, published atomically, and kept.
 
-    Then each source taken anew in this run keeps the files it was read from as its last good
-    release (`pipelines.releases`), for a later run that cannot use a newer one.
+    A publication whose content (`content_fingerprint`) equals the newest kept one adds nothing: the
+    published file stays that publication. Otherwise the new file also holds `revisions` (each figure
+    new, revised or withdrawn since the newest kept publication) and `figure_history` (every value each
+    figure has had), and is kept under `<data dir>/publications/<publication id>/` with its open data
+    package before it is swapped in (`pipelines.publications`). Then each source taken anew in this run
+    keeps the files it was read from as its last good release (`pipelines.releases`), for a later run
+    that cannot use a newer one.
     """
     require_whole_run(context)
     named = dict(sorted(tables.items()))
     named["asset_check_results"] = check_results(context)
     content_hash = content_fingerprint(named)
+    paths = warehouse.paths
+    store = PublicationStore(paths)
+    store.adopt()
+    previous = store.newest()
+    if previous is not None and not store.database(previous.publication_id).exists():
+        context.log.warning(f"the kept publication {previous.publication_id} has no file: comparing with nothing")
+        previous = None
+    if previous is not None and previous.content_hash == content_hash:
+        store.restore(previous)
+        keep_current_releases(named["provenance"], named["source_status"], releases)
+        context.log.info(f"content unchanged: the published file stays publication {previous.publication_id}")
+        return dg.MaterializeResult(
+            metadata={
+                "path": str(paths.published),
+                "content_hash": content_hash,
+                "publication_id": previous.publication_id,
+                "new_publication": False,
+            }
+        )
+    published_at = datetime.now(UTC).isoformat(timespec="seconds")
+    new_id = publication_id(published_at, content_hash)
+    extra = publication_tables(store, previous, named, new_id, published_at)
+    code = code_version()
     publication = pl.DataFrame(
         {
-            "published_at": [datetime.now(UTC).isoformat(timespec="seconds")],
+            "published_at": [published_at],
             "run_id": [context.run.run_id],
             "content_hash": [content_hash],
             "tables": [",".join(named)],
-        }
+            "publication_id": [new_id],
+            "previous_publication_id": [previous.publication_id if previous else None],
+            "code_commit": [code["git_commit"]],
+            "code_dirty": [code["dirty"]],
+        },
+        schema_overrides={"previous_publication_id": pl.String(), "code_dirty": pl.Boolean()},
     )
-    target = publish([*named.items(), ("publication", publication)], warehouse.paths.published)
+    everything = {**named, **extra, "publication": publication}
+    entry = Publication(
+        publication_id=new_id,
+        published_at=published_at,
+        content_hash=content_hash,
+        run_id=context.run.run_id,
+        code_version=code,
+        sources=sources_of(named["source_status"], named["provenance"]),
+        previous_publication_id=previous.publication_id if previous else None,
+        revisions=revisions.summary(extra["revisions"]),
+        tables={name: frame.height for name, frame in everything.items()},
+    )
+    target = publish(
+        list(everything.items()), paths.published, before_swap=lambda staged: store.keep(staged, entry, everything)
+    )
     keep_current_releases(named["provenance"], named["source_status"], releases)
     return dg.MaterializeResult(
         metadata={
             "path": str(target),
             "content_hash": content_hash,
+            "publication_id": new_id,
+            "new_publication": True,
+            "revisions": dg.MetadataValue.json(entry.revisions),
             "tables": dg.MetadataValue.json({name: frame.height for name, frame in named.items()}),
         }
     )
+
+
+def publication_tables(
+    store: PublicationStore,
+    previous: Publication | None,
+    named: dict[str, pl.DataFrame],
+    new_id: str,
+    published_at: str,
+) -> dict[str, pl.DataFrame]:
+    """`revisions` (against the newest kept publication, none for the first) and `figure_history` (carried forward)."""
+    after = revisions.figures(named)
+    releases_after = revisions.releases(named["source_status"])
+    if previous is None:
+        return {
+            "revisions": revisions.no_revisions(),
+            "figure_history": revisions.first_history(after, new_id, published_at, releases_after),
+        }
+    before_tables = read_database(
+        store.database(previous.publication_id), [*revisions.FIGURE_TABLES, "source_status", "figure_history"]
+    )
+    releases_before = revisions.releases(before_tables.get("source_status"))
+    before = revisions.figures(before_tables)
+    changes = revisions.compare(before, after, releases_before, releases_after, new_id, previous.publication_id)
+    history = before_tables.get("figure_history")
+    if history is None:  # a publication made before histories were kept starts the history
+        history = revisions.first_history(before, previous.publication_id, previous.published_at, releases_before)
+    return {"revisions": changes, "figure_history": revisions.next_history(history, changes, published_at)}

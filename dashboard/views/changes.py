@@ -1,0 +1,224 @@
+"""Endringer: what the shown publication changed, any two kept publications compared, and what was published when."""
+
+from datetime import UTC, date, datetime, time
+
+import polars as pl
+import streamlit as st
+
+from dashboard.i18n import language, number, t
+from dashboard.ui import page_header, publication_label
+from pipelines.publications.revisions import CHANGES, by_source_and_measure, summary
+from reporting.changes import sides_shown
+from reporting.published import kept_publications, publication_store
+
+DETAIL_ROWS = 2000
+"""At most this many figures in a detail table (all of them are in the CSV download)."""
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _compared(older: str, newer: str, older_file: str, newer_file: str) -> pl.DataFrame:
+    """The revisions from one kept publication to another; the files' paths key the cache with the ids."""
+    return publication_store().compare(older, newer)
+
+
+def measure_names(tables: dict[str, pl.DataFrame]) -> dict[tuple[str, str], str]:
+    """(source, measure) -> the definition's name in the reader's language."""
+    rows = tables["definitions"].iter_rows(named=True)
+    return {(row["source"], row["measure"]): row[f"name_{language()}"] for row in rows}
+
+
+def grouped(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> pl.DataFrame:
+    """Counts by source and measure, with the names a reader knows."""
+    names = measure_names(tables)
+    counts = by_source_and_measure(revisions)
+    return pl.DataFrame(
+        {
+            t("changes.source"): [t(f"source.{source}") for source in counts["source"]],
+            t("changes.measure"): [
+                names.get((source, measure), measure)
+                for source, measure in zip(counts["source"], counts["measure"], strict=True)
+            ],
+            t("changes.table"): [t(f"changes.table_{table}") for table in counts["table"]],
+            **{t(f"changes.count_{change}"): counts[change] for change in CHANGES},
+            t("changes.norway"): counts["norway"],
+        }
+    )
+
+
+def details(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> pl.DataFrame:
+    """Each revised figure: what changed, where, the figure before and after as shown, and the release."""
+    names = measure_names(tables)
+    written = sides_shown(revisions.head(DETAIL_ROWS), language())
+    return pl.DataFrame(
+        {
+            t("changes.change"): [t(f"changes.change_{change}") for change in written["change"]],
+            t("changes.source"): [t(f"source.{source}") for source in written["source"]],
+            t("changes.measure"): [
+                names.get((source, measure), measure)
+                for source, measure in zip(written["source"], written["measure"], strict=True)
+            ],
+            t("changes.geo"): written["geo"],
+            t("changes.period"): written["period"],
+            t("changes.breakdown"): written["breakdown"],
+            t("changes.before"): written["shown_before"],
+            t("changes.after"): written["shown_after"],
+            t("changes.release"): written["release"],
+        },
+        schema_overrides={t("changes.geo"): pl.String, t("changes.period"): pl.String},
+    )
+
+
+def overview(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame, key: str) -> None:
+    """Counts of new, revised and withdrawn figures; by source and measure; then the figures of one group."""
+    counts = summary(revisions)
+    for column, change in zip(st.columns(len(CHANGES)), CHANGES, strict=True):
+        column.metric(t(f"changes.count_{change}"), number(counts[change]), border=True)
+    if not revisions.height:
+        st.info(t("changes.nothing"))
+        return
+    st.markdown(t("changes.by_group"))
+    st.dataframe(grouped(tables, revisions), hide_index=True, width="stretch", key=f"changes_groups_{key}")
+    groups = by_source_and_measure(revisions).select("source", "measure", "table").rows()
+    names = measure_names(tables)
+    labels = {
+        group: f"{t(f'source.{group[0]}')}: {names.get(group[:2], group[1])} ({t(f'changes.table_{group[2]}')})"
+        for group in groups
+    }
+    left, right = st.columns([3, 1])
+    group = left.selectbox(t("changes.group"), groups, format_func=labels.get, key=f"changes_group_{key}")
+    norway_only = right.checkbox(t("changes.norway_only"), key=f"changes_norway_{key}")
+    rows = revisions.filter(
+        (pl.col("source") == group[0]) & (pl.col("measure") == group[1]) & (pl.col("table") == group[2])
+    )
+    if norway_only:
+        rows = rows.filter(pl.col("geo") == "NOR")
+    if rows.height > DETAIL_ROWS:
+        st.caption(t("changes.first_rows", shown=number(DETAIL_ROWS), total=number(rows.height)))
+    st.dataframe(details(tables, rows), hide_index=True, width="stretch", key=f"changes_details_{key}")
+    st.download_button(
+        t("changes.download"),
+        revisions.write_csv(),
+        file_name=f"revisions-{key}.csv",
+        mime="text/csv",
+        key=f"changes_download_{key}",
+    )
+
+
+def figure_history(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> None:
+    """Every value one revised figure has had across the kept publications."""
+    history = tables.get("figure_history")
+    if history is None or not revisions.height:
+        return
+    st.markdown(t("changes.history_intro"))
+    keys = revisions.select("table", "source", "measure", "geo", "period", "breakdown").head(DETAIL_ROWS).rows()
+    chosen = st.selectbox(
+        t("changes.history_figure"),
+        keys,
+        format_func=lambda key: f"{key[1]} · {key[2]} · {key[3]} · {key[4]} · {key[5]}",
+        key="changes_history",
+    )
+    names = ("table", "source", "measure", "geo", "period", "breakdown")
+    rows = history.filter(pl.all_horizontal(pl.col(name) == value for name, value in zip(names, chosen, strict=True)))
+    written = sides_shown(
+        rows.with_columns(
+            **{f"{column}_before": pl.col(column) for column in ("value", "value_low", "value_high", "flags")}
+        ),
+        language(),
+    )
+    st.dataframe(
+        pl.DataFrame(
+            {
+                t("changes.publication"): written["publication_id"],
+                t("changes.published_at"): written["published_at"],
+                t("changes.change"): [t(f"changes.change_{change}") for change in written["change"]],
+                t("changes.figure"): written["shown_after"],
+                t("changes.release"): written["release"],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="changes_history_table",
+    )
+
+
+def last_publication(tables: dict[str, pl.DataFrame]) -> None:
+    st.subheader(t("changes.last_title"))
+    row = tables["publication"].row(0, named=True)
+    revisions = tables.get("revisions")
+    if not row.get("publication_id") or revisions is None:
+        st.info(t("changes.not_recorded"))
+        return
+    if not row.get("previous_publication_id"):
+        st.info(t("changes.first", id=row["publication_id"]))
+        return
+    st.markdown(t("changes.last_intro", id=row["publication_id"], previous=row["previous_publication_id"]))
+    overview(tables, revisions, "last")
+    figure_history(tables, revisions)
+
+
+def compare_two(tables: dict[str, pl.DataFrame]) -> None:
+    st.subheader(t("changes.compare_title"))
+    kept = kept_publications()
+    if len(kept) < 2:
+        st.info(t("changes.compare_needs_two"))
+        return
+    ids = [entry.publication_id for entry in kept]
+    labels = {entry.publication_id: publication_label(entry) for entry in kept}
+    left, right = st.columns(2)
+    older = left.selectbox(t("changes.compare_from"), ids, index=1, format_func=labels.get, key="changes_from")
+    newer = right.selectbox(t("changes.compare_to"), ids, index=0, format_func=labels.get, key="changes_to")
+    if older == newer:
+        st.info(t("changes.same_publication"))
+        return
+    store = publication_store()
+    revisions = _compared(older, newer, str(store.database(older)), str(store.database(newer)))
+    st.markdown(t("changes.compare_intro", older=older, newer=newer))
+    overview(tables, revisions, "compare")
+
+
+def published_when(tables: dict[str, pl.DataFrame]) -> None:
+    """Every kept publication, and which one was current on a given day."""
+    st.subheader(t("changes.list_title"))
+    kept = kept_publications()
+    if not kept:
+        st.info(t("changes.none_kept"))
+        return
+    store = publication_store()
+    current, exported = store.current_id(), store.exported_ids()
+    st.dataframe(
+        pl.DataFrame(
+            {
+                t("changes.publication"): [entry.publication_id for entry in kept],
+                t("changes.published_at"): [entry.published_at for entry in kept],
+                t("changes.current"): [entry.publication_id == current for entry in kept],
+                t("changes.exported"): [entry.publication_id in exported for entry in kept],
+                **{
+                    t(f"changes.count_{change}"): [entry.revisions.get(change, 0) for entry in kept]
+                    for change in CHANGES
+                },
+                t("changes.releases"): [entry.release_line() for entry in kept],
+                t("changes.content_hash"): [entry.content_hash[:16] for entry in kept],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+        key="changes_publications",
+    )
+    day = st.date_input(t("changes.on_day"), value=None, key="changes_day")
+    if isinstance(day, date):
+        found = store.at(datetime.combine(day, time(23, 59, 59), tzinfo=UTC))
+        if found is None:
+            st.markdown(t("changes.on_day_none", day=day.isoformat()))
+        else:
+            st.markdown(t("changes.on_day_answer", day=day.isoformat(), id=found.publication_id))
+    st.caption(t("changes.command", folder=store.root))
+
+
+def main() -> None:
+    tables = page_header("page.changes", "changes.intro")
+    last_publication(tables)
+    compare_two(tables)
+    published_when(tables)
+
+
+main()
