@@ -7,7 +7,8 @@ choice switches every page to a kept earlier publication (`publications/<id>/tra
 with a note on each page saying so.
 """
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -223,3 +224,21 @@ def reconciliation_revisions(tables: dict[str, pl.DataFrame], years: pl.Series, 
         year_marks = zip(names, marks[index : index + len(entries)], strict=True)
         per_year.append("; ".join(f"{name}: {mark}" for name, mark in year_marks if mark))
     return pl.Series(t("revisions.column"), per_year, dtype=pl.String)
+
+
+def needs(*names: str) -> Callable:
+    """A page block drawn from the published tables `names`: when the shown publication lacks one (an
+    older or a partial file), the block says so in a sentence and the rest of the page is shown."""
+
+    def wrap(block: Callable) -> Callable:
+        @functools.wraps(block)
+        def shown(tables: dict[str, pl.DataFrame], *arguments: object, **keywords: object) -> object:
+            missing = [name for name in names if name not in tables]
+            if missing:
+                st.info(t("data.table_missing", tables=", ".join(missing)))
+                return None
+            return block(tables, *arguments, **keywords)
+
+        return shown
+
+    return wrap

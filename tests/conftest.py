@@ -1,12 +1,13 @@
 """Shared fixtures: the real mirror beside the repository, and one refresh into a temporary data dir.
 
 Test tiers: a test that runs a refresh (it uses the `refreshed` or `published` fixture, or calls
-`run_refresh_in` itself) is marked `refresh`; `make test-fast` leaves those and the browser tests
+`refresh` or `run_refresh_in` itself) is marked `refresh`; `make test-fast` leaves those and the browser tests
 out. Outside CI a missing `../shared` skips the tests that need it, saying why; in CI it fails them.
 """
 
 import inspect
 import os
+import re
 from pathlib import Path
 
 import duckdb
@@ -38,7 +39,7 @@ def runs_a_refresh(item: pytest.Item) -> bool:
     if REFRESH_FIXTURES & set(getattr(item, "fixturenames", ())):
         return True
     function = getattr(item, "function", None)
-    return function is not None and "run_refresh_in(" in inspect.getsource(function)
+    return function is not None and re.search(r"\b(run_refresh_in|refresh)\(", inspect.getsource(function)) is not None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

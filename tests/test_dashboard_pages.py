@@ -294,3 +294,24 @@ def test_the_sources_page_lists_every_source_with_its_status(degraded, monkeypat
     assert statuses[texts()["source.kom"]["en"]] == "current"
     assert statuses[texts()["source.ssb"]["en"]] == "absent"
     assert len(statuses) == 6
+
+
+@pytest.mark.parametrize("page", ["views/victims.py", "views/world.py", "views/justice.py"])
+def test_a_publication_without_some_tables_says_so_and_shows_the_rest(refreshed, tmp_path, monkeypatch, page):
+    import shutil
+
+    import duckdb
+
+    from pipelines.settings import DataPaths
+
+    partial = DataPaths(tmp_path / "data")
+    partial.marts_dir.mkdir(parents=True)
+    shutil.copy(refreshed.published, partial.published)
+    with duckdb.connect(str(partial.published)) as connection:
+        for table in ("reconciliation_norway", "ctdc_profiles", "reconciliation_justice_norway"):
+            connection.execute(f"DROP TABLE IF EXISTS {table}")
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(partial.root))
+    app = open_page(page, "en")
+    said = [element.value for element in app.info if "This publication has no table" in element.value]
+    assert said, "the page says which table is missing"
+    assert app.subheader or app.markdown, "and shows the rest"

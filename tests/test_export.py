@@ -5,6 +5,8 @@ import io
 import json
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -320,3 +322,21 @@ def test_marts_without_a_publication_record_say_so(refreshed, tmp_path):
     with pytest.raises(ExportError, match="do not say when they were published"):
         build_pack(marts, 2016, 2016, tmp_path / "out")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["marts.duckdb"]
+
+
+def test_packs_beyond_the_concurrent_limit_wait_their_turn(refreshed, tmp_path):
+    from pipelines.export import pack as pack_module
+
+    held = [pack_module._BUILD_SLOTS.acquire(blocking=False) for _ in range(pack_module.MAX_CONCURRENT_BUILDS)]
+    assert all(held) and not pack_module.build_slot_free()
+    built = []
+    waiting = threading.Thread(target=lambda: built.append(build_pack(refreshed.published, 2015, 2016, tmp_path)))
+    waiting.start()
+    try:
+        time.sleep(0.5)
+        assert waiting.is_alive() and not built, "a third pack waits while two are being built"
+    finally:
+        for _ in held:
+            pack_module._BUILD_SLOTS.release()
+    waiting.join(timeout=120)
+    assert built and built[0].is_dir() and pack_module.build_slot_free()

@@ -14,6 +14,7 @@ from dashboard.i18n import number, t
 from dashboard.ui import chosen_publication, page_header, publication_label
 from pipelines.code_version import code_version, same_code
 from pipelines.export import ExportError, build_pack, pack_as_zip
+from pipelines.export.pack import MAX_CONCURRENT_BUILDS, build_slot_free
 from pipelines.vocabulary import NORWAY
 from reporting.dark_figure import SESSION_KEY
 from reporting.published import kept_path, kept_publications, publication_store, published_path
@@ -54,6 +55,8 @@ def main() -> None:
         )
     source, publication = pack_source()
     if st.button(t("export.build"), type="primary"):
+        if not build_slot_free():
+            st.info(t("export.waiting", builds=MAX_CONCURRENT_BUILDS))
         with tempfile.TemporaryDirectory() as folder:
             try:
                 pack = build_pack(

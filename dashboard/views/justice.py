@@ -8,7 +8,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.i18n import language, t, with_shown_values
-from dashboard.ui import chart_block, definition_name, page_header, revision_column, vocabulary_label
+from dashboard.ui import chart_block, definition_name, needs, page_header, revision_column, vocabulary_label
 from pipelines.vocabulary import NORWAY
 from reporting.catalogue import definition_ids, series
 from reporting.charts import series_figure
@@ -43,6 +43,7 @@ def year_range(tables: dict[str, pl.DataFrame]) -> tuple[int, int]:
     return st.slider(t("justice.years"), first, last, (first, last))
 
 
+@needs("series_totals", "fact_indicator")
 def chain_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None:
     chain = definition_ids("justice", "chain")
     names = {definition_id: definition_name(tables, definition_id) for definition_id in chain}
@@ -91,6 +92,7 @@ def ratios(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> pl.DataFr
     return pl.concat(frames).sort("series", "year")
 
 
+@needs("series_totals")
 def ratio_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None:
     data = with_shown_values(ratios(tables, years), decimals=2)
     figure = series_figure(data, language=language(), y_title=t("justice.ratio_axis"))
@@ -99,6 +101,7 @@ def ratio_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None
     st.caption(t("justice.ratio_note"))
 
 
+@needs("series_totals", "breakdowns")
 def judgments(tables: dict[str, pl.DataFrame]) -> None:
     """KOM's cumulative judgment counts, as published: never spread over years."""
     st.subheader(t("justice.judgments_title"))
@@ -147,6 +150,7 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
     st.caption(t("justice.judgments_note"))
 
 
+@needs("breakdowns")
 def ssb_breakdown_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int], block: str) -> None:
     """One of SSB's breakdowns (offences investigated by decision, sanctions by type), each series its own line."""
     shown = definition_ids("justice", block)
@@ -172,6 +176,7 @@ def sentence(found: dict[str, object], key: str) -> str:
     return t(f"{key}_some", equal=found["equal"], shared=found["shared"], years=differing)
 
 
+@needs("reconciliation_justice_norway")
 def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
     """KOM's police reports, UNODC's offences recorded and SSB's reported offences per year, and how they relate."""
     if "reconciliation_justice_norway" not in tables:

@@ -4,7 +4,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.i18n import language, t, text_labels, with_shown_values
-from dashboard.ui import chart_block, definition_name, page_header, reconciliation_revisions, vocabulary_label
+from dashboard.ui import chart_block, definition_name, needs, page_header, reconciliation_revisions, vocabulary_label
 from pipelines.vocabulary import ANNUAL_IN_PERIOD, NORWAY, SYNTHETIC
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, definition_ids, series
 from reporting.charts import bar_figure, series_figure
@@ -12,6 +12,7 @@ from reporting.figures import wide_series
 from reporting.flags import has_flag
 
 
+@needs("series_totals")
 def victims_by_definition(tables: dict[str, pl.DataFrame]) -> None:
     """Norway's victim series, each its own definition and its own line."""
     offered = definition_ids("victims", "by_definition")
@@ -25,6 +26,7 @@ def victims_by_definition(tables: dict[str, pl.DataFrame]) -> None:
         st.caption(t("victims.period_levels"))
 
 
+@needs("breakdowns")
 def victims_by_breakdown(tables: dict[str, pl.DataFrame]) -> None:
     offered = definition_ids("victims", "by_breakdown")
     names = {definition_id: definition_name(tables, definition_id) for definition_id in offered}
@@ -50,6 +52,7 @@ def victims_by_breakdown(tables: dict[str, pl.DataFrame]) -> None:
     chart_block(tables, title, figure, data, [definition_id], f"victims_by_{dimension}")
 
 
+@needs("reconciliation_norway")
 def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
     """KOM's two counts beside UNODC's figure, year by year, and how UNODC's relates to them."""
     st.subheader(t("victims.reconciliation_title"))

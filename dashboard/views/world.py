@@ -4,13 +4,14 @@ import polars as pl
 import streamlit as st
 
 from dashboard.i18n import language, t, text_labels, with_shown_values
-from dashboard.ui import chart_block, definition_name, page_header, vocabulary_label
+from dashboard.ui import chart_block, definition_name, needs, page_header, vocabulary_label
 from pipelines.vocabulary import TOTAL, WORLD
 from reporting.catalogue import CANONICAL_PROFILES, CTDC_AREAS, CTDC_PROFILES, definition_ids, series
 from reporting.charts import bar_figure, series_figure
 from reporting.figures import rate_style, with_shown
 
 
+@needs("rates_per_100k")
 def nordic_rates(tables: dict[str, pl.DataFrame]) -> None:
     rates = tables["rates_per_100k"].filter(pl.col("is_nordic"))
     present = set(rates["definition_id"].to_list())
@@ -51,6 +52,7 @@ def nordic_rates(tables: dict[str, pl.DataFrame]) -> None:
     st.caption(t("world.rates_note"))
 
 
+@needs("ilo_estimates")
 def ilo_estimates(tables: dict[str, pl.DataFrame]) -> None:
     estimates = tables["ilo_estimates"].filter(
         (pl.col("geo") == WORLD)
@@ -96,6 +98,7 @@ def ilo_estimates(tables: dict[str, pl.DataFrame]) -> None:
     )
 
 
+@needs("ctdc_profiles")
 def ctdc_profiles(tables: dict[str, pl.DataFrame]) -> None:
     st.warning(t("world.synthetic_caveat"))
     left, right = st.columns(2)
