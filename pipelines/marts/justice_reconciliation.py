@@ -22,7 +22,8 @@ import dagster as dg
 import polars as pl
 
 from pipelines.checks import unique_key_check
-from pipelines.vocabulary import APPROXIMATE, NO_COUNTERPART, NORWAY, TOTAL, has_flag
+from pipelines.marts.reconciliation import prefixed_columns
+from pipelines.vocabulary import APPROXIMATE, NORWAY, has_flag, is_all_breakdowns_total
 
 SERIES = {
     "kom_police_reports": ("kom", "police_reports"),
@@ -63,19 +64,9 @@ def _figures(facts: pl.DataFrame, prefix: str) -> pl.DataFrame:
         & (pl.col("measure") == measure)
         & (pl.col("geo") == NORWAY)
         & (pl.col("period") == pl.col("year").cast(pl.String))
-        & (pl.col("sex") == TOTAL)
-        & (pl.col("age_group") == TOTAL)
-        & (pl.col("exploitation_form") == TOTAL)
-        & (pl.col("counterpart_type") == NO_COUNTERPART)
+        & is_all_breakdowns_total()
     )
-    return rows.select(
-        "year",
-        pl.col("value").alias(prefix),
-        pl.col("value_low").alias(f"{prefix}_low"),
-        pl.col("value_high").alias(f"{prefix}_high"),
-        pl.col("flags").alias(f"{prefix}_flags"),
-        pl.col("source_location").alias(f"{prefix}_location"),
-    )
+    return prefixed_columns(rows, prefix)
 
 
 def _exact(prefix: str) -> pl.Expr:

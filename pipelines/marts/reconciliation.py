@@ -98,7 +98,8 @@ def _per_year(rows: pl.DataFrame, years: pl.DataFrame) -> pl.DataFrame:
     return pl.concat([single, covered.select(single.columns)]).unique("year", keep="first")
 
 
-def _columns(rows: pl.DataFrame, prefix: str) -> pl.DataFrame:
+def prefixed_columns(rows: pl.DataFrame, prefix: str) -> pl.DataFrame:
+    """Per year, a figure's value, bounds, flags and place, named `<prefix>`, `<prefix>_low`, … for a wide table."""
     return rows.select(
         "year",
         pl.col("value").alias(prefix),
@@ -164,8 +165,8 @@ def reconciliation(facts: pl.DataFrame) -> pl.DataFrame:
     years = pl.concat([unodc.select("year"), *single_kom_years]).unique()
     joined = years
     for measure, rows in zip(KOM_MEASURES, kom, strict=True):
-        joined = joined.join(_columns(_per_year(rows, years), f"kom_{measure}"), on="year", how="left")
-    joined = joined.join(_columns(unodc, "unodc_victims_detected"), on="year", how="left")
+        joined = joined.join(prefixed_columns(_per_year(rows, years), f"kom_{measure}"), on="year", how="left")
+    joined = joined.join(prefixed_columns(unodc, "unodc_victims_detected"), on="year", how="left")
     joined = joined.with_columns(geo=pl.lit(GEO), unodc_relation_to_kom=_relation(_first_kom_year_after_break(kom)))
     relation = pl.col("unodc_relation_to_kom")
     return (
