@@ -113,3 +113,20 @@ def test_a_copy_saved_as_latin1_is_read_like_the_original(tmp_path, mirror):
     path = tmp_path / "API_latin1.csv"
     path.write_bytes(original.read_text(encoding="utf-8-sig").encode("latin-1", errors="replace"))
     assert read_population(path).equals(read_population(original))
+
+
+def test_an_impossible_rate_stops_publication():
+    import dagster as dg
+
+    from pipelines.marts.world import rates_possible
+
+    @dg.asset(key=["marts", "rates_per_100k"])
+    def impossible() -> pl.DataFrame:
+        return pl.DataFrame(
+            {"geo": ["NOR"], "measure": ["victims_detected"], "year": [2020], "rate": [float("inf")],
+             "rate_low": [float("inf")], "rate_high": [float("inf")]}
+        )  # fmt: skip
+
+    result = dg.materialize([impossible, rates_possible], raise_on_error=False)
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert not evaluation.passed and "1 rate(s) not finite or above 100,000" in evaluation.description

@@ -40,6 +40,26 @@ def rates_per_100k(facts: pl.DataFrame, population: pl.DataFrame) -> pl.DataFram
     return rates(facts, population)
 
 
+@dg.asset_check(
+    asset=dg.AssetKey(["marts", "rates_per_100k"]),
+    name="rates_possible",
+    blocking=True,
+    description="Every rate is finite and at most 100,000 per 100,000 inhabitants.",
+)
+def rates_possible(rates_per_100k: pl.DataFrame) -> dg.AssetCheckResult:
+    columns = ("rate", "rate_low", "rate_high")
+    impossible = rates_per_100k.filter(
+        pl.any_horizontal((~pl.col(column).is_finite()) | (pl.col(column) > PER) for column in columns)
+    )
+    shown = impossible.select("geo", "measure", "year", *columns).head(5).to_dicts()
+    return dg.AssetCheckResult(
+        passed=impossible.is_empty(),
+        description=f"{impossible.height} rate(s) not finite or above {PER:,} per {PER:,}, e.g. {shown}"
+        if impossible.height
+        else "every rate is possible",
+    )
+
+
 def rates(facts: pl.DataFrame, population: pl.DataFrame) -> pl.DataFrame:
     """UNODC country totals per 100,000 inhabitants; a year without population has no rate.
 
