@@ -27,8 +27,10 @@ refresh: setup
 serve: setup
 	$(PY) -m streamlit run dashboard/app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
+# Exit code 3 (published with a source stale or absent) still serves the new marts; 1 serves the last ones.
 run: setup
-	$(PY) -m pipelines.refresh || echo "refresh failed (see above): serving the last published marts"
+	$(PY) -m pipelines.refresh; status=$$?; \
+	if [ $$status -eq 1 ]; then echo "refresh failed (see above): serving the last published marts"; fi
 	$(MAKE) --no-print-directory serve
 
 test: setup browser
