@@ -21,7 +21,7 @@ from pipelines.vocabulary import NORWAY
 from reporting.catalogue import Series
 from reporting.changes import figure_keys, revision_marks
 from reporting.published import kept_path, kept_publications, publication_store, published_path, read_tables
-from reporting.status import not_current, status_sentence
+from reporting.status import not_current, status_line, status_reason
 
 PUBLISHED_TABLES = (
     "series_totals",
@@ -181,9 +181,19 @@ def page_header(title_key: str, intro_key: str | None = None) -> dict[str, pl.Da
     published_at = tables["publication"]["published_at"][0] if "publication" in tables else "?"
     st.caption(t("data.published", when=published_at))
     earlier_note(tables)
-    for row in not_current(tables.get("source_status")):
-        st.warning(status_sentence(row, language()))
+    status_banner(tables)
     return tables
+
+
+def status_banner(tables: dict[str, pl.DataFrame]) -> None:
+    """One short banner for the sources the shown publication could not take anew, the reasons one click away."""
+    rows = not_current(tables.get("source_status"))
+    if not rows:
+        return
+    lines = "\n".join(f"- {status_line(row, language())}" for row in rows)
+    st.warning(f"{t('status.banner')}\n\n{lines}")
+    with st.expander(t("status.reasons")):
+        st.markdown("\n\n".join(status_reason(row, language()) for row in rows))
 
 
 def earlier_note(tables: dict[str, pl.DataFrame]) -> None:

@@ -17,13 +17,15 @@ def not_current(source_status: pl.DataFrame | None) -> list[dict]:
     return source_status.filter(pl.col("status") != "current").sort("source_id").to_dicts()
 
 
-def status_sentence(row: dict, language: str) -> str:
-    """`row` of `source_status` as a reader's sentence: which source, since when, and why."""
+def status_line(row: dict, language: str) -> str:
+    """`row` of `source_status` in one short line for a banner: which source, and since when it is not current."""
     source = text(f"source.{row['source_id']}", language)
-    reason = row.get("reason") or ""
     if row["status"] == "absent":
-        return text("status.banner_absent", language, source=source, reason=reason)
+        return text("status.line_absent", language, source=source)
     since = row.get("retrieved_at") or text("status.unknown_time", language)
-    return text(
-        "status.banner_stale", language, source=source, release=row.get("release") or "?", since=since, reason=reason
-    )
+    return text("status.line_stale", language, source=source, release=row.get("release") or "?", since=since)
+
+
+def status_reason(row: dict, language: str) -> str:
+    """Why `row`'s source is not current, as the refresh said it (the file and row, or the address and error)."""
+    return text("status.reason", language, source=text(f"source.{row['source_id']}", language), reason=row["reason"])

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.i18n import language, t, text_labels
-from dashboard.ui import published_tables
+from dashboard.ui import published_tables, status_banner
 from pipelines.estimation import CRITERIA, METHODS, STEPWISE_RULES, InputError, MSEResult
 from reporting.dark_figure import (
     EXAMPLES_ENV,
@@ -37,7 +37,6 @@ from reporting.dark_figure import (
 )
 from reporting.dark_figure import models_table as models_display
 from reporting.published import published_path
-from reporting.status import not_current, status_sentence
 
 
 def _stamp(folder: Path) -> tuple:
@@ -67,9 +66,7 @@ def header() -> None:
     if not path.exists():
         st.warning(t("data.missing", path=path))
         return
-    tables = published_tables()
-    for row in not_current(tables.get("source_status")):
-        st.warning(status_sentence(row, language()))
+    status_banner(published_tables())
 
 
 def published_examples() -> dict[str, MSEResult | None]:
