@@ -37,10 +37,10 @@ test: setup browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest
 
-# The edit loop: ruff and every test that runs no refresh and drives no browser (under a minute).
+# The edit loop: ruff and every test that runs no refresh, drives no browser and is not slow (under a minute).
 test-fast: setup
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q -m "not refresh and not browser"
+	$(PY) -m pytest -q -m "not refresh and not browser and not slow"
 
 dev: setup
 	mkdir -p $(DAGSTER_HOME)

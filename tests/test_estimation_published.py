@@ -37,6 +37,8 @@ from pipelines.estimation import (
     wald_interval,
 )
 
+pytestmark = pytest.mark.slow  # seconds each: left out of `make test-fast`
+
 REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "mse"
 
 

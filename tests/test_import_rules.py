@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # subprocess imports, seconds each: left out of `make test-fast`
+
 REPO = Path(__file__).resolve().parent.parent
 
 WATCH = """
