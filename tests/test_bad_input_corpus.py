@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from mirror_copies import mirror_with
 
 from pipelines.checks import latest_year
 from pipelines.refresh import EXIT_DEGRADED, failures, refresh, run_refresh_in
@@ -37,18 +38,6 @@ def sha256(path: Path) -> str:
 
 
 # --- making bad files from the real ones -------------------------------------------------------
-
-
-def mirror_with(mirror: Path, site: Path, replaced: Path, content: bytes) -> Path:
-    """A mirror folder of links to the real files, with `replaced` holding `content` instead."""
-    for path in mirror.rglob("*"):
-        if path.is_file():
-            target = site / path.relative_to(mirror)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(path)
-    (site / replaced).unlink()
-    (site / replaced).write_bytes(content)
-    return site
 
 
 def edited_workbook(path: Path, member: str, edit: Callable[[str], str]) -> bytes:

@@ -28,6 +28,7 @@ import fastexcel
 import polars as pl
 import pytest
 from frictionless import validate
+from mirror_copies import mirror_with
 from streamlit.testing.v1 import AppTest
 
 from pipelines.export import build_pack
@@ -85,18 +86,6 @@ def with_cells(workbook: Path, cells: dict[str, str]) -> bytes:
                 data = xml.encode("utf-8")
             target.writestr(item, data)
     return buffer.getvalue()
-
-
-def mirror_with(mirror: Path, site: Path, replaced: Path, content: bytes) -> Path:
-    """A mirror folder of links to the real files, with `replaced` holding `content` instead."""
-    for path in mirror.rglob("*"):
-        if path.is_file():
-            target = site / path.relative_to(mirror)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(path)
-    (site / replaced).unlink()
-    (site / replaced).write_bytes(content)
-    return site
 
 
 def corrected_kom_line(path: Path, line: int, value: str) -> None:
