@@ -79,3 +79,36 @@ def test_a_fresh_data_dir_without_any_source_publishes_the_curated_tables(tmp_pa
     with duckdb.connect(str(outcome.published_file), read_only=True) as connection:
         sources = {row[0] for row in connection.execute("SELECT DISTINCT source FROM fact_indicator").fetchall()}
     assert sources == {"ilo", "kom"}
+
+
+def test_the_refresh_finds_a_moved_unodc_file_from_the_portal_page(tmp_path, mirror, monkeypatch):
+    """A local portal plays UNODC's: its report page links the workbook under a new dated folder."""
+    site = tmp_path / "portal"
+    dated = site / "sites" / "dataportal.unodc.org" / "files" / "2026-10" / "data_glotip.xlsx"
+    dated.parent.mkdir(parents=True)
+    dated.symlink_to(mirror / "unodc" / "data_glotip.xlsx")
+    page = site / "datareport" / "tip-victims"
+    page.parent.mkdir(parents=True)
+    page.write_text(
+        '<!DOCTYPE html><html><body><a href="/sites/dataportal.unodc.org/files/2026-10/data_glotip.xlsx">'
+        "Download</a></body></html>"
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        monkeypatch.setenv("TRAFFICKING_SOURCE_UNODC_GLOTIP", f"{base}/datareport/tip-victims")
+        outcome = refresh(tmp_path / "data", str(mirror))
+    finally:
+        server.shutdown()
+        server.server_close()
+    status = {source: (state, release) for source, state, release, *_ in outcome.statuses()}
+    assert status["unodc_glotip"] == ("current", "2026-10")
+    with duckdb.connect(str(outcome.published_file), read_only=True) as connection:
+        (fetched_from,) = connection.execute(
+            "SELECT fetched_from FROM provenance WHERE source_id = 'unodc_glotip'"
+        ).fetchone()
+        facts = connection.execute("SELECT count(*) FROM fact_indicator WHERE source = 'unodc_glotip'").fetchone()[0]
+    assert fetched_from == f"{base}/sites/dataportal.unodc.org/files/2026-10/data_glotip.xlsx" and facts > 0
