@@ -245,6 +245,14 @@ FAILING = {
             "(Norway, Detected trafficking victims, 2020)",
         ],
     ),
+    "Norway's code written in lower case in one row": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(
+            mirror / WORKBOOK, "xl/worksheets/sheet1.xml", cell_text(f"A{norway_total_row(mirror)}", "nor")
+        ),
+        "staging/unodc_glotip:labels_known",
+        ["data_glotip.xlsx", "iso3 (not an upper-case ISO3 code): ['nor'] (row "],
+    ),
     "a rate where a count belongs": (
         WORKBOOK,
         lambda mirror: edited_workbook(

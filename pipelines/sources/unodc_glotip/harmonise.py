@@ -30,7 +30,10 @@ def unknown_labels(staging: pl.DataFrame) -> dict[str, list[str]]:
             countries, COUNTRY_CROSSWALK, {"counterpart_label": "country_label"}
         ).values()
     }
-    missing_geo = _without_iso3(staging)
+    miswritten = staging.filter(pl.col("iso3").fill_null("").str.contains(r"^[A-Za-z]{3}$"), ~_is_iso3())
+    if miswritten.height:
+        unknown["iso3 (not an upper-case ISO3 code)"] = miswritten["iso3"].unique().sort().to_list()
+    missing_geo = _without_iso3(staging.filter(~pl.col("iso3").fill_null("").str.contains(r"^[A-Za-z]{3}$")))
     unknown |= crosswalk.unknown_labels(
         missing_geo.filter(pl.col("country").is_null()), CROSSWALK, {"iso3": "geo_code"}
     )
@@ -38,6 +41,10 @@ def unknown_labels(staging: pl.DataFrame) -> dict[str, list[str]]:
         missing_geo.filter(pl.col("country").is_not_null()), CROSSWALK, {"country": "geo_name"}
     )
     return {column: labels for column, labels in unknown.items() if labels}
+
+
+def _is_iso3() -> pl.Expr:
+    return pl.col("iso3").fill_null("").str.contains(r"^[A-Z]{3}$")
 
 
 def _without_iso3(staging: pl.DataFrame) -> pl.DataFrame:
