@@ -1,5 +1,6 @@
 """IOM CTDC: aggregates equal direct counts on the real file, small counts hidden, older layouts read or refused."""
 
+import csv
 from pathlib import Path
 
 import duckdb
@@ -293,3 +294,13 @@ def test_a_file_with_only_its_header_is_refused(tmp_path, mirror):
     path.write_text(mirror.joinpath(*CTDC_FILE).read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
     with pytest.raises(CtdcFormatError, match=r"ctdc_header_only.csv: no records below the header"):
         _staged(path)
+
+
+def test_an_all_quoted_file_is_read_like_the_plain_one(tmp_path, mirror):
+    lines = mirror.joinpath(*CTDC_FILE).read_text(encoding="utf-8-sig").splitlines(keepends=True)[:300]
+    plain, quoted = tmp_path / "plain.csv", tmp_path / "quoted.csv"
+    plain.write_text("".join(lines), encoding="utf-8")
+    with quoted.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, quoting=csv.QUOTE_ALL).writerows(csv.reader(lines))
+    with _staged(plain) as one, _staged(quoted) as other:
+        assert one.sql("SELECT * FROM records").pl().equals(other.sql("SELECT * FROM records").pl())

@@ -13,6 +13,7 @@ message that points at lines of the file reads the file again, in order (`record
 
 from __future__ import annotations
 
+import csv
 import re
 from pathlib import Path
 
@@ -57,11 +58,12 @@ class CtdcFormatError(ValueError):
 
 
 def read_header(path: Path) -> tuple[list[str], str]:
-    """The column names and the separator (tab for the official TSV, comma for the CSV)."""
+    """The column names and the separator (tab for the official TSV, comma for the CSV); quoted names are read too."""
     with open(path, encoding="utf-8-sig") as stream:
         first = stream.readline().rstrip("\r\n")
     separator = "\t" if first.count("\t") > first.count(",") else ","
-    return [name.strip() for name in first.split(separator)], separator
+    names = next(csv.reader([first], delimiter=separator))
+    return [name.strip() for name in names], separator
 
 
 def resolve_columns(header: list[str], file_name: str) -> dict[str, str]:
