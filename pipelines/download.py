@@ -16,6 +16,7 @@ tried and what each answered, and the previous good file stays as it was. Transi
 (timeouts, 429, 5xx) are retried with backoff by urllib3's `Retry`.
 """
 
+import errno
 import os
 import re
 import shutil
@@ -282,31 +283,41 @@ def _download(
     With `validators` from an earlier answer the request asks "changed since?" (If-None-Match,
     If-Modified-Since) and a 304 raises `NotModified`.
     """
-    with open(temp, "wb") as sink:
-        if "://" not in address:
+    try:
+        with open(temp, "wb") as sink:
+            if "://" not in address:
+                try:
+                    with open(address, "rb") as source:
+                        shutil.copyfileobj(source, sink)
+                except OSError as error:
+                    raise DownloadError(
+                        _write_problem(error, temp) or f"cannot read {address}: {error.strerror or error}"
+                    ) from error
+                return {}
+            headers = {}
+            if validators.get("etag"):
+                headers["If-None-Match"] = validators["etag"]
+            if validators.get("last_modified"):
+                headers["If-Modified-Since"] = validators["last_modified"]
             try:
-                with open(address, "rb") as source:
-                    shutil.copyfileobj(source, sink)
-            except OSError as error:
-                raise DownloadError(f"cannot read {address}: {error.strerror or error}") from error
-            return {}
-        headers = {}
-        if validators.get("etag"):
-            headers["If-None-Match"] = validators["etag"]
-        if validators.get("last_modified"):
-            headers["If-Modified-Since"] = validators["last_modified"]
-        try:
-            timeout, deadline = limits
-            with session.get(address, stream=True, timeout=timeout, headers=headers) as response:
-                if response.status_code == 304:
-                    raise NotModified(address)
-                if response.status_code >= 400:
-                    raise DownloadError(f"{address} answered HTTP {response.status_code} {response.reason}")
-                _copy_whole_body(response, sink, address, deadline)
-                answer = {"etag": response.headers.get("ETag"), "last_modified": response.headers.get("Last-Modified")}
-                return {name: value for name, value in answer.items() if value}
-        except requests.RequestException as error:
-            raise DownloadError(f"cannot download {address}: {_reason(error)}") from error
+                timeout, deadline = limits
+                with session.get(address, stream=True, timeout=timeout, headers=headers) as response:
+                    if response.status_code == 304:
+                        raise NotModified(address)
+                    if response.status_code >= 400:
+                        raise DownloadError(f"{address} answered HTTP {response.status_code} {response.reason}")
+                    _copy_whole_body(response, sink, address, deadline, temp)
+                    answer = {
+                        "etag": response.headers.get("ETag"),
+                        "last_modified": response.headers.get("Last-Modified"),
+                    }
+                    return {name: value for name, value in answer.items() if value}
+            except requests.RequestException as error:
+                raise DownloadError(f"cannot download {address}: {_reason(error)}") from error
+    except OSError as error:  # closing the file can be where a full disk shows
+        raise DownloadError(
+            _write_problem(error, temp) or f"cannot write the download into {temp.parent}: {error}"
+        ) from error
 
 
 def _reason(error: Exception) -> str:
@@ -326,7 +337,14 @@ def _release_date(last_modified: str | None) -> str | None:
         return None
 
 
-def _copy_whole_body(response: requests.Response, sink: BinaryIO, address: str, deadline: float) -> None:
+def _write_problem(error: OSError, temp: Path) -> str | None:
+    """A failure to write the download (a full disk, a read-only folder), said as such, or None for any other."""
+    if error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS):
+        return f"cannot write the download into {temp.parent}: {error.strerror}"
+    return None
+
+
+def _copy_whole_body(response: requests.Response, sink: BinaryIO, address: str, deadline: float, temp: Path) -> None:
     """Copy the body; raise `DownloadError` when fewer bytes came than the Content-Length stated,
     or when the download is still going after `deadline` seconds."""
     stated = response.headers.get("Content-Length", "")
@@ -343,6 +361,9 @@ def _copy_whole_body(response: requests.Response, sink: BinaryIO, address: str, 
                     f"({received} bytes arrived); gave up"
                 )
     except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as error:
+        written = _write_problem(error, temp) if isinstance(error, OSError) else None
+        if written:
+            raise DownloadError(written) from error
         if not (stated.isdigit() and received < int(stated)):
             raise DownloadError(f"cannot download {address}: the connection broke ({_reason(error)})") from error
     if stated.isdigit() and received < int(stated) and "gzip" not in response.headers.get("Content-Encoding", ""):

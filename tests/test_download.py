@@ -3,6 +3,7 @@
 import dataclasses
 import functools
 import http.server
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -263,3 +264,21 @@ def test_a_trickling_download_stops_at_its_deadline(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 512 KiB file system of its own (root can mount one; elsewhere the test is skipped, saying why)."""
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(folder)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.decode().strip()}")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_full_disk_is_named_as_such_not_blamed_on_the_mirror(mirror, tiny_disk):
+    with pytest.raises(DownloadError, match=rf"cannot write the download into {tiny_disk}/downloads: No space left"):
+        fetch(WORKBOOK, tiny_disk / "downloads", str(mirror))
+    assert not [path for path in (tiny_disk / "downloads").iterdir()], "the partial file is removed"
