@@ -316,3 +316,20 @@ def test_a_publication_without_some_tables_says_so_and_shows_the_rest(refreshed,
     said = [element.value for element in app.info if "This publication has no table" in element.value]
     assert said, "the page says which table is missing"
     assert app.subheader or app.markdown, "and shows the rest"
+
+
+def test_a_series_without_norwegian_breakdowns_says_so(refreshed, tmp_path, monkeypatch):
+    import shutil
+
+    import duckdb
+
+    from pipelines.settings import DataPaths
+
+    partial = DataPaths(tmp_path / "data")
+    partial.marts_dir.mkdir(parents=True)
+    shutil.copy(refreshed.published, partial.published)
+    with duckdb.connect(str(partial.published)) as connection:
+        connection.execute("DELETE FROM breakdowns WHERE geo = 'NOR'")
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(partial.root))
+    app = open_page("views/victims.py", "en")
+    assert any("has no figures for Norway by sex, age or form" in element.value for element in app.info)

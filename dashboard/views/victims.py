@@ -34,6 +34,9 @@ def victims_by_breakdown(tables: dict[str, pl.DataFrame]) -> None:
     definition_id = left.radio(t("victims.source"), offered, format_func=names.get)
     rows = tables["breakdowns"].filter((pl.col("geo") == NORWAY) & (pl.col("definition_id") == definition_id))
     available = [dimension for dimension in BREAKDOWN_DIMENSIONS if dimension in set(rows["breakdown"].to_list())]
+    if not available:
+        st.info(t("victims.no_breakdown", series=names[definition_id]))
+        return
     dimension = middle.radio(t("victims.dimension"), available, format_func=text_labels("dimension", available).get)
     view = right.radio(
         t("victims.view"), ("line", "stacked"), format_func=text_labels("victims.view", ("line", "stacked")).get
