@@ -49,7 +49,9 @@ dev: setup
 
 bench: setup browser
 	$(PY) benchmarks/bench.py
+	$(PY) benchmarks/bench_ctdc.py --refresh --repeat 3
 	$(PY) benchmarks/bench_dashboard.py
+	$(PY) benchmarks/bench_estimation.py
 
 # The rapporteur's pack from the published marts: make export FROM=2015 TO=2024 OUT=exports
 # From a kept publication: PUBLICATION=<id, the start of one, or a date> (python -m pipelines.publications list)
