@@ -3,6 +3,7 @@
 import dataclasses
 import functools
 import http.server
+import re
 import subprocess
 import threading
 import time
@@ -282,3 +283,14 @@ def test_a_full_disk_is_named_as_such_not_blamed_on_the_mirror(mirror, tiny_disk
     with pytest.raises(DownloadError, match=rf"cannot write the download into {tiny_disk}/downloads: No space left"):
         fetch(WORKBOOK, tiny_disk / "downloads", str(mirror))
     assert not [path for path in (tiny_disk / "downloads").iterdir()], "the partial file is removed"
+
+
+def test_the_ctdc_page_pattern_finds_the_dataset_and_not_its_codebook():
+    from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
+
+    page = (
+        '<a href="/sites/files/Codebook_CTDC_global_synthetic_data_v2024.pdf">Codebook</a>'
+        '<a href="/sites/files/CTDC_global_synthetic_data_v2024.csv">Data</a>'
+    )
+    found = re.search(CTDC_SYNTHETIC.announcement.link, page)
+    assert found["url"] == "/sites/files/CTDC_global_synthetic_data_v2024.csv" and found["release"] == "v2024"

@@ -341,3 +341,30 @@ def test_unodc_norway_victims_break_where_unodc_switches_kom_concept(published):
 )
 def test_a_count_is_read_with_norwegian_thousands_separators(written, count):
     assert parse_number(written) == count
+
+
+def test_after_a_failed_daemon_refresh_the_sensor_asks_for_one_with_kom_pinned(tmp_path, mirror):
+    import dagster as dg
+
+    from pipelines.ops.degrade import degraded_refresh_sensor
+    from pipelines.releases import pinned_sources
+
+    curated = tmp_path / "curated"
+    shutil.copytree(CURATED_DIR, curated)
+    rows = curated_rows()
+    rows[10]["value"] = "ca 200"
+    write_variant(curated / "kom" / "kom_figures.csv", rows)
+    instance = dg.DagsterInstance.ephemeral()
+    result = run_refresh_in(tmp_path / "data", str(mirror), curated_dir=curated, instance=instance)
+    assert not result.success
+    failure = next(event for event in result.all_events if event.event_type == dg.DagsterEventType.RUN_FAILURE)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="degraded_refresh_sensor",
+        dagster_event=failure,
+        dagster_instance=instance,
+        dagster_run=instance.get_run_by_id(result.run_id),
+    ).for_run_failure()
+    request = degraded_refresh_sensor(context)
+    assert isinstance(request, dg.RunRequest)
+    pinned = pinned_sources(request.tags)
+    assert list(pinned) == ["kom"] and "kom_figures.csv, line 12" in pinned["kom"]
