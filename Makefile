@@ -54,10 +54,10 @@ bench: setup browser
 	$(PY) benchmarks/bench_estimation.py
 
 # The rapporteur's pack from the published marts: make export FROM=2015 TO=2024 OUT=exports
-# From a kept publication: PUBLICATION=<id, the start of one, or a date> (python -m pipelines.publications list)
+# From a kept publication: PUBLICATION=<id, the start of one, or a date> (python -m publications list)
 FROM ?= 2015
 TO ?= 2024
 OUT ?= exports
 PUBLICATION ?=
 export: setup browser
-	$(PY) -m pipelines.export --from $(FROM) --to $(TO) --out $(OUT)$(if $(PUBLICATION), --publication $(PUBLICATION))
+	$(PY) -m export --from $(FROM) --to $(TO) --out $(OUT)$(if $(PUBLICATION), --publication $(PUBLICATION))

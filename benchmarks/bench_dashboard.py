@@ -24,10 +24,10 @@ sys.path.insert(0, str(REPO))
 
 from bench_ctdc import median_seconds  # noqa: E402 - beside this file
 
+from core.settings import DataPaths  # noqa: E402
 from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, PAGES, streamlit_server  # noqa: E402
 from dashboard.ui import PUBLISHED_TABLES  # noqa: E402
 from pipelines.refresh import failures, run_refresh_in  # noqa: E402
-from pipelines.settings import DataPaths  # noqa: E402
 from reporting.published import open_published  # noqa: E402
 
 MIRROR = REPO.parent / "shared" / "data"

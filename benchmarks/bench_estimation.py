@@ -1,4 +1,4 @@
-"""Benchmark: the criterion search of `pipelines.estimation` on the six-list UK and eight-list New Orleans tables.
+"""Benchmark: the criterion search of `estimation` on the six-list UK and eight-list New Orleans tables.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_estimation.py [--repeat 3] [--budget 2048 ...]
 
@@ -18,8 +18,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from pipelines.estimation import Evaluator, criterion_search, estimate_population, read_capture_table  # noqa: E402
-from pipelines.estimation.search import DEFAULT_MAX_MODELS  # noqa: E402
+from estimation import Evaluator, criterion_search, estimate_population, read_capture_table  # noqa: E402
+from estimation.search import DEFAULT_MAX_MODELS  # noqa: E402
 
 REFERENCE = REPO.parent / "shared" / "reference" / "mse"
 TABLES = {"UKdat": "UK 2013, six lists", "NewOrl": "New Orleans, eight lists"}

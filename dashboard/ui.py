@@ -15,12 +15,18 @@ import plotly.graph_objects as go
 import polars as pl
 import streamlit as st
 
+from core.vocabulary import NORWAY
 from dashboard.i18n import language, t, with_shown_values
-from pipelines.publications import Publication
-from pipelines.vocabulary import NORWAY
 from reporting.catalogue import Series
 from reporting.changes import figure_keys, revision_marks
-from reporting.published import kept_path, kept_publications, publication_store, published_path, read_tables
+from reporting.published import (
+    Publication,
+    kept_path,
+    kept_publications,
+    publication_store,
+    published_path,
+    read_tables,
+)
 from reporting.status import not_current, status_line, status_reason
 
 PUBLISHED_TABLES = (
@@ -46,6 +52,9 @@ PUBLISHED_TABLES = (
 """The tables the pages read; a table the published file lacks (an older publication) is left out."""
 CURRENT = ""
 """The sidebar's choice meaning "the current publication, whichever it is" (a new one is picked up on the next load)."""
+
+ESTIMATE_STATE_KEY = "dark_figure_estimate"
+"""Where the session keeps the last estimate made from an upload on Mørketall, for Eksport to add to the pack."""
 
 
 @st.cache_data(show_spinner=False, max_entries=2)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.settings import REFERENCE_DIR
+from core.settings import REFERENCE_DIR
 
 CROSSWALK_DIR = REFERENCE_DIR / "crosswalks"
 

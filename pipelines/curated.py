@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.settings import CURATED_DIR
+from core.settings import CURATED_DIR
 
 
 class CuratedFiles(dg.ConfigurableResource):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 import dagster as dg
 
 from pipelines import harmonised, marts, published, sources
-from pipelines.ops.degrade import degraded_refresh_sensor
+from pipelines.ops.degrade import degraded_refresh_sensor, sources_of_steps
 from pipelines.ops.freshness import freshness_checks
 from pipelines.ops.jobs import refresh_job
 from pipelines.ops.progress import progress_logger
@@ -24,10 +26,16 @@ defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
     jobs=[refresh_job],
-    sensors=[new_release_sensor, curated_files_sensor, degraded_refresh_sensor],
+    sensors=[new_release_sensor, curated_files_sensor, degraded_refresh_sensor(lambda: source_of_step())],
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},
     resources=build_resources(),
     # Every step writes or reads the one working warehouse file, which DuckDB lets one process write:
     # jobs materialised from the UI run their steps in one process too, as `refresh` does.
     executor=dg.in_process_executor,
 )
+
+
+@cache
+def source_of_step() -> dict[str, str]:
+    """Step key -> source id for this code location's steps that belong to one source (the degrade rule)."""
+    return sources_of_steps(defs.resolve_asset_graph())

@@ -17,10 +17,8 @@ tried and what each answered, and the previous good file stays as it was. Transi
 """
 
 import errno
-import os
 import re
 import shutil
-import tempfile
 import time
 import zipfile
 from dataclasses import dataclass
@@ -37,8 +35,9 @@ from pydantic import Field
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from pipelines.checksums import sha256_of
-from pipelines.settings import source_start_from_env
+from core import atomic
+from core.checksums import sha256_of
+from core.settings import source_start_from_env
 
 USER_AGENT = "trafficking-statistics-norway/0.1 (+statistics pipeline)"
 TIMEOUT_SECONDS = 120
@@ -222,8 +221,8 @@ def _fetch_candidate(
     limits: tuple[float, float],
     validators: dict[str, str],
 ) -> FetchedFile:
-    temp = _temp_file(target_dir, remote.file_name)
-    try:
+    target = target_dir / remote.file_name
+    with atomic.replacing_file(target) as temp:
         conditional = validators if validators.get("address") == candidate.address else {}
         answer = _download(candidate.address, temp, session, limits, conditional)
         address, release = candidate.address, None
@@ -233,10 +232,6 @@ def _fetch_candidate(
             answer = _download(address, temp, session, limits, conditional)
         kind = detect_kind(temp, remote, address)
         digest, size = sha256_of(temp), temp.stat().st_size
-        target = target_dir / remote.file_name
-        os.replace(temp, target)
-    finally:
-        temp.unlink(missing_ok=True)
     official = remote.announcement is not None and candidate.address == remote.announcement.page
     return FetchedFile(
         source_id=remote.source_id,
@@ -252,12 +247,6 @@ def _fetch_candidate(
         release=release or _release_date(answer.get("last_modified")) or f"sha256:{digest[:12]}",
         validators={"address": address, **answer},
     )
-
-
-def _temp_file(target_dir: Path, name: str) -> Path:
-    handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", dir=target_dir)
-    os.close(handle)
-    return Path(temp_name)
 
 
 def _linked_file(remote: RemoteFile, page: str, body: Path) -> tuple[str, str | None]:

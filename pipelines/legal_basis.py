@@ -14,7 +14,7 @@ from functools import cache
 
 import polars as pl
 
-from pipelines.settings import REFERENCE_DIR
+from core.settings import REFERENCE_DIR
 
 LEGAL_BASIS_FILE = REFERENCE_DIR / "legal_basis.csv"
 KINDS = ("provision", "transition")

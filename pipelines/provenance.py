@@ -10,8 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.checksums import sha256_of
-from pipelines.settings import REPO_ROOT
+from core.checksums import sha256_of
+from core.settings import REPO_ROOT
 
 PROVENANCE_SCHEMA: dict[str, pl.DataType] = {
     "provenance_id": pl.String(),

@@ -25,15 +25,15 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines.definitions import defs
+from core.settings import DataPaths, data_dir_from_env
+from pipelines.checks.shrink import ACCEPT_TAG
+from pipelines.definitions import defs, source_of_step
 from pipelines.ops.degrade import failures as failure_lines
 from pipelines.ops.degrade import sources_to_pin
-from pipelines.ops.shrink import ACCEPT_TAG
-from pipelines.publications import PublicationNotFound, PublicationStore
-from pipelines.publications.store import publication_of
 from pipelines.releases import pin_tags
 from pipelines.resources import build_resources
-from pipelines.settings import DataPaths, data_dir_from_env
+from publications import PublicationNotFound, PublicationStore
+from publications.store import publication_of
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 """No Dagster console output: the command prints its own summary, and the full log goes to a file."""
@@ -119,7 +119,7 @@ def refresh(
     """Refresh, pinning each failed source to its last good release until the rest publishes (or nothing can).
 
     `progress` keeps a line on standard error up to date with the step the run is at;
-    `accept_shrink` names sources whose new release may lose figures in this refresh (`pipelines.ops.shrink`).
+    `accept_shrink` names sources whose new release may lose figures in this refresh (`pipelines.checks.shrink`).
     """
     resources = build_resources(data_dir, mirror, curated_dir)
     outcome = RefreshOutcome(published_file=DataPaths(data_dir).published)
@@ -129,7 +129,7 @@ def refresh(
         outcome.attempts.append(result)
         if result.success:
             return outcome
-        failed, unattributed = sources_to_pin(result.all_events)
+        failed, unattributed = sources_to_pin(result.all_events, source_of_step())
         new = {source: reason for source, reason in failed.items() if source not in outcome.pinned}
         if unattributed or not new:
             return outcome

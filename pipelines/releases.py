@@ -20,7 +20,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines.settings import DataPaths
+from core import atomic
+from core.settings import DataPaths
 
 STATUSES = ("current", "stale", "absent")
 STATUS_SCHEMA: dict[str, pl.DataType] = {
@@ -72,20 +73,11 @@ class Releases(dg.ConfigurableResource):
 
     def keep(self, source_id: str, records: list[dict[str, object]]) -> None:
         """Make `records` (with their files) the source's last good release, replacing the one before."""
-        folder = self.folder(source_id)
-        staging = folder.with_name(f".{source_id}.new")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        kept = []
-        for record, name in zip(records, kept_names(records), strict=True):
-            path = Path(str(record["local_path"]))
-            (staging / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, staging / name)
-            kept.append({key: value for key, value in record.items() if key != "local_path"} | {"file_name": name})
-        (staging / "release.json").write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
-        retired = folder.with_name(f".{source_id}.old")
-        shutil.rmtree(retired, ignore_errors=True)
-        if folder.exists():
-            os.replace(folder, retired)
-        os.replace(staging, folder)
-        shutil.rmtree(retired, ignore_errors=True)
+        with atomic.replacing_folder(self.folder(source_id)) as staging:
+            kept = []
+            for record, name in zip(records, kept_names(records), strict=True):
+                path = Path(str(record["local_path"]))
+                (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, staging / name)
+                kept.append({key: value for key, value in record.items() if key != "local_path"} | {"file_name": name})
+            (staging / "release.json").write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from core.settings import CURATED_DIR, data_dir_from_env, mirror_from_env
 from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader
 from pipelines.releases import Releases
-from pipelines.settings import CURATED_DIR, data_dir_from_env, mirror_from_env
 from pipelines.warehouse import DuckDBFrameIOManager, Warehouse
 
 

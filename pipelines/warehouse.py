@@ -7,15 +7,9 @@ readers open that file read-only (`reporting/published.py`). DuckDB allows one w
 but a refresh ever opens the working warehouse, and nothing ever writes the published file in place.
 """
 
-import fcntl
 import hashlib
-import os
-import shutil
-import socket
-import uuid
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -24,7 +18,9 @@ import duckdb
 import polars as pl
 from pydantic import PrivateAttr
 
-from pipelines.settings import DataPaths
+from core import atomic
+from core.lock import hold_refresh_lock
+from core.settings import DataPaths
 
 _RUN_CONNECTIONS: dict[Path, duckdb.DuckDBPyConnection] = {}
 """The working warehouse connection a run in this process holds (opened by the IO manager)."""
@@ -72,33 +68,6 @@ def read_frame(connection: duckdb.DuckDBPyConnection, table: str) -> pl.DataFram
     return connection.sql(f"SELECT * FROM {table}").pl()
 
 
-class RefreshRunning(RuntimeError):
-    """Another refresh holds this data dir."""
-
-
-def hold_refresh_lock(paths: DataPaths) -> TextIO:
-    """An exclusive lock on `<data dir>/refresh.lock`, held while the returned file stays open.
-
-    The file says which process holds it and since when, so a second refresh can say so at once.
-    """
-    paths.root.mkdir(parents=True, exist_ok=True)
-    handle = open(paths.root / "refresh.lock", "a+", encoding="utf-8")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        message = f"a refresh is already running in {paths.root} ({holder}); try again when it ends"
-        raise RefreshRunning(message) from None
-    handle.seek(0)
-    handle.truncate()
-    since = datetime.now(UTC).isoformat(timespec="seconds")
-    handle.write(f"process {os.getpid()} on {socket.gethostname()}, since {since}")
-    handle.flush()
-    return handle
-
-
 def remove_debris(paths: DataPaths) -> list[Path]:
     """Remove what a killed run left behind: half-written published files and kept publications, temp files.
 
@@ -107,17 +76,11 @@ def remove_debris(paths: DataPaths) -> list[Path]:
     patterns = [
         (paths.marts_dir, f".{paths.published.name}.*.tmp*"),
         (paths.downloads, "**/.*.*"),
-        (paths.root / "releases", ".*.new"),
-        (paths.root / "releases", ".*.old"),
+        (paths.root / "releases", atomic.DEBRIS_PATTERN),
         (paths.root / "probe", "**/.*.*"),
         (paths.publications, ".*.tmp"),
     ]
-    removed = []
-    for folder, pattern in patterns:
-        for path in folder.glob(pattern) if folder.exists() else ():
-            shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-            removed.append(path)
-    return removed
+    return [path for folder, pattern in patterns for path in atomic.remove_debris(folder, pattern)]
 
 
 class DuckDBFrameIOManager(dg.ConfigurableIOManager):
@@ -211,17 +174,11 @@ def publish(
     new one. `before_swap` is called with the finished new file just before the swap (publication
     keeps it there); a failure before the swap, in it too, leaves `target` exactly as it was.
     """
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
+    with atomic.replacing_file(target) as staging:
         with connect(staging) as connection:
             for name, frame in tables:
                 write_frame(connection, f'"main"."{name}"', frame)
             connection.sql("CHECKPOINT")
         if before_swap is not None:
             before_swap(staging)
-        os.replace(staging, target)
-    finally:
-        staging.unlink(missing_ok=True)
-        staging.with_name(staging.name + ".wal").unlink(missing_ok=True)
     return target

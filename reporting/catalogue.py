@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from pipelines.vocabulary import NORTHERN_EUROPE, NORWAY, WORLD
+from core.vocabulary import NORTHERN_EUROPE, NORWAY, WORLD
 
 CATALOGUE_FILE = Path(__file__).with_name("catalogue.csv")
 

@@ -1,13 +1,16 @@
 """What a publication changed, for readers: a mark beside each revised figure, and revisions written as shown.
 
 The revisions themselves come from the published `revisions` table, or from comparing two kept
-publications (`pipelines.publications`); here they are only written for a reader in `language`.
+publications (`publications`); here they are only written for a reader in `language`.
 """
 
 import polars as pl
 
-from pipelines.publications.revisions import KEY
-from pipelines.vocabulary import TOTAL
+from core.vocabulary import TOTAL
+from publications.revisions import CHANGES as CHANGES
+from publications.revisions import KEY
+from publications.revisions import by_source_and_measure as by_source_and_measure
+from publications.revisions import summary as summary
 from reporting.figures import reader_style, shown
 from reporting.flags import figure_rows
 from reporting.texts import text

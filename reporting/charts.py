@@ -14,7 +14,7 @@ dashboard passes the reader's choice, the export pack Norwegian.
 import plotly.graph_objects as go
 import polars as pl
 
-from pipelines.vocabulary import CUMULATIVE, SERIES_BREAK
+from core.vocabulary import CUMULATIVE, SERIES_BREAK
 from reporting.figures import reader_style, shown
 from reporting.flags import figure_rows
 from reporting.texts import text

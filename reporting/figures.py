@@ -27,7 +27,7 @@ from functools import cache
 
 import polars as pl
 
-from pipelines.vocabulary import APPROXIMATE, COMPLEMENTARY_HIDDEN, SUPPRESSED
+from core.vocabulary import APPROXIMATE, COMPLEMENTARY_HIDDEN, SUPPRESSED
 from reporting.flags import figure_rows
 from reporting.texts import text
 

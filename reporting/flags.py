@@ -1,13 +1,13 @@
 """A figure's flags as a set: the one place the published `;`-separated text is taken apart.
 
-The published file keeps a figure's flags as sorted, `;`-separated text (`pipelines.vocabulary.join_flags`);
+The published file keeps a figure's flags as sorted, `;`-separated text (`core.vocabulary.join_flags`);
 nobody searches that text for a substring (`"suppressed" in flags` also matches a longer code): it is
-parsed by `pipelines.vocabulary.flag_set` / `has_flag`, re-exported here for readers.
+parsed by `core.vocabulary.flag_set` / `has_flag`, re-exported here for readers.
 """
 
 import polars as pl
 
-from pipelines.vocabulary import flag_set, has_flag
+from core.vocabulary import flag_set, has_flag
 
 __all__ = ["figure_rows", "flag_set", "has_flag"]
 

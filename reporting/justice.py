@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from pipelines.vocabulary import NO_COUNTERPART, NORWAY, TOTAL
+from core.vocabulary import NO_COUNTERPART, NORWAY, TOTAL
 
 JOIN_KEY = ["definition_id", "geo", "period"]
 

@@ -2,7 +2,7 @@
 
 A refresh swaps a new file over the published one atomically (`pipelines.warehouse.publish`); a
 reader that has the file open keeps reading its version, the next open sees the new one. Every
-earlier publication is kept, read-only, under `publications/<publication id>/` (`pipelines.publications`):
+earlier publication is kept, read-only, under `publications/<publication id>/` (`publications`):
 a reader can open one of those instead, to show what was published then.
 """
 
@@ -12,8 +12,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from pipelines.publications import Publication, PublicationStore
-from pipelines.settings import DataPaths, data_dir_from_env
+from core.settings import DataPaths, data_dir_from_env
+from publications import Publication, PublicationStore
 
 
 def published_path() -> Path:

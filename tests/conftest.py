@@ -13,8 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from core.settings import DataPaths
 from pipelines.refresh import failures, run_refresh_in
-from pipelines.settings import DataPaths
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = (REPO.parent / "shared" / "data").resolve()

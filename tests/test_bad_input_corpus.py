@@ -22,9 +22,9 @@ import polars as pl
 import pytest
 from mirror_copies import mirror_with
 
-from pipelines.checks import latest_year
+from core.settings import CURATED_DIR, DataPaths
+from pipelines.checks.facts import latest_year
 from pipelines.refresh import EXIT_DEGRADED, failures, refresh, run_refresh_in
-from pipelines.settings import CURATED_DIR, DataPaths
 from pipelines.sources.unodc_glotip.parse import read_rows
 
 WORKBOOK = Path("unodc") / "data_glotip.xlsx"

@@ -4,9 +4,9 @@ import dagster as dg
 import polars as pl
 import pytest
 
-from pipelines import checks
+from core.vocabulary import conform
+from pipelines.checks import facts as checks
 from pipelines.raw import raw_frame
-from pipelines.vocabulary import conform
 
 
 def _facts(**overrides) -> pl.DataFrame:

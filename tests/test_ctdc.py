@@ -7,10 +7,10 @@ import duckdb
 import polars as pl
 import pytest
 
+from core.vocabulary import GEO_FILE
 from pipelines.sources.iom_ctdc.cells import count_cells
 from pipelines.sources.iom_ctdc.facts import facts_from_cells
 from pipelines.sources.iom_ctdc.parse import CtdcFormatError, stage_records
-from pipelines.sources.iom_ctdc.records import GEO_FILE
 
 CTDC_FILE = ("iom", "ctdc_global_synthetic_20210825.csv")
 

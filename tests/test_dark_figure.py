@@ -13,8 +13,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.estimation import METHODS, STEPWISE_RULES, InputError, table_from_frame
-from pipelines.estimation.search import DEFAULT_MAX_MODELS
+from estimation import METHODS, STEPWISE_RULES, InputError, table_from_frame
+from estimation.search import DEFAULT_MAX_MODELS
 from reporting import dark_figure
 from reporting.dark_figure import (
     DEFAULT_EXAMPLES_DIR,

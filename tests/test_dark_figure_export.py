@@ -13,9 +13,9 @@ import openpyxl
 import pytest
 from frictionless import validate
 
-from pipelines.export import build_pack
-from pipelines.export import pack as pack_module
-from pipelines.export.dark_figure import ESTIMATE_TABLE, MODELS_TABLE
+from export import build_pack
+from export import pack as pack_module
+from export.dark_figure import ESTIMATE_TABLE, MODELS_TABLE
 from reporting.dark_figure import estimate_upload
 
 REPO = Path(__file__).resolve().parent.parent

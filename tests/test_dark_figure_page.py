@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from reporting.dark_figure import DEFAULT_EXAMPLES_DIR, EXAMPLES_ENV, SESSION_KEY, estimate_upload
+from dashboard.ui import ESTIMATE_STATE_KEY
+from reporting.dark_figure import DEFAULT_EXAMPLES_DIR, EXAMPLES_ENV, estimate_upload
 from reporting.texts import texts
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -89,7 +90,7 @@ def test_a_good_upload_gives_the_estimate_interval_ratio_range_and_model_table(d
     models = app.dataframe[-1].value
     assert len(models) == 8 and list(models["Chosen"]).count("✔") == 1
     assert len(app.get("download_button")) == 2
-    assert app.session_state[SESSION_KEY].file_name == "lists.csv"
+    assert app.session_state[ESTIMATE_STATE_KEY].file_name == "lists.csv"
     assert not app.error
 
 
@@ -101,7 +102,7 @@ def test_a_bad_upload_gives_the_one_sentence_and_nothing_else(data_dir):
         "Tabellen kan ikke brukes: Row 2 (line 3) has '2' in list column 'B', where only 0 or 1 is allowed."
     ]
     assert not app.metric and len(app.dataframe) == before and not app.get("download_button")
-    assert SESSION_KEY not in app.session_state
+    assert ESTIMATE_STATE_KEY not in app.session_state
 
 
 def test_a_table_with_no_admissible_model_says_why_without_an_estimate(data_dir):
@@ -132,7 +133,7 @@ def test_one_example_in_detail(data_dir, with_examples):
 
 def test_the_export_page_adds_the_sessions_estimate_to_the_pack(data_dir):
     estimate = estimate_upload(GOOD, "lists.csv")
-    app = open_page("views/export.py", "en", state={SESSION_KEY: estimate})
+    app = open_page("views/export.py", "en", state={ESTIMATE_STATE_KEY: estimate})
     include = app.checkbox(key="export_include_estimate")
     assert "lists.csv" in include.label
     include.check()

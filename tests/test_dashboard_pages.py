@@ -249,8 +249,8 @@ def degraded(refreshed, mirror, tmp_path_factory):
     """A copy of the session's data dir refreshed again from a mirror without the CTDC file: CTDC stale."""
     import shutil
 
+    from core.settings import DataPaths
     from pipelines.refresh import EXIT_DEGRADED, refresh
-    from pipelines.settings import DataPaths
 
     root = tmp_path_factory.mktemp("degraded") / "data"
     shutil.copytree(refreshed.root, root, symlinks=True)
@@ -303,7 +303,7 @@ def test_a_publication_without_some_tables_says_so_and_shows_the_rest(refreshed,
 
     import duckdb
 
-    from pipelines.settings import DataPaths
+    from core.settings import DataPaths
 
     partial = DataPaths(tmp_path / "data")
     partial.marts_dir.mkdir(parents=True)
@@ -323,7 +323,7 @@ def test_a_series_without_norwegian_breakdowns_says_so(refreshed, tmp_path, monk
 
     import duckdb
 
-    from pipelines.settings import DataPaths
+    from core.settings import DataPaths
 
     partial = DataPaths(tmp_path / "data")
     partial.marts_dir.mkdir(parents=True)

@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from pipelines.disclosure import complementary_cells, disclose
+from core.disclosure import complementary_cells, disclose
 
 
 def _cells(counts: dict[str, int]) -> pl.DataFrame:

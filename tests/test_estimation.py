@@ -13,7 +13,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.estimation import (
+from estimation import (
     Checker,
     InputError,
     MSEResult,
@@ -27,9 +27,9 @@ from pipelines.estimation import (
     table_from_rows,
     wald_interval,
 )
-from pipelines.estimation.__main__ import main
-from pipelines.estimation.estimate import MODEL_SCHEMA
-from pipelines.estimation.search import candidate_models, models_up_to
+from estimation.__main__ import main
+from estimation.estimate import MODEL_SCHEMA
+from estimation.search import candidate_models, models_up_to
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -114,7 +114,7 @@ def test_a_whole_number_written_as_a_decimal_is_a_count(tmp_path):
 def test_bad_input_from_the_command_line_prints_only_the_sentence(tmp_path):
     path = write_csv(tmp_path, "A,B,n\n1,0,5\n0,1,-1\n")
     done = subprocess.run(
-        [sys.executable, "-m", "pipelines.estimation", str(path)],
+        [sys.executable, "-m", "estimation", str(path)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -216,7 +216,7 @@ def test_profile_interval_holds_the_estimate_and_reaches_the_chi_square_drop():
 def test_profile_interval_reports_an_unbounded_side_as_such(monkeypatch):
     # When the likelihood has not dropped enough within PROFILE_SPAN on the log scale, the upper
     # limit is None (no bound) and the lower one the registered count (the dark figure may be 0).
-    monkeypatch.setattr("pipelines.estimation.models.PROFILE_SPAN", 1e-3)
+    monkeypatch.setattr("estimation.models.PROFILE_SPAN", 1e-3)
     capture = table(["A", "B", "n"], [[1, 0, 300], [0, 1, 200], [1, 1, 3]])
     fit = fit_layout(capture, layout(capture, ()))
     assert profile_interval(fit) == (capture.registered, None)
@@ -284,7 +284,7 @@ def test_command_prints_the_estimate_as_json(tmp_path, capsys):
 def test_estimation_imports_neither_dagster_nor_streamlit():
     code = (
         "import sys\n"
-        "import pipelines.estimation, pipelines.estimation.__main__\n"
+        "import estimation, estimation.__main__\n"
         "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'streamlit'))\n"
         "print(','.join(loaded))\n"
     )

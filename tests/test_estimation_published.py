@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipelines.estimation import (
+from estimation import (
     MSEResult,
     estimate_population,
     fit_layout,

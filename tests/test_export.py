@@ -16,8 +16,8 @@ import polars as pl
 import pytest
 from frictionless import validate
 
-from pipelines.export import ExportError, build_pack, pack_as_zip
-from pipelines.export.tables import TABLES
+from export import ExportError, build_pack, pack_as_zip
+from export.tables import TABLES
 from pipelines.sources.unodc_glotip.parse import read_rows
 
 REPO = Path(__file__).resolve().parent.parent
@@ -253,7 +253,7 @@ def test_an_output_folder_that_cannot_be_written_says_so_and_writes_nothing(refr
 
 
 def test_a_failure_while_writing_leaves_no_half_written_pack(refreshed, tmp_path, monkeypatch):
-    from pipelines.export import pack as pack_module
+    from export import pack as pack_module
 
     def broken(*_arguments, **_keywords):
         raise RuntimeError("no browser to draw with")
@@ -290,7 +290,7 @@ def test_command_line_exits_non_zero_with_the_reason(refreshed, tmp_path, data_d
     root = refreshed.root if data_dir == "refreshed" else tmp_path / "no-data"
     out = tmp_path / "out"
     result = subprocess.run(
-        [sys.executable, "-m", "pipelines.export", "--from", years[0], "--to", years[1], "--out", str(out)],
+        [sys.executable, "-m", "export", "--from", years[0], "--to", years[1], "--out", str(out)],
         cwd=REPO,
         env={"TRAFFICKING_DATA_DIR": str(root), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
         capture_output=True,
@@ -309,7 +309,7 @@ def test_zip_of_the_pack_holds_every_file(pack):
 
 
 def test_code_version_outside_a_git_checkout_says_unknown(tmp_path, monkeypatch):
-    from pipelines.export import pack as pack_module
+    from export import pack as pack_module
 
     monkeypatch.setattr(pack_module, "REPO_ROOT", tmp_path)
     assert pack_module.code_version() == {"git_commit": "unknown (not a git checkout)", "dirty": None}
@@ -325,7 +325,7 @@ def test_marts_without_a_publication_record_say_so(refreshed, tmp_path):
 
 
 def test_packs_beyond_the_concurrent_limit_wait_their_turn(refreshed, tmp_path):
-    from pipelines.export import pack as pack_module
+    from export import pack as pack_module
 
     held = [pack_module._BUILD_SLOTS.acquire(blocking=False) for _ in range(pack_module.MAX_CONCURRENT_BUILDS)]
     assert all(held) and not pack_module.build_slot_free()

@@ -7,7 +7,7 @@ import re
 import polars as pl
 import pytest
 
-from pipelines.settings import CURATED_DIR
+from core.settings import CURATED_DIR
 from pipelines.sources.ilo import harmonise
 from pipelines.sources.ilo.parse import IloFormatError, read_estimates
 

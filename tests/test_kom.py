@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from core.settings import CURATED_DIR, DataPaths
+from core.vocabulary import KOM_LAST_YEAR_BEFORE_BREAK
 from pipelines.marts.reconciliation import concept_switches
 from pipelines.refresh import failures, run_refresh_in
-from pipelines.settings import CURATED_DIR, DataPaths
-from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
 from pipelines.sources.kom.parse import KomFormatError, parse_number, read_figures
 from pipelines.sources.unodc_glotip.parse import read_rows as read_glotip_rows
 
@@ -258,10 +258,10 @@ def test_reconciliation_says_kom_published_no_totals_in_the_gap_years(published)
     resumed = min(
         int(row["period"].split("-")[0])
         for row in kom_victim_total_rows()
-        if int(row["period"].split("-")[0]) > LAST_YEAR_BEFORE_BREAK
+        if int(row["period"].split("-")[0]) > KOM_LAST_YEAR_BEFORE_BREAK
     )
     mart = dict(published.execute("SELECT year, unodc_relation_to_kom FROM reconciliation_norway").fetchall())
-    gap = {year for year in mart if LAST_YEAR_BEFORE_BREAK < year < resumed}
+    gap = {year for year in mart if KOM_LAST_YEAR_BEFORE_BREAK < year < resumed}
     assert gap, "UNODC has Norway figures for some of the years without KOM totals"
     assert {mart[year] for year in gap} == {"no_official_total"}
 
@@ -346,7 +346,7 @@ def test_a_count_is_read_with_norwegian_thousands_separators(written, count):
 def test_after_a_failed_daemon_refresh_the_sensor_asks_for_one_with_kom_pinned(tmp_path, mirror):
     import dagster as dg
 
-    from pipelines.ops.degrade import degraded_refresh_sensor
+    from pipelines.definitions import defs
     from pipelines.releases import pinned_sources
 
     curated = tmp_path / "curated"
@@ -364,7 +364,7 @@ def test_after_a_failed_daemon_refresh_the_sensor_asks_for_one_with_kom_pinned(t
         dagster_instance=instance,
         dagster_run=instance.get_run_by_id(result.run_id),
     ).for_run_failure()
-    request = degraded_refresh_sensor(context)
+    request = defs.get_sensor_def("degraded_refresh_sensor")(context)
     assert isinstance(request, dg.RunRequest)
     pinned = pinned_sources(request.tags)
     assert list(pinned) == ["kom"] and "kom_figures.csv, line 12" in pinned["kom"]

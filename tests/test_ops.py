@@ -14,11 +14,11 @@ from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteJobOr
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._core.utils import make_new_run_id
 
+from core.settings import CURATED_DIR
 from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader
 from pipelines.ops.freshness import overdue_by, release_date
 from pipelines.ops.sensors import curated_files_sensor, new_release_sensor
-from pipelines.settings import CURATED_DIR
 from pipelines.warehouse import Warehouse
 
 DEV_INSTANCE_CONFIG = Path("pipelines/ops/dagster.yaml")

@@ -12,11 +12,11 @@ import duckdb
 import polars as pl
 import pytest
 
+from core.lock import hold_refresh_lock
+from core.settings import CURATED_DIR, DataPaths
 from pipelines.definitions import all_assets, all_checks
 from pipelines.refresh import EXIT_FAILED, failures, refresh, run_refresh_in
 from pipelines.resources import build_resources
-from pipelines.settings import CURATED_DIR, DataPaths
-from pipelines.warehouse import hold_refresh_lock
 
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 

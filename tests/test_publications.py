@@ -31,11 +31,11 @@ from frictionless import validate
 from mirror_copies import mirror_with
 from streamlit.testing.v1 import AppTest
 
-from pipelines.export import build_pack
-from pipelines.publications import PublicationStore
-from pipelines.publications.store import publication_of
+from core.settings import CURATED_DIR, DataPaths
+from export import build_pack
 from pipelines.refresh import refresh
-from pipelines.settings import CURATED_DIR, DataPaths
+from publications import PublicationStore
+from publications.store import publication_of
 from reporting.texts import texts
 
 pytestmark = pytest.mark.refresh
@@ -128,7 +128,7 @@ def sha256(path: Path) -> str:
 
 def export_command(data: DataPaths, out: Path, publication: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.export", "--from", str(YEARS[0]), "--to", str(YEARS[1]), "--out", str(out),
+        [sys.executable, "-m", "export", "--from", str(YEARS[0]), "--to", str(YEARS[1]), "--out", str(out),
          "--publication", publication],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO), "TRAFFICKING_DATA_DIR": str(data.root)},
@@ -140,7 +140,7 @@ def export_command(data: DataPaths, out: Path, publication: str) -> subprocess.C
 
 def publications_command(data: DataPaths, *arguments: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "pipelines.publications", *arguments],
+        [sys.executable, "-m", "publications", *arguments],
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO), "TRAFFICKING_DATA_DIR": str(data.root)},
         capture_output=True,

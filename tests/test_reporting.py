@@ -6,7 +6,7 @@ from collections import Counter
 import polars as pl
 import pytest
 
-from pipelines.export.tables import DEFINITIONS, SOURCES, TABLES
+from export.tables import DEFINITIONS, SOURCES, TABLES
 from reporting.catalogue import CATALOGUE_FILE, catalogue, definition_ids, series
 from reporting.figures import PACK_CELL, PACK_VALUE, plain_number, rate_style, reader_style, shown, with_shown
 from reporting.flags import figure_rows, flag_set, has_flag

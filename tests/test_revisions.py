@@ -16,12 +16,12 @@ import polars as pl
 import pytest
 from frictionless import validate
 
-from pipelines.publications import revisions
-from pipelines.publications.__main__ import list_lines
-from pipelines.publications.__main__ import main as publications_command
-from pipelines.publications.store import Publication, PublicationNotFound, PublicationStore, publication_id
-from pipelines.settings import DataPaths
-from pipelines.vocabulary import FACT_SCHEMA
+from core.settings import DataPaths
+from core.vocabulary import FACT_SCHEMA
+from publications import revisions
+from publications.__main__ import list_lines
+from publications.__main__ import main as publications_command
+from publications.store import Publication, PublicationNotFound, PublicationStore, publication_id
 
 SMALL = {"value": None, "value_low": 1.0, "value_high": 4.0, "flags": "suppressed"}
 
@@ -327,7 +327,7 @@ def test_debris_of_a_killed_keep_is_removed(store, tmp_path):
 
 
 def test_the_open_data_package_validates_and_reads_back(tmp_path):
-    from pipelines.publications.opendata import write_data_package
+    from publications.opendata import write_data_package
 
     tables = {
         "fact_indicator": facts(fact(), fact(period="2021", year=None, **SMALL)),

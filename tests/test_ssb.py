@@ -13,6 +13,7 @@ import polars as pl
 import pytest
 from ssb_fake import BASE_PATH, FakeSsb, serve, served_figure
 
+from core.vocabulary import conform, flag_set
 from pipelines.download import http_session
 from pipelines.marts.justice_reconciliation import reconciliation
 from pipelines.raw import raw_frame
@@ -22,7 +23,6 @@ from pipelines.sources.ssb.api import Client, Pace, SsbError
 from pipelines.sources.ssb.jsonstat import JsonStatError, parse_dataset
 from pipelines.sources.ssb.parse import read_tables
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, OffenceNotFound, find_offence, names_the_offence
-from pipelines.vocabulary import conform, flag_set
 from reporting.justice import agreement
 
 

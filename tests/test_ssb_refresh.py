@@ -15,9 +15,9 @@ import pytest
 from ssb_fake import FakeSsb, serve
 from streamlit.testing.v1 import AppTest
 
-from pipelines.export.tables import SOURCES, TABLES, read_table
+from core.settings import REPO_ROOT, DataPaths
+from export.tables import SOURCES, TABLES, read_table
 from pipelines.refresh import EXIT_CURRENT, EXIT_DEGRADED, refresh
-from pipelines.settings import REPO_ROOT, DataPaths
 from reporting.catalogue import definition_ids
 from reporting.justice import justice_chain
 from reporting.texts import texts

@@ -7,8 +7,7 @@ import streamlit as st
 
 from dashboard.i18n import language, number, t
 from dashboard.ui import page_header, publication_label
-from pipelines.publications.revisions import CHANGES, by_source_and_measure, summary
-from reporting.changes import sides_shown
+from reporting.changes import CHANGES, by_source_and_measure, sides_shown, summary
 from reporting.published import kept_publications, publication_store
 
 DETAIL_ROWS = 2000

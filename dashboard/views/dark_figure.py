@@ -3,7 +3,7 @@
 The published examples beside our estimates from the same tables, one example in detail, an
 estimate from an uploaded capture-history table (kept in the session for the export pack), and
 what an estimate for Norway would need. No estimate for Norway is made from aggregates. The page
-only composes: the estimator is `pipelines.estimation`, the tables, words and charts are
+only composes: the estimator is `estimation`, the tables, words and charts are
 `reporting.dark_figure`.
 """
 
@@ -12,14 +12,17 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.i18n import language, t, text_labels
-from dashboard.ui import published_tables, status_banner
-from pipelines.estimation import CRITERIA, METHODS, STEPWISE_RULES, InputError, MSEResult
+from dashboard.ui import ESTIMATE_STATE_KEY, published_tables, status_banner
 from reporting.dark_figure import (
+    CRITERIA,
     EXAMPLES_ENV,
     MAX_MODELS_CHOICES,
+    METHODS,
     PAGE_MAX_MODELS,
-    SESSION_KEY,
+    STEPWISE_RULES,
     DarkFigureEstimate,
+    InputError,
+    MSEResult,
     criterion_figure,
     estimate_upload,
     example_results,
@@ -149,21 +152,21 @@ def upload() -> None:
         )
     uploaded = st.file_uploader(t("dark.upload_label"), type=["csv", "txt"], key="dark_upload")
     if uploaded is None:
-        kept = st.session_state.get(SESSION_KEY)
+        kept = st.session_state.get(ESTIMATE_STATE_KEY)
         if kept is not None:
             st.info(t("dark.saved_for_export", file=kept.file_name))
             if st.button(t("dark.forget"), key="dark_forget"):
-                del st.session_state[SESSION_KEY]
+                del st.session_state[ESTIMATE_STATE_KEY]
                 st.rerun()
         return
     try:
         with st.spinner(t("dark.running")):
             estimate = _estimate(uploaded.getvalue(), uploaded.name, method, rule, criterion, int(budget))
     except InputError as error:
-        st.session_state.pop(SESSION_KEY, None)
+        st.session_state.pop(ESTIMATE_STATE_KEY, None)
         st.error(t("dark.input_error", message=error))
         return
-    st.session_state[SESSION_KEY] = estimate
+    st.session_state[ESTIMATE_STATE_KEY] = estimate
     show_estimate(estimate, "upload")
     st.success(t("dark.saved_for_export", file=estimate.file_name))
 

@@ -10,13 +10,12 @@ from pathlib import Path
 import polars as pl
 import streamlit as st
 
+from core.code_version import code_version, same_code
+from core.vocabulary import NORWAY
 from dashboard.i18n import number, t
-from dashboard.ui import chosen_publication, page_header, publication_label
-from pipelines.code_version import code_version, same_code
-from pipelines.export import ExportError, build_pack, pack_as_zip
-from pipelines.export.pack import MAX_CONCURRENT_BUILDS, build_slot_free
-from pipelines.vocabulary import NORWAY
-from reporting.dark_figure import SESSION_KEY
+from dashboard.ui import ESTIMATE_STATE_KEY, chosen_publication, page_header, publication_label
+from export import ExportError, build_pack, pack_as_zip
+from export.pack import MAX_CONCURRENT_BUILDS, build_slot_free
 from reporting.published import kept_path, kept_publications, publication_store, published_path
 
 
@@ -44,7 +43,7 @@ def main() -> None:
     left, right = st.columns(2)
     year_from = left.number_input(t("export.from"), min_value=1990, max_value=2100, value=max(first, 2015), step=1)
     year_to = right.number_input(t("export.to"), min_value=1990, max_value=2100, value=last, step=1)
-    estimate = st.session_state.get(SESSION_KEY)
+    estimate = st.session_state.get(ESTIMATE_STATE_KEY)
     include = False
     if estimate is None:
         st.caption(t("export.no_estimate"))

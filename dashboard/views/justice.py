@@ -7,9 +7,9 @@ from itertools import pairwise
 import polars as pl
 import streamlit as st
 
+from core.vocabulary import NORWAY
 from dashboard.i18n import language, t, with_shown_values
 from dashboard.ui import chart_block, definition_name, needs, page_header, revision_column, vocabulary_label
-from pipelines.vocabulary import NORWAY
 from reporting.catalogue import definition_ids, series
 from reporting.charts import series_figure
 from reporting.figures import wide_series

@@ -3,9 +3,9 @@
 import polars as pl
 import streamlit as st
 
+from core.vocabulary import ANNUAL_IN_PERIOD, CUMULATIVE, NORWAY, SERIES_BREAK
 from dashboard.i18n import number, shown_value, t
 from dashboard.ui import definition_name, definition_rows, page_header
-from pipelines.vocabulary import ANNUAL_IN_PERIOD, CUMULATIVE, NORWAY, SERIES_BREAK
 from reporting.catalogue import definition_ids
 from reporting.flags import figure_rows, has_flag
 

@@ -3,9 +3,9 @@
 import polars as pl
 import streamlit as st
 
+from core.vocabulary import ANNUAL_IN_PERIOD, NORWAY, SYNTHETIC
 from dashboard.i18n import language, t, text_labels, with_shown_values
 from dashboard.ui import chart_block, definition_name, needs, page_header, reconciliation_revisions, vocabulary_label
-from pipelines.vocabulary import ANNUAL_IN_PERIOD, NORWAY, SYNTHETIC
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, definition_ids, series
 from reporting.charts import bar_figure, series_figure
 from reporting.figures import wide_series

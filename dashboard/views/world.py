@@ -3,9 +3,9 @@
 import polars as pl
 import streamlit as st
 
+from core.vocabulary import TOTAL, WORLD
 from dashboard.i18n import language, t, text_labels, with_shown_values
 from dashboard.ui import chart_block, definition_name, needs, page_header, vocabulary_label
-from pipelines.vocabulary import TOTAL, WORLD
 from reporting.catalogue import CANONICAL_PROFILES, CTDC_AREAS, CTDC_PROFILES, definition_ids, series
 from reporting.charts import bar_figure, series_figure
 from reporting.figures import rate_style, with_shown

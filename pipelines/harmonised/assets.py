@@ -8,13 +8,13 @@ returns provenance records. Their definitions live in `data/reference/definition
 import dagster as dg
 import polars as pl
 
+from core.settings import REFERENCE_DIR
+from core.vocabulary import FACT_KEY, FACT_SCHEMA, vocabulary
 from pipelines import crosswalk, sources
-from pipelines.checks import check_known_codes, check_unique_key
+from pipelines.checks.facts import check_known_codes, check_unique_key
 from pipelines.legal_basis import LEGAL_BASIS_FILE
 from pipelines.provenance import PROVENANCE_SCHEMA
 from pipelines.releases import STATUS_SCHEMA
-from pipelines.settings import REFERENCE_DIR
-from pipelines.vocabulary import FACT_KEY, FACT_SCHEMA, vocabulary
 
 GROUP = "harmonised"
 REFERENCE = [dg.AssetKey(["raw", "reference"])]

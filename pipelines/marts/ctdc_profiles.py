@@ -8,8 +8,8 @@ are already disclosure-controlled, together with the facts.
 import dagster as dg
 import polars as pl
 
-from pipelines.checks import unique_key_check
-from pipelines.sources.iom_ctdc.cells import ANY_FLAG
+from core.vocabulary import ANY_FLAG
+from pipelines.checks.facts import unique_key_check
 
 GROUP = "marts"
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
-from pipelines.checks import unique_key_check
+from core.vocabulary import APPROXIMATE, NORWAY, has_flag, is_all_breakdowns_total
+from pipelines.checks.facts import unique_key_check
 from pipelines.marts.reconciliation import prefixed_columns
-from pipelines.vocabulary import APPROXIMATE, NORWAY, has_flag, is_all_breakdowns_total
 
 SERIES = {
     "kom_police_reports": ("kom", "police_reports"),

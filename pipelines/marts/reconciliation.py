@@ -23,9 +23,8 @@ from __future__ import annotations
 import dagster as dg
 import polars as pl
 
-from pipelines.checks import unique_key_check
-from pipelines.sources.kom.harmonise import LAST_YEAR_BEFORE_BREAK
-from pipelines.vocabulary import NORWAY, has_flag, is_all_breakdowns_total
+from core.vocabulary import KOM_LAST_YEAR_BEFORE_BREAK, NORWAY, has_flag, is_all_breakdowns_total
+from pipelines.checks.facts import unique_key_check
 
 GEO = NORWAY
 KOM_MEASURES = ("victims_assisted", "victims_identified")
@@ -128,8 +127,8 @@ def _relation(first_after_break: int | None) -> pl.Expr:
     has_kom = pl.col(assisted).is_not_null() | pl.col(identified).is_not_null()
     has_kom = has_kom | pl.col(f"{assisted}_high").is_not_null() | pl.col(f"{identified}_high").is_not_null()
     approximate = has_flag("approximate", f"{assisted}_flags") | has_flag("approximate", f"{identified}_flags")
-    gap_end = first_after_break if first_after_break is not None else LAST_YEAR_BEFORE_BREAK + 1
-    in_gap = pl.col("year").is_between(LAST_YEAR_BEFORE_BREAK + 1, gap_end - 1)
+    gap_end = first_after_break if first_after_break is not None else KOM_LAST_YEAR_BEFORE_BREAK + 1
+    in_gap = pl.col("year").is_between(KOM_LAST_YEAR_BEFORE_BREAK + 1, gap_end - 1)
     return (
         pl.when(unodc.is_null())
         .then(None)
@@ -153,7 +152,7 @@ def _relation(first_after_break: int | None) -> pl.Expr:
 
 def _first_kom_year_after_break(kom: list[pl.DataFrame]) -> int | None:
     starts = pl.concat([rows.select(first=pl.col("period").str.split("-").list.first().cast(pl.Int32)) for rows in kom])
-    after = starts.filter(pl.col("first") > LAST_YEAR_BEFORE_BREAK)["first"]
+    after = starts.filter(pl.col("first") > KOM_LAST_YEAR_BEFORE_BREAK)["first"]
     return after.min() if after.len() else None
 
 

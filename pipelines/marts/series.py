@@ -3,9 +3,9 @@
 import dagster as dg
 import polars as pl
 
-from pipelines.checks import unique_key_check
+from core.vocabulary import SERIES_BREAK, TOTAL, is_all_breakdowns_total, join_flags
+from pipelines.checks.facts import unique_key_check
 from pipelines.marts.reconciliation import GEO, UNODC, concept_switches
-from pipelines.vocabulary import SERIES_BREAK, TOTAL, is_all_breakdowns_total, join_flags
 
 
 @dg.asset(

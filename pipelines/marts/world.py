@@ -8,9 +8,8 @@ trafficking with its own definition.
 import dagster as dg
 import polars as pl
 
-from pipelines.checks import unique_key_check
-from pipelines.sources.worldbank_population.harmonise import geo_table
-from pipelines.vocabulary import is_all_breakdowns_total
+from core.vocabulary import geo_table, is_all_breakdowns_total
+from pipelines.checks.facts import unique_key_check
 
 PER = 100_000
 

@@ -13,14 +13,17 @@ for runs the Dagster daemon started (schedules, the release sensors).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from functools import cache
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import dagster as dg
 from dagster_shared.error import SerializableErrorInfo
 
 from pipelines.ops.jobs import refresh_job
 from pipelines.releases import pin_tags, pinned_sources
+
+if TYPE_CHECKING:
+    from dagster._core.definitions.assets.graph.asset_graph import AssetGraph
 
 SOURCE_LAYERS = ("raw", "staging", "harmonised")
 
@@ -33,12 +36,8 @@ def _raw_ancestors(graph, key: dg.AssetKey, seen: dict) -> frozenset[dg.AssetKey
     return seen[key]
 
 
-@cache
-def source_of_step() -> dict[str, str]:
+def sources_of_steps(graph: AssetGraph) -> dict[str, str]:
     """Step key (op name) -> source id, for every step whose assets and checks belong to one source."""
-    from pipelines.definitions import defs  # the definitions import this module's sensor
-
-    graph = defs.resolve_asset_graph()
     seen: dict = {}
     mapping = {}
     for assets_def in graph.assets_defs:
@@ -76,12 +75,17 @@ def failures(events: Iterable[dg.DagsterEvent]) -> list[tuple[str, str]]:
     return found
 
 
-def sources_to_pin(events: Iterable[dg.DagsterEvent]) -> tuple[dict[str, str], list[str]]:
-    """The failed sources with the first reason each, and the failures that belong to no one source."""
+def sources_to_pin(
+    events: Iterable[dg.DagsterEvent], step_sources: Mapping[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """The failed sources with the first reason each, and the failures that belong to no one source.
+
+    `step_sources` maps a step to its source (`sources_of_steps` of the code location's graph).
+    """
     by_source: dict[str, str] = {}
     unattributed = []
     for step_key, line in failures(events):
-        source = source_of_step().get(step_key or "")
+        source = step_sources.get(step_key or "")
         if source is None:
             unattributed.append(line)
         else:
@@ -89,20 +93,29 @@ def sources_to_pin(events: Iterable[dg.DagsterEvent]) -> tuple[dict[str, str], l
     return by_source, unattributed
 
 
-@dg.run_failure_sensor(
-    name="degraded_refresh_sensor",
-    monitored_jobs=[refresh_job],
-    request_job=refresh_job,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-)
-def degraded_refresh_sensor(context: dg.RunFailureSensorContext) -> dg.RunRequest | dg.SkipReason:
-    """After a failed `refresh`, request one with the failed sources pinned to their last good release."""
-    run = context.dagster_run
-    records = context.instance.all_logs(run.run_id)
-    failed, unattributed = sources_to_pin(record.dagster_event for record in records if record.dagster_event)
-    pinned = pinned_sources(run.tags)
-    new = {source: reason for source, reason in failed.items() if source not in pinned}
-    if unattributed or not new:
-        return dg.SkipReason("the failure belongs to no single source: nothing to degrade, nothing published")
-    tags = pin_tags(pinned | new) | {"degraded_from": run.run_id}
-    return dg.RunRequest(run_key=f"{run.run_id}:degraded", tags=tags)
+def degraded_refresh_sensor(step_sources: Callable[[], Mapping[str, str]]) -> dg.SensorDefinition:
+    """The sensor that, after a failed `refresh`, requests one with the failed sources pinned.
+
+    `step_sources` gives the step -> source map of the code location (called when a run fails, so
+    the definitions that hold this sensor can pass a function of their own graph).
+    """
+
+    @dg.run_failure_sensor(
+        name="degraded_refresh_sensor",
+        monitored_jobs=[refresh_job],
+        request_job=refresh_job,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def _sensor(context: dg.RunFailureSensorContext) -> dg.RunRequest | dg.SkipReason:
+        run = context.dagster_run
+        records = context.instance.all_logs(run.run_id)
+        events = (record.dagster_event for record in records if record.dagster_event)
+        failed, unattributed = sources_to_pin(events, step_sources())
+        pinned = pinned_sources(run.tags)
+        new = {source: reason for source, reason in failed.items() if source not in pinned}
+        if unattributed or not new:
+            return dg.SkipReason("the failure belongs to no single source: nothing to degrade, nothing published")
+        tags = pin_tags(pinned | new) | {"degraded_from": run.run_id}
+        return dg.RunRequest(run_key=f"{run.run_id}:degraded", tags=tags)
+
+    return _sensor

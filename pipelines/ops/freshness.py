@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import polars as pl
 
-from pipelines.settings import REFERENCE_DIR
+from core.settings import REFERENCE_DIR
 
 FRESHNESS_FILE = REFERENCE_DIR / "source_freshness.csv"
 

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.checksums import sha256_of
+from core.checksums import sha256_of
+from core.settings import REFERENCE_DIR
 from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader, DownloadError, NotModified, RemoteFile
-from pipelines.settings import REFERENCE_DIR
 from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.unodc_glotip.assets import GLOTIP
 from pipelines.warehouse import Warehouse

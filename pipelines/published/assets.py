@@ -13,12 +13,12 @@ from types import ModuleType
 import dagster as dg
 import polars as pl
 
+from core.code_version import code_version
 from pipelines import harmonised, marts, sources
-from pipelines.code_version import code_version
-from pipelines.publications import Publication, PublicationStore, publication_id, revisions
-from pipelines.publications.store import read_database, sources_of
 from pipelines.releases import Releases
 from pipelines.warehouse import Warehouse, frame_fingerprint, publish
+from publications import Publication, PublicationStore, publication_id, revisions
+from publications.store import read_database, sources_of
 
 VOLATILE_COLUMNS = ("retrieved_at", "local_path", "fetched_from", "run_id")
 """Columns that differ between two refreshes of the same inputs; the content hash leaves them out."""
@@ -124,7 +124,7 @@ def trafficking_db(
     published file stays that publication. Otherwise the new file also holds `revisions` (each figure
     new, revised or withdrawn since the newest kept publication) and `figure_history` (every value each
     figure has had), and is kept under `<data dir>/publications/<publication id>/` with its open data
-    package before it is swapped in (`pipelines.publications`). Then each source taken anew in this run
+    package before it is swapped in (`publications`). Then each source taken anew in this run
     keeps the files it was read from as its last good release (`pipelines.releases`), for a later run
     that cannot use a newer one.
     """

@@ -3,11 +3,11 @@
 import dagster as dg
 import polars as pl
 
-from pipelines.checks import fact_checks
+from core.vocabulary import no_facts
+from pipelines.checks.facts import fact_checks
 from pipelines.raw import curated_file_asset, read_release
 from pipelines.sources.ilo import harmonise
 from pipelines.sources.ilo.parse import read_estimates
-from pipelines.vocabulary import no_facts
 
 CURATED_FILE = "ilo_estimates.csv"
 PUBLICATION = "ILO global estimates (2005, 2012, 2017, 2022) and profit estimates (2005, 2014, 2024), curated"

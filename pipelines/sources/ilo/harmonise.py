@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from core.vocabulary import WORLD, conform
 from pipelines import crosswalk
-from pipelines.vocabulary import WORLD, conform
 
 SOURCE = "ilo"
 CROSSWALK = "ilo"

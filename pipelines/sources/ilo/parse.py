@@ -10,8 +10,8 @@ from pathlib import Path
 
 import polars as pl
 
+from core.vocabulary import codes
 from pipelines.sources.ilo.harmonise import regions
-from pipelines.vocabulary import codes
 
 COLUMNS = (
     "edition", "publication", "year", "period", "region_label", "measure", "sex", "age_group",

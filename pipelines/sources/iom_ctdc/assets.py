@@ -10,15 +10,15 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines.checks import fact_checks
+from core.vocabulary import FACT_KEY, has_flag
+from pipelines.checks.facts import fact_checks
+from pipelines.checks.shrink import shrink_check
 from pipelines.download import Announcement, RemoteFile
-from pipelines.ops.shrink import shrink_check
 from pipelines.raw import downloaded_file_asset
 from pipelines.sources.iom_ctdc.cells import CELLS_SCHEMA, count_cells
 from pipelines.sources.iom_ctdc.facts import facts_from_cells
 from pipelines.sources.iom_ctdc.parse import records_where, stage_records
 from pipelines.sources.iom_ctdc.records import unknown_labels
-from pipelines.vocabulary import FACT_KEY, has_flag
 from pipelines.warehouse import Warehouse, connect, table_name
 
 CTDC_SYNTHETIC = RemoteFile(

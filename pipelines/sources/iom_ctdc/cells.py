@@ -15,7 +15,7 @@ includes the records without a year. The cells are:
 The records are read once, by one DuckDB query that counts them per combination of geo, period and
 categories (and sums their flags); every cell is then summed from those combinations with GROUPING
 SETS. No table of records is ever held in memory. A count of 0 is never a cell. The counts
-then go through `pipelines.disclosure`, once for every table built from them, so no table gives
+then go through `core.disclosure`, once for every table built from them, so no table gives
 away what another hides; only what may be published is kept (no count below 5).
 """
 
@@ -24,17 +24,15 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from core.disclosure import disclose
+from core.vocabulary import ANY_FLAG, WORLD
 from pipelines import crosswalk
-from pipelines.disclosure import disclose
 from pipelines.sources.iom_ctdc.records import CROSSWALK, create_canonical_view, flag_columns, regions
-from pipelines.vocabulary import WORLD
 
 SOURCE = "iom_ctdc"
 MEASURE = "victims_registered"
 UNKNOWN = "unknown"
 """The category of an empty cell (citizenship unknown)."""
-ANY_FLAG = "_any"
-"""The category of a flag profile's base: records with at least one flag of the profile set."""
 
 FACT_DIMENSIONS = ("sex", "age_group", "exploitation_form", "citizenship")
 CATEGORY_PROFILES = ("age_band", "age_group", "sex", "exploitation_form")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from core.vocabulary import WORLD, conform
 from pipelines.sources.iom_ctdc.cells import FACT_DIMENSIONS, MEASURE, SOURCE, UNKNOWN
 from pipelines.sources.iom_ctdc.records import UNKNOWN_PERIOD
-from pipelines.vocabulary import WORLD, conform
 
 FILTER_TEXT = {
     "total": "",

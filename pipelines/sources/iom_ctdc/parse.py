@@ -20,8 +20,8 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
+from core.settings import REFERENCE_DIR
 from pipelines import crosswalk
-from pipelines.settings import REFERENCE_DIR
 
 CROSSWALK = "iom_ctdc"
 MISSING_CODES = ("", "-99", "Unknown", "00")

@@ -12,12 +12,11 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from core.vocabulary import geo_table
 from pipelines import crosswalk
-from pipelines.settings import REFERENCE_DIR
 
 CROSSWALK = "iom_ctdc"
 UNKNOWN_PERIOD = "unknown"
-GEO_FILE = REFERENCE_DIR / "geo.csv"
 CANONICAL_VIEW = "ctdc_canonical"
 
 LABEL_FIELDS = {"gender": ("sex", "sex"), "age_band": ("age_band", "age_group")}
@@ -46,7 +45,7 @@ def unknown_labels(connection: duckdb.DuckDBPyConnection, table: str) -> dict[st
 
 def regions() -> pl.DataFrame:
     """ISO3 -> named UN subregion aggregate (`UN_NORTHERN_EUROPE`), from `data/reference/geo.csv`."""
-    geo = pl.read_csv(GEO_FILE, infer_schema=False, empty_string_is_null=False)
+    geo = geo_table()
     return geo.filter(pl.col("un_subregion") != "").select(
         country_of_exploitation="geo",
         region=pl.lit("UN_") + pl.col("un_subregion").str.to_uppercase().str.replace_all(r"[^A-Z]+", "_"),

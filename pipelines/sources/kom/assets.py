@@ -3,11 +3,11 @@
 import dagster as dg
 import polars as pl
 
-from pipelines.checks import fact_checks
+from core.vocabulary import no_facts
+from pipelines.checks.facts import fact_checks
 from pipelines.raw import curated_file_asset, read_release
 from pipelines.sources.kom import harmonise
 from pipelines.sources.kom.parse import FIRST_YEAR, read_figures
-from pipelines.vocabulary import no_facts
 
 SOURCE_ID = "kom"
 CURATED_FILE = "kom_figures.csv"

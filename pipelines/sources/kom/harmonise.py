@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from core.vocabulary import KOM_LAST_YEAR_BEFORE_BREAK, NORWAY, codes, conform, flag_set, has_flag, join_flags
 from pipelines import crosswalk
 from pipelines.legal_basis import with_legal_basis
 from pipelines.sources.kom.parse import CROSSWALK
-from pipelines.vocabulary import NORWAY, codes, conform, flag_set, has_flag, join_flags
 
 SOURCE = "kom"
 GEO = NORWAY
@@ -32,10 +32,6 @@ UNITS = {
     "convicting_judgments": "judgments",
 }
 VICTIM_MEASURES = ("victims_assisted", "victims_identified")
-LAST_YEAR_BEFORE_BREAK = 2016
-"""KOM published no victim totals for 2017-2021, and the figures since count more narrowly
-(2021: adults in housing or follow-up; 2022-2024: KOM's new calculation): the first victim figure
-of each series after 2016 carries the flag `series_break`."""
 SERIES = ("measure", "sex", "age_group", "exploitation_form", "counterpart")
 
 
@@ -106,7 +102,7 @@ def to_facts(figures: pl.DataFrame, provenance_id: str, file_name: str) -> pl.Da
 def with_series_breaks(facts: pl.DataFrame) -> pl.DataFrame:
     """Flag `series_break` on the first victim figure of each series after the 2017-2021 gap."""
     first_year = pl.col("period").str.split("-").list.first().cast(pl.Int32)
-    after_gap = pl.col("measure").is_in(VICTIM_MEASURES) & (first_year > LAST_YEAR_BEFORE_BREAK)
+    after_gap = pl.col("measure").is_in(VICTIM_MEASURES) & (first_year > KOM_LAST_YEAR_BEFORE_BREAK)
     first_after = after_gap & (first_year == first_year.filter(after_gap).min().over(SERIES))
     return facts.with_columns(
         flags=pl.when(first_after)

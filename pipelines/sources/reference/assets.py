@@ -8,9 +8,9 @@ tables read from them wait for this asset.
 import dagster as dg
 import polars as pl
 
+from core.settings import REFERENCE_DIR
 from pipelines.provenance import reference_file_records
 from pipelines.raw import raw_frame
-from pipelines.settings import REFERENCE_DIR
 
 
 @dg.asset(

@@ -40,7 +40,8 @@ from urllib.parse import quote
 
 import requests
 
-from pipelines.checksums import sha256_of
+from core import atomic
+from core.checksums import sha256_of
 from pipelines.download import DownloadError
 from pipelines.sources.ssb.jsonstat import Dataset, JsonStatError, parse_dataset
 from pipelines.sources.ssb.tables import (
@@ -315,14 +316,8 @@ class Client:
 
     def fetch(self, target: Path) -> Fetched:
         """Every table into `target` (`<downloads>/ssb`), replacing what was there only when all have come."""
-        staging = target.with_name(f".{target.name}.new")
-        shutil.rmtree(staging, ignore_errors=True)
-        staging.mkdir(parents=True)
-        try:
+        with atomic.replacing_folder(target) as staging:
             fetched = self._fetch_mirror(staging) if self.from_mirror else self._fetch_api(staging)
-            _swap(staging, target)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
         for table in fetched.tables:
             for record in table.records:
                 record["local_path"] = str(target / Path(str(record["local_path"])).relative_to(staging))
@@ -387,15 +382,6 @@ def _check_data(data: Dataset, offence: Offence, table_id: str, address: str) ->
             f"SSB table {table_id} data ({address}): none of the offence's codes {list(offence.codes)} "
             f"among its {offence.dimension} categories {sorted(codes)}"
         )
-
-
-def _swap(staging: Path, target: Path) -> None:
-    retired = target.with_name(f".{target.name}.old")
-    shutil.rmtree(retired, ignore_errors=True)
-    if target.exists():
-        os.replace(target, retired)
-    os.replace(staging, target)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def _reason(error: Exception) -> str:

@@ -10,16 +10,16 @@ release (stale) or has none (absent); the refresh publishes the rest.
 import dagster as dg
 import polars as pl
 
-from pipelines.checks import fact_checks
+from core.settings import source_start_from_env
+from core.vocabulary import no_facts
+from pipelines.checks.facts import fact_checks
 from pipelines.download import Downloader, DownloadError, http_session
 from pipelines.raw import current_release, last_good_release
 from pipelines.releases import Releases, pinned_sources
-from pipelines.settings import source_start_from_env
 from pipelines.sources.ssb import harmonise
 from pipelines.sources.ssb.api import Client, pace_from_env
 from pipelines.sources.ssb.parse import read_tables
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, OFFICIAL_API, SOURCE_ID
-from pipelines.vocabulary import no_facts
 from pipelines.warehouse import Warehouse
 
 FIRST_YEAR = 1990

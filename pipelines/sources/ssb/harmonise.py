@@ -30,11 +30,11 @@ from collections.abc import Iterable
 
 import polars as pl
 
+from core.vocabulary import NORWAY, SERIES_BREAK, TOTAL, conform, join_flags
 from pipelines import crosswalk
 from pipelines.crosswalk import UnknownLabelError
 from pipelines.legal_basis import with_legal_basis
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, SOURCE_ID
-from pipelines.vocabulary import NORWAY, SERIES_BREAK, TOTAL, conform, join_flags
 
 CROSSWALK = SOURCE_ID
 EXCLUDED = "excluded"

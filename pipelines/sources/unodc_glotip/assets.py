@@ -5,13 +5,13 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
-from pipelines.checks import fact_checks
+from core.vocabulary import FACT_KEY, no_facts
+from pipelines.checks.facts import fact_checks
+from pipelines.checks.shrink import shrink_check
 from pipelines.download import Announcement, RemoteFile
-from pipelines.ops.shrink import shrink_check
 from pipelines.raw import downloaded_file_asset, read_release
 from pipelines.sources.unodc_glotip import harmonise
 from pipelines.sources.unodc_glotip.parse import SHEET, read_glotip
-from pipelines.vocabulary import FACT_KEY, no_facts
 
 GLOTIP = RemoteFile(
     source_id="unodc_glotip",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
+from core.vocabulary import conform
 from pipelines import crosswalk
 from pipelines.legal_basis import with_legal_basis
-from pipelines.vocabulary import conform
 
 SOURCE = "unodc_glotip"
 CROSSWALK = "unodc_glotip"

@@ -5,8 +5,8 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from pipelines.checks.shrink import shrink_check
 from pipelines.download import RemoteFile
-from pipelines.ops.shrink import shrink_check
 from pipelines.raw import downloaded_file_asset, read_release
 from pipelines.sources.worldbank_population import harmonise
 from pipelines.sources.worldbank_population.parse import read_population

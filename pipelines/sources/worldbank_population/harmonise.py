@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import polars as pl
 
+from core.vocabulary import geo_table
 from pipelines import crosswalk
-from pipelines.settings import REFERENCE_DIR
 
 CROSSWALK = "worldbank_population"
-GEO_FILE = REFERENCE_DIR / "geo.csv"
 POPULATION_SCHEMA: dict[str, pl.DataType] = {
     "geo": pl.String(),
     "year": pl.Int32(),
@@ -23,12 +22,6 @@ POPULATION_SCHEMA: dict[str, pl.DataType] = {
     "source_location": pl.String(),
 }
 """`harmonised/worldbank_population`: population by geo and year; `status` is `reported` or `missing`."""
-
-
-def geo_table() -> pl.DataFrame:
-    return pl.read_csv(GEO_FILE, infer_schema=False, empty_string_is_null=False).with_columns(
-        is_nordic=pl.col("is_nordic") == "true"
-    )
 
 
 def to_population(rows: pl.DataFrame, provenance_id: str, file_name: str) -> pl.DataFrame:

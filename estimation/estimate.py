@@ -1,0 +1,281 @@
+"""The estimate with its uncertainty: the chosen model, its interval, and every other model beside it.
+
+`estimate_population(table)` chooses a model by the stepwise procedure or by the information
+criterion, and always also fits every model with up to k pairwise interactions (k as large as the
+budget allows), so the estimates of the other admissible models and the reasons for refusing the
+others are reported with the chosen one.
+"""
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import polars as pl
+
+from estimation.models import profile_interval, term_name
+from estimation.search import (
+    DEFAULT_MAX_MODELS,
+    DEFAULT_THRESHOLD,
+    STEPWISE_RULES,
+    Evaluation,
+    Evaluator,
+    SearchInfo,
+    StepwiseRun,
+    criterion_search,
+    criterion_value,
+    stepwise,
+)
+from estimation.table import CaptureTable
+
+METHODS = ("stepwise", "criterion")
+CRITERIA = ("bic", "aic")
+# Profile intervals are computed for the chosen model and this many further models, best criterion first.
+DEFAULT_INTERVALS = 10
+
+MODEL_SCHEMA = {
+    "model": pl.String,
+    "terms": pl.List(pl.String),
+    "boundary_terms": pl.List(pl.String),
+    "n_interactions": pl.Int64,
+    "admissible": pl.Boolean,
+    "reason": pl.String,
+    "aic": pl.Float64,
+    "bic": pl.Float64,
+    "criterion": pl.Float64,
+    "delta": pl.Float64,
+    "rank": pl.Int64,
+    "estimate": pl.Float64,
+    "ci_low": pl.Float64,
+    "ci_high": pl.Float64,
+    "selected": pl.Boolean,
+    "stepwise_step": pl.Int64,
+    "stepwise_p_value": pl.Float64,
+}
+
+
+@dataclass(frozen=True, eq=False)
+class MSEResult:
+    """What the estimator found, for the command line, the dashboard page and the export.
+
+    `estimate`, `ci_low`, `ci_high` and `ratio` are None when no model could be reported (then
+    `reason` says why); `ci_high` is also None when the likelihood does not bound the interval
+    above. `models` has one row per model looked at (see `MODEL_SCHEMA`): the admissible ones with
+    their criterion and estimate (and interval where computed), the refused ones with the reason.
+    """
+
+    lists: tuple[str, ...]
+    registered: int
+    method: str
+    criterion: str
+    rule: str | None
+    threshold: float | None
+    model: tuple[str, ...] | None
+    boundary_terms: tuple[str, ...]
+    estimate: float | None
+    ci_low: float | None
+    ci_high: float | None
+    level: float
+    models: pl.DataFrame
+    search: SearchInfo
+    seconds: float
+    reason: str | None = None
+
+    @property
+    def ratio(self) -> float | None:
+        """Estimated population over the registered count."""
+        return None if self.estimate is None else self.estimate / self.registered
+
+    @property
+    def dark_figure(self) -> float | None:
+        return None if self.estimate is None else self.estimate - self.registered
+
+    def other_models(self) -> pl.DataFrame:
+        """The admissible models but the chosen one, best criterion first."""
+        return self.models.filter(pl.col("admissible") & ~pl.col("selected")).sort("criterion")
+
+    def refused_models(self) -> pl.DataFrame:
+        return self.models.filter(~pl.col("admissible"))
+
+    def estimate_range(self, max_delta: float | None = None) -> tuple[float, float] | None:
+        """Lowest and highest estimate of the admissible models (within `max_delta` of the best criterion)."""
+        admissible = self.models.filter(pl.col("admissible"))
+        if max_delta is not None:
+            admissible = admissible.filter(pl.col("delta") <= max_delta)
+        if admissible.is_empty():
+            return None
+        return float(admissible["estimate"].min()), float(admissible["estimate"].max())
+
+    def to_dict(self, top: int | None = None) -> dict[str, Any]:
+        """A JSON-ready summary; `top` limits the other admissible models listed (all by default)."""
+        others = self.other_models()
+        listed = others if top is None else others.head(top)
+        refused = self.refused_models()
+        return {
+            "registered": self.registered,
+            "estimate": _rounded(self.estimate),
+            "ci_low": _rounded(self.ci_low),
+            "ci_high": _rounded(self.ci_high),
+            "ci_level": self.level,
+            "ratio": None if self.ratio is None else round(self.ratio, 3),
+            "method": self.method,
+            "criterion": self.criterion,
+            "stepwise_rule": self.rule,
+            "threshold": self.threshold,
+            "model": None if self.model is None else list(self.model),
+            "boundary_terms": list(self.boundary_terms),
+            "reason": self.reason,
+            "lists": list(self.lists),
+            "search": {
+                "max_interactions": self.search.max_interactions,
+                "pairs": self.search.n_pairs,
+                "enumerated": self.search.enumerated,
+                "models": self.search.models,
+                "exhaustive": self.search.exhaustive,
+                "seconds": round(self.seconds, 2),
+            },
+            "estimate_range": {
+                "all_admissible_models": _rounded_pair(self.estimate_range()),
+                "criterion_within_2_of_best": _rounded_pair(self.estimate_range(2.0)),
+            },
+            "other_models_total": others.height,
+            "other_models": [_model_entry(row) for row in listed.iter_rows(named=True)],
+            "refused_models_total": refused.height,
+            "refused_models": [
+                {"model": row["terms"], "reason": row["reason"]} for row in refused.iter_rows(named=True)
+            ],
+        }
+
+
+def _rounded(value: float | None, digits: int = 1) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _rounded_pair(pair: tuple[float, float] | None) -> list[float] | None:
+    return None if pair is None else [round(pair[0], 1), round(pair[1], 1)]
+
+
+def _model_entry(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "model": row["terms"],
+        "criterion": _rounded(row["criterion"], 2),
+        "delta": _rounded(row["delta"], 2),
+        "estimate": _rounded(row["estimate"]),
+        "ci_low": _rounded(row["ci_low"]),
+        "ci_high": _rounded(row["ci_high"]),
+    }
+
+
+def _model_label(terms: list[str]) -> str:
+    return " + ".join(terms) if terms else "main effects"
+
+
+def _frame(
+    table: CaptureTable,
+    evaluations: list[Evaluation],
+    chosen: Evaluation | None,
+    criterion: str,
+    run: StepwiseRun | None,
+) -> pl.DataFrame:
+    steps: dict[int, tuple[int, float | None]] = {}
+    if run is not None:
+        for step, (evaluation, p_value) in enumerate(zip(run.path, run.p_values, strict=True)):
+            steps[id(evaluation)] = (step, p_value)
+    admissible = sorted((e for e in evaluations if e.admissible), key=lambda e: criterion_value(e, criterion))
+    best = criterion_value(admissible[0], criterion) if admissible else math.nan
+    ranks = {id(e): k + 1 for k, e in enumerate(admissible)}
+    rows = []
+    for evaluation in evaluations:
+        terms = [term_name(table.lists, p) for p in evaluation.pairs]
+        fit = evaluation.fit
+        value = None if fit is None else criterion_value(evaluation, criterion)
+        low, high = evaluation.interval if evaluation.interval is not None else (None, None)
+        step, p_value = steps.get(id(evaluation), (None, None))
+        rows.append(
+            {
+                "model": _model_label(terms),
+                "terms": terms,
+                "boundary_terms": [term_name(table.lists, p) for p in evaluation.layout.boundary],
+                "n_interactions": len(terms),
+                "admissible": fit is not None,
+                "reason": evaluation.reason,
+                "aic": None if fit is None else fit.aic,
+                "bic": None if fit is None else fit.bic,
+                "criterion": value,
+                "delta": None if value is None else value - best,
+                "rank": ranks.get(id(evaluation)),
+                "estimate": None if fit is None else fit.estimate,
+                "ci_low": low,
+                "ci_high": high,
+                "selected": evaluation is chosen,
+                "stepwise_step": step,
+                "stepwise_p_value": p_value,
+            }
+        )
+    frame = pl.DataFrame(rows, schema=MODEL_SCHEMA)
+    return frame.sort(["admissible", "criterion", "n_interactions"], descending=[True, False, False], nulls_last=True)
+
+
+def estimate_population(
+    table: CaptureTable,
+    method: str = "stepwise",
+    criterion: str = "bic",
+    rule: str = "poisson",
+    threshold: float | None = None,
+    max_models: int = DEFAULT_MAX_MODELS,
+    level: float = 0.95,
+    intervals: int = DEFAULT_INTERVALS,
+) -> MSEResult:
+    """Estimate the population behind a capture-history table, with the other models beside it.
+
+    `method`: "stepwise" (rule "poisson", Chan–Silverman–Vincent 2021, threshold 0.02; or rule
+    "aic", Bales–Hesketh–Silverman 2015 as used for the UK 2013 estimate, threshold 0.05) or
+    "criterion" (the lowest `criterion`, "bic" or "aic", among the admissible models with up to k
+    interactions). Every model with up to k interactions is fitted in both cases, k the largest
+    number for which there are at most `max_models` models. Profile-likelihood intervals at `level`
+    are computed for the chosen model and the `intervals` next best models by the criterion.
+    """
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
+    if criterion not in CRITERIA:
+        raise ValueError(f"unknown criterion {criterion!r}; use one of {', '.join(CRITERIA)}")
+    if rule not in STEPWISE_RULES:
+        raise ValueError(f"unknown stepwise rule {rule!r}; use one of {', '.join(STEPWISE_RULES)}")
+    started = time.perf_counter()
+    evaluator = Evaluator(table)
+    info = criterion_search(evaluator, max_models, criterion)
+    run: StepwiseRun | None = None
+    if method == "stepwise":
+        run = stepwise(evaluator, rule, threshold)
+        chosen = run.chosen
+    else:
+        admissible = [e for e in evaluator.evaluations if e.admissible]
+        chosen = min(admissible, key=lambda e: criterion_value(e, criterion)) if admissible else None
+    ranked = sorted((e for e in evaluator.evaluations if e.admissible), key=lambda e: criterion_value(e, criterion))
+    for evaluation in ([chosen] if chosen is not None else []) + ranked[:intervals]:
+        if evaluation.interval is None and evaluation.fit is not None:
+            evaluation.interval = profile_interval(evaluation.fit, level)
+    reason = None
+    if chosen is None:
+        main = evaluator.evaluate(())
+        reason = main.reason or "no model passed the checks"
+    models = _frame(table, evaluator.evaluations, chosen, criterion, run)
+    low, high = chosen.interval if chosen is not None and chosen.interval is not None else (None, None)
+    return MSEResult(
+        lists=table.lists,
+        registered=table.registered,
+        method=method,
+        criterion=criterion,
+        rule=rule if method == "stepwise" else None,
+        threshold=(DEFAULT_THRESHOLD[rule] if threshold is None else threshold) if method == "stepwise" else None,
+        model=None if chosen is None else tuple(term_name(table.lists, p) for p in chosen.pairs),
+        boundary_terms=() if chosen is None else tuple(term_name(table.lists, p) for p in chosen.layout.boundary),
+        estimate=None if chosen is None or chosen.fit is None else chosen.fit.estimate,
+        ci_low=low,
+        ci_high=high,
+        level=level,
+        models=models,
+        search=info,
+        seconds=time.perf_counter() - started,
+        reason=reason,
+    )

@@ -1,0 +1,407 @@
+"""The rapporteur's export pack: workbook, CSV files, charts and a Frictionless data package, for a span of years.
+
+The pack is written into a hidden folder beside its destination and renamed into place only when
+every file is written, so a failed export leaves no half-written pack (nor a folder it created). It
+records the code version (git commit) and the checksums of its inputs. The folder's date and every
+time inside the pack are the publication's, not the clock's: two exports of the same published marts
+give byte-identical CSV files, and (with the same code) identical workbook, charts and zip.
+"""
+
+import io
+import json
+import threading
+import zipfile
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import plotly.graph_objects as go
+import polars as pl
+
+from core import atomic
+from core.checksums import sha256_of
+from core.code_version import code_version as git_code_version
+from core.code_version import same_code
+from core.settings import REPO_ROOT
+from export.changes import REVISIONS, count_revisions
+from export.charts import figures, write_svgs
+from export.dark_figure import estimate_tables, front_page_line
+from export.tables import DEFINITIONS, SOURCES, TABLES, Table, read_table
+from export.writers import write_csv, write_workbook
+from reporting.dark_figure import DarkFigureEstimate
+from reporting.published import open_published
+
+EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
+LICENSE = {
+    "name": "other-at",
+    "title": "Each figure stays under its publisher's terms of use (UNODC, ILO, IOM, World Bank, KOM; SSB's under "
+    "CC BY 4.0, cited as Statistisk sentralbyrå); cite the source, the definition and source_location of every figure",
+}
+
+
+class ExportError(Exception):
+    """A request the export cannot honour; the message says why, and nothing was written."""
+
+
+@dataclass(frozen=True)
+class Contents:
+    """What one pack holds, read from the published marts before anything is written."""
+
+    tables: list[tuple[Table, pl.DataFrame]]
+    charts: dict[str, go.Figure]
+    published_at: str
+    content_hash: str
+    run_id: str
+    source_status: list[dict]
+    estimate_line: tuple[str, str] | None = None
+    """The front sheet's line for a dark-figure estimate the request brought (none without one)."""
+    publication_id: str | None = None
+    """The kept publication the pack is built from (none for a file published before publications were kept)."""
+    previous_publication_id: str | None = None
+    code_at_publication: dict | None = None
+    """The code version that made the publication (git commit, uncommitted changes), when it was recorded."""
+    revision_counts: dict[str, int] | None = None
+    """How many figures the publication made new, revised and withdrawn since the one before (all years)."""
+
+    @property
+    def published(self) -> datetime:
+        return datetime.fromisoformat(self.published_at)
+
+
+MAX_CONCURRENT_BUILDS = 2
+_BUILD_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_BUILDS)
+"""Eight packs asked for at once took 8.9 GB and a chromium each: two are built at a time, the rest wait."""
+
+
+def build_pack(
+    published: Path, year_from: int, year_to: int, out_dir: Path, estimate: DarkFigureEstimate | None = None
+) -> Path:
+    """Write the pack for `year_from`–`year_to` from the published marts into `out_dir`; return its folder.
+
+    With `estimate` (a dark-figure estimate made on the dashboard) the pack also holds its tables
+    (`dark_figure_estimate`, `dark_figure_models`, `dark_figure_data`: CSV, sheets, data package
+    resources) and a line on the front sheet; without it the pack is the same as ever.
+
+    The folder is `menneskehandel-norge-<from>-<to>-<publication date>`; an older pack of that name is
+    replaced whole. Raises `ExportError` (and writes nothing) for an empty or data-less year range, a
+    missing or unreadable published file, an output folder that cannot be written, or charts that
+    cannot be drawn. At most `MAX_CONCURRENT_BUILDS` packs are built at once in a process (each draws
+    its charts in a headless chromium); a further call waits its turn.
+    """
+    with _BUILD_SLOTS:
+        return _build(published, year_from, year_to, out_dir, estimate)
+
+
+def build_slot_free() -> bool:
+    """Whether a pack asked for now would start at once (the dashboard says so when it would wait)."""
+    if _BUILD_SLOTS.acquire(blocking=False):
+        _BUILD_SLOTS.release()
+        return True
+    return False
+
+
+def _build(published: Path, year_from: int, year_to: int, out_dir: Path, estimate: DarkFigureEstimate | None) -> Path:
+    _check_request(published, year_from, year_to)
+    contents = _read(published, year_from, year_to)
+    if estimate is not None:
+        contents = replace(
+            contents, tables=contents.tables + estimate_tables(estimate), estimate_line=front_page_line(estimate)
+        )
+    name = f"menneskehandel-norge-{year_from}-{year_to}-{contents.published:%Y%m%d}"
+    created = _first_missing(out_dir)
+    _make_out_dir(out_dir)
+    try:
+        with atomic.replacing_folder(out_dir / name) as staging:  # an older pack of the same name is replaced whole
+            _write_pack(staging, name, year_from, year_to, contents)
+    except BaseException:
+        _remove_empty(out_dir, created)
+        raise
+    return out_dir / name
+
+
+def pack_as_zip(pack: Path) -> bytes:
+    """The pack folder as a zip archive (files in name order, fixed timestamps)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(pack.rglob("*")):
+            if path.is_file():
+                info = zipfile.ZipInfo(
+                    f"{pack.name}/{path.relative_to(pack).as_posix()}", date_time=(2000, 1, 1, 0, 0, 0)
+                )
+                info.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(info, path.read_bytes())
+    return buffer.getvalue()
+
+
+def _read(published: Path, year_from: int, year_to: int) -> Contents:
+    try:
+        connection = open_published(published)
+    except duckdb.Error as error:
+        raise ExportError(f"cannot open the published marts {published}: {error}") from error
+    try:
+        tables = [(table, read_table(connection, table, year_from, year_to)) for table in TABLES]
+        if not any(frame.height for table, frame in tables if table.name != "global_estimates"):
+            raise ExportError(f"there are no figures for Norway in {year_from}–{year_to}: choose other years")
+        extras = (DEFINITIONS, SOURCES, REVISIONS)
+        tables += [(extra, read_table(connection, extra, year_from, year_to)) for extra in extras]
+        publication = connection.sql("SELECT * FROM publication").pl().to_dicts()
+        if not publication:
+            raise ExportError(f"the published marts {published} do not say when they were published")
+        charts = figures(connection, year_from, year_to)
+        status = _source_status(connection)
+        revision_counts = count_revisions(connection) if publication[0].get("publication_id") else None
+    except duckdb.Error as error:
+        raise ExportError(f"the published marts {published} lack what the pack needs: {error}") from error
+    finally:
+        connection.close()
+    row = publication[0]
+    return Contents(
+        tables,
+        charts,
+        row["published_at"],
+        row["content_hash"],
+        row["run_id"],
+        source_status=status,
+        publication_id=row.get("publication_id"),
+        previous_publication_id=row.get("previous_publication_id"),
+        code_at_publication=(
+            {"git_commit": row["code_commit"], "dirty": row.get("code_dirty")} if row.get("code_commit") else None
+        ),
+        revision_counts=revision_counts,
+    )
+
+
+def _source_status(connection: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Every source's status in the publication (none for a publication made before statuses existed)."""
+    present = connection.execute("SELECT 1 FROM information_schema.tables WHERE table_name = 'source_status'")
+    if not present.fetchall():
+        return []
+    columns = "source_id, status, release, retrieved_at, reason"
+    return connection.sql(f"SELECT {columns} FROM source_status ORDER BY source_id").pl().to_dicts()
+
+
+def _check_request(published: Path, year_from: int, year_to: int) -> None:
+    if year_from > year_to:
+        raise ExportError(f"the year range {year_from}–{year_to} is empty: the first year comes after the last")
+    if year_from < EARLIEST_YEAR or year_to > LATEST_YEAR:
+        raise ExportError(f"years must lie between {EARLIEST_YEAR} and {LATEST_YEAR}, not {year_from}–{year_to}")
+    if not published.is_file():
+        raise ExportError(f"no published marts at {published}: run `make refresh` first")
+
+
+def _first_missing(folder: Path) -> Path | None:
+    """The outermost of `folder` and its parents that does not exist yet (the export would create it)."""
+    missing = [path for path in (folder, *folder.parents) if not path.exists()]
+    return missing[-1] if missing else None
+
+
+def _remove_empty(folder: Path, created: Path | None) -> None:
+    """Remove the folders an export created on the way to `folder`, if they are still empty."""
+    if created is None:
+        return
+    for path in (folder, *folder.parents):
+        try:
+            path.rmdir()
+        except OSError:
+            return
+        if path == created:
+            return
+
+
+def _make_out_dir(out_dir: Path) -> None:
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        probe = atomic.sibling(out_dir / "pack")
+        probe.mkdir()
+        probe.rmdir()
+    except OSError as error:
+        raise ExportError(f"cannot write the pack into {out_dir}: {error.strerror or error}") from error
+
+
+def _write_pack(folder: Path, name: str, year_from: int, year_to: int, contents: Contents) -> None:
+    (folder / "csv").mkdir()
+    for table, frame in contents.tables:
+        write_csv(folder / "csv" / f"{table.name}.csv", frame, table)
+    code = code_version()
+    front_page = _front_page(name, year_from, year_to, contents, code)
+    write_workbook(folder / f"{name}.xlsx", front_page, contents.tables, contents.published)
+    try:
+        write_svgs(contents.charts, folder / "charts")
+    except Exception as error:  # kaleido's own errors: say what is missing
+        raise ExportError(f"the charts could not be drawn ({error}); is Debian's chromium installed?") from error
+    (folder / "LES-MEG.md").write_text(
+        "\n".join(f"- **{label}**: {text}" for label, text in front_page) + "\n", encoding="utf-8"
+    )
+    package = datapackage(folder, name, year_from, year_to, contents, code)
+    (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _front_page(name: str, year_from: int, year_to: int, contents: Contents, code: dict) -> list[tuple[str, str]]:
+    return [
+        ("Pakke / Pack", name),
+        ("År / Years", f"{year_from}–{year_to}"),
+        ("Publisert / Published", f"{contents.published_at} (run {contents.run_id})"),
+        ("Innholdssjekksum / Content hash", contents.content_hash),
+        *_publication_lines(contents),
+        ("Kodeversjon / Code version", f"git {code['git_commit']}{' (uncommitted changes)' if code['dirty'] else ''}"),
+        *_code_change_lines(contents, code),
+        (
+            "Sitering / Citation",
+            "Oppgi kilden (source), definisjonen (definition_id, arket definitions) og stedet i publikasjonen "
+            "(source_location) for hvert tall; filene i arket sources har adresse, hentetidspunkt og sha256. / "
+            "Cite the source, the definition and source_location of each figure; the sources sheet gives each "
+            "input file's address, retrieval time and sha256.",
+        ),
+        (
+            "Små tall / Small counts",
+            "Tall fra persondata under 5 og skjulte celler er skrevet <5, aldri 0. / Counts below 5 from "
+            "person-level data and suppressed cells are written <5, never 0.",
+        ),
+        ("Vilkår / Terms", LICENSE["title"]),
+        *[(f"Kilde / Source {row['source_id']}", _status_line(row)) for row in contents.source_status],
+        *([contents.estimate_line] if contents.estimate_line else []),
+        *[(table.name, f"{table.title}: {frame.height} rader / rows") for table, frame in contents.tables],
+    ]
+
+
+def _publication_lines(contents: Contents) -> list[tuple[str, str]]:
+    """The publication the pack is built from, and what it changed since the one before (none for an older file)."""
+    if contents.publication_id is None:
+        return []
+    lines = [
+        (
+            "Publikasjon / Publication",
+            f"{contents.publication_id} (forrige / previous: {contents.previous_publication_id or '-'})",
+        )
+    ]
+    if contents.previous_publication_id is None:
+        said = (
+            "første bevarte publikasjon: ingen tidligere å sammenligne med / the first kept publication: none before it"
+        )
+    else:
+        counts = contents.revision_counts or {}
+        listed = next(frame.height for table, frame in contents.tables if table is REVISIONS)
+        said = (
+            f"{counts.get('new', 0)} nye, {counts.get('revised', 0)} reviderte, {counts.get('withdrawn', 0)} trukket "
+            f"tall siden {contents.previous_publication_id}; {listed} av dem i pakkens år står i arket revisions / "
+            f"{counts.get('new', 0)} new, {counts.get('revised', 0)} revised, {counts.get('withdrawn', 0)} withdrawn "
+            f"figures since {contents.previous_publication_id}; the {listed} in the pack's years are in the revisions "
+            "sheet"
+        )
+    return [*lines, ("Endringer / Revisions", said)]
+
+
+def _code_change_lines(contents: Contents, code: dict) -> list[tuple[str, str]]:
+    """A line when the pack is built by other code than made the publication (or either had uncommitted changes)."""
+    made_by = contents.code_at_publication
+    if made_by is None or same_code(made_by, code):
+        return []
+    dirty = " (uncommitted changes)" if made_by.get("dirty") else ""
+    return [
+        (
+            "Kode endret / Code changed",
+            f"Publikasjonen ble laget med git {made_by['git_commit']}{dirty}; pakken er bygd med annen eller "
+            "ukjent kode, så tabellene kan være formet annerledes enn i en pakke bygd da publikasjonen var gjeldende. "
+            f"/ The publication was made with git {made_by['git_commit']}{dirty}; this pack is built by other or "
+            "uncertain code, so its tables may be shaped differently from a pack built when the publication was "
+            "current.",
+        )
+    ]
+
+
+def _status_line(row: dict) -> str:
+    """A source's status for the front sheet, in both languages."""
+    said = {
+        "current": "oppdatert / current",
+        "stale": "forrige gode utgave / last good release",
+        "absent": "mangler / absent",
+    }[row["status"]]
+    line = f"{said}; utgave / release {row['release'] or '-'}, hentet / retrieved {row['retrieved_at'] or '-'}"
+    return f"{line}; årsak / reason: {row['reason']}" if row["reason"] else line
+
+
+def datapackage(folder: Path, name: str, year_from: int, year_to: int, contents: Contents, code: dict) -> dict:
+    """The Frictionless Data Package descriptor: the CSV resources with schemas, sources and checksums."""
+    sources = next(frame for table, frame in contents.tables if table is SOURCES)
+    cited = {row["provenance_id"]: _source(row) for row in sources.iter_rows(named=True)}
+    return {
+        "name": name,
+        "title": f"Menneskehandel i Norge / Human trafficking in Norway, {year_from}–{year_to}",
+        "created": contents.published_at,
+        "licenses": [LICENSE],
+        "sources": list(cited.values()),
+        "resources": [
+            {
+                "name": table.name,
+                "path": f"csv/{table.name}.csv",
+                "title": table.title,
+                "description": table.description,
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "hash": f"sha256:{sha256_of(folder / 'csv' / f'{table.name}.csv')}",
+                **_resource_sources(frame, cited),
+                "schema": {
+                    "fields": [
+                        {"name": field.name, "type": field.type, "description": field.description}
+                        for field in table.fields
+                    ]
+                },
+            }
+            for table, frame in contents.tables
+        ],
+        "x_code_version": code,
+        "x_publication": {
+            "published_at": contents.published_at,
+            "content_hash": contents.content_hash,
+            "run_id": contents.run_id,
+            **(
+                {
+                    "publication_id": contents.publication_id,
+                    "previous_publication_id": contents.previous_publication_id,
+                    "code_version": contents.code_at_publication,
+                }
+                if contents.publication_id
+                else {}
+            ),
+        },
+        **(
+            {
+                "x_revisions": {
+                    "since": contents.previous_publication_id,
+                    **(contents.revision_counts or {}),
+                    "in_years": next(frame.height for table, frame in contents.tables if table is REVISIONS),
+                    "resource": REVISIONS.name,
+                }
+            }
+            if contents.publication_id
+            else {}
+        ),
+        "x_source_status": contents.source_status,
+        "x_inputs": [
+            {"provenance_id": row["provenance_id"], "url": row["url"], "sha256": row["sha256"]}
+            for row in sources.iter_rows(named=True)
+        ],
+        "x_files": {
+            path.relative_to(folder).as_posix(): sha256_of(path)
+            for path in sorted(folder.rglob("*"))
+            if path.is_file() and path.suffix in (".xlsx", ".svg")
+        },
+    }
+
+
+def _source(row: dict) -> dict:
+    return {"title": f"{row['publication']} ({row['source_id']})", "path": row["url"]}
+
+
+def _resource_sources(frame: pl.DataFrame, cited: dict[str, dict]) -> dict:
+    """`{"sources": [...]}`: the input files a table's rows cite (none for a table without provenance columns)."""
+    columns = [column for column in ("provenance_id", "population_provenance_id") if column in frame.columns]
+    used = sorted({value for column in columns for value in frame[column].drop_nulls()} & cited.keys())
+    return {"sources": [cited[provenance_id] for provenance_id in used]} if used else {}
+
+
+def code_version() -> dict:
+    """The git commit of the code that wrote the pack, and whether the working tree had changes (None: unknown)."""
+    return git_code_version(REPO_ROOT)

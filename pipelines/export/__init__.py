@@ -1,5 +1,0 @@
-"""The rapporteur's export pack: `build_pack(...)`, or `python -m pipelines.export --from --to --out`."""
-
-from pipelines.export.pack import ExportError, build_pack, pack_as_zip
-
-__all__ = ["ExportError", "build_pack", "pack_as_zip"]

@@ -1,0 +1,385 @@
+"""The kept publications of a data directory, read-only, with their catalogue.
+
+```
+<data dir>/publications/
+  catalogue.json                 every kept publication, newest first (written whole, atomically)
+  exports.jsonl                  one line per export pack made, naming the publication it was made from
+  <publication id>/
+    trafficking.duckdb           the published file as it was published (read-only; a hard link of it)
+    publication.json             its catalogue entry
+    data/                        the open data package: <table>.parquet, <table>.csv, datapackage.json
+```
+
+A publication id is the time of publication and the start of the content hash,
+`20261130T014512Z-60d559ee`: it sorts by time and says which content it is. Publication writes the new
+file once and renames it over the published one, never writing it in place, so the kept copy is a hard
+link of that file (a copy across file systems) and costs no disk while it is the current one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from core import atomic
+from core.settings import PUBLISHED_DB_NAME, DataPaths
+from publications import revisions
+from publications.opendata import write_data_package
+
+CATALOGUE_FORMAT = 1
+CATALOGUE_NAME = "catalogue.json"
+EXPORTS_NAME = "exports.jsonl"
+ENTRY_NAME = "publication.json"
+DATA_PACKAGE_FOLDER = "data"
+READ_ONLY = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+
+class PublicationNotFound(LookupError):
+    """No kept publication answers to the name, prefix, date or word given; the message says which are kept."""
+
+
+def publication_id(published_at: str, content_hash: str) -> str:
+    """`20261130T014512Z-60d559ee`: the publication time (UTC) and the first 8 characters of the content hash."""
+    moment = datetime.fromisoformat(published_at).astimezone(UTC)
+    return f"{moment:%Y%m%dT%H%M%SZ}-{content_hash[:8]}"
+
+
+@dataclass(frozen=True)
+class Publication:
+    """One kept publication: its catalogue entry."""
+
+    publication_id: str
+    published_at: str
+    content_hash: str
+    run_id: str
+    code_version: dict
+    sources: list[dict]
+    """Per source: `source_id`, `status`, `release` and its input `files` (`provenance_id`, `url`, `sha256`, …)."""
+    previous_publication_id: str | None = None
+    revisions: dict[str, int] = field(default_factory=dict)
+    """How many figures are new, revised and withdrawn since the previous publication."""
+    tables: dict[str, int] = field(default_factory=dict)
+    """Rows per published table."""
+    size_bytes: dict[str, int] = field(default_factory=dict)
+    """The DuckDB file's and the open data package's size on disk."""
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, entry: Mapping[str, object]) -> Publication:
+        known = {name for name in cls.__dataclass_fields__}
+        return cls(**{key: value for key, value in entry.items() if key in known})
+
+    def release_line(self) -> str:
+        """Each source's release, `source=release`, in one line (the reference tables have no status: left out)."""
+        return " ".join(
+            f"{source['source_id']}={source.get('release') or '-'}" for source in self.sources if source.get("status")
+        )
+
+
+def sources_of(source_status: pl.DataFrame | None, provenance: pl.DataFrame | None) -> list[dict]:
+    """The catalogue's `sources`: every source's status and release, with the files that went in and their sha256."""
+    files: dict[str, list[dict]] = {}
+    if provenance is not None:
+        wanted = ["provenance_id", "publication", "url", "release", "size_bytes", "sha256"]
+        for row in provenance.sort("provenance_id").iter_rows(named=True):
+            files.setdefault(row["source_id"], []).append({key: row.get(key) for key in wanted})
+    statuses = {} if source_status is None else {row["source_id"]: row for row in source_status.iter_rows(named=True)}
+    return [
+        {
+            "source_id": source_id,
+            "status": statuses.get(source_id, {}).get("status"),
+            "release": statuses.get(source_id, {}).get("release"),
+            "files": files.get(source_id, []),
+        }
+        for source_id in sorted(set(files) | set(statuses))
+    ]
+
+
+def read_database(path: Path, names: Iterable[str] | None = None) -> dict[str, pl.DataFrame]:
+    """The tables of a published file (all, or those of `names` it has), read-only."""
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        present = [name for (name,) in connection.execute("SELECT table_name FROM duckdb_tables()").fetchall()]
+        wanted = present if names is None else [name for name in names if name in present]
+        return {name: connection.sql(f'SELECT * FROM "{name}"').pl() for name in wanted}
+    finally:
+        connection.close()
+
+
+def publication_of(path: Path) -> dict | None:
+    """The `publication` row of a published file (None when it has none or cannot be read)."""
+    try:
+        tables = read_database(path, ["publication"])
+    except (duckdb.Error, OSError):
+        return None
+    rows = tables["publication"].to_dicts() if "publication" in tables else []
+    return rows[0] if rows else None
+
+
+class PublicationStore:
+    """The kept publications under `<data dir>/publications/`."""
+
+    def __init__(self, paths: DataPaths) -> None:
+        self.paths = paths
+        self.root = paths.publications
+
+    # -- where things are ------------------------------------------------------------------------
+
+    @property
+    def catalogue_file(self) -> Path:
+        return self.root / CATALOGUE_NAME
+
+    @property
+    def exports_file(self) -> Path:
+        return self.root / EXPORTS_NAME
+
+    def folder(self, publication_id: str) -> Path:
+        return self.root / publication_id
+
+    def database(self, publication_id: str) -> Path:
+        return self.folder(publication_id) / PUBLISHED_DB_NAME
+
+    def data_package(self, publication_id: str) -> Path:
+        return self.folder(publication_id) / DATA_PACKAGE_FOLDER / "datapackage.json"
+
+    # -- reading ---------------------------------------------------------------------------------
+
+    def entries(self) -> list[Publication]:
+        """Every kept publication, newest first."""
+        if not self.catalogue_file.exists():
+            return []
+        catalogue = json.loads(self.catalogue_file.read_text(encoding="utf-8"))
+        entries = [Publication.from_json(entry) for entry in catalogue.get("publications", [])]
+        return sorted(entries, key=lambda entry: entry.publication_id, reverse=True)
+
+    def newest(self) -> Publication | None:
+        entries = self.entries()
+        return entries[0] if entries else None
+
+    def current_id(self) -> str | None:
+        """The publication the published file holds, if kept; else the newest kept one."""
+        entries = self.entries()
+        if not entries:
+            return None
+        row = publication_of(self.paths.published) if self.paths.published.exists() else None
+        held = (row or {}).get("publication_id")
+        return held if held in {entry.publication_id for entry in entries} else entries[0].publication_id
+
+    def find(self, name: str) -> Publication:
+        """The publication `name` means: an id, the start of one, `current`, or a date or time (ISO 8601, UTC when
+        no zone is given): the publication that was current then, i.e. the newest published at or before it (a date
+        alone means its end)."""
+        entries = self.entries()
+        if not entries:
+            raise PublicationNotFound(f"no publication is kept in {self.root} yet: run a refresh first")
+        if name == "current":
+            current = self.current_id()
+            return next(entry for entry in entries if entry.publication_id == current)
+        matches = [entry for entry in entries if entry.publication_id.startswith(name)]
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise PublicationNotFound(f"{name!r} is the start of {len(matches)} publication ids; give more of it")
+        moment = _moment(name)
+        if moment is None:
+            raise PublicationNotFound(f"no kept publication {name!r}; kept: {self._named(entries)}")
+        found = self.at(moment)
+        if found is None:
+            raise PublicationNotFound(f"nothing was published by {name} (the first kept: {entries[-1].publication_id})")
+        return found
+
+    def at(self, moment: datetime) -> Publication | None:
+        """The publication that was current at `moment`: the newest published at or before it."""
+        earlier = [entry for entry in self.entries() if datetime.fromisoformat(entry.published_at) <= moment]
+        return earlier[0] if earlier else None
+
+    def export_source(self, name: str | None) -> tuple[Path, str | None]:
+        """The file a pack is built from and its publication id: the kept publication `name` (see `find`), or the
+        published file when `name` is None (its id None when it was published before publications were kept)."""
+        if name is None:
+            row = publication_of(self.paths.published) if self.paths.published.exists() else None
+            return self.paths.published, (row or {}).get("publication_id")
+        entry = self.find(name)
+        return self.database(entry.publication_id), entry.publication_id
+
+    def compare(self, older: str, newer: str) -> pl.DataFrame:
+        """The revisions from the kept publication `older` to `newer` (ids), read from their files."""
+        wanted = [*revisions.FIGURE_TABLES, "source_status"]
+        before = read_database(self.database(older), wanted)
+        after = read_database(self.database(newer), wanted)
+        return revisions.compare(
+            revisions.figures(before),
+            revisions.figures(after),
+            revisions.releases(before.get("source_status")),
+            revisions.releases(after.get("source_status")),
+            newer,
+            older,
+        )
+
+    def exports(self) -> list[dict]:
+        """Every export pack made, oldest first: `publication_id`, `pack`, `exported_at`."""
+        if not self.exports_file.exists():
+            return []
+        lines = self.exports_file.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+
+    def exported_ids(self) -> set[str]:
+        """Every publication an export pack was made from."""
+        return {export["publication_id"] for export in self.exports()}
+
+    @staticmethod
+    def _named(entries: list[Publication]) -> str:
+        shown = ", ".join(entry.publication_id for entry in entries[:5])
+        return shown + (f" and {len(entries) - 5} older" if len(entries) > 5 else "")
+
+    # -- writing (a refresh, under the data dir's refresh lock) ----------------------------------
+
+    def keep(self, database: Path, entry: Publication, tables: Mapping[str, pl.DataFrame]) -> Publication:
+        """Keep `database` (the new published file, before it is swapped in) as publication `entry`.
+
+        The folder is made under a hidden name and renamed into place when complete (the file as a read-only
+        hard link, its entry, the open data package); then the catalogue is rewritten with it as current.
+        Returns the entry with its sizes.
+        """
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.remove_debris()
+        with atomic.replacing_folder(self.folder(entry.publication_id)) as staging:
+            link_read_only(database, staging / PUBLISHED_DB_NAME)
+            package = write_data_package(staging / DATA_PACKAGE_FOLDER, tables, _package_publication(entry))
+            sizes = {
+                "database": (staging / PUBLISHED_DB_NAME).stat().st_size,
+                "data_package": sum(path.stat().st_size for path in package.parent.iterdir()),
+            }
+            kept = Publication(**{**asdict(entry), "size_bytes": sizes})
+            (staging / ENTRY_NAME).write_text(json.dumps(kept.to_json(), indent=1) + "\n", encoding="utf-8")
+        others = [other for other in self.entries() if other.publication_id != kept.publication_id]
+        self._write_catalogue([kept, *others], current=kept.publication_id)
+        return kept
+
+    def restore(self, entry: Publication) -> None:
+        """Make the kept publication `entry` the published file again (when the published file is not it)."""
+        published = self.paths.published
+        row = publication_of(published) if published.exists() else None
+        if row is not None and row.get("publication_id") == entry.publication_id:
+            return
+        with atomic.replacing_file(published) as staging:
+            link_read_only(self.database(entry.publication_id), staging)
+
+    def adopt(self) -> Publication | None:
+        """Keep a published file made before publications were kept as the first one (nothing if any is kept)."""
+        published = self.paths.published
+        if self.entries() or not published.exists():
+            return None
+        try:
+            tables = read_database(published)
+        except duckdb.Error:
+            return None
+        rows = tables["publication"].to_dicts() if "publication" in tables else []
+        if not rows or not rows[0].get("content_hash"):
+            return None
+        row = rows[0]
+        entry = Publication(
+            publication_id=row.get("publication_id") or publication_id(row["published_at"], row["content_hash"]),
+            published_at=row["published_at"],
+            content_hash=row["content_hash"],
+            run_id=row.get("run_id") or "",
+            code_version={"git_commit": "unknown (published before publications were kept)", "dirty": None},
+            sources=sources_of(tables.get("source_status"), tables.get("provenance")),
+            tables={name: frame.height for name, frame in tables.items()},
+        )
+        return self.keep(published, entry, tables)
+
+    def record_export(self, publication_id: str, pack_name: str) -> None:
+        """Note that a pack was made from `publication_id` (prune keeps it): one appended line."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        line = {
+            "publication_id": publication_id,
+            "pack": pack_name,
+            "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        with open(self.exports_file, "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
+
+    def prune(self, keep: int, dry_run: bool = False) -> list[str]:
+        """Remove every kept publication but the newest `keep`, the current one and those an export was made from.
+
+        Returns the ids removed (or, with `dry_run`, those that would be). Call it holding the refresh lock.
+        """
+        if keep < 1:
+            raise ValueError("keep at least 1 publication (the current one is always kept)")
+        entries = self.entries()
+        kept = {entry.publication_id for entry in entries[:keep]} | self.exported_ids()
+        current = self.current_id()
+        if current:
+            kept.add(current)
+        removed = [entry.publication_id for entry in entries if entry.publication_id not in kept]
+        if dry_run or not removed:
+            return removed
+        self._write_catalogue([entry for entry in entries if entry.publication_id in kept], current=current)
+        for publication in removed:
+            atomic.remove_folder(self.folder(publication))
+        return removed
+
+    def remove_debris(self) -> list[Path]:
+        """Remove half-made folders and catalogue files a killed run left behind (hidden `.….tmp` names)."""
+        return atomic.remove_debris(self.root)
+
+    def _write_catalogue(self, entries: list[Publication], current: str | None) -> None:
+        ordered = sorted(entries, key=lambda entry: entry.publication_id, reverse=True)
+        catalogue = {
+            "format": CATALOGUE_FORMAT,
+            "current": current,
+            "publications": [
+                {
+                    **entry.to_json(),
+                    "current": entry.publication_id == current,
+                    "path": f"{entry.publication_id}/{PUBLISHED_DB_NAME}",
+                    "data_package": f"{entry.publication_id}/{DATA_PACKAGE_FOLDER}/datapackage.json",
+                }
+                for entry in ordered
+            ],
+        }
+        atomic.write_text(self.catalogue_file, json.dumps(catalogue, indent=1, ensure_ascii=False) + "\n")
+
+
+def link_read_only(source: Path, target: Path) -> None:
+    """`target` as a hard link of `source` (a copy on another file system), read-only for everyone."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+    os.chmod(target, READ_ONLY)
+
+
+def _package_publication(entry: Publication) -> dict:
+    return {
+        "publication_id": entry.publication_id,
+        "published_at": entry.published_at,
+        "content_hash": entry.content_hash,
+        "run_id": entry.run_id,
+        "previous_publication_id": entry.previous_publication_id,
+        "code_version": entry.code_version,
+        "revisions": entry.revisions,
+    }
+
+
+def _moment(text: str) -> datetime | None:
+    """A date (its end) or a time, read as UTC when it names no zone; None when it is neither."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if len(text) == 10:  # a date alone: everything published that day counts
+        moment = moment.replace(hour=23, minute=59, second=59)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
