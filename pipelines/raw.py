@@ -91,6 +91,27 @@ def raw_frame(records: list[dict[str, object]], status: str, reason: str | None)
     return pl.DataFrame(rows, schema=RAW_SCHEMA)
 
 
+def staging_asset(source_id: str, reader: Callable[[Path], pl.DataFrame], description: str) -> dg.AssetsDefinition:
+    """`staging/<source_id>`: `reader` over the source's raw file (its release of this run), in its own terms.
+
+    `reader` turns the file into a typed frame, raising an error that names the file and the row or
+    label it cannot read; an absent source gives no rows.
+    """
+
+    @dg.asset(
+        key_prefix="staging",
+        name=source_id,
+        group_name="staging",
+        ins={"raw_file": dg.AssetIn(key=["raw", source_id])},
+        kinds={"polars"},
+        description=description,
+    )
+    def _staging(raw_file: pl.DataFrame) -> pl.DataFrame:
+        return read_release(raw_file, reader)
+
+    return _staging
+
+
 def read_release(raw_file: pl.DataFrame, reader: Callable[[Path], pl.DataFrame]) -> pl.DataFrame:
     """The staging frame: `reader` over the raw asset's file with its `provenance_id`, or no rows when absent."""
     path = raw_file["local_path"][0]

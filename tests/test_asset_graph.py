@@ -1,6 +1,7 @@
 """The asset graph: every layer wired as the architecture says, and a snapshot of its shape.
 
-The snapshot (tests/snapshots/asset_graph.txt) lists every asset with its upstream keys; a change
+The snapshot (tests/snapshots/asset_graph.txt) lists every asset with its group, kinds, upstream keys
+and checks (name and blocking or warning), and the step that computes it; a change
 to the graph shows up as a diff to review. Regenerate it with `UPDATE_SNAPSHOTS=1 make test`: the
 test writes it and fails, so a run that rewrote the snapshot never passes; a missing snapshot fails.
 """
@@ -18,10 +19,17 @@ SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.txt"
 
 def _graph_lines() -> list[str]:
     graph = defs.resolve_asset_graph()
+    checks: dict[dg.AssetKey, list[str]] = {}
+    for check_def in (graph.get_check_spec(check_key) for check_key in graph.asset_check_keys):
+        severity = "blocking" if check_def.blocking else "warning"
+        checks.setdefault(check_def.asset_key, []).append(f"{check_def.name} ({severity})")
     lines = []
     for key in sorted(graph.get_all_asset_keys(), key=lambda key: key.to_user_string()):
-        parents = sorted(parent.to_user_string() for parent in graph.get(key).parent_keys)
+        node = graph.get(key)
+        parents = sorted(parent.to_user_string() for parent in node.parent_keys)
         lines.append(f"{key.to_user_string()} <- {', '.join(parents) or '(none)'}")
+        lines.append(f"    group {node.group_name}; kinds {', '.join(sorted(node.kinds)) or '-'}")
+        lines += [f"    check {check}" for check in sorted(checks.get(key, []))]
     return lines
 
 

@@ -5,7 +5,7 @@ import polars as pl
 
 from core.vocabulary import no_facts
 from pipelines.checks.facts import fact_checks
-from pipelines.raw import curated_file_asset, read_release
+from pipelines.raw import curated_file_asset, staging_asset
 from pipelines.sources.ilo import harmonise
 from pipelines.sources.ilo.parse import read_estimates
 
@@ -18,16 +18,11 @@ SOURCE_ID = "ilo"
 ilo_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION)
 
 
-@dg.asset(
-    key_prefix="staging",
-    name=SOURCE_ID,
-    group_name="staging",
-    ins={"raw_file": dg.AssetIn(key=["raw", SOURCE_ID])},
-    kinds={"polars"},
+ilo_staging = staging_asset(
+    SOURCE_ID,
+    lambda path: harmonise.with_geo(read_estimates(path)),
+    "One typed row per curated figure, with its edition, reference and confidence.",
 )
-def ilo_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
-    """One typed row per curated figure, with its edition, reference and confidence."""
-    return read_release(raw_file, lambda path: harmonise.with_geo(read_estimates(path)))
 
 
 @dg.asset_check(

@@ -5,7 +5,7 @@ import polars as pl
 
 from core.vocabulary import no_facts
 from pipelines.checks.facts import fact_checks
-from pipelines.raw import curated_file_asset, read_release
+from pipelines.raw import curated_file_asset, staging_asset
 from pipelines.sources.kom import harmonise
 from pipelines.sources.kom.parse import FIRST_YEAR, read_figures
 
@@ -17,16 +17,11 @@ PUBLICATION = "KOM national figures (status reports, press releases, government 
 kom_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION)
 
 
-@dg.asset(
-    key_prefix="staging",
-    name=SOURCE_ID,
-    group_name="staging",
-    ins={"raw_file": dg.AssetIn(key=["raw", SOURCE_ID])},
-    kinds={"polars"},
+kom_staging = staging_asset(
+    SOURCE_ID,
+    read_figures,
+    "One validated, typed row per curated figure in KOM's own terms; a bad line stops the run, naming it.",
 )
-def kom_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
-    """One validated, typed row per curated figure in KOM's own terms; a bad line stops the run, naming it."""
-    return read_release(raw_file, read_figures)
 
 
 @dg.asset(

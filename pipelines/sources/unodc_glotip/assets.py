@@ -9,7 +9,7 @@ from core.vocabulary import FACT_KEY, no_facts
 from pipelines.checks.facts import fact_checks
 from pipelines.checks.shrink import shrink_check
 from pipelines.download import Announcement, RemoteFile
-from pipelines.raw import downloaded_file_asset, read_release
+from pipelines.raw import downloaded_file_asset, staging_asset
 from pipelines.sources.unodc_glotip import harmonise
 from pipelines.sources.unodc_glotip.parse import SHEET, read_glotip
 
@@ -39,16 +39,9 @@ unodc_glotip_file = downloaded_file_asset(
 )
 
 
-@dg.asset(
-    key_prefix="staging",
-    name="unodc_glotip",
-    group_name="staging",
-    ins={"raw_file": dg.AssetIn(key=["raw", "unodc_glotip"])},
-    kinds={"polars"},
+unodc_glotip_staging = staging_asset(
+    "unodc_glotip", read_glotip, "One typed row per GLOTIP key: `<5` as bounds [1, 4], duplicated keys summed."
 )
-def unodc_glotip_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
-    """One typed row per GLOTIP key: `<5` as bounds [1, 4], duplicated keys summed."""
-    return read_release(raw_file, read_glotip)
 
 
 @dg.asset_check(

@@ -7,7 +7,7 @@ import polars as pl
 
 from pipelines.checks.shrink import shrink_check
 from pipelines.download import RemoteFile
-from pipelines.raw import downloaded_file_asset, read_release
+from pipelines.raw import downloaded_file_asset, staging_asset
 from pipelines.sources.worldbank_population import harmonise
 from pipelines.sources.worldbank_population.parse import read_population
 
@@ -27,16 +27,11 @@ population_file = downloaded_file_asset(
 )
 
 
-@dg.asset(
-    key_prefix="staging",
-    name=POPULATION.source_id,
-    group_name="staging",
-    ins={"raw_file": dg.AssetIn(key=["raw", POPULATION.source_id])},
-    kinds={"polars"},
+population_staging = staging_asset(
+    POPULATION.source_id,
+    read_population,
+    "One row per country or aggregate and year, in the World Bank's own codes, with its line in the file.",
 )
-def population_staging(raw_file: pl.DataFrame) -> pl.DataFrame:
-    """One row per country or aggregate and year, in the World Bank's own codes, with its line in the file."""
-    return read_release(raw_file, read_population)
 
 
 @dg.asset(
