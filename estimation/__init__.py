@@ -4,7 +4,7 @@ Log-linear Poisson models (main effects plus chosen pairwise interactions) are f
 statsmodels to a capture-history table; the model is chosen by a stepwise procedure or by an
 information criterion; a model is reported only after its estimate is shown to exist and be
 identifiable; the interval is a profile-likelihood one; and the estimates of the other admissible
-models are reported beside the chosen one. See docs/estimation.md.
+models are reported beside the chosen one. See docs/ESTIMATION.md.
 
 This package imports neither dagster nor streamlit, so the dashboard and the export can use it.
 """

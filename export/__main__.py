@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from core.settings import DataPaths, data_dir_from_env
-from export import ExportError, build_pack
+from export import ExportError, ExportNotNoted, build_pack
 from publications import PublicationNotFound, PublicationStore
 
 
@@ -29,15 +29,14 @@ def main() -> int:
     store = PublicationStore(DataPaths(data_dir_from_env()))
     try:
         published, publication_id = store.export_source(arguments.publication or None)
-        pack = build_pack(published, arguments.year_from, arguments.year_to, arguments.out)
+        noted_in = (store, publication_id) if publication_id is not None else None
+        pack = build_pack(published, arguments.year_from, arguments.year_to, arguments.out, noted_in=noted_in)
+    except ExportNotNoted as warning:
+        print(warning, file=sys.stderr)
+        pack = warning.pack
     except (ExportError, PublicationNotFound) as error:
         print(f"export FAILED: {error}; nothing was written", file=sys.stderr)
         return 1
-    if publication_id is not None:
-        try:
-            store.record_export(publication_id, pack.name)
-        except OSError as error:
-            print(f"the export could not be noted ({error}): pruning may remove {publication_id}", file=sys.stderr)
     print(f"export pack written: {pack}" + (f" (publication {publication_id})" if publication_id else ""))
     return 0
 

@@ -35,7 +35,7 @@ def _given(connection: duckdb.DuckDBPyConnection, series: list[str], year_from: 
 
 CAVEAT = (
     "The interval is a profile-likelihood interval conditional on the chosen model; the range over the "
-    "admissible models shows how much the choice of model moves the estimate (docs/estimation.md)."
+    "admissible models shows how much the choice of model moves the estimate (docs/ESTIMATION.md)."
 )
 
 ESTIMATE_TABLE = Table(

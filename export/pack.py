@@ -29,6 +29,7 @@ from export.charts import figures, write_svgs
 from export.dark_figure import estimate_tables, front_page_line
 from export.tables import DEFINITIONS, SOURCES, TABLES, Table, read_table
 from export.writers import write_csv, write_workbook
+from publications import PublicationStore
 from reporting.dark_figure import DarkFigureEstimate
 from reporting.published import open_published
 
@@ -42,6 +43,14 @@ LICENSE = {
 
 class ExportError(Exception):
     """A request the export cannot honour; the message says why, and nothing was written."""
+
+
+class ExportNotNoted(ExportError):
+    """The pack was written, but noting it beside its kept publication failed (pruning may remove that one)."""
+
+    def __init__(self, pack: Path, publication_id: str, reason: str) -> None:
+        super().__init__(f"the export could not be noted ({reason}): pruning may remove {publication_id}")
+        self.pack, self.publication_id, self.reason = pack, publication_id, reason
 
 
 @dataclass(frozen=True)
@@ -75,7 +84,12 @@ _BUILD_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_BUILDS)
 
 
 def build_pack(
-    published: Path, year_from: int, year_to: int, out_dir: Path, estimate: DarkFigureEstimate | None = None
+    published: Path,
+    year_from: int,
+    year_to: int,
+    out_dir: Path,
+    estimate: DarkFigureEstimate | None = None,
+    noted_in: tuple[PublicationStore, str] | None = None,
 ) -> Path:
     """Write the pack for `year_from`–`year_to` from the published marts into `out_dir`; return its folder.
 
@@ -88,9 +102,20 @@ def build_pack(
     missing or unreadable published file, an output folder that cannot be written, or charts that
     cannot be drawn. At most `MAX_CONCURRENT_BUILDS` packs are built at once in a process (each draws
     its charts in a headless chromium); a further call waits its turn.
+
+    With `noted_in` (the store and the id of the kept publication `published` is) the export is noted
+    beside the kept publications, so pruning never removes a publication a pack was made from; if
+    that note cannot be written the pack stays and `ExportNotNoted` says so.
     """
     with _BUILD_SLOTS:
-        return _build(published, year_from, year_to, out_dir, estimate)
+        pack = _build(published, year_from, year_to, out_dir, estimate)
+    if noted_in is not None:
+        store, publication_id = noted_in
+        try:
+            store.record_export(publication_id, pack.name)
+        except OSError as error:
+            raise ExportNotNoted(pack, publication_id, error.strerror or str(error)) from error
+    return pack
 
 
 def build_slot_free() -> bool:

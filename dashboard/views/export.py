@@ -14,7 +14,7 @@ from core.code_version import code_version, same_code
 from core.vocabulary import NORWAY
 from dashboard.i18n import number, t
 from dashboard.ui import ESTIMATE_STATE_KEY, chosen_publication, page_header, publication_label
-from export import ExportError, build_pack, pack_as_zip
+from export import ExportError, ExportNotNoted, build_pack, pack_as_zip
 from export.pack import MAX_CONCURRENT_BUILDS, build_slot_free
 from reporting.published import kept_path, kept_publications, publication_store, published_path
 
@@ -64,15 +64,14 @@ def main() -> None:
                     int(year_to),
                     Path(folder),
                     estimate=estimate if include else None,
+                    noted_in=(publication_store(), publication) if publication is not None else None,
                 )
+            except ExportNotNoted as warning:
+                st.warning(t("export.not_noted", id=warning.publication_id, reason=warning.reason))
+                pack = warning.pack
             except ExportError as error:
                 st.error(t("export.failed", reason=error))
                 return
-            if publication is not None:
-                try:
-                    publication_store().record_export(publication, pack.name)
-                except OSError as error:
-                    st.warning(t("export.not_noted", id=publication, reason=error))
             st.session_state["export_pack"] = (pack.name, pack_as_zip(pack))
     if "export_pack" in st.session_state:
         name, archive = st.session_state["export_pack"]

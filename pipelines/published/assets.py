@@ -7,18 +7,16 @@ It publishes only from a run that materialised every asset it is built from: a p
 this run never saw.
 """
 
-from datetime import UTC, datetime
 from types import ModuleType
 
 import dagster as dg
 import polars as pl
 
-from core.code_version import code_version
 from pipelines import harmonised, marts, sources
 from pipelines.releases import Releases
 from pipelines.warehouse import Warehouse, frame_fingerprint, publish
-from publications import Publication, PublicationStore, publication_id, revisions
-from publications.store import read_database, sources_of
+from publications import PublicationStore
+from publications.prepare import prepare
 
 VOLATILE_COLUMNS = ("retrieved_at", "local_path", "fetched_from", "run_id")
 """Columns that differ between two refreshes of the same inputs; the content hash leaves them out."""
@@ -151,35 +149,8 @@ def trafficking_db(
                 "new_publication": False,
             }
         )
-    published_at = datetime.now(UTC).isoformat(timespec="seconds")
-    new_id = publication_id(published_at, content_hash)
-    extra = publication_tables(store, previous, named, new_id, published_at)
-    code = code_version()
-    publication = pl.DataFrame(
-        {
-            "published_at": [published_at],
-            "run_id": [context.run.run_id],
-            "content_hash": [content_hash],
-            "tables": [",".join(named)],
-            "publication_id": [new_id],
-            "previous_publication_id": [previous.publication_id if previous else None],
-            "code_commit": [code["git_commit"]],
-            "code_dirty": [code["dirty"]],
-        },
-        schema_overrides={"previous_publication_id": pl.String(), "code_dirty": pl.Boolean()},
-    )
-    everything = {**named, **extra, "publication": publication}
-    entry = Publication(
-        publication_id=new_id,
-        published_at=published_at,
-        content_hash=content_hash,
-        run_id=context.run.run_id,
-        code_version=code,
-        sources=sources_of(named["source_status"], named["provenance"]),
-        previous_publication_id=previous.publication_id if previous else None,
-        revisions=revisions.summary(extra["revisions"]),
-        tables={name: frame.height for name, frame in everything.items()},
-    )
+    prepared = prepare(store, previous, named, content_hash, context.run.run_id)
+    entry, everything = prepared.entry, prepared.tables
     target = publish(
         list(everything.items()), paths.published, before_swap=lambda staged: store.keep(staged, entry, everything)
     )
@@ -188,36 +159,9 @@ def trafficking_db(
         metadata={
             "path": str(target),
             "content_hash": content_hash,
-            "publication_id": new_id,
+            "publication_id": entry.publication_id,
             "new_publication": True,
             "revisions": dg.MetadataValue.json(entry.revisions),
             "tables": dg.MetadataValue.json({name: frame.height for name, frame in named.items()}),
         }
     )
-
-
-def publication_tables(
-    store: PublicationStore,
-    previous: Publication | None,
-    named: dict[str, pl.DataFrame],
-    new_id: str,
-    published_at: str,
-) -> dict[str, pl.DataFrame]:
-    """`revisions` (against the newest kept publication, none for the first) and `figure_history` (carried forward)."""
-    after = revisions.figures(named)
-    releases_after = revisions.releases(named["source_status"])
-    if previous is None:
-        return {
-            "revisions": revisions.no_revisions(),
-            "figure_history": revisions.first_history(after, new_id, published_at, releases_after),
-        }
-    before_tables = read_database(
-        store.database(previous.publication_id), [*revisions.FIGURE_TABLES, "source_status", "figure_history"]
-    )
-    releases_before = revisions.releases(before_tables.get("source_status"))
-    before = revisions.figures(before_tables)
-    changes = revisions.compare(before, after, releases_before, releases_after, new_id, previous.publication_id)
-    history = before_tables.get("figure_history")
-    if history is None:  # a publication made before histories were kept starts the history
-        history = revisions.first_history(before, previous.publication_id, previous.published_at, releases_before)
-    return {"revisions": changes, "figure_history": revisions.next_history(history, changes, published_at)}

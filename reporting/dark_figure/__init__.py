@@ -1,7 +1,7 @@
 """The dark figure (multiple systems estimation) for readers, shared by the Mørketall page and the pack.
 
 Imports neither Streamlit nor Dagster. The estimator itself is the `estimation` package (see
-docs/estimation.md); this package holds, one concern a module:
+docs/ESTIMATION.md); this package holds, one concern a module:
 
 - `examples`: the published examples and their references, each estimated once per folder content;
 - `upload`: an uploaded capture-history table read and estimated (every problem the estimator's one
