@@ -35,6 +35,16 @@ defs = dg.Definitions(
 )
 
 
+def source_assets(source_id: str) -> list[dg.AssetKey]:
+    """Every asset of one source (its raw, staging and harmonised assets), whose checks come with them."""
+    steps = {step for step, source in source_of_step().items() if source == source_id}
+    graph = defs.resolve_asset_graph()
+    return sorted(
+        (key for assets_def in graph.assets_defs if assets_def.node_def.name in steps for key in assets_def.keys),
+        key=lambda key: key.to_user_string(),
+    )
+
+
 @cache
 def source_of_step() -> dict[str, str]:
     """Step key -> source id for this code location's steps that belong to one source (the degrade rule)."""

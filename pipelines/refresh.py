@@ -27,7 +27,7 @@ import duckdb
 
 from core.settings import DataPaths, data_dir_from_env
 from pipelines.checks.shrink import ACCEPT_TAG
-from pipelines.definitions import defs, source_of_step
+from pipelines.definitions import all_assets, all_checks, defs, source_assets, source_of_step
 from pipelines.ops.degrade import failures as failure_lines
 from pipelines.ops.degrade import sources_to_pin
 from pipelines.releases import pin_tags
@@ -52,6 +52,24 @@ def run_refresh_in(
     `curated_dir` replaces the repository's `data/raw/` (the curated KOM and ILO files).
     """
     return _execute(instance, build_resources(data_dir, mirror, curated_dir), tags or {})
+
+
+def read_source_in(
+    data_dir: Path, mirror: str, source_id: str, curated_dir: Path | None = None
+) -> dg.ExecuteInProcessResult:
+    """Only `source_id`'s assets and checks (raw, staging, harmonised), into `data_dir`'s working warehouse.
+
+    Nothing is published: this says whether a source's new file would be taken, and if not, where it is
+    refused and why (`failures`), without touching the published file.
+    """
+    return dg.materialize(
+        [*all_assets, *all_checks],
+        selection=dg.AssetSelection.assets(*source_assets(source_id)),
+        resources=build_resources(data_dir, mirror, curated_dir),
+        instance=dg.DagsterInstance.ephemeral(),
+        run_config=QUIET_LOGS,
+        raise_on_error=False,
+    )
 
 
 def _execute(

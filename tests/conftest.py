@@ -1,13 +1,11 @@
 """Shared fixtures: the real mirror beside the repository, and one refresh into a temporary data dir.
 
-Test tiers: a test that runs a refresh (it uses the `refreshed` or `published` fixture, or calls
-`refresh` or `run_refresh_in` itself) is marked `refresh`; `make test-fast` leaves those and the browser tests
-out. Outside CI a missing `../shared` skips the tests that need it, saying why; in CI it fails them.
+Test tiers: a test that runs a refresh is marked `refresh` (by its fixture, `refreshed` or
+`published`, or explicitly when it calls `refresh` or `run_refresh_in` itself, which
+`test_test_tiers.py` holds); `make test-fast` leaves those and the browser tests out. Outside CI a missing `../shared` skips the tests that need it, saying why; in CI it fails them.
 """
 
-import inspect
 import os
-import re
 from pathlib import Path
 
 import duckdb
@@ -34,17 +32,13 @@ def mirror() -> Path:
 REFRESH_FIXTURES = {"refreshed", "published"}
 
 
-def runs_a_refresh(item: pytest.Item) -> bool:
-    """Whether a test runs the refresh job: through a refresh fixture or by calling `run_refresh_in`."""
-    if REFRESH_FIXTURES & set(getattr(item, "fixturenames", ())):
-        return True
-    function = getattr(item, "function", None)
-    return function is not None and re.search(r"\b(run_refresh_in|refresh)\(", inspect.getsource(function)) is not None
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that asks for a refresh fixture (directly or through another fixture) is marked `refresh`.
+
+    A test that runs a refresh itself carries `@pytest.mark.refresh` in its own file.
+    """
     for item in items:
-        if runs_a_refresh(item):
+        if REFRESH_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.refresh)
 
 

@@ -1,8 +1,10 @@
-"""The bad-input corpus: each case run through the real refresh, from a copy of a good published state.
+"""The bad-input corpus, from a copy of a good published state.
 
-A case that is bad fails at the asset that met it, with a message naming the file and the row or
-label; the refresh then publishes with that source stale: its figures exactly those of its last
-good release, the reason in `source_status`, every other source current. A case that is
+Every bad case is read as a refresh reads its source (that source's raw, staging and harmonised
+assets and checks, `read_source_in`) and must fail at the asset or check that met it, with a message
+naming the file and the row or label, publishing nothing. One case per source then goes through the
+real refresh: it publishes with that source stale, its figures exactly those of its last good
+release, the reason in `source_status`, every other source current. A case that is
 legitimately parseable (semicolons with decimal commas and a byte-order mark; Latin-1 text) is
 parsed, and the published figures equal those of the original file. The HTML error page instead of
 the workbook is in `test_refresh_garbled_download.py` (served over HTTP on 127.0.0.1).
@@ -17,6 +19,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pytest
@@ -24,7 +27,7 @@ from mirror_copies import mirror_with
 
 from core.settings import CURATED_DIR, DataPaths
 from pipelines.checks.facts import latest_year
-from pipelines.refresh import EXIT_DEGRADED, failures, refresh, run_refresh_in
+from pipelines.refresh import EXIT_DEGRADED, failures, read_source_in, refresh, run_refresh_in
 from pipelines.sources.unodc_glotip.parse import read_rows
 
 WORKBOOK = Path("unodc") / "data_glotip.xlsx"
@@ -401,17 +404,50 @@ def published_rows(path: Path, source_id: str) -> list[tuple]:
         return connection.execute(query, [source_id]).fetchall()
 
 
-@pytest.mark.parametrize("case", list(FAILING))
-def test_bad_input_fails_naming_it_and_its_source_stays_at_its_last_good_release(case, case_dirs, mirror, tmp_path):
-    data, curated = case_dirs
-    replaced, make, step, words = FAILING[case]
-    source_id = SOURCE_OF_FILE[replaced]
+def bad_site(case: str, mirror: Path, curated: Path, tmp_path: Path) -> tuple[str, Path]:
+    """The case's source id, and the mirror to read from (its bad file in place, or in `curated` for KOM)."""
+    replaced, make, _, _ = FAILING[case]
     content = make(mirror)
     if replaced == KOM:
         (curated / KOM).write_bytes(content)
-        site = mirror
+        return SOURCE_OF_FILE[replaced], mirror
+    return SOURCE_OF_FILE[replaced], mirror_with(mirror, tmp_path / "site", replaced, content)
+
+
+@pytest.mark.parametrize("case", list(FAILING))
+def test_bad_input_is_refused_where_it_is_met_naming_it(case, case_dirs, mirror, tmp_path):
+    """Only the case's source is read (its raw, staging and harmonised assets and checks), as a refresh would."""
+    data, curated = case_dirs
+    _, _, step, words = FAILING[case]
+    source_id, site = bad_site(case, mirror, curated, tmp_path)
+    published_before = sha256(data.published)
+
+    result = read_source_in(data.root, str(site), source_id, curated_dir=curated)
+
+    if step.startswith("raw__"):  # refused by the download's own checks: this run takes the last good release
+        raw = result.asset_value(dg.AssetKey(["raw", source_id]))
+        assert set(raw["status"]) == {"stale"}, f"{case}: the source's file was taken"
+        lines = [f"{step}: {reason}" for reason in raw["status_reason"]]
     else:
-        site = mirror_with(mirror, tmp_path / "site", replaced, content)
+        assert not result.success, f"{case}: the source's file was taken"
+        lines = failures(result)
+    at_step = [line for line in lines if step in line]
+    assert at_step, f"expected the failure at {step}, got: {lines}"
+    for word in words:
+        assert any(word in line for line in at_step), f"{word!r} not named in: {at_step}"
+    assert sha256(data.published) == published_before, "nothing is published by reading one source"
+
+
+DEGRADE_CASES = ["truncated workbook", "missing column", "duplicated curated row", "a World Bank file without Norway"]
+"""One case per downloaded or curated source with a file, through the real refresh and its degrade rule."""
+
+
+@pytest.mark.refresh
+@pytest.mark.parametrize("case", DEGRADE_CASES)
+def test_bad_input_leaves_its_source_at_its_last_good_release_and_publishes_the_rest(case, case_dirs, mirror, tmp_path):
+    data, curated = case_dirs
+    source_id, site = bad_site(case, mirror, curated, tmp_path)
+    _, _, step, words = FAILING[case]
     before = {source: published_rows(data.published, source) for source in SOURCE_OF_FILE.values()}
 
     outcome = refresh(data.root, str(site), curated_dir=curated)
@@ -428,6 +464,10 @@ def test_bad_input_fails_naming_it_and_its_source_stays_at_its_last_good_release
     assert published_rows(data.published, source_id) == before[source_id], "the last good figures, exactly"
 
 
+def test_every_source_with_a_file_has_a_degrade_case():
+    assert {SOURCE_OF_FILE[FAILING[case][0]] for case in DEGRADE_CASES} == set(SOURCE_OF_FILE.values())
+
+
 def published_kom(path: Path) -> list[tuple]:
     with duckdb.connect(str(path), read_only=True) as connection:
         return connection.execute(
@@ -442,6 +482,7 @@ def published_kom_locations(path: Path) -> list[str]:
         return [location.split(": ", 1)[1] for (location,) in rows.fetchall()]
 
 
+@pytest.mark.refresh
 @pytest.mark.parametrize(
     ("case", "content"),
     [
@@ -465,6 +506,7 @@ def test_a_parseable_variant_of_the_curated_file_is_read_like_the_original(case,
     assert any("Østforum" in location for location in locations), "Norwegian letters survive"
 
 
+@pytest.mark.refresh
 def test_an_operator_accepts_a_shrink_for_one_refresh(case_dirs, mirror, tmp_path):
     data, _ = case_dirs
     site = mirror_with(mirror, tmp_path / "site", CTDC, first_half_of_lines(mirror / CTDC))

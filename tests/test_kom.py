@@ -266,6 +266,7 @@ def test_reconciliation_says_kom_published_no_totals_in_the_gap_years(published)
     assert {mart[year] for year in gap} == {"no_official_total"}
 
 
+@pytest.mark.refresh
 def test_a_refresh_with_a_bad_line_fails_naming_it_and_leaves_the_published_file_alone(tmp_path, refreshed, mirror):
     curated = tmp_path / "curated"
     shutil.copytree(CURATED_DIR, curated)
@@ -343,6 +344,7 @@ def test_a_count_is_read_with_norwegian_thousands_separators(written, count):
     assert parse_number(written) == count
 
 
+@pytest.mark.refresh
 def test_after_a_failed_daemon_refresh_the_sensor_asks_for_one_with_kom_pinned(tmp_path, mirror):
     import dagster as dg
 

@@ -41,6 +41,7 @@ def _version(path: Path) -> tuple[str, int, int]:
     return content_hash, facts, totals
 
 
+@pytest.mark.refresh
 def test_two_refreshes_of_the_same_inputs_publish_the_same_content(tmp_path, mirror):
     data_dir = tmp_path / "data"
     assert run_refresh_in(data_dir, str(mirror)).success
@@ -49,6 +50,7 @@ def test_two_refreshes_of_the_same_inputs_publish_the_same_content(tmp_path, mir
     assert _content_hash(data_dir / "marts" / "trafficking.duckdb") == first
 
 
+@pytest.mark.refresh
 def test_reads_during_publish_see_the_old_or_the_new_complete_version(tmp_path, mirror):
     data_dir = tmp_path / "data"
     assert run_refresh_in(data_dir, str(mirror)).success
@@ -163,6 +165,7 @@ def test_a_partial_run_does_not_publish(tmp_path, mirror, refreshed, selection, 
     assert published.read_bytes() == before
 
 
+@pytest.mark.refresh
 def test_a_second_refresh_on_the_same_data_dir_stops_at_once_naming_the_first(tmp_path, refreshed):
     data = DataPaths(tmp_path / "data")
     shutil.copytree(refreshed.root, data.root, symlinks=True)
@@ -178,6 +181,7 @@ def test_a_second_refresh_on_the_same_data_dir_stops_at_once_naming_the_first(tm
     assert _content_hash(data.published) == before
 
 
+@pytest.mark.refresh
 def test_what_a_killed_run_left_behind_is_removed_at_the_next_start(tmp_path, refreshed, mirror):
     data = DataPaths(tmp_path / "data")
     shutil.copytree(refreshed.root, data.root, symlinks=True)

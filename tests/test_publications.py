@@ -415,6 +415,7 @@ def test_the_export_page_builds_the_pack_of_a_chosen_kept_publication(history, m
 # --- an unchanged refresh, and pruning (last: they change the data dir) ------------------------------
 
 
+@pytest.mark.refresh
 def test_an_unchanged_refresh_adds_nothing_and_pruning_keeps_what_it_must(history):
     data, store = history.data, PublicationStore(history.data)
     first, second = history.first["publication_id"], history.second["publication_id"]

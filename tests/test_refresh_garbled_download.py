@@ -42,6 +42,7 @@ def _unodc_facts(path: Path) -> list[tuple]:
         return connection.execute("SELECT * FROM fact_indicator WHERE source = 'unodc_glotip' ORDER BY ALL").fetchall()
 
 
+@pytest.mark.refresh
 def test_html_page_instead_of_workbook_keeps_the_last_good_release_and_publishes(tmp_path, mirror, http_mirror):
     data_dir = tmp_path / "data"
     assert run_refresh_in(data_dir, str(mirror)).success
@@ -59,6 +60,7 @@ def test_html_page_instead_of_workbook_keeps_the_last_good_release_and_publishes
     assert _sha256(downloaded) == before_download, "the garbled download never replaced the file"
 
 
+@pytest.mark.refresh
 def test_a_fresh_data_dir_without_any_source_publishes_the_curated_tables(tmp_path):
     data_dir = tmp_path / "data"
     nowhere = tmp_path / "empty-mirror"
@@ -81,6 +83,7 @@ def test_a_fresh_data_dir_without_any_source_publishes_the_curated_tables(tmp_pa
     assert sources == {"ilo", "kom"}
 
 
+@pytest.mark.refresh
 def test_the_refresh_finds_a_moved_unodc_file_from_the_portal_page(tmp_path, mirror, monkeypatch):
     """A local portal plays UNODC's: its report page links the workbook under a new dated folder."""
     site = tmp_path / "portal"

@@ -149,6 +149,7 @@ def test_the_pack_holds_ssb_s_series_with_their_citation(with_ssb):
     assert reconciliation.filter(pl.col("year") == 2016)["ssb_offences_reported"].to_list() == ["52"]
 
 
+@pytest.mark.refresh
 def test_a_table_that_loses_the_offence_keeps_ssb_at_its_last_good_release(with_ssb, mirror, tmp_path, monkeypatch):
     fake, _, good = with_ssb
     data = DataPaths(tmp_path / "data")
@@ -170,6 +171,7 @@ def test_a_table_that_loses_the_offence_keeps_ssb_at_its_last_good_release(with_
     assert ssb_facts(data.published).equals(before), "the last good figures, exactly"
 
 
+@pytest.mark.refresh
 def test_a_label_the_crosswalk_does_not_know_fails_the_check_and_the_retry_pins_ssb(with_ssb, mirror, tmp_path):
     fake, _, good = with_ssb
     data = DataPaths(tmp_path / "data")
@@ -190,6 +192,7 @@ def test_a_label_the_crosswalk_does_not_know_fails_the_check_and_the_retry_pins_
     assert ssb_facts(data.published).equals(before), "the last good figures, exactly"
 
 
+@pytest.mark.refresh
 def test_without_ssb_the_source_is_absent_and_everything_else_publishes(tmp_path, mirror, monkeypatch):
     monkeypatch.delenv("TRAFFICKING_SOURCE_SSB", raising=False)
     outcome = refresh(tmp_path / "data", str(mirror))
