@@ -2,7 +2,8 @@
 
 Test tiers: a test that runs a refresh is marked `refresh` (by its fixture, `refreshed` or
 `published`, or explicitly when it calls `refresh` or `run_refresh_in` itself, which
-`test_test_tiers.py` holds); `make test-fast` leaves those and the browser tests out. Outside CI a missing `../shared` skips the tests that need it, saying why; in CI it fails them.
+`test_test_tiers.py` holds); `make test-fast` leaves those and the browser tests out. Outside CI
+a missing `../shared` skips the tests that need it, saying why; in CI it fails them.
 """
 
 import os
