@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
-from core.vocabulary import NORWAY
+from reporting import queries
 from reporting.catalogue import catalogue
 from reporting.figures import PACK_CELL, PACK_VALUE, Kind, kind, shown, wide_series, with_shown
 from reporting.flags import figure_rows
 from reporting.justice import justice_chain
+from reporting.queries import with_category_names, with_definition_names
 
 Reader = Callable[[duckdb.DuckDBPyConnection, list[str], int, int], pl.DataFrame]
 """Reads a table's rows from the published marts: the series (definitions) of the table's catalogue
@@ -44,16 +45,63 @@ class Table:
     read: Reader
 
 
-def query(sql: str) -> Reader:
-    """A reader running `sql`, which may use `$series`, `$year_from` and `$year_to`."""
+def tables_of(connection: duckdb.DuckDBPyConnection, *names: str) -> dict[str, pl.DataFrame]:
+    """The named published tables, whole, for the reader's questions (`reporting.queries`)."""
+    return {name: connection.sql(f'SELECT * FROM "{name}"').pl() for name in names}
+
+
+def whole(name: str, columns: Sequence[str] | None = None) -> Reader:
+    """A reader of a whole table (the definitions, the sources), every year."""
 
     def read(connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int) -> pl.DataFrame:
-        parameters: dict[str, object] = {}
-        if "$series" in sql:
-            parameters["series"] = series
-        if "$year_from" in sql:
-            parameters |= {"year_from": year_from, "year_to": year_to}
-        return connection.sql(sql, params=parameters or None).pl()
+        frame = tables_of(connection, name)[name]
+        return frame.select(columns) if columns else frame
+
+    return read
+
+
+def read_victims(
+    connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int
+) -> pl.DataFrame:
+    tables = tables_of(connection, "series_totals", "definitions")
+    return with_definition_names(queries.norway_series(tables, series, (year_from, year_to)), tables)
+
+
+def read_victim_groups(
+    connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int
+) -> pl.DataFrame:
+    tables = tables_of(connection, "breakdowns", "definitions", "canonical_vocabulary")
+    parts = queries.norway_breakdowns(tables, series, (year_from, year_to))
+    return with_category_names(with_definition_names(parts, tables), tables)
+
+
+def read_nordic_rates(
+    connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int
+) -> pl.DataFrame:
+    tables = tables_of(connection, "rates_per_100k", "series_totals", "definitions")
+    rates = queries.nordic_rates(tables, series, (year_from, year_to)).rename(
+        {"name_nb": "country_nb", "name_en": "country_en", "rate": "rate_per_100k"}
+    )
+    locations = (
+        tables["series_totals"]
+        .filter(pl.col("period") == pl.col("year").cast(pl.String))
+        .select("definition_id", "geo", "year", "source_location")
+    )
+    return with_definition_names(rates, tables).join(locations, on=["definition_id", "geo", "year"], how="left")
+
+
+def read_global_estimates(
+    connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int
+) -> pl.DataFrame:
+    tables = tables_of(connection, "ilo_estimates", "definitions")
+    estimates = queries.global_estimates(tables, series, (year_from, year_to)).rename({"region_label": "region"})
+    names = tables["definitions"].select("definition_id", "source", "name_nb", "name_en")
+    return estimates.drop("source", strict=False).join(names, on="definition_id", how="left")
+
+
+def reconciliation(name: str) -> Reader:
+    def read(connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int) -> pl.DataFrame:
+        return queries.norway_reconciliation(tables_of(connection, name), name, (year_from, year_to))
 
     return read
 
@@ -62,14 +110,9 @@ def read_justice_chain(
     connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int
 ) -> pl.DataFrame:
     """The justice chain with each figure's penal provision, built as the Straffesakskjeden page builds it."""
-    chain = justice_chain(
-        connection.sql("SELECT * FROM series_totals").pl(),
-        connection.sql("SELECT * FROM fact_indicator").pl(),
-        series,
-        (year_from, year_to),
-    )
-    names = connection.sql("SELECT definition_id, name_nb, name_en FROM definitions").pl()
-    return chain.join(names, on="definition_id", how="left")
+    tables = tables_of(connection, "series_totals", "fact_indicator", "definitions")
+    chain = justice_chain(tables["series_totals"], tables["fact_indicator"], series, (year_from, year_to))
+    return with_definition_names(chain, tables)
 
 
 CITATION_FIELDS = (
@@ -97,8 +140,6 @@ SERIES_FIELDS = (
     Field("year", "integer", "Year (the last year of a period)"),
     Field("period", "string", "The year, or the span of years a cumulative or per-year-average figure covers"),
 )
-NAMES = "LEFT JOIN definitions d USING (definition_id)"
-IN_YEARS = "year BETWEEN $year_from AND $year_to"
 
 TABLES = (
     Table(
@@ -107,12 +148,7 @@ TABLES = (
         "Presumed, identified, detected and registered victims in Norway; each definition is its own series.",
         (*SERIES_FIELDS, *VALUE_FIELDS, *CITATION_FIELDS),
         ("source", "measure", "year", "period"),
-        query(
-            f"""SELECT s.source, s.measure, d.name_nb, d.name_en, s.geo, s.year, s.period, s.value, s.value_low,
-                       s.value_high, s.unit, s.flags, s.definition_id, s.source_location, s.provenance_id
-                FROM series_totals s {NAMES}
-                WHERE s.geo = '{NORWAY}' AND list_contains($series, s.definition_id) AND {IN_YEARS}""",
-        ),
+        read_victims,
     ),
     Table(
         "victims_norway_by_group",
@@ -128,14 +164,7 @@ TABLES = (
             *CITATION_FIELDS,
         ),
         ("source", "measure", "breakdown", "category", "year", "period"),
-        query(
-            f"""SELECT b.source, b.measure, d.name_nb, d.name_en, b.geo, b.year, b.period, b.breakdown, b.category,
-                       v.label_nb AS category_nb, v.label_en AS category_en, b.value, b.value_low, b.value_high,
-                       b.unit, b.flags, b.definition_id, b.source_location, b.provenance_id
-                FROM breakdowns b {NAMES}
-                LEFT JOIN canonical_vocabulary v ON v.dimension = b.breakdown AND v.code = b.category
-                WHERE b.geo = '{NORWAY}' AND list_contains($series, b.definition_id) AND {IN_YEARS}""",
-        ),
+        read_victim_groups,
     ),
     Table(
         "justice_chain_norway",
@@ -176,16 +205,7 @@ TABLES = (
             Field("population_provenance_id", "string", "The input file of the population in the sources sheet"),
         ),
         ("measure", "geo", "year"),
-        query(
-            f"""SELECT r.source, r.measure, d.name_nb, d.name_en, r.geo, r.name_nb AS country_nb,
-                       r.name_en AS country_en, r.year, r.value, r.value_low, r.value_high, r.population,
-                       r.rate AS rate_per_100k, r.rate_low, r.rate_high, r.flags, r.definition_id, s.source_location,
-                       r.provenance_id, r.population_provenance_id
-                FROM rates_per_100k r {NAMES}
-                LEFT JOIN series_totals s ON s.definition_id = r.definition_id AND s.geo = r.geo AND s.year = r.year
-                     AND s.period = CAST(r.year AS VARCHAR)
-                WHERE r.is_nordic AND list_contains($series, r.definition_id) AND r.{IN_YEARS}""",
-        ),
+        read_nordic_rates,
     ),
     Table(
         "global_estimates",
@@ -212,13 +232,7 @@ TABLES = (
             Field("provenance_id", "string", "The input file in the sources sheet"),
         ),
         ("edition", "geo", "measure", "sex", "age_group", "exploitation_form"),
-        query(
-            f"""SELECT d.source, i.edition, i.publication, i.year, i.geo, i.region_label AS region, i.measure,
-                       d.name_nb, d.name_en, i.sex, i.age_group, i.exploitation_form, i.value, i.value_low,
-                       i.value_high, i.unit, i.flags, i.definition_id, i.source_location, i.reference, i.provenance_id
-                FROM ilo_estimates i {NAMES}
-                WHERE list_contains($series, i.definition_id) AND i.{IN_YEARS}""",
-        ),
+        read_global_estimates,
     ),
     Table(
         "reconciliation_norway",
@@ -237,7 +251,7 @@ TABLES = (
             Field("explanation_en", "string", "Explanation in English"),
         ),
         ("year",),
-        query(f"SELECT * FROM reconciliation_norway WHERE geo = '{NORWAY}' AND {IN_YEARS}"),
+        reconciliation("reconciliation_norway"),
     ),
     Table(
         "reconciliation_justice_norway",
@@ -264,7 +278,7 @@ TABLES = (
             Field("explanation_en", "string", "Explanation in English"),
         ),
         ("year",),
-        query(f"SELECT * FROM reconciliation_justice_norway WHERE geo = '{NORWAY}' AND {IN_YEARS}"),
+        reconciliation("reconciliation_justice_norway"),
     ),
 )
 
@@ -293,7 +307,7 @@ DEFINITIONS = Table(
         )
     ),
     ("definition_id",),
-    query("SELECT * FROM definitions"),
+    whole("definitions"),
 )
 SOURCES = Table(
     "sources",
@@ -310,9 +324,9 @@ SOURCES = Table(
         Field("sha256", "string", "SHA-256 checksum of the file"),
     ),
     ("provenance_id",),
-    query(
-        "SELECT provenance_id, source_id, publication, url, fetched_from, retrieved_at, size_bytes, sha256 "
-        "FROM provenance"
+    whole(
+        "provenance",
+        ["provenance_id", "source_id", "publication", "url", "fetched_from", "retrieved_at", "size_bytes", "sha256"],
     ),
 )
 
