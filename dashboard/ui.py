@@ -19,6 +19,7 @@ from core.vocabulary import NORWAY
 from dashboard.i18n import language, t, with_shown_values
 from reporting.catalogue import Series
 from reporting.changes import figure_keys, revision_marks
+from reporting.charts import CHART_CONFIG, describe
 from reporting.published import (
     Publication,
     kept_path,
@@ -28,6 +29,7 @@ from reporting.published import (
     read_tables,
 )
 from reporting.status import not_current, status_line, status_reason
+from reporting.words import moment_text
 
 PUBLISHED_TABLES = (
     "series_totals",
@@ -64,8 +66,15 @@ def _read_tables(path: str, version: int) -> dict[str, pl.DataFrame]:
 
 
 def publication_label(entry: Publication) -> str:
-    """A kept publication as the reader picks it: its time (UTC) and the start of its content hash."""
-    return f"{entry.published_at[:16].replace('T', ' ')} UTC ({entry.content_hash[:8]})"
+    """A kept publication as the reader picks it: when it was published, in Oslo time."""
+    return moment_text(entry.published_at, language())
+
+
+def published_when(tables: dict[str, pl.DataFrame]) -> str:
+    """When the shown publication was published, as a reader reads it."""
+    publication = tables.get("publication")
+    published_at = publication["published_at"][0] if publication is not None and publication.height else None
+    return moment_text(published_at, language())
 
 
 def publication_switch() -> None:
@@ -103,7 +112,7 @@ def published_tables() -> dict[str, pl.DataFrame]:
     """The published tables, or a message in the page (and the page stops) when there are none to read."""
     path = shown_path()
     if not path.exists():
-        st.warning(t("data.missing", path=path))
+        st.warning(t("data.missing"))
         st.stop()
     try:
         return _read_tables(str(path), path.stat().st_mtime_ns)
@@ -163,6 +172,18 @@ def download_columns(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select([column for column in wanted if column in frame.columns])
 
 
+def figures_table(shown: pl.DataFrame) -> pl.DataFrame:
+    """A chart's figures as the reader sees them: series, year or period, and the figure (`<5`, `om lag 200`)."""
+    columns = {"series": t("chart.column_series"), "period": t("chart.column_period"), "shown": t("chart.column_value")}
+    if "period" not in shown.columns and "year" in shown.columns:
+        shown = shown.with_columns(period=pl.col("year").cast(pl.String))
+    present = {name: label for name, label in columns.items() if name in shown.columns}
+    table = shown.select(*present).rename(present)
+    if t("chart.column_period") in table.columns:
+        table = table.with_columns(pl.col(t("chart.column_period")).str.replace_all("-", "–"))
+    return table
+
+
 def chart_block(
     tables: dict[str, pl.DataFrame],
     title: str,
@@ -171,11 +192,20 @@ def chart_block(
     definition_ids: Iterable[str],
     file_name: str,
 ) -> None:
-    """A chart with its title (what is counted), footnotes from the registry, and its data as CSV."""
+    """A chart with its title (what is counted), a sentence saying what it shows, its figures as a table a screen
+    reader can read, footnotes from the registry, and its data as CSV. Without figures: a sentence, no chart."""
     st.subheader(title)
-    st.plotly_chart(figure, width="stretch", key=f"chart_{file_name}")
+    if data.is_empty():
+        st.info(t("chart.no_figures"))
+        return
+    shown = data if "shown" in data.columns else with_shown_values(data)
+    kind = "chart.kind_bar" if any(trace.type == "bar" for trace in figure.data) else "chart.kind_line"
+    st.markdown(describe(shown, kind, language()))
+    st.plotly_chart(figure, width="stretch", key=f"chart_{file_name}", config=CHART_CONFIG)
+    with st.expander(t("chart.figures_table")):
+        st.table(figures_table(shown))
     footnotes(tables, definition_ids)
-    csv_data = download_columns(data if "shown" in data.columns else with_shown_values(data)).write_csv()
+    csv_data = download_columns(shown).write_csv()
     st.download_button(
         t("chart.download"), csv_data, file_name=f"{file_name}.csv", mime="text/csv", key=f"download_{file_name}"
     )
@@ -187,8 +217,7 @@ def page_header(title_key: str, intro_key: str | None = None) -> dict[str, pl.Da
     if intro_key:
         st.markdown(t(intro_key))
     tables = published_tables()
-    published_at = tables["publication"]["published_at"][0] if "publication" in tables else "?"
-    st.caption(t("data.published", when=published_at))
+    st.caption(t("data.published", when=published_when(tables)))
     earlier_note(tables)
     status_banner(tables)
     return tables
@@ -199,10 +228,10 @@ def status_banner(tables: dict[str, pl.DataFrame]) -> None:
     rows = not_current(tables.get("source_status"))
     if not rows:
         return
-    lines = "\n".join(f"- {status_line(row, language())}" for row in rows)
-    st.warning(f"{t('status.banner')}\n\n{lines}")
+    named = ", ".join(t(f"publisher.{row['source_id']}") for row in rows)
+    st.warning(t("status.banner", sources=named))
     with st.expander(t("status.reasons")):
-        st.markdown("\n\n".join(status_reason(row, language()) for row in rows))
+        st.markdown("\n".join(f"- {status_line(row, language())}. {status_reason(row, language())}" for row in rows))
 
 
 def earlier_note(tables: dict[str, pl.DataFrame]) -> None:
@@ -213,8 +242,9 @@ def earlier_note(tables: dict[str, pl.DataFrame]) -> None:
     current = publication_store().current_id()
     if chosen == current:
         return
-    published_at = tables["publication"]["published_at"][0] if "publication" in tables else "?"
-    st.info(t("publications.showing_earlier", id=chosen, when=published_at, current=current or "?"))
+    entries = {entry.publication_id: entry for entry in kept_publications()}
+    now = publication_label(entries[current]) if current in entries else t("words.unknown_time")
+    st.info(t("publications.showing_earlier", when=published_when(tables), current=now))
 
 
 def revision_column(tables: dict[str, pl.DataFrame], rows: pl.DataFrame) -> pl.Series:

@@ -253,4 +253,25 @@ def styled(figure: go.Figure, x_title: str, y_title: str, language: str) -> go.F
         template="plotly_white",
     )
     figure.update_xaxes(tickformat="d")
+    figure.update_yaxes(tickformat=",~f")  # 25 000 000, never Plotly's SI suffix (25M)
     return figure
+
+
+CHART_CONFIG = {"displayModeBar": False, "responsive": True}
+"""No toolbar over the chart: its data are in the table beside it and in the download (and at a phone's width
+the toolbar covered the series-break labels)."""
+
+
+def describe(frame: pl.DataFrame, kind_key: str, language: str) -> str:
+    """A chart's text alternative in one sentence: what kind of chart, which series, which years."""
+    names = list(dict.fromkeys(str(name) for name in frame["series"].to_list())) if "series" in frame.columns else []
+    years = frame["year"].drop_nulls() if "year" in frame.columns else pl.Series([], dtype=pl.Int32)
+    span = (f"{years.min()}–{years.max()}" if years.min() != years.max() else str(years.min())) if years.len() else ""
+    return text(
+        "chart.describe",
+        language,
+        kind=text(kind_key, language),
+        count=len(names),
+        series="; ".join(names),
+        span=span,
+    )

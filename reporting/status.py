@@ -8,6 +8,7 @@ has ever been good). Pages show a banner per stale or absent source; the pack li
 import polars as pl
 
 from reporting.texts import text
+from reporting.words import moment_text, reason_text, release_text
 
 
 def not_current(source_status: pl.DataFrame | None) -> list[dict]:
@@ -18,14 +19,21 @@ def not_current(source_status: pl.DataFrame | None) -> list[dict]:
 
 
 def status_line(row: dict, language: str) -> str:
-    """`row` of `source_status` in one short line for a banner: which source, and since when it is not current."""
-    source = text(f"source.{row['source_id']}", language)
+    """`row` of `source_status` in one short line for a banner: which source, and which release is shown."""
+    source = text(f"publisher.{row['source_id']}", language)
     if row["status"] == "absent":
         return text("status.line_absent", language, source=source)
-    since = row.get("retrieved_at") or text("status.unknown_time", language)
-    return text("status.line_stale", language, source=source, release=row.get("release") or "?", since=since)
+    release = release_text(row.get("release"), row.get("retrieved_at"), language)
+    since = moment_text(row.get("retrieved_at"), language)
+    return text("status.line_stale", language, source=source, release=release, since=since)
 
 
 def status_reason(row: dict, language: str) -> str:
-    """Why `row`'s source is not current, as the refresh said it (the file and row, or the address and error)."""
-    return text("status.reason", language, source=text(f"source.{row['source_id']}", language), reason=row["reason"])
+    """Why `row`'s source is not current, in a sentence (`fikk ikke kontakt med UNODC`)."""
+    said = reason_text(row.get("reason"), row["source_id"], language)
+    return text("status.reason", language, reason=said[:1].upper() + said[1:])
+
+
+def status_detail(row: dict) -> str:
+    """The refresh's own message (file, row, address, error): for analysts, on the sources page only."""
+    return str(row.get("reason") or "")

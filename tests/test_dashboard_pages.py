@@ -167,7 +167,8 @@ def test_missing_marts_give_a_message_not_a_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(tmp_path))
     for page in PAGES:
         app = open_page(page)
-        assert "make refresh" in app.warning[0].value
+        assert app.warning[0].value == texts()["data.missing"]["nb"], "a sentence, no path and no command"
+        assert not app.exception
 
 
 def test_damaged_marts_give_a_message_not_a_traceback(tmp_path, monkeypatch):

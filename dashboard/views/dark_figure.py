@@ -13,6 +13,7 @@ import streamlit as st
 
 from dashboard.i18n import language, t, text_labels
 from dashboard.ui import ESTIMATE_STATE_KEY, published_tables, status_banner
+from reporting.charts import CHART_CONFIG
 from reporting.dark_figure import (
     CRITERIA,
     EXAMPLES_ENV,
@@ -87,7 +88,7 @@ def published_examples() -> dict[str, MSEResult | None]:
     st.dataframe(examples_table(results, lang), hide_index=True, width="stretch", key="dark_examples")
     if any(results.values()):
         st.markdown(f"**{t('dark.examples_chart_title')}**")
-        st.plotly_chart(examples_figure(results, lang), width="stretch", key="dark_examples_chart")
+        st.plotly_chart(examples_figure(results, lang), width="stretch", key="dark_examples_chart", config=CHART_CONFIG)
     return results
 
 
@@ -185,7 +186,7 @@ def show_estimate(estimate: DarkFigureEstimate, key: str) -> None:
         st.caption(t("dark.boundary", terms=", ".join(result.boundary_terms)))
     st.caption(search_text(result, lang))
     if result.models["admissible"].any():
-        st.plotly_chart(criterion_figure(result, lang), width="stretch", key=f"dark_chart_{key}")
+        st.plotly_chart(criterion_figure(result, lang), width="stretch", key=f"dark_chart_{key}", config=CHART_CONFIG)
     st.markdown(f"**{t('dark.models_title')}**")
     st.dataframe(models_display(result, lang), hide_index=True, width="stretch", key=f"dark_models_{key}")
     st.caption(t("dark.models_caption"))

@@ -5,9 +5,10 @@ import streamlit as st
 
 from core.vocabulary import ANNUAL_IN_PERIOD, CUMULATIVE, NORWAY, SERIES_BREAK
 from dashboard.i18n import number, shown_value, t
-from dashboard.ui import definition_name, definition_rows, page_header
+from dashboard.ui import definition_name, definition_rows, page_header, revision_column
 from reporting.catalogue import definition_ids
 from reporting.flags import figure_rows, has_flag
+from reporting.words import period_text
 
 
 def figures(tables: dict[str, pl.DataFrame], definition_id: str) -> tuple[list[dict], dict | None]:
@@ -47,45 +48,75 @@ def change_from_year_before(rows: list[dict]) -> float | None:
     return latest["value"] - before["value"]
 
 
-def key_figure(tables: dict[str, pl.DataFrame], definition_id: str) -> None:
-    """The latest figure; when it is an "N a year" figure over a period, it is shown as such, without a trend."""
+OLD_AFTER_YEARS = 3
+"""A key figure whose latest year is this many years or more before the newest key figure says so plainly."""
+
+
+def latest_year(tables: dict[str, pl.DataFrame], definition_id: str) -> int | None:
     rows, period_figure = figures(tables, definition_id)
-    if not rows and period_figure is None:
-        return
-    definition = definition_rows(tables, [definition_id])[0]
+    years = [row["year"] for row in rows] + ([period_figure["year"]] if period_figure else [])
+    return max(years) if years else None
+
+
+def key_figure(tables: dict[str, pl.DataFrame], definition_id: str, newest: int) -> None:
+    """One tile: the full title with the year, the latest figure (an "N a year" figure over a period as such),
+    the change from the year before, a revision mark beside the value, and a plain word when it is old."""
+    rows, period_figure = figures(tables, definition_id)
     name = definition_name(tables, definition_id)
-    if period_figure is not None and (not rows or period_figure["year"] > rows[-1]["year"]):
-        value = f"{shown_value(period_figure)} {t('chart.per_year')}"
-        st.metric(
-            label=f"{name}, {period_figure['period']}",
-            value=value,
-            border=True,
-            help=t("overview.period_help", period=period_figure["period"]),
-        )
-    else:
-        latest, trend, change = rows[-1], latest_run(rows), change_from_year_before(rows)
-        delta = None
-        if change is not None:
-            delta = t("overview.change", change=("+" if change > 0 else "") + number(change), year=latest["year"] - 1)
-        st.metric(
-            label=f"{name}, {latest['year']}",
-            value=shown_value(latest),
-            delta=delta,
-            delta_color="off",
-            delta_arrow="off" if not change else ("up" if change > 0 else "down"),
-            chart_data=[row["value"] for row in trend] if len(trend) > 1 else None,
-            border=True,
-            help=t("overview.trend_help", first=trend[0]["year"], last=trend[-1]["year"]) if len(trend) > 1 else None,
-        )
-    st.caption(f"{t('chart.source')}: [{definition['publisher']}]({definition['source_url']})")
+    source = definition_rows(tables, [definition_id])[0]
+    with st.container(border=True):
+        if period_figure is not None and (not rows or period_figure["year"] > rows[-1]["year"]):
+            shown, year, when = period_figure, period_figure["year"], period_text(period_figure["period"])
+            st.markdown(f"**{name}**, {when}")
+            st.metric(
+                label=f"{name}, {when}",
+                label_visibility="collapsed",
+                value=f"{shown_value(period_figure)} {t('chart.per_year')}",
+            )
+            st.caption(t("overview.period_help", period=when))
+        else:
+            shown, year = rows[-1], rows[-1]["year"]
+            change = change_from_year_before(rows)
+            st.markdown(f"**{name}**, {year}")
+            st.metric(
+                label=f"{name}, {year}",
+                label_visibility="collapsed",
+                value=shown_value(shown),
+                delta=t("overview.change", change=signed(change), year=year - 1) if change is not None else None,
+                delta_color="off",
+                delta_arrow="off" if not change else ("up" if change > 0 else "down"),
+            )
+            trend = latest_run(rows)
+            if len(trend) > 1:
+                st.caption(t("overview.trend_years", first=trend[0]["year"], last=trend[-1]["year"]))
+        mark = revision_column(tables, pl.DataFrame([shown]))[0]
+        if mark:
+            st.markdown(t("overview.revised_here", mark=mark))
+        if newest - year >= OLD_AFTER_YEARS:
+            st.markdown(t("overview.old_figure", year=year, years=newest - year))
+        publisher = t(f"source.{source['source']}")
+        st.caption(f"{t('chart.source')}: [{publisher}]({source['source_url']})")
+
+
+def signed(change: float) -> str:
+    return ("+" if change > 0 else "−" if change < 0 else "") + number(abs(change))
 
 
 def main() -> None:
     tables = page_header("page.overview", "overview.intro")
+    shown = [
+        (definition_id, year)
+        for definition_id in definition_ids("overview", "key_figures")
+        if (year := latest_year(tables, definition_id)) is not None
+    ]
+    if not shown:
+        st.info(t("overview.no_figures"))
+        return
+    newest = max(year for _, year in shown)
     columns = st.columns(3)
-    for index, definition_id in enumerate(definition_ids("overview", "key_figures")):
+    for index, (definition_id, _) in enumerate(shown):
         with columns[index % 3]:
-            key_figure(tables, definition_id)
+            key_figure(tables, definition_id, newest)
     st.info(t("overview.definitions_differ"))
 
 

@@ -1,10 +1,25 @@
-"""Definisjoner og kilder: the definitions registry, the crosswalks, provenance and the latest check results."""
+"""Definisjoner og kilder: the definitions, the sources' status, the files fetched, the penal provisions, the checks.
+
+Officials read names, dates and sentences; what an analyst needs besides (codes, checksums, the
+refresh's own messages, the crosswalks) sits in collapsed parts marked as technical detail.
+"""
+
+from datetime import date
 
 import polars as pl
 import streamlit as st
 
 from dashboard.i18n import language, number, t, text_labels
-from dashboard.ui import page_header
+from dashboard.ui import page_header, published_when
+from reporting.status import status_detail, status_reason
+from reporting.texts import texts
+from reporting.words import day_text, moment_text, reason_text, release_text
+
+
+def technical(render: object) -> None:
+    """A collapsed part marked as technical detail for analysts."""
+    with st.expander(t("sources.technical")):
+        render()
 
 
 def definitions(tables: dict[str, pl.DataFrame]) -> None:
@@ -12,18 +27,16 @@ def definitions(tables: dict[str, pl.DataFrame]) -> None:
     lang = language()
     registry = tables["definitions"].sort("source", "measure")
     sources = sorted(set(registry["source"].to_list()))
-    chosen = st.multiselect(
-        t("sources.filter_source"), sources, default=sources, format_func=text_labels("source", sources).get
-    )
+    names = text_labels("source", sources)
+    chosen = st.multiselect(t("sources.filter_source"), sources, default=sources, format_func=names.get)
     shown = registry.filter(pl.col("source").is_in(chosen)).select(
         pl.col(f"name_{lang}").alias(t("sources.name")),
         pl.col(f"description_{lang}").alias(t("sources.description")),
         pl.col(f"counting_unit_{lang}").alias(t("chart.unit")),
         pl.col(f"scope_{lang}").alias(t("sources.scope")),
         pl.col(f"series_breaks_{lang}").alias(t("sources.breaks")),
-        pl.col("publisher").alias(t("sources.publisher")),
+        pl.col("source").replace_strict(names).alias(t("sources.publisher")),
         pl.col("source_url").alias(t("sources.address")),
-        pl.col("definition_id").alias("definition_id"),
     )
     st.dataframe(
         shown, hide_index=True, width="stretch", column_config={t("sources.address"): st.column_config.LinkColumn()}
@@ -35,44 +48,77 @@ def source_status(tables: dict[str, pl.DataFrame]) -> None:
     if "source_status" not in tables:
         return
     st.subheader(t("sources.status_title"))
-    statuses = tables["source_status"].sort("source_id")
-    names = text_labels("source", statuses["source_id"].to_list())
+    lang = language()
+    rows = tables["source_status"].sort("source_id").to_dicts()
     labels = text_labels("status", ["current", "stale", "absent"])
     st.dataframe(
-        statuses.select(
-            pl.col("source_id").replace_strict(names).alias(t("sources.source")),
-            pl.col("status").replace_strict(labels).alias(t("sources.status")),
-            pl.col("release").alias(t("sources.release")),
-            pl.col("retrieved_at").alias(t("sources.retrieved")),
-            pl.col("reason").alias(t("sources.reason")),
+        pl.DataFrame(
+            {
+                t("sources.source"): [t(f"source.{row['source_id']}") for row in rows],
+                t("sources.status"): [labels[row["status"]] for row in rows],
+                t("sources.release"): [
+                    release_text(row["release"], row["retrieved_at"], lang) if row["status"] != "absent" else ""
+                    for row in rows
+                ],
+                t("sources.retrieved"): [
+                    moment_text(row["retrieved_at"], lang) if row["retrieved_at"] else "" for row in rows
+                ],
+                t("sources.reason"): [
+                    reason_text(row["reason"], row["source_id"], lang) if row["status"] != "current" else ""
+                    for row in rows
+                ],
+            },
+            schema={
+                name: pl.String
+                for name in (
+                    t("sources.source"),
+                    t("sources.status"),
+                    t("sources.release"),
+                    t("sources.retrieved"),
+                    t("sources.reason"),
+                )
+            },
         ),
         hide_index=True,
         width="stretch",
     )
+    failing = [row for row in rows if row["status"] != "current"]
+    if failing:
+        technical(
+            lambda: st.markdown("\n\n".join(f"{status_reason(row, lang)}  \n`{status_detail(row)}`" for row in failing))
+        )
 
 
 def provenance(tables: dict[str, pl.DataFrame]) -> None:
     st.subheader(t("sources.provenance_title"))
-    files = (
-        tables["provenance"]
-        .sort("source_id")
-        .with_columns(size=pl.col("size_bytes").map_elements(lambda size: number(size), return_dtype=pl.String))
-    )
-    names = text_labels("source", files["source_id"].unique().to_list())
+    lang = language()
+    files = tables["provenance"].sort("source_id", "provenance_id").to_dicts()
     st.dataframe(
-        files.select(
-            pl.col("source_id").replace(names).alias(t("sources.source")),
-            pl.col("publication").alias(t("sources.publication")),
-            pl.col("url").alias(t("sources.address")),
-            pl.col("fetched_from").alias(t("sources.fetched_from")),
-            pl.col("release").alias(t("sources.release")),
-            pl.col("retrieved_at").alias(t("sources.retrieved")),
-            pl.col("size").alias(t("sources.size")),
-            pl.col("sha256").alias("sha256"),
-            pl.col("from_mirror").alias(t("sources.from_mirror")),
+        pl.DataFrame(
+            {
+                t("sources.source"): [t(f"source.{row['source_id']}") for row in files],
+                t("sources.publication"): [row["publication"] for row in files],
+                t("sources.address"): [row["url"] for row in files],
+                t("sources.release"): [release_text(row["release"], row["retrieved_at"], lang) for row in files],
+                t("sources.retrieved"): [moment_text(row["retrieved_at"], lang) for row in files],
+                t("sources.size"): [
+                    t("sources.size_bytes", size=number(row["size_bytes"])) if row["size_bytes"] is not None else ""
+                    for row in files
+                ],
+            },
         ),
         hide_index=True,
         width="stretch",
+        column_config={t("sources.address"): st.column_config.LinkColumn()},
+    )
+    technical(
+        lambda: st.dataframe(
+            tables["provenance"].select(
+                "provenance_id", "source_id", "release", "sha256", "fetched_from", "from_mirror"
+            ),
+            hide_index=True,
+            width="stretch",
+        )
     )
 
 
@@ -83,48 +129,75 @@ def check_results(tables: dict[str, pl.DataFrame]) -> None:
         return
     results = tables["asset_check_results"]
     failed = results.filter(~pl.col("passed"))
-    st.markdown(t("sources.checks_summary", passed=results.height - failed.height, total=results.height))
-    st.dataframe(
-        results.sort("passed", "asset_key", "check_name").select(
-            pl.col("asset_key").alias(t("sources.asset")),
-            pl.col("check_name").alias(t("sources.check")),
-            pl.col("passed").alias(t("sources.passed")),
-            pl.col("severity").alias(t("sources.severity")),
-            pl.col("description").alias(t("sources.description")),
-        ),
-        hide_index=True,
-        width="stretch",
+    st.markdown(
+        t("sources.checks_summary", passed=number(results.height - failed.height), total=number(results.height))
     )
-
-
-def crosswalks(tables: dict[str, pl.DataFrame]) -> None:
-    st.subheader(t("sources.crosswalks_title"))
-    rows = tables["crosswalks"]
-    names = sorted(set(rows["crosswalk"].to_list()))
-    chosen = st.selectbox(t("sources.crosswalk"), names)
-    st.dataframe(rows.filter(pl.col("crosswalk") == chosen).drop("crosswalk"), hide_index=True, width="stretch")
+    if failed.height:
+        sources = sorted({key.split("/")[-1].removeprefix("facts_") for key in failed["asset_key"]})
+        named = ", ".join(
+            t(f"publisher.{source}") if f"publisher.{source}" in texts() else source for source in sources
+        )
+        st.markdown(t("sources.checks_failed", checks=named))
+    technical(
+        lambda: st.dataframe(
+            results.sort("passed", "asset_key", "check_name").select(
+                "asset_key", "check_name", "passed", "severity", "description"
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    )
 
 
 def legal_bases(tables: dict[str, pl.DataFrame]) -> None:
     if "legal_bases" not in tables:
         return
     st.subheader(t("sources.legal_title"))
+    lang = language()
+    rows = tables["legal_bases"].filter(pl.col("kind") == "provision").sort("first_day").to_dicts()
     st.dataframe(
-        tables["legal_bases"].select(
-            pl.col(f"label_{language()}").alias(t("sources.provision")),
-            pl.col("first_day").alias(t("sources.from_day")),
-            pl.col("last_day").alias(t("sources.to_day")),
-            pl.col("note").alias(t("sources.note")),
+        pl.DataFrame(
+            {
+                t("sources.provision"): [row[f"label_{lang}"] for row in rows],
+                t("sources.from_day"): [day_text(date.fromisoformat(str(row["first_day"])), lang) for row in rows],
+                t("sources.to_day"): [
+                    day_text(date.fromisoformat(str(row["last_day"])), lang)
+                    if row["last_day"]
+                    else t("sources.open_ended")
+                    for row in rows
+                ],
+            }
         ),
         hide_index=True,
         width="stretch",
     )
+    technical(lambda: st.dataframe(tables["legal_bases"], hide_index=True, width="stretch"))
+
+
+def crosswalks(tables: dict[str, pl.DataFrame]) -> None:
+    st.subheader(t("sources.crosswalks_title"))
+
+    def table() -> None:
+        rows = tables["crosswalks"]
+        names = sorted(set(rows["crosswalk"].to_list()))
+        chosen = st.selectbox(t("sources.crosswalk"), names)
+        st.dataframe(rows.filter(pl.col("crosswalk") == chosen).drop("crosswalk"), hide_index=True, width="stretch")
+
+    technical(table)
 
 
 def publication(tables: dict[str, pl.DataFrame]) -> None:
     row = tables["publication"].to_dicts()[0]
-    st.caption(
-        t("sources.publication_note", when=row["published_at"], hash=row["content_hash"][:16], run=row["run_id"])
+    st.caption(t("sources.publication_note", when=published_when(tables)))
+    technical(
+        lambda: st.markdown(
+            t(
+                "sources.publication_technical",
+                hash=row["content_hash"][:16],
+                run=row["run_id"],
+                id=row.get("publication_id") or "-",
+            )
+        )
     )
 
 
@@ -133,8 +206,8 @@ def main() -> None:
     definitions(tables)
     source_status(tables)
     provenance(tables)
-    check_results(tables)
     legal_bases(tables)
+    check_results(tables)
     crosswalks(tables)
     publication(tables)
 

@@ -1,0 +1,94 @@
+"""The register of words for readers: dates, releases and reasons as an official reads them.
+
+What the pipeline records is precise and technical (ISO timestamps in UTC, release tags such as
+`2025-11` or `sha256:53d568631dba`, the refresh's own error message); pages and the pack's front
+sheet say it in a sentence in the reader's language: "UNODC, utgave november 2025, hentet
+2. desember 2026 kl. 17.24", "fikk ikke kontakt med UNODC". The technical text stays available to
+analysts, marked as such, on *Definisjoner og kilder* only.
+
+Which sentence a reason gets is data: `reasons.csv` (a pattern of the refresh's message and the
+reason it means, first match wins).
+"""
+
+import csv
+import re
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from reporting.texts import text
+
+OSLO = ZoneInfo("Europe/Oslo")
+REASONS_FILE = Path(__file__).with_name("reasons.csv")
+RELEASE_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+RELEASE_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+RELEASE_YEAR = re.compile(r"^(\d{4})$")
+
+
+def day_text(day: date, language: str) -> str:
+    """`2. desember 2026` / `2 December 2026`."""
+    month = text(f"month.{day.month}", language)
+    return text("words.day", language, day=day.day, month=month, year=day.year)
+
+
+def moment_text(moment: str | datetime | None, language: str) -> str:
+    """An ISO timestamp as Oslo time: `2. desember 2026 kl. 17.24` / `2 December 2026, 17:24`."""
+    if moment is None or moment == "":
+        return text("words.unknown_time", language)
+    parsed = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    local = parsed.astimezone(OSLO) if parsed.tzinfo else parsed
+    return text("words.moment", language, day=day_text(local.date(), language), hour=local.hour, minute=local.minute)
+
+
+def release_text(release: str | None, retrieved_at: str | None, language: str) -> str:
+    """A source's release as a reader names it: `utgave november 2025`, or the day it was retrieved when the
+    publisher gives the file no date (the release is then known by its checksum only)."""
+    release = (release or "").strip()
+    if found := RELEASE_DAY.match(release):
+        named = day_text(date(*map(int, found.groups())), language)
+    elif found := RELEASE_MONTH.match(release):
+        year, month = map(int, found.groups())
+        named = text("words.month", language, month=text(f"month.{month}", language), year=year)
+    elif found := RELEASE_YEAR.match(release):
+        named = found.group(1)
+    elif retrieved_at:
+        return text("words.release_retrieved", language, date=day_text(_local_day(retrieved_at), language))
+    else:
+        return text("words.release_unknown", language)
+    return text("words.release_dated", language, date=named)
+
+
+def _local_day(moment: str) -> date:
+    parsed = datetime.fromisoformat(moment)
+    return (parsed.astimezone(OSLO) if parsed.tzinfo else parsed).date()
+
+
+@cache
+def _reason_patterns() -> tuple[tuple[re.Pattern[str], str], ...]:
+    with REASONS_FILE.open(encoding="utf-8", newline="") as handle:
+        return tuple((re.compile(row["pattern"], re.IGNORECASE), row["reason"]) for row in csv.DictReader(handle))
+
+
+def reason_kind(reason: str | None) -> str:
+    """Which of the known reasons (`reasons.csv`) the refresh's message is; `other` when none matches."""
+    for pattern, kind in _reason_patterns():
+        if reason and pattern.search(reason):
+            return kind
+    return "other"
+
+
+def reason_text(reason: str | None, source_id: str, language: str) -> str:
+    """Why a source is not current, in a sentence: `fikk ikke kontakt med UNODC`."""
+    publisher = text(f"publisher.{source_id}", language)
+    return text(f"reason.{reason_kind(reason)}", language, publisher=publisher)
+
+
+def year_span(first: int, last: int) -> str:
+    """`2022–2024` (an en dash), or one year."""
+    return str(first) if first == last else f"{first}–{last}"
+
+
+def period_text(period: str) -> str:
+    """A stored period (`2022-2024`) with an en dash, as a reader writes it."""
+    return period.replace("-", "–")
