@@ -29,7 +29,8 @@ PAGES = (
 
 READABLE_CSS = """<style>
 /* WCAG 2.1 AA contrast (4.5:1): Streamlit's captions are a faded grey (3.9:1 on white). */
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4d4d4d; }
+[data-testid="stCaptionContainer"] { opacity: 1; color: #4d4d4d; }
+[data-testid="stCaptionContainer"] p { color: #4d4d4d; }
 [data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] small { color: #262626; }
 </style>"""
 

@@ -254,25 +254,18 @@ def revision_column(tables: dict[str, pl.DataFrame], rows: pl.DataFrame) -> pl.S
     return pl.Series(t("revisions.column"), marks, dtype=pl.String)
 
 
-def reconciliation_revisions(tables: dict[str, pl.DataFrame], years: pl.Series, entries: Iterable[Series]) -> pl.Series:
-    """For a wide table of Norway's figures by year (one column per series): per year, the series whose annual
-    figure this publication made new or revised, each with its mark."""
-    entries = list(entries)
+def with_revision_marks(
+    tables: dict[str, pl.DataFrame], years: pl.Series, entry: Series, shown: pl.Series
+) -> pl.Series:
+    """A wide table's column of one series' figures (Norway, by year) with its revision mark beside each value
+    this publication made new or revised: "262 (revidert, var 260)"."""
     keys = pl.DataFrame(
-        {
-            "source": [entry.source for year in years for entry in entries],
-            "measure": [entry.measure for year in years for entry in entries],
-            "geo": NORWAY,
-            "period": [str(year) for year in years for entry in entries],
-        }
+        {"source": entry.source, "measure": entry.measure, "geo": NORWAY, "period": [str(year) for year in years]}
     )
     marks = revision_column(tables, keys).to_list()
-    names = [definition_name(tables, entry.definition_id) for entry in entries]
-    per_year = []
-    for index in range(0, len(marks), len(entries)):
-        year_marks = zip(names, marks[index : index + len(entries)], strict=True)
-        per_year.append("; ".join(f"{name}: {mark}" for name, mark in year_marks if mark))
-    return pl.Series(t("revisions.column"), per_year, dtype=pl.String)
+    return pl.Series(
+        shown.name, [f"{value} ({mark})" if mark else value for value, mark in zip(shown, marks, strict=True)]
+    )
 
 
 def needs(*names: str) -> Callable:

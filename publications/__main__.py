@@ -88,6 +88,12 @@ def diff_lines(store: PublicationStore, older: Publication, newer: Publication, 
     if csv is not None:
         changes.write_csv(csv)
     lines = [f"from {older.publication_id} to {newer.publication_id}: {_counts(revisions.summary(changes))}"]
+    for row in store.status_changes(older.publication_id, newer.publication_id).iter_rows(named=True):
+        lines.append(
+            f"  status   {row['source_id']}: {row['status_before'] or '-'} -> {row['status_after'] or '-'} "
+            f"(release {row['release_before'] or '-'} -> {row['release_after'] or '-'})"
+            + (f": {row['reason_after']}" if row["reason_after"] else "")
+        )
     if not changes.height:
         return lines
     lines += _group_lines(changes)

@@ -174,6 +174,29 @@ def releases(source_status: pl.DataFrame | None) -> dict[str, str | None]:
     return dict(zip(source_status["source_id"], source_status["release"], strict=True))
 
 
+STATUS_CHANGE_SCHEMA = {
+    "source_id": pl.String(),
+    "status_before": pl.String(),
+    "status_after": pl.String(),
+    "release_before": pl.String(),
+    "release_after": pl.String(),
+    "reason_after": pl.String(),
+}
+
+
+def status_changes(before: pl.DataFrame | None, after: pl.DataFrame | None) -> pl.DataFrame:
+    """The sources whose status changed between two publications (`source_status` of each): a source that went
+    stale or absent, or came back, is a change even when no figure changed (a stale source republishes its last
+    good release's figures exactly)."""
+    if before is None or after is None:
+        return pl.DataFrame(schema=STATUS_CHANGE_SCHEMA)
+    old = before.select("source_id", status_before="status", release_before="release")
+    new = after.select("source_id", status_after="status", release_after="release", reason_after="reason")
+    joined = old.join(new, on="source_id", how="full", coalesce=True)
+    changed = joined.filter(pl.col("status_before").ne_missing(pl.col("status_after")))
+    return changed.select(*STATUS_CHANGE_SCHEMA).cast(STATUS_CHANGE_SCHEMA).sort("source_id")
+
+
 def compare(
     before: pl.DataFrame,
     after: pl.DataFrame,

@@ -227,6 +227,12 @@ class PublicationStore:
             older,
         )
 
+    def status_changes(self, older: str, newer: str) -> pl.DataFrame:
+        """The sources whose status changed from the kept publication `older` to `newer` (ids)."""
+        before = read_database(self.database(older), ["source_status"]).get("source_status")
+        after = read_database(self.database(newer), ["source_status"]).get("source_status")
+        return revisions.status_changes(before, after)
+
     def exports(self) -> list[dict]:
         """Every export pack made, oldest first: `publication_id`, `pack`, `exported_at`."""
         if not self.exports_file.exists():

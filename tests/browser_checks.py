@@ -33,7 +33,7 @@ def developer_words(text: str) -> dict[str, list[str]]:
     return found
 
 
-def axe_violations(page) -> list[dict]:  # noqa: ANN001 - a Playwright page
+def axe_violations(page) -> list[dict]:
     """axe-core's violations of the WCAG 2.0/2.1 A and AA rules on the page as it is now."""
     if not AXE.exists():
         raise FileNotFoundError(f"axe-core is missing at {AXE}: run `make browser`")
@@ -53,7 +53,7 @@ def axe_violations(page) -> list[dict]:  # noqa: ANN001 - a Playwright page
     ]
 
 
-def wait_until_drawn(page, timeout_ms: int = 30_000) -> None:  # noqa: ANN001
+def wait_until_drawn(page, timeout_ms: int = 30_000) -> None:
     """Wait until Streamlit has finished running the page and every Plotly chart has drawn."""
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
     page.wait_for_function(

@@ -1,14 +1,16 @@
 """Endringer: what the shown publication changed, any two kept publications compared, and what was published when."""
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 import polars as pl
 import streamlit as st
 
-from dashboard.i18n import language, number, t
-from dashboard.ui import page_header, publication_label
+from core.vocabulary import geo_table
+from dashboard.i18n import language, number, t, text_labels
+from dashboard.ui import page_header, publication_label, vocabulary_label
 from reporting.changes import CHANGES, by_source_and_measure, sides_shown, summary
-from reporting.published import kept_publications, publication_store
+from reporting.published import Publication, kept_publications, publication_store
+from reporting.words import OSLO, day_text, moment_text, period_text, reason_text, release_text
 
 DETAIL_ROWS = 2000
 """At most this many figures in a detail table (all of them are in the CSV download)."""
@@ -56,15 +58,63 @@ def details(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> pl.Data
                 names.get((source, measure), measure)
                 for source, measure in zip(written["source"], written["measure"], strict=True)
             ],
-            t("changes.geo"): written["geo"],
-            t("changes.period"): written["period"],
-            t("changes.breakdown"): written["breakdown"],
+            t("changes.geo"): [geo_name(geo) for geo in written["geo"]],
+            t("changes.period"): [period_text(period) for period in written["period"]],
+            t("changes.breakdown"): [breakdown_label(tables, breakdown) for breakdown in written["breakdown"]],
             t("changes.before"): written["shown_before"],
             t("changes.after"): written["shown_after"],
-            t("changes.release"): written["release"],
+            t("changes.release"): [release_text(release, None, language()) for release in written["release"]],
         },
         schema_overrides={t("changes.geo"): pl.String, t("changes.period"): pl.String},
     )
+
+
+@st.cache_data(show_spinner=False)
+def _geo_names(language: str) -> dict[str, str]:
+    return dict(geo_table().select("geo", f"name_{language}").iter_rows())
+
+
+def geo_name(geo: str) -> str:
+    """A country or region by its name in the reader's language."""
+    return _geo_names(language()).get(geo, geo)
+
+
+def breakdown_label(tables: dict[str, pl.DataFrame], breakdown: str) -> str:
+    """`sex=female` as the reader reads it ("kvinner"); the total as "i alt"."""
+    if "=" not in breakdown:
+        return t("changes.all")
+    dimension, _, category = breakdown.partition("=")
+    return vocabulary_label(tables, dimension, category)
+
+
+def figure_label(tables: dict[str, pl.DataFrame], key: tuple) -> str:
+    """One figure of the revisions as a reader names it: source, measure, place, period and group."""
+    _, source, measure, geo, period, breakdown = key
+    name = measure_names(tables).get((source, measure), measure)
+    place = f"{geo_name(geo)}, {period_text(period)}, {breakdown_label(tables, breakdown)}"
+    return f"{t(f'publisher.{source}')}: {name}, {place}"
+
+
+def status_changes(changes: pl.DataFrame) -> None:
+    """The sources whose status this publication changed (stale, absent or back), even when no figure changed."""
+    if not changes.height:
+        return
+    labels = text_labels("status", ["current", "stale", "absent"])
+    lines = [
+        t(
+            "changes.status_line",
+            source=t(f"publisher.{row['source_id']}"),
+            before=labels.get(row["status_before"], "–"),
+            after=labels.get(row["status_after"], "–"),
+        )
+        + (
+            f" {reason_text(row['reason_after'], row['source_id'], language()).capitalize()}."
+            if row["reason_after"]
+            else ""
+        )
+        for row in changes.iter_rows(named=True)
+    ]
+    st.markdown(t("changes.status_title") + "\n" + "\n".join(f"- {line}" for line in lines))
 
 
 def overview(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame, key: str) -> None:
@@ -113,7 +163,7 @@ def figure_history(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> 
     chosen = st.selectbox(
         t("changes.history_figure"),
         keys,
-        format_func=lambda key: f"{key[1]} · {key[2]} · {key[3]} · {key[4]} · {key[5]}",
+        format_func=lambda key: figure_label(tables, key),
         key="changes_history",
     )
     names = ("table", "source", "measure", "geo", "period", "breakdown")
@@ -127,11 +177,10 @@ def figure_history(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> 
     st.dataframe(
         pl.DataFrame(
             {
-                t("changes.publication"): written["publication_id"],
-                t("changes.published_at"): written["published_at"],
+                t("changes.published_at"): [moment_text(moment, language()) for moment in written["published_at"]],
                 t("changes.change"): [t(f"changes.change_{change}") for change in written["change"]],
                 t("changes.figure"): written["shown_after"],
-                t("changes.release"): written["release"],
+                t("changes.release"): [release_text(release, None, language()) for release in written["release"]],
             }
         ),
         hide_index=True,
@@ -147,10 +196,15 @@ def last_publication(tables: dict[str, pl.DataFrame]) -> None:
     if not row.get("publication_id") or revisions is None:
         st.info(t("changes.not_recorded"))
         return
+    entries = {entry.publication_id: entry for entry in kept_publications()}
     if not row.get("previous_publication_id"):
-        st.info(t("changes.first", id=row["publication_id"]))
+        st.info(t("changes.first", id=moment_text(row["published_at"], language())))
         return
-    st.markdown(t("changes.last_intro", id=row["publication_id"], previous=row["previous_publication_id"]))
+    previous = entries.get(row["previous_publication_id"])
+    before = publication_label(previous) if previous else t("words.unknown_time")
+    st.markdown(t("changes.last_intro", id=moment_text(row["published_at"], language()), previous=before))
+    if previous is not None and row["publication_id"] in entries:
+        status_changes(publication_store().status_changes(previous.publication_id, row["publication_id"]))
     overview(tables, revisions, "last")
     figure_history(tables, revisions)
 
@@ -171,7 +225,8 @@ def compare_two(tables: dict[str, pl.DataFrame]) -> None:
         return
     store = publication_store()
     revisions = _compared(older, newer, str(store.database(older)), str(store.database(newer)))
-    st.markdown(t("changes.compare_intro", older=older, newer=newer))
+    st.markdown(t("changes.compare_intro", older=labels[older], newer=labels[newer]))
+    status_changes(store.status_changes(older, newer))
     overview(tables, revisions, "compare")
 
 
@@ -187,30 +242,42 @@ def published_when(tables: dict[str, pl.DataFrame]) -> None:
     st.dataframe(
         pl.DataFrame(
             {
-                t("changes.publication"): [entry.publication_id for entry in kept],
-                t("changes.published_at"): [entry.published_at for entry in kept],
-                t("changes.current"): [entry.publication_id == current for entry in kept],
-                t("changes.exported"): [entry.publication_id in exported for entry in kept],
+                t("changes.published_at"): [publication_label(entry) for entry in kept],
+                t("changes.current"): [yes_no(entry.publication_id == current) for entry in kept],
+                t("changes.exported"): [yes_no(entry.publication_id in exported) for entry in kept],
                 **{
                     t(f"changes.count_{change}"): [entry.revisions.get(change, 0) for entry in kept]
                     for change in CHANGES
                 },
-                t("changes.releases"): [entry.release_line() for entry in kept],
-                t("changes.content_hash"): [entry.content_hash[:16] for entry in kept],
+                t("changes.releases"): [releases_line(entry) for entry in kept],
             }
         ),
         hide_index=True,
         width="stretch",
         key="changes_publications",
     )
-    day = st.date_input(t("changes.on_day"), value=None, key="changes_day")
+    day = st.date_input(t("changes.on_day"), value=None, key="changes_day", format=t("words.date_format"))
     if isinstance(day, date):
-        found = store.at(datetime.combine(day, time(23, 59, 59), tzinfo=UTC))
+        found = store.at(datetime.combine(day, time(23, 59, 59), tzinfo=OSLO))
         if found is None:
-            st.markdown(t("changes.on_day_none", day=day.isoformat()))
+            st.markdown(t("changes.on_day_none", day=day_text(day, language())))
         else:
-            st.markdown(t("changes.on_day_answer", day=day.isoformat(), id=found.publication_id))
-    st.caption(t("changes.command", folder=store.root))
+            st.markdown(t("changes.on_day_answer", day=day_text(day, language()), id=publication_label(found)))
+    st.caption(t("changes.command"))
+
+
+def yes_no(value: bool) -> str:
+    return t("sources.passed_yes") if value else t("sources.passed_no")
+
+
+def releases_line(entry: Publication) -> str:
+    """Each source's release in a kept publication, as a reader names it."""
+    named = [
+        (t(f"publisher.{source['source_id']}"), release_text(source.get("release"), entry.published_at, language()))
+        for source in entry.sources
+        if source.get("status") and source.get("release")
+    ]
+    return "; ".join(f"{publisher}: {release}" for publisher, release in named)
 
 
 def main() -> None:

@@ -9,11 +9,21 @@ import streamlit as st
 
 from core.vocabulary import NORWAY
 from dashboard.i18n import language, t, with_shown_values
-from dashboard.ui import chart_block, definition_name, needs, page_header, revision_column, vocabulary_label
+from dashboard.ui import (
+    chart_block,
+    definition_name,
+    needs,
+    page_header,
+    revision_column,
+    vocabulary_label,
+    with_revision_marks,
+)
+from reporting import queries
 from reporting.catalogue import definition_ids, series
 from reporting.charts import series_figure
 from reporting.figures import wide_series
 from reporting.justice import agreement, justice_chain
+from reporting.words import day_text
 
 
 def ratio_pairs() -> list[tuple[str, str]]:
@@ -33,13 +43,18 @@ def code_change(tables: dict[str, pl.DataFrame]) -> tuple[float, str] | None:
     first_day = date.fromisoformat(newest["first_day"])
     # a year's figure sits at the year itself, so 1 January of a year is half a year to its left
     position = first_day.year - 0.5 + (first_day.timetuple().tm_yday - 1) / 365
-    return position, t("justice.code_change", day=first_day.strftime("%d.%m.%Y"), new=newest[f"label_{language()}"])
+    return position, t("justice.code_change", day=day_text(first_day, language()), new=newest[f"label_{language()}"])
 
 
-def year_range(tables: dict[str, pl.DataFrame]) -> tuple[int, int]:
-    chain = definition_ids("justice", "chain")
-    years = tables["series_totals"].filter((pl.col("geo") == NORWAY) & pl.col("definition_id").is_in(chain))["year"]
+def year_range(tables: dict[str, pl.DataFrame]) -> tuple[int, int] | None:
+    """The years the reader chooses among those with figures of the chain (None, and a sentence, when none)."""
+    years = queries.norway_series(tables, definition_ids("justice", "chain"))["year"].drop_nulls()
+    if years.is_empty():
+        st.info(t("justice.no_figures"))
+        return None
     first, last = int(years.min()), int(years.max())
+    if first == last:
+        return first, last
     return st.slider(t("justice.years"), first, last, (first, last))
 
 
@@ -89,12 +104,17 @@ def ratios(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> pl.DataFr
                 definition_id=pl.lit(f"{numerator}/{denominator}"),
             ).filter(pl.col("value").is_not_null())
         )
-    return pl.concat(frames).sort("series", "year")
+    return pl.concat(frames).sort("series", "year") if frames else pl.DataFrame()
 
 
 @needs("series_totals")
 def ratio_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None:
-    data = with_shown_values(ratios(tables, years), decimals=2)
+    data = ratios(tables, years)
+    if data.is_empty():
+        st.subheader(t("justice.ratio_title"))
+        st.info(t("chart.no_figures"))
+        return
+    data = with_shown_values(data, decimals=2)
     figure = series_figure(data, language=language(), y_title=t("justice.ratio_axis"))
     ids = [definition_id for pair in ratio_pairs() for definition_id in pair]
     chart_block(tables, t("justice.ratio_title"), figure, data, ids, "justice_ratios")
@@ -108,6 +128,9 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
     shown_ids = definition_ids("justice", "judgments")
     totals = tables["series_totals"].filter(pl.col("definition_id").is_in(shown_ids))
     parts = tables["breakdowns"].filter(pl.col("definition_id").is_in(shown_ids))
+    if totals.is_empty():
+        st.info(t("chart.no_figures"))
+        return
     totals, parts = (frame.with_columns(revision_column(tables, frame).alias("revision")) for frame in (totals, parts))
     labels = [vocabulary_label(tables, row["breakdown"], row["category"]) for row in parts.iter_rows(named=True)]
     parts = parts.with_columns(pl.Series("category", labels, dtype=pl.String))
@@ -138,11 +161,13 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
     shown = with_shown_values(rows)
     st.dataframe(
         shown.select(
-            pl.col("period").alias(t("justice.period")),
+            pl.col("period").str.replace_all("-", "–").alias(t("justice.period")),
             pl.col("category").alias(t("justice.category")),
-            pl.col("shown").alias(t("justice.judgments")),
+            pl.when(pl.col("revision") != "")
+            .then(pl.format("{} ({})", pl.col("shown"), pl.col("revision")))
+            .otherwise(pl.col("shown"))
+            .alias(t("justice.judgments")),
             pl.col("source_location").alias(t("chart.source")),
-            pl.col("revision").alias(t("revisions.column")),
         ),
         hide_index=True,
         width="stretch",
@@ -183,7 +208,10 @@ def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
         return
     st.subheader(t("justice.reconciliation_title"))
     st.markdown(t("justice.reconciliation_intro"))
-    frame = tables["reconciliation_justice_norway"].sort("year")
+    frame = queries.norway_reconciliation(tables, "reconciliation_justice_norway").sort("year")
+    if frame.is_empty():
+        st.info(t("chart.no_figures"))
+        return
     st.markdown(
         "\n".join(
             f"- {sentence(agreement(frame, column), key)}"
@@ -195,7 +223,9 @@ def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
         )
     )
     columns = {
-        definition_name(tables, entry.definition_id): with_shown_values(wide_series(frame, entry.table_column))["shown"]
+        definition_name(tables, entry.definition_id): with_revision_marks(
+            tables, frame["year"], entry, with_shown_values(wide_series(frame, entry.table_column))["shown"]
+        )
         for entry in series("justice", "reconciliation")
     }
     table = pl.DataFrame(
@@ -211,11 +241,13 @@ def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
 def main() -> None:
     tables = page_header("page.justice", "justice.intro")
     years = year_range(tables)
-    chain_chart(tables, years)
-    ratio_chart(tables, years)
+    if years is not None:
+        chain_chart(tables, years)
+        ratio_chart(tables, years)
     reconciliation(tables)
-    ssb_breakdown_chart(tables, years, "ssb_decisions")
-    ssb_breakdown_chart(tables, years, "ssb_sanctions")
+    if years is not None:
+        ssb_breakdown_chart(tables, years, "ssb_decisions")
+        ssb_breakdown_chart(tables, years, "ssb_sanctions")
     judgments(tables)
 
 

@@ -3,9 +3,10 @@
 import polars as pl
 import streamlit as st
 
-from core.vocabulary import ANNUAL_IN_PERIOD, NORWAY, SYNTHETIC
+from core.vocabulary import ANNUAL_IN_PERIOD, SYNTHETIC
 from dashboard.i18n import language, t, text_labels, with_shown_values
-from dashboard.ui import chart_block, definition_name, needs, page_header, reconciliation_revisions, vocabulary_label
+from dashboard.ui import chart_block, definition_name, needs, page_header, vocabulary_label, with_revision_marks
+from reporting import queries
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, definition_ids, series
 from reporting.charts import bar_figure, series_figure
 from reporting.figures import wide_series
@@ -15,10 +16,14 @@ from reporting.flags import has_flag
 @needs("series_totals")
 def victims_by_definition(tables: dict[str, pl.DataFrame]) -> None:
     """Norway's victim series, each its own definition and its own line."""
-    offered = definition_ids("victims", "by_definition")
+    offered = queries.series_with_figures(tables, "series_totals", definition_ids("victims", "by_definition"))
+    if not offered:
+        st.subheader(t("victims.by_definition_title"))
+        st.info(t("chart.no_figures"))
+        return
     names = {definition_id: definition_name(tables, definition_id) for definition_id in offered}
     chosen = st.multiselect(t("victims.series_filter"), offered, default=list(offered), format_func=names.get)
-    data = tables["series_totals"].filter((pl.col("geo") == NORWAY) & pl.col("definition_id").is_in(chosen))
+    data = queries.norway_series(tables, chosen)
     data = data.with_columns(series=pl.col("definition_id").replace_strict(names, default=None))
     figure = series_figure(data, language=language())
     chart_block(tables, t("victims.by_definition_title"), figure, data, chosen, "victims_by_definition")
@@ -28,11 +33,15 @@ def victims_by_definition(tables: dict[str, pl.DataFrame]) -> None:
 
 @needs("breakdowns")
 def victims_by_breakdown(tables: dict[str, pl.DataFrame]) -> None:
-    offered = definition_ids("victims", "by_breakdown")
+    offered = queries.series_with_figures(tables, "breakdowns", definition_ids("victims", "by_breakdown"))
+    if not offered:
+        st.subheader(t("victims.by_breakdown_heading"))
+        st.info(t("chart.no_figures"))
+        return
     names = {definition_id: definition_name(tables, definition_id) for definition_id in offered}
     left, middle, right = st.columns(3)
     definition_id = left.radio(t("victims.source"), offered, format_func=names.get)
-    rows = tables["breakdowns"].filter((pl.col("geo") == NORWAY) & (pl.col("definition_id") == definition_id))
+    rows = queries.norway_breakdowns(tables, [definition_id])
     available = [dimension for dimension in BREAKDOWN_DIMENSIONS if dimension in set(rows["breakdown"].to_list())]
     if not available:
         st.info(t("victims.no_breakdown", series=names[definition_id]))
@@ -61,8 +70,13 @@ def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
     st.subheader(t("victims.reconciliation_title"))
     st.markdown(t("victims.reconciliation_intro"))
     frame = tables["reconciliation_norway"].sort("year")
+    if frame.is_empty():
+        st.info(t("chart.no_figures"))
+        return
     columns = {
-        definition_name(tables, entry.definition_id): with_shown_values(wide_series(frame, entry.table_column))["shown"]
+        definition_name(tables, entry.definition_id): with_revision_marks(
+            tables, frame["year"], entry, with_shown_values(wide_series(frame, entry.table_column))["shown"]
+        )
         for entry in series("victims", "reconciliation")
     }
     table = pl.DataFrame(
@@ -70,7 +84,6 @@ def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
             t("chart.year"): frame["year"].cast(pl.String),
             **columns,
             t("victims.explanation"): frame[f"explanation_{language()}"],
-            t("revisions.column"): reconciliation_revisions(tables, frame["year"], series("victims", "reconciliation")),
         }
     )
     st.dataframe(table, hide_index=True, width="stretch")

@@ -6,6 +6,7 @@ import streamlit as st
 from core.vocabulary import TOTAL, WORLD
 from dashboard.i18n import language, t, text_labels, with_shown_values
 from dashboard.ui import chart_block, definition_name, needs, page_header, vocabulary_label
+from reporting import queries
 from reporting.catalogue import CANONICAL_PROFILES, CTDC_AREAS, CTDC_PROFILES, definition_ids, series
 from reporting.charts import bar_figure, series_figure
 from reporting.figures import rate_style, with_shown
@@ -13,10 +14,14 @@ from reporting.figures import rate_style, with_shown
 
 @needs("rates_per_100k")
 def nordic_rates(tables: dict[str, pl.DataFrame]) -> None:
-    rates = tables["rates_per_100k"].filter(pl.col("is_nordic"))
+    catalogued = {entry.definition_id: entry.measure for entry in series("world", "nordic_rates")}
+    rates = queries.nordic_rates(tables, list(catalogued))
     present = set(rates["definition_id"].to_list())
-    offered = {entry.definition_id: entry.measure for entry in series("world", "nordic_rates")}
-    offered = {definition_id: measure for definition_id, measure in offered.items() if definition_id in present}
+    offered = {definition_id: measure for definition_id, measure in catalogued.items() if definition_id in present}
+    if not offered:
+        st.subheader(t("world.rates_heading"))
+        st.info(t("world.no_rates"))
+        return
     chosen = st.radio(
         t("world.measure"),
         list(offered),
@@ -63,6 +68,10 @@ def ilo_estimates(tables: dict[str, pl.DataFrame]) -> None:
     present = set(estimates["definition_id"].to_list())
     offered = {entry.definition_id: entry.measure for entry in series("world", "ilo_estimates")}
     offered = {definition_id: measure for definition_id, measure in offered.items() if definition_id in present}
+    if not offered:
+        st.subheader(t("world.ilo_heading"))
+        st.info(t("chart.no_figures"))
+        return
     chosen = st.radio(
         t("world.ilo_measure"),
         list(offered),
@@ -106,6 +115,9 @@ def ctdc_profiles(tables: dict[str, pl.DataFrame]) -> None:
     profile_names = text_labels("dimension", CTDC_PROFILES)
     profile = right.selectbox(t("world.profile"), CTDC_PROFILES, format_func=profile_names.get)
     data = tables["ctdc_profiles"].filter((pl.col("geo") == area) & (pl.col("profile") == profile))
+    if tables["ctdc_profiles"].is_empty():
+        st.info(t("world.no_ctdc"))
+        return
     if data.is_empty():
         st.info(t("world.no_profile", area=t(f"area.{area}")))
         return
