@@ -9,6 +9,7 @@ import json
 import re
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -17,6 +18,7 @@ from dashboard.ui import download_columns
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, CTDC_AREAS, CTDC_PROFILES
 from reporting.figures import reader_style, with_shown
 from reporting.texts import texts
+from reporting.words import reason_text
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "dashboard" / "app.py")
@@ -222,7 +224,7 @@ def test_justice_chart_marks_the_2015_penal_code_change(data_dir, published):
     year = int(first_day[:4])
     assert any(year - 0.5 < shape["x0"] < year + 0.5 for shape in lines)
     notes = " ".join(annotation["text"] for annotation in figure["layout"]["annotations"])
-    assert "257–258" in notes and "01.10.2015" in notes
+    assert "257–258" in notes and "1 October 2015" in notes
 
 
 def test_no_line_is_drawn_across_a_year_without_a_figure(data_dir, published):
@@ -270,21 +272,27 @@ def degraded(refreshed, mirror, tmp_path_factory):
 def test_every_page_says_which_source_is_stale_since_when_and_why(degraded, monkeypatch, page, language):
     monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(degraded.root))
     app = open_page(page, language)
-    name = texts()["source.iom_ctdc"][language]
-    banners = [element.value for element in app.warning if name in element.value]
-    assert len(banners) == 1, [element.value for element in app.warning]
-    assert re.search(rf"\*\*{re.escape(name)}\*\*: [^\n]*\d{{4}}-\d\d-\d\dT", banners[0]), "since when"
-    assert texts()["source.unodc_glotip"][language] not in banners[0], "only the sources not current"
+    name = texts()["publisher.iom_ctdc"][language]
+    banners = [
+        element.value for element in app.warning if element.value.startswith(texts()["status.banner"][language][:12])
+    ]
+    assert len(banners) == 1 and name in banners[0], [element.value for element in app.warning]
+    assert texts()["publisher.unodc_glotip"][language] not in banners[0], "only the sources not current"
     reasons = [block for block in app.expander if block.label == texts()["status.reasons"][language]]
-    assert reasons and "ctdc_global_synthetic_20210825.csv" in reasons[0].markdown[0].value, "why, one click away"
+    said = reasons[0].markdown[0].value
+    assert f"**{name}**" in said and re.search(r"\d{4} (kl\. \d\d\.\d\d|, \d\d:\d\d)|\d{4}, \d\d:\d\d", said), said
+    with duckdb.connect(str(degraded.published), read_only=True) as connection:
+        (reason,) = connection.execute("SELECT reason FROM source_status WHERE source_id = 'iom_ctdc'").fetchone()
+    assert reason_text(reason, "iom_ctdc", language)[1:] in said, "why, in a sentence"
+    assert "ctdc_global_synthetic_20210825.csv" not in said, "no file names for officials"
 
 
 def test_the_only_banner_is_for_the_source_the_mirror_lacks(data_dir):
     """Every source of the mirror is current; SSB, which the mirror does not hold, is the one banner."""
     app = open_page("views/overview.py")
     banners = [element.value for element in app.warning]
-    assert len(banners) == 1 and f"**{texts()['source.ssb']['nb']}**" in banners[0], banners
-    assert texts()["source.unodc_glotip"]["nb"] not in banners[0]
+    assert len(banners) == 1 and texts()["publisher.ssb"]["nb"] in banners[0], banners
+    assert texts()["publisher.unodc_glotip"]["nb"] not in banners[0]
 
 
 def test_the_sources_page_lists_every_source_with_its_status(degraded, monkeypatch):
@@ -314,8 +322,13 @@ def test_a_publication_without_some_tables_says_so_and_shows_the_rest(refreshed,
             connection.execute(f"DROP TABLE IF EXISTS {table}")
     monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(partial.root))
     app = open_page(page, "en")
-    said = [element.value for element in app.info if "This publication has no table" in element.value]
-    assert said, "the page says which table is missing"
+    said = [
+        element.value
+        for element in app.info
+        if element.value
+        in {texts()["data.table_missing"]["en"], texts()["chart.no_figures"]["en"], texts()["world.no_ctdc"]["en"]}
+    ]
+    assert said, "the page says a part is missing"
     assert app.subheader or app.markdown, "and shows the rest"
 
 

@@ -37,6 +37,7 @@ from pipelines.refresh import refresh
 from publications import PublicationStore
 from publications.store import publication_of
 from reporting.texts import texts
+from reporting.words import moment_text
 
 pytestmark = pytest.mark.refresh
 
@@ -370,25 +371,26 @@ def test_the_changes_page_shows_what_the_last_publication_changed(history, monke
     assert groups[revised].sum() == 3 and groups[texts()["changes.norway"][language]].sum() == 3
     assert (revised, "3") in metrics[3:], "the comparison of the two kept publications, newest against the one before"
     publications = app.dataframe[-1].value
-    assert list(publications[texts()["changes.publication"][language]]) == [
-        history.second["publication_id"], history.first["publication_id"],
-    ]  # fmt: skip
+    assert list(publications[texts()["changes.published_at"][language]]) == [
+        moment_text(history.second["published_at"], language), moment_text(history.first["published_at"], language),
+    ], "publications named by when they were published, newest first"  # fmt: skip
 
 
 def test_an_earlier_publication_is_shown_with_a_note_and_a_revised_figure_is_marked(history, monkeypatch):
-    first, second = history.first["publication_id"], history.second["publication_id"]
-    kom, column = history.kom, texts()["revisions.column"]["nb"]
+    first = history.first["publication_id"]
+    kom, explanation = history.kom, texts()["victims.explanation"]["nb"]
     year = texts()["chart.year"]["nb"]
+    first_time, second_time = (moment_text(row["published_at"], "nb") for row in (history.first, history.second))
     current = open_page(history, monkeypatch, "views/victims.py")
-    table = next(frame.value for frame in current.dataframe if column in frame.value.columns)
-    marked = table[table[year] == kom["period"]][column].iloc[0]
-    assert f"revidert (var {kom['value']:.0f})" in marked
-    assert not any(first in info.value for info in current.info)
+    table = next(frame.value for frame in current.dataframe if explanation in frame.value.columns)
+    cells = [str(cell) for cell in table[table[year] == kom["period"]].iloc[0].to_list()]
+    assert f"{kom['value'] + 1:.0f} (revidert (var {kom['value']:.0f}))" in cells, "the mark beside the value"
+    assert not any(first_time in info.value for info in current.info)
 
     earlier = open_page(history, monkeypatch, "views/victims.py", publication=first)
-    assert any(first in info.value and second in info.value for info in earlier.info), "the page says so"
-    table = next(frame.value for frame in earlier.dataframe if column in frame.value.columns)
-    assert not table[column].str.len().sum(), "the first publication revised nothing"
+    assert any(first_time in info.value and second_time in info.value for info in earlier.info), "the page says so"
+    table = next(frame.value for frame in earlier.dataframe if explanation in frame.value.columns)
+    assert not table.astype(str).apply(lambda column: column.str.contains("revidert")).any().any(), "nothing revised"
     assert f"{kom['value']:.0f}" in table[table[year] == kom["period"]].iloc[0].to_list()
 
 

@@ -16,7 +16,6 @@ from dashboard.ui import ESTIMATE_STATE_KEY, published_tables, status_banner
 from reporting.charts import CHART_CONFIG
 from reporting.dark_figure import (
     CRITERIA,
-    EXAMPLES_ENV,
     MAX_MODELS_CHOICES,
     METHODS,
     PAGE_MAX_MODELS,
@@ -68,7 +67,7 @@ def header() -> None:
     st.markdown(t("dark.intro"))
     path = published_path()
     if not path.exists():
-        st.warning(t("data.missing", path=path))
+        st.warning(t("data.missing"))
         return
     status_banner(published_tables())
 
@@ -79,10 +78,10 @@ def published_examples() -> dict[str, MSEResult | None]:
     lang = language()
     stamp = _stamp(folder)
     if not stamp:
-        st.info(t("dark.examples_missing", path=folder, env=EXAMPLES_ENV))
+        st.info(t("dark.examples_missing"))
         results: dict[str, MSEResult | None] = {}
     else:
-        st.markdown(t("dark.examples_intro", path=folder))
+        st.markdown(t("dark.examples_intro"))
         with st.spinner():
             results = _example_results(str(folder), stamp)
     st.dataframe(examples_table(results, lang), hide_index=True, width="stretch", key="dark_examples")
