@@ -18,13 +18,19 @@ $(STAMP): requirements.lock
 
 setup: $(STAMP)
 
-browser:
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+
+# Debian's chromium for the browser tests, and axe-core (pinned) from the npm registry for their WCAG checks.
+browser: setup
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@test -f $(AXE) || npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_VERSION)
 
 refresh: setup
-	$(PY) -m pipelines.refresh
+	$(PY) -m pipelines.refresh; status=$$?; $(PY) -m reporting.dark_figure; exit $$status
 
 serve: setup
+	$(PY) -m reporting.dark_figure
 	$(PY) -m streamlit run dashboard/app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
 # Exit code 3 (published with a source stale or absent) still serves the new marts; 1 serves the last ones.
@@ -33,14 +39,15 @@ run: setup
 	if [ $$status -eq 1 ]; then echo "refresh failed (see above): serving the last published marts"; fi
 	$(MAKE) --no-print-directory serve
 
+# Two workers (CI has two cores): each builds its own published fixtures once.
 test: setup browser
 	$(PY) -m ruff check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 # The edit loop: ruff and every test that runs no refresh, drives no browser and is not slow (under a minute).
 test-fast: setup
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q -m "not refresh and not browser and not slow"
+	$(PY) -m pytest -q -n 2 -m "not refresh and not browser and not slow"
 
 dev: setup
 	mkdir -p $(DAGSTER_HOME)

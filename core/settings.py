@@ -62,6 +62,13 @@ def mirror_from_env() -> str:
     return mirror
 
 
+def download_retries_from_env() -> int:
+    """`TRAFFICKING_DOWNLOAD_RETRIES`: how often a failed request is tried again (3; 0 on a machine known to be
+    offline, so a refresh does not wait out the backoff before taking the last good releases)."""
+    configured = os.environ.get("TRAFFICKING_DOWNLOAD_RETRIES", "").strip()
+    return int(configured) if configured.isdigit() else 3
+
+
 def source_start_from_env(source_id: str) -> str:
     """The address `TRAFFICKING_SOURCE_<SOURCE_ID>` names for one source, or ""."""
     return os.environ.get(f"TRAFFICKING_SOURCE_{source_id.upper()}", "").strip()

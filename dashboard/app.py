@@ -12,20 +12,9 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard.i18n import t
+from dashboard.pages import PAGES
 from dashboard.ui import publication_switch
 from reporting.texts import LANGUAGES
-
-PAGES = (
-    ("views/overview.py", "page.overview", "oversikt"),
-    ("views/victims.py", "page.victims", "ofre"),
-    ("views/justice.py", "page.justice", "straffesakskjeden"),
-    ("views/world.py", "page.world", "norge-i-verden"),
-    ("views/dark_figure.py", "page.dark_figure", "morketall"),
-    ("views/sources.py", "page.sources", "definisjoner-og-kilder"),
-    ("views/changes.py", "page.changes", "endringer"),
-    ("views/export.py", "page.export", "eksport"),
-)
-
 
 READABLE_CSS = """<style>
 /* WCAG 2.1 AA contrast (4.5:1): Streamlit's captions are a faded grey (3.9:1 on white). */
@@ -33,6 +22,10 @@ READABLE_CSS = """<style>
 [data-testid="stCaptionContainer"] p { color: #4d4d4d; }
 [data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] small { color: #262626; }
 </style>"""
+
+
+DRAWN_MARK = '<div data-testid="page-drawn" hidden></div>'
+"""Written after the page's script has run to its end: browser tests and the render benchmark wait for it."""
 
 
 def language_switch() -> None:
@@ -63,7 +56,10 @@ def main() -> None:
         st.Page(path, title=t(title_key), url_path=address, default=index == 0)
         for index, (path, title_key, address) in enumerate(PAGES)
     ]
-    st.navigation(pages).run()
+    try:
+        st.navigation(pages).run()
+    finally:
+        st.html(DRAWN_MARK)
 
 
 main()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from core.settings import CURATED_DIR, data_dir_from_env, mirror_from_env
+from core.settings import CURATED_DIR, data_dir_from_env, download_retries_from_env, mirror_from_env
 from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader
 from pipelines.releases import Releases
@@ -25,7 +25,9 @@ def build_resources(
     return {
         "io_manager": DuckDBFrameIOManager(data_dir=root),
         "warehouse": Warehouse(data_dir=root),
-        "downloader": Downloader(mirror=mirror_from_env() if mirror is None else mirror),
+        "downloader": Downloader(
+            mirror=mirror_from_env() if mirror is None else mirror, retries=download_retries_from_env()
+        ),
         "curated": CuratedFiles(directory=str(curated_dir or CURATED_DIR)),
         "releases": Releases(data_dir=root),
     }

@@ -3,7 +3,10 @@ mirror, a source gone stale, and a publication that revised a figure. Shared by 
 
 import csv
 import io
+import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from core.settings import CURATED_DIR, DataPaths
@@ -14,9 +17,24 @@ UNREACHABLE = "http://127.0.0.1:9"
 KOM = Path("kom") / "kom_figures.csv"
 
 
+@contextmanager
+def no_retries() -> Iterator[None]:
+    """Refused connections are not retried (`TRAFFICKING_DOWNLOAD_RETRIES=0`): the same statuses, sooner."""
+    before = os.environ.get("TRAFFICKING_DOWNLOAD_RETRIES")
+    os.environ["TRAFFICKING_DOWNLOAD_RETRIES"] = "0"
+    try:
+        yield
+    finally:
+        if before is None:
+            del os.environ["TRAFFICKING_DOWNLOAD_RETRIES"]
+        else:
+            os.environ["TRAFFICKING_DOWNLOAD_RETRIES"] = before
+
+
 def offline(root: Path) -> DataPaths:
     """A first refresh with no publisher reachable: only the curated KOM and ILO tables are published."""
-    outcome = refresh(root, UNREACHABLE)
+    with no_retries():
+        outcome = refresh(root, UNREACHABLE)
     assert outcome.published, "the curated tables publish without any network"
     return DataPaths(root)
 
@@ -24,7 +42,8 @@ def offline(root: Path) -> DataPaths:
 def stale(good: DataPaths, root: Path) -> DataPaths:
     """A copy of a good data dir refreshed again with the publishers unreachable: every downloaded source stale."""
     shutil.copytree(good.root, root, symlinks=True)
-    outcome = refresh(root, UNREACHABLE)
+    with no_retries():
+        outcome = refresh(root, UNREACHABLE)
     assert outcome.published
     return DataPaths(root)
 

@@ -1,35 +1,32 @@
 """The dashboard in a real headless browser: Debian's chromium, driven by Playwright (no browser download).
 
-Starts `streamlit run dashboard/app.py` against the session's published marts, opens every page in
-Norwegian (and one in English), checks that its title and a chart rendered without an error
-box, and saves a screenshot of each page to `tests/artifacts/`.
+Every page, in both languages, at a desktop and a phone's width, on four published states a reader
+may meet (a fresh offline machine, the mirror, every downloaded source gone stale, a publication
+that revised a figure): no traceback or error box, `<html lang>` following the language, zero
+axe-core violations of the WCAG 2.0/2.1 A and AA rules, and none of the developer's words
+(`browser_checks.FORBIDDEN`) in the visible text. Screenshots of the mirror state go to
+`tests/artifacts/` (and, with `UPDATE_SCREENSHOTS=1`, to `docs/screenshots/`).
 """
 
+import os
 from pathlib import Path
 
 import pytest
+from browser_checks import axe_violations, developer_words, wait_until_drawn
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from published_states import offline, revised, stale
 
-from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, PAGES, PLOTLY_CHART, streamlit_server
+from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from dashboard.pages import PAGES as APP_PAGES
 from reporting.texts import texts
 
 REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+WIDTHS = {"desktop": 1280, "phone": 390}
+LANGUAGES = ("nb", "en")
 
-pytestmark = pytest.mark.browser
-
-BROWSER_PAGES = (
-    *PAGES,
-    ("morketall", "Mørketall", PLOTLY_CHART),
-    ("endringer", "Endringer", "[data-testid='stDataFrame']"),
-)
-"""Every page: the shared list, the dark-figure page (its content: the examples chart) and the changes page (its
-list of kept publications)."""
-
-
-@pytest.fixture(scope="module")
-def server(refreshed, tmp_path_factory):
-    with streamlit_server(refreshed.root, tmp_path_factory.mktemp("streamlit") / "server.log") as url:
-        yield url
+pytestmark = [pytest.mark.browser, pytest.mark.refresh]
 
 
 @pytest.fixture(scope="module")
@@ -44,35 +41,96 @@ def browser():
         launched.close()
 
 
-@pytest.mark.parametrize(("address", "title", "content"), BROWSER_PAGES)
-def test_every_page_renders_in_chromium(server, browser, address, title, content):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    try:
-        page.goto(f"{server}/{address}", wait_until="networkidle")
-        page.get_by_role("heading", name=title, exact=True).first.wait_for(timeout=30_000)
-        page.locator(content).first.wait_for(timeout=30_000)
-        page.wait_for_timeout(1500)  # let the charts finish drawing before the screenshot
-        assert page.locator("[data-testid='stException']").count() == 0
-        assert "Traceback" not in page.inner_text("body")
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{address or 'oversikt'}.png"), full_page=True)
-    finally:
-        page.close()
+@pytest.fixture(scope="module")
+def states(refreshed, mirror, tmp_path_factory):
+    """The four published states, each through the real refresh."""
+    root = tmp_path_factory.mktemp("states")
+    revised_state, _ = revised(refreshed, root / "revised", mirror, root / "work")
+    return {
+        "offline": offline(root / "offline"),
+        "mirror": refreshed,
+        "stale": stale(refreshed, root / "stale"),
+        "revised": revised_state,
+    }
 
 
-def test_language_switch_in_the_browser(server, browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def problems_on(page, url: str, language: str) -> list[str]:
+    """Everything a reader should not meet on the page at `url`, one line each."""
+    page.goto(url, wait_until="domcontentloaded")
     try:
-        page.goto(f"{server}/straffesakskjeden", wait_until="networkidle")
-        page.get_by_role("heading", name="Straffesakskjeden", exact=True).first.wait_for(timeout=30_000)
-        page.get_by_text("English", exact=True).click()
-        page.get_by_role("heading", name="The justice chain", exact=True).first.wait_for(timeout=30_000)
-        # the whole page reran in English, not only its first heading
-        chart_title = texts()["justice.chain_title"]["en"]
-        page.get_by_role("heading", name=chart_title, exact=True).first.wait_for(timeout=30_000)
-        page.wait_for_timeout(1500)
-        assert texts()["justice.chain_title"]["nb"] not in page.inner_text("body")
-        assert page.locator("[data-testid='stException']").count() == 0
-        page.screenshot(path=str(ARTIFACTS / "straffesakskjeden-en.png"), full_page=True)
-    finally:
-        page.close()
+        wait_until_drawn(page)
+    except PlaywrightTimeout as error:
+        return [f"not drawn within the time allowed: {str(error).splitlines()[0]}"]
+    found = []
+    if page.locator("[data-testid='stException']").count():
+        found.append("an exception box")
+    try:
+        page.wait_for_function("lang => document.documentElement.lang === lang", arg=language, timeout=5_000)
+    except PlaywrightTimeout:
+        pass
+    declared = page.evaluate("document.documentElement.lang")
+    if declared != language:
+        found.append(f"<html lang={declared!r}>, not {language!r}")
+    found += [f"{what}: {lines[:3]}" for what, lines in developer_words(page.inner_text("body")).items()]
+    found += [f"axe {v['id']} ({v['impact']}): {v['help']} at {v['targets'][:2]}" for v in axe_violations(page)]
+    return found
+
+
+@pytest.mark.parametrize("state", ["offline", "mirror", "stale", "revised"])
+def test_every_page_in_both_languages_and_widths_reads_well_and_meets_wcag(states, browser, state, tmp_path):
+    found = {}
+    with streamlit_server(states[state].root, tmp_path / "server.log") as server:
+        for width_name, width in WIDTHS.items():
+            page = browser.new_page(viewport={"width": width, "height": 900})
+            try:
+                for _, _, address in APP_PAGES:
+                    for language in LANGUAGES:
+                        problems = problems_on(page, f"{server}/{address}?lang={language}", language)
+                        if problems:
+                            found[f"{address} {language} {width_name}"] = problems
+                        if state == "mirror" and language == "nb":
+                            save_screenshot(page, f"{address}-{width_name}.png")
+            finally:
+                page.close()
+    assert not found, found
+
+
+def save_screenshot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name))
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / name))
+
+
+def test_the_revised_figure_is_marked_beside_its_value(states, browser, tmp_path):
+    """The revised state changed one of KOM's yearly figures: Endringer counts it, and names no publication by id."""
+    with streamlit_server(states["revised"].root, tmp_path / "server.log") as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            page.goto(f"{server}/endringer?lang=nb", wait_until="networkidle")
+            wait_until_drawn(page)
+            body = page.inner_text("body")
+            assert texts()["changes.count_revised"]["nb"] in body
+            assert "Publiseringen " in body and " kl. " in body, "publications named by their time"
+        finally:
+            page.close()
+
+
+def test_language_switch_in_the_browser(states, browser, tmp_path):
+    with streamlit_server(states["mirror"].root, tmp_path / "server.log") as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            page.goto(f"{server}/straffesakskjeden", wait_until="networkidle")
+            page.get_by_role("heading", name="Straffesakskjeden", exact=True).first.wait_for(timeout=30_000)
+            wait_until_drawn(page)
+            assert page.evaluate("document.documentElement.lang") == "nb"
+            page.get_by_text("English", exact=True).click()
+            page.get_by_role("heading", name="The justice chain", exact=True).first.wait_for(timeout=30_000)
+            wait_until_drawn(page)
+            # the whole page reran in English, not only its first heading, and says so to screen readers
+            assert texts()["justice.chain_title"]["nb"] not in page.inner_text("body")
+            assert page.evaluate("document.documentElement.lang") == "en"
+            assert "lang=en" in page.url, "the address keeps the language, so a link opens in English"
+        finally:
+            page.close()

@@ -25,7 +25,6 @@ from reporting.dark_figure import (
     MSEResult,
     criterion_figure,
     estimate_upload,
-    example_results,
     examples,
     examples_figure,
     examples_folder,
@@ -37,6 +36,7 @@ from reporting.dark_figure import (
     result_json,
     result_method_text,
     search_text,
+    stored_example_results,
 )
 from reporting.dark_figure import models_table as models_display
 from reporting.published import published_path
@@ -50,7 +50,7 @@ def _stamp(folder: Path) -> tuple:
 
 @st.cache_data(show_spinner=False, max_entries=2)
 def _example_results(folder: str, stamp: tuple) -> dict[str, MSEResult | None]:
-    return example_results(Path(folder))
+    return stored_example_results(Path(folder))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -22,6 +22,7 @@ from reporting.dark_figure.examples import (
     example_results,
     examples,
     examples_folder,
+    stored_example_results,
 )
 from reporting.dark_figure.tables import examples_table, models_table, refused_table
 from reporting.dark_figure.upload import (
@@ -72,5 +73,6 @@ __all__ = [
     "result_json",
     "result_method_text",
     "search_text",
+    "stored_example_results",
     "summary",
 ]

@@ -4,12 +4,16 @@ package) and their capture-history tables, read from the folder `TRAFFICKING_MSE
 """
 
 import csv
+import hashlib
 import os
+import pickle
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from core.settings import REPO_ROOT
+import estimation
+from core import atomic
+from core.settings import REPO_ROOT, DataPaths, data_dir_from_env
 from estimation import InputError, MSEResult, estimate_population
 from reporting.dark_figure.upload import read_uploaded_table
 
@@ -96,3 +100,32 @@ def example_result(folder: Path, example: Example) -> MSEResult | None:
 def example_results(folder: Path) -> dict[str, MSEResult | None]:
     """Every example's estimate (None where its table is missing from `folder`)."""
     return {example.example: example_result(folder, example) for example in examples()}
+
+
+def examples_key(folder: Path) -> str:
+    """What the examples' estimates depend on: the tables, the references, and the estimator's code."""
+    digest = hashlib.sha256()
+    estimator = Path(estimation.__file__).parent
+    inputs = [*sorted(folder.glob("*.csv")), EXAMPLES_FILE, *sorted(estimator.glob("*.py"))]
+    for path in inputs:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def stored_example_results(folder: Path, cache_dir: Path | None = None) -> dict[str, MSEResult | None]:
+    """`example_results`, computed once for these inputs and kept in `cache_dir` (a reader never waits for them
+    when `python -m reporting.dark_figure.examples` ran after the refresh, as `make refresh` and `make serve` do)."""
+    cache_dir = cache_dir or DataPaths(data_dir_from_env()).root / "cache"
+    stored = cache_dir / f"mse-examples-{examples_key(folder)}.pickle"
+    if stored.exists():
+        try:
+            return pickle.loads(stored.read_bytes())
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass  # written by other code: computed again below
+    results = example_results(folder)
+    try:
+        with atomic.replacing_file(stored) as temp:
+            temp.write_bytes(pickle.dumps(results))
+    except OSError:
+        pass  # a read-only data dir: the reader still gets the results, computed now
+    return results

@@ -5,7 +5,7 @@ from collections.abc import Mapping
 import polars as pl
 
 from estimation import MSEResult
-from reporting.dark_figure.examples import examples
+from reporting.dark_figure.examples import Example, examples
 from reporting.dark_figure.words import (
     column_name,
     interval_text,
@@ -62,6 +62,18 @@ def refused_table(result: MSEResult, language: str) -> pl.DataFrame:
     )
 
 
+NOT_COMPARABLE = {"covariates"}
+"""Notes of examples whose published figure came from a model the table cannot support (covariates it lacks)."""
+
+
+def ours_text(example: Example, result: MSEResult, language: str) -> str:
+    """Our estimate, said to be not comparable beside it where the publisher's model needed what the table lacks."""
+    shown = number(result.estimate, language)
+    if example.note in NOT_COMPARABLE:
+        return text("dark.not_comparable", language, estimate=shown)
+    return shown
+
+
 def examples_table(results: Mapping[str, MSEResult | None], language: str) -> pl.DataFrame:
     """The published figures beside ours for every example, for a reader of `language`."""
     rows = []
@@ -78,7 +90,7 @@ def examples_table(results: Mapping[str, MSEResult | None], language: str) -> pl
                     example.method, example.rule, None, example.criterion, language
                 ),
                 column_name("published", language): published_text(example, language),
-                column_name("ours", language): "" if result is None else number(result.estimate, language),
+                column_name("ours", language): "" if result is None else ours_text(example, result, language),
                 column_name("interval", language): ""
                 if result is None
                 else interval_text(result.ci_low, result.ci_high, language),
