@@ -1,4 +1,4 @@
-"""Benchmark: the dashboard's time to first render per page, and its slowest query.
+"""Benchmark: each page's time to finish drawing against a bare Streamlit page with one Plotly chart, and queries.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_dashboard.py [--repeat 3] [--data-dir DIR]
 
@@ -9,7 +9,11 @@ page's content element is visible, and the server's own share (the page script r
 Streamlit's testing API, tables cached). "Cold" is the first page load after the server started (the
 published tables are read then); "warm" is the median of later loads (the tables come from
 Streamlit's cache). Each query the pages run is timed alone against the published file.
-Prints Markdown tables for the README.
+
+Side by side in one browser, alternating: every page in both languages, loaded until it has finished
+drawing (the app's page-drawn mark and every Plotly chart drawn), against a bare Streamlit page with
+one Plotly chart served the same way. The floor is 1.2 times the bare page (issue 20).
+Prints Markdown tables for docs/BENCHMARKS.md.
 """
 
 import argparse
@@ -25,7 +29,8 @@ sys.path.insert(0, str(REPO))
 from bench_ctdc import median_seconds  # noqa: E402 - beside this file
 
 from core.settings import DataPaths  # noqa: E402
-from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, PAGES, streamlit_server  # noqa: E402
+from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, PAGES, streamlit_server, wait_until_drawn  # noqa: E402
+from dashboard.pages import PAGES as APP_PAGES  # noqa: E402
 from dashboard.ui import PUBLISHED_TABLES  # noqa: E402
 from pipelines.refresh import failures, run_refresh_in  # noqa: E402
 from reporting.published import open_published  # noqa: E402
@@ -87,6 +92,50 @@ def page_timings(data_dir: Path, repeat: int) -> dict[str, tuple[float, float]]:
     return timings
 
 
+BARE_PAGE = """import plotly.graph_objects as go
+import streamlit as st
+
+st.title("Bare")
+st.plotly_chart(go.Figure(go.Scatter(x=[2019, 2020, 2021, 2022], y=[240, 262, 255, 270])))
+st.html('<div data-testid="page-drawn" hidden></div>')
+"""
+FLOOR = 1.2
+
+
+def _drawn_seconds(page, url: str) -> float:  # noqa: ANN001 - a Playwright page
+    started = time.perf_counter()
+    page.goto(url, wait_until="domcontentloaded")
+    wait_until_drawn(page)
+    return time.perf_counter() - started
+
+
+def against_bare_page(data_dir: Path, repeat: int) -> tuple[float, dict[str, float]]:
+    """(the bare page's median seconds to drawn, {page and language: median seconds to drawn}), alternating."""
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as scratch:
+        bare_script = Path(scratch) / "bare.py"
+        bare_script.write_text(BARE_PAGE, encoding="utf-8")
+        with (
+            streamlit_server(data_dir) as url,
+            streamlit_server(data_dir, script=bare_script) as bare_url,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            bare, pages = [], {}
+            for _, _, address in APP_PAGES:
+                for language in ("nb", "en"):
+                    _drawn_seconds(page, f"{url}/{address}?lang={language}")  # warm: the tables are cached
+                    seconds = []
+                    for _ in range(repeat):
+                        bare.append(_drawn_seconds(page, bare_url))
+                        seconds.append(_drawn_seconds(page, f"{url}/{address}?lang={language}"))
+                    pages[f"{address} ({language})"] = statistics.median(seconds)
+            browser.close()
+    return statistics.median(bare), pages
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
@@ -101,6 +150,11 @@ def main() -> None:
         queries = query_timings(DataPaths(data_dir).published, arguments.repeat)
         scripts = script_timings(data_dir, arguments.repeat)
         pages = page_timings(data_dir, arguments.repeat)
+        bare, drawn = against_bare_page(data_dir, arguments.repeat)
+    print(f"| page | drawn (s) | times the bare page ({bare:.2f} s) | within {FLOOR}x |\n|---|---|---|---|")
+    for name, seconds in drawn.items():
+        print(f"| {name} | {seconds:.2f} | {seconds / bare:.2f} | {'yes' if seconds <= FLOOR * bare else 'no'} |")
+    print()
     print(
         "| page | server script run (s) | browser: first load after start (s) | browser: later loads (s) |\n"
         "|---|---|---|---|"

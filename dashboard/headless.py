@@ -57,13 +57,28 @@ def _wait_for(url: str, seconds: float) -> None:
     raise TimeoutError(f"the dashboard did not answer at {url} within {seconds} s")
 
 
+def wait_until_drawn(page, timeout_ms: int = 60_000) -> None:  # noqa: ANN001 - a Playwright page
+    """Wait until the page's script has run to its end (the app's page-drawn mark) and every Plotly chart drew."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
+    page.wait_for_selector("[data-testid='page-drawn']", state="attached", timeout=timeout_ms)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\\'stStatusWidget\\']')"
+        " && document.querySelectorAll('[data-testid=\\'stSkeleton\\']').length === 0",
+        timeout=timeout_ms,
+    )
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.js-plotly-plot')].every(plot => plot.querySelector('.main-svg'))",
+        timeout=timeout_ms,
+    )
+
+
 @contextmanager
-def streamlit_server(data_dir: Path, log_path: Path | None = None) -> Iterator[str]:
-    """`streamlit run dashboard/app.py` reading `data_dir`'s published marts; yields its base URL."""
+def streamlit_server(data_dir: Path, log_path: Path | None = None, script: Path | None = None) -> Iterator[str]:
+    """`streamlit run dashboard/app.py` (or `script`) reading `data_dir`'s published marts; yields its base URL."""
     port = _free_port()
     environment = {**os.environ, "TRAFFICKING_DATA_DIR": str(data_dir), "PYTHONPATH": str(REPO)}
     command = [
-        sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard" / "app.py"),
+        sys.executable, "-m", "streamlit", "run", str(script or REPO / "dashboard" / "app.py"),
         "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
     ]  # fmt: skip
     with open(log_path or os.devnull, "w") as log:

@@ -30,8 +30,11 @@ from export.dark_figure import estimate_tables, front_page_line
 from export.tables import DEFINITIONS, SOURCES, TABLES, Table, read_table
 from export.writers import write_csv, write_workbook
 from publications import PublicationStore
+from reporting.catalogue import catalogue
 from reporting.dark_figure import DarkFigureEstimate
 from reporting.published import open_published
+from reporting.texts import text, texts
+from reporting.words import day_text, moment_text, reason_text, release_text
 
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
 LICENSE = {
@@ -262,32 +265,70 @@ def _write_pack(folder: Path, name: str, year_from: int, year_to: int, contents:
     (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def both(key: str, **values: object) -> str:
+    """A text of the catalogue in Norwegian and English, as the pack's front sheet writes it: `nb / en`."""
+    return f"{text(key, 'nb', **values)} / {text(key, 'en', **values)}"
+
+
 def _front_page(name: str, year_from: int, year_to: int, contents: Contents, code: dict) -> list[tuple[str, str]]:
+    dirty = f"{text('pack.text.uncommitted', 'nb')} /{text('pack.text.uncommitted', 'en')}" if code["dirty"] else ""
     return [
-        ("Pakke / Pack", name),
-        ("År / Years", f"{year_from}–{year_to}"),
-        ("Publisert / Published", f"{contents.published_at} (run {contents.run_id})"),
-        ("Innholdssjekksum / Content hash", contents.content_hash),
+        (both("pack.label.pack"), name),
+        (both("pack.label.years"), f"{year_from}–{year_to}"),
+        (both("pack.label.published"), f"{_when(contents.published_at)} (run {contents.run_id})"),
+        (both("pack.label.content_hash"), contents.content_hash),
         *_publication_lines(contents),
-        ("Kodeversjon / Code version", f"git {code['git_commit']}{' (uncommitted changes)' if code['dirty'] else ''}"),
+        (both("pack.label.code"), f"git {code['git_commit']}{dirty}"),
         *_code_change_lines(contents, code),
-        (
-            "Sitering / Citation",
-            "Oppgi kilden (source), definisjonen (definition_id, arket definitions) og stedet i publikasjonen "
-            "(source_location) for hvert tall; filene i arket sources har adresse, hentetidspunkt og sha256. / "
-            "Cite the source, the definition and source_location of each figure; the sources sheet gives each "
-            "input file's address, retrieval time and sha256.",
-        ),
-        (
-            "Små tall / Small counts",
-            "Tall fra persondata under 5 og skjulte celler er skrevet <5, aldri 0. / Counts below 5 from "
-            "person-level data and suppressed cells are written <5, never 0.",
-        ),
-        ("Vilkår / Terms", LICENSE["title"]),
-        *[(f"Kilde / Source {row['source_id']}", _status_line(row)) for row in contents.source_status],
+        (both("pack.label.citation"), both("pack.text.citation")),
+        (both("pack.label.small"), both("pack.text.small")),
+        (both("pack.label.terms"), LICENSE["title"]),
+        *[
+            (f"{both('pack.label.source')}: {_names(row['source_id'])}", _status_line(row))
+            for row in contents.source_status
+        ],
         *([contents.estimate_line] if contents.estimate_line else []),
-        *[(table.name, f"{table.title}: {frame.height} rader / rows") for table, frame in contents.tables],
+        *[(table.name, _table_line(table, frame, contents)) for table, frame in contents.tables],
     ]
+
+
+def _when(published_at: str) -> str:
+    return f"{moment_text(published_at, 'nb')} / {moment_text(published_at, 'en')}"
+
+
+def _names(source_id: str) -> str:
+    nb, en = text(f"source.{source_id}", "nb"), text(f"source.{source_id}", "en")
+    return nb if nb == en else f"{nb} / {en}"
+
+
+def _table_sources(table: Table, frame: pl.DataFrame) -> list[str]:
+    """The sources a table's figures come from: its own source column, else its series in the catalogue."""
+    column = next((name for name in ("source", "source_id") if name in frame.columns), None)
+    found = set(frame[column].drop_nulls().to_list()) if column else set()
+    if "population_provenance_id" in frame.columns:
+        found.add("worldbank_population")
+    if not found:
+        found = {entry.source for entry in catalogue().get(("pack_tables", table.name), ())}
+    return sorted(source for source in found if f"source.{source}" in texts())
+
+
+def _table_line(table: Table, frame: pl.DataFrame, contents: Contents) -> str:
+    """The table's Norwegian and English title, its rows, and a citation ready to paste (in each language)."""
+    said = []
+    for language in ("nb", "en"):
+        title = text(f"pack.table.{table.name}", language) if f"pack.table.{table.name}" in texts() else table.title
+        sources = "; ".join(text(f"source.{source}", language) for source in _table_sources(table, frame))
+        published = day_text(datetime.fromisoformat(contents.published_at).date(), language)
+        citation = text(
+            "pack.text.cite",
+            language,
+            title=title,
+            published=published,
+            publication=contents.publication_id or contents.content_hash[:16],
+            sources=sources or "–",
+        )
+        said.append(text("pack.text.table", language, title=title, rows=frame.height, citation=citation))
+    return " / ".join(said)
 
 
 def _publication_lines(contents: Contents) -> list[tuple[str, str]]:
@@ -296,7 +337,7 @@ def _publication_lines(contents: Contents) -> list[tuple[str, str]]:
         return []
     lines = [
         (
-            "Publikasjon / Publication",
+            both("pack.label.publication"),
             f"{contents.publication_id} (forrige / previous: {contents.previous_publication_id or '-'})",
         )
     ]
@@ -314,7 +355,7 @@ def _publication_lines(contents: Contents) -> list[tuple[str, str]]:
             f"figures since {contents.previous_publication_id}; the {listed} in the pack's years are in the revisions "
             "sheet"
         )
-    return [*lines, ("Endringer / Revisions", said)]
+    return [*lines, (both("pack.label.revisions"), said)]
 
 
 def _code_change_lines(contents: Contents, code: dict) -> list[tuple[str, str]]:
@@ -322,28 +363,26 @@ def _code_change_lines(contents: Contents, code: dict) -> list[tuple[str, str]]:
     made_by = contents.code_at_publication
     if made_by is None or same_code(made_by, code):
         return []
-    dirty = " (uncommitted changes)" if made_by.get("dirty") else ""
-    return [
-        (
-            "Kode endret / Code changed",
-            f"Publikasjonen ble laget med git {made_by['git_commit']}{dirty}; pakken er bygd med annen eller "
-            "ukjent kode, så tabellene kan være formet annerledes enn i en pakke bygd da publikasjonen var gjeldende. "
-            f"/ The publication was made with git {made_by['git_commit']}{dirty}; this pack is built by other or "
-            "uncertain code, so its tables may be shaped differently from a pack built when the publication was "
-            "current.",
-        )
-    ]
+    dirty = {
+        language: text("pack.text.uncommitted", language) if made_by.get("dirty") else "" for language in ("nb", "en")
+    }
+    said = " / ".join(
+        text("pack.text.code_changed", language, commit=made_by["git_commit"], dirty=dirty[language])
+        for language in ("nb", "en")
+    )
+    return [(both("pack.label.code_changed"), said)]
 
 
 def _status_line(row: dict) -> str:
-    """A source's status for the front sheet, in both languages."""
-    said = {
-        "current": "oppdatert / current",
-        "stale": "forrige gode utgave / last good release",
-        "absent": "mangler / absent",
-    }[row["status"]]
-    line = f"{said}; utgave / release {row['release'] or '-'}, hentet / retrieved {row['retrieved_at'] or '-'}"
-    return f"{line}; årsak / reason: {row['reason']}" if row["reason"] else line
+    """A source's status for the front sheet, in a sentence in both languages (the reason said, not the error)."""
+    said = []
+    for language in ("nb", "en"):
+        release = release_text(row["release"], row["retrieved_at"], language)
+        retrieved = moment_text(row["retrieved_at"], language)
+        reason = reason_text(row["reason"], row["source_id"], language) if row["reason"] else ""
+        status = "curated" if row["status"] == "current" and not row["retrieved_at"] else row["status"]
+        said.append(text(f"pack.text.source_{status}", language, release=release, retrieved=retrieved, reason=reason))
+    return " / ".join(said)
 
 
 def datapackage(folder: Path, name: str, year_from: int, year_to: int, contents: Contents, code: dict) -> dict:

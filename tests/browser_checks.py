@@ -51,19 +51,3 @@ def axe_violations(page) -> list[dict]:
         }
         for violation in result["violations"]
     ]
-
-
-def wait_until_drawn(page, timeout_ms: int = 30_000) -> None:
-    """Wait until Streamlit has finished running the page and every Plotly chart has drawn."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
-    page.wait_for_selector("[data-testid='page-drawn']", state="attached", timeout=timeout_ms)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\\'stStatusWidget\\']')"
-        " && document.querySelectorAll('[data-testid=\\'stSkeleton\\']').length === 0",
-        timeout=timeout_ms,
-    )
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot')].every(plot => plot.querySelector('.main-svg'))",
-        timeout=timeout_ms,
-    )
-    page.wait_for_timeout(400)

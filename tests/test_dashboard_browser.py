@@ -12,11 +12,11 @@ import os
 from pathlib import Path
 
 import pytest
-from browser_checks import axe_violations, developer_words, wait_until_drawn
+from browser_checks import axe_violations, developer_words
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from published_states import offline, revised, stale
 
-from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, streamlit_server
+from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_until_drawn
 from dashboard.pages import PAGES as APP_PAGES
 from reporting.texts import texts
 
