@@ -123,6 +123,26 @@ def worldbank_with_norway(mirror: Path, edit: Callable[[str], str]) -> bytes:
     return "".join(lines).encode("utf-8")
 
 
+def _edited_years(line: str, edit: Callable[[str], str]) -> str:
+    """A World Bank line with `edit` applied to every year's cell (the four label cells and the trailing
+    empty field kept)."""
+    cells = next(csv.reader([line]))
+    years = [edit(cell) if cell else cell for cell in cells[4:-1]]
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n").writerow([*cells[:4], *years])
+    return buffer.getvalue().replace("\r\n", ",\r\n")
+
+
+def population_times(factor: int) -> Callable[[str], str]:
+    """Every year's population on a World Bank line multiplied by `factor` (a unit or a digit gone wrong)."""
+    return lambda line: _edited_years(line, lambda cell: str(int(float(cell) * factor)))
+
+
+def population_emptied(line: str) -> str:
+    """A World Bank line with every year's value left empty, as an answer of missing values gives it."""
+    return _edited_years(line, lambda cell: "")
+
+
 def kom_rows() -> tuple[list[str], list[dict[str, str]]]:
     with (CURATED_DIR / KOM).open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
@@ -325,6 +345,18 @@ FAILING = {
         lambda mirror: worldbank_with_norway(mirror, lambda line: ""),
         "harmonised/worldbank_population:no_unexplained_loss",
         ["place(s) gone: ['NOR']"],
+    ),
+    "Norway's population ten times larger": (
+        WORLDBANK,
+        lambda mirror: worldbank_with_norway(mirror, population_times(10)),
+        "harmonised/worldbank_population:no_unexplained_loss",
+        ["revised by more than 10%", "'geo': 'NOR'"],
+    ),
+    "Norway's population emptied (every year '..')": (
+        WORLDBANK,
+        lambda mirror: worldbank_with_norway(mirror, population_emptied),
+        "harmonised/worldbank_population:no_unexplained_loss",
+        ["figure(s) became empty", "'geo': 'NOR'"],
     ),
     "negative count in the curated file": (
         KOM,

@@ -23,6 +23,12 @@ ACCEPT_TAG = "trafficking/accept_shrink"
 MAX_LOST_SHARE = 0.02
 MAX_TOTAL_FALL = 0.10
 SHOWN = 5
+MAX_POPULATION_REVISION = 0.10
+"""A population revised by more than this share is held: censuses revise by a few per cent, not tenfold."""
+JUMP_FACTOR = 10.0
+JUMP_FLOOR = 10.0
+"""A count of at least `JUMP_FLOOR` that becomes `JUMP_FACTOR` times larger or smaller is held: an order of
+magnitude is a unit or a misplaced digit, not a revision."""
 
 
 def accepted_sources(tags: dict[str, str]) -> set[str]:
@@ -49,8 +55,39 @@ def losses(old: pl.DataFrame, new: pl.DataFrame, key: Sequence[str]) -> list[str
         problems.append(f"{norway.height} figure(s) for Norway gone, e.g. {examples}")
     if lost.height > MAX_LOST_SHARE * old.height:
         problems.append(f"{lost.height} of {old.height} figures gone (more than {MAX_LOST_SHARE:.0%})")
+    problems += _emptied_and_jumped(old, new, key)
     if "measure" in key and "value_low" in old.columns:
         problems += _fallen_totals(old, new)
+    return problems
+
+
+def _emptied_and_jumped(old: pl.DataFrame, new: pl.DataFrame, key: Sequence[str]) -> list[str]:
+    """Figures that became empty (a value where there is none now: a loss, though the key stays), and figures
+    revised beyond any plausible revision (a population by more than 10 %, a count by an order of magnitude)."""
+    column = "population" if "population" in old.columns else "value"
+    if column not in old.columns or column not in new.columns:
+        return []
+    pairs = old.select(*key, before=pl.col(column)).join(
+        new.select(*key, after=pl.col(column)), on=list(key), how="inner", nulls_equal=True
+    )
+    problems = []
+    emptied = pairs.filter(pl.col("before").is_not_null() & pl.col("after").is_null())
+    if emptied.height:
+        examples = emptied.select(key).head(SHOWN).to_dicts()
+        problems.append(f"{emptied.height} figure(s) became empty, e.g. {examples}")
+    ratio = pl.col("after") / pl.col("before")
+    if column == "population":
+        jumped = pairs.filter(pl.col("before") > 0, (ratio - 1).abs() > MAX_POPULATION_REVISION)
+        limit = f"more than {MAX_POPULATION_REVISION:.0%}"
+    else:
+        jumped = pairs.filter(pl.col("before") >= JUMP_FLOOR, (ratio >= JUMP_FACTOR) | (ratio <= 1 / JUMP_FACTOR))
+        limit = f"{JUMP_FACTOR:.0f} times or more"
+    if jumped.height:
+        examples = [
+            {**{name: row[name] for name in key}, "before": row["before"], "after": row["after"]}
+            for row in jumped.head(SHOWN).to_dicts()
+        ]
+        problems.append(f"{jumped.height} figure(s) revised by {limit}, e.g. {examples}")
     return problems
 
 
@@ -86,7 +123,7 @@ def shrink_check(
         asset=asset_key,
         name="no_unexplained_loss",
         blocking=True,
-        description=f"{source_id}: nothing lost since the last good release beyond a revision.",
+        description=f"{source_id}: nothing lost or emptied since the last good release, nothing revised beyond reason.",
     )
     def _check(
         context: dg.AssetCheckExecutionContext, warehouse: Warehouse, table: pl.DataFrame

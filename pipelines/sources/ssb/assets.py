@@ -11,8 +11,9 @@ import dagster as dg
 import polars as pl
 
 from core.settings import source_start_from_env
-from core.vocabulary import no_facts
+from core.vocabulary import FACT_KEY, no_facts
 from pipelines.checks.facts import fact_checks
+from pipelines.checks.shrink import shrink_check
 from pipelines.download import Downloader, DownloadError, http_session
 from pipelines.raw import current_release, last_good_release
 from pipelines.releases import Releases, pinned_sources
@@ -163,3 +164,6 @@ def facts_ssb(staging: pl.DataFrame) -> pl.DataFrame:
 
 
 ssb_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ssb"]), FIRST_YEAR)
+ssb_shrink_check = shrink_check(
+    dg.AssetKey(["harmonised", "facts_ssb"]), SOURCE_ID, "SELECT * FROM fact_indicator WHERE source = ?", FACT_KEY
+)
