@@ -254,12 +254,36 @@ def _linked_file(remote: RemoteFile, page: str, body: Path) -> tuple[str, str | 
     assert remote.announcement is not None
     with open(body, "rb") as stream:
         html = stream.read(PAGE_BYTES_READ).decode("utf-8", errors="replace")
-    found = re.search(remote.announcement.link, html)
-    if found is None:
+    matches = list(re.finditer(remote.announcement.link, html))
+    if not matches:
         raise DownloadError(f"{page}: the page links no file matching {remote.announcement.link!r}")
+    found = newest_release(matches, page)
     link = found.group(0) if "url" not in found.groupdict() else found.group("url")
     release = found.groupdict().get("release")
     return urljoin(page, link.replace("&amp;", "&")), release
+
+
+def newest_release(matches: list[re.Match[str]], page: str) -> re.Match[str]:
+    """The link to the newest release a page offers, not the first it lists; a release dated after this
+    month is refused (a folder `2099-12` is a mistake or a trap, not a release)."""
+    if "release" not in matches[0].groupdict():
+        return matches[0]
+    this_month = datetime.now(UTC).strftime("%Y-%m")
+    dated = [match for match in matches if not _in_the_future(match.group("release"), this_month)]
+    if not dated:
+        future = sorted({match.group("release") for match in matches})
+        raise DownloadError(f"{page}: every release the page links is dated in the future: {future}")
+    return max(dated, key=lambda match: release_order(match.group("release")))
+
+
+def release_order(release: str | None) -> tuple[int, ...]:
+    """A release's place in time, from the numbers in its name (`2025-11` -> (2025, 11); `v2024` -> (2024,))."""
+    return tuple(int(number) for number in re.findall(r"\d+", release or ""))
+
+
+def _in_the_future(release: str | None, this_month: str) -> bool:
+    order = release_order(release)
+    return bool(order) and 1900 < order[0] and order[:2] > release_order(this_month)[: len(order[:2])]
 
 
 def _download(

@@ -14,9 +14,9 @@ import dagster as dg
 import polars as pl
 
 from pipelines.curated import CuratedFiles
-from pipelines.download import Downloader, DownloadError, RemoteFile
+from pipelines.download import Downloader, DownloadError, RemoteFile, release_order
 from pipelines.provenance import RAW_SCHEMA, curated_file_record
-from pipelines.releases import Releases, pinned_sources
+from pipelines.releases import Releases, accepted_older, pinned_sources
 from pipelines.warehouse import Warehouse
 
 
@@ -38,12 +38,29 @@ def downloaded_file_asset(remote: RemoteFile, folder: str, description: str) -> 
         if reason is None:
             try:
                 record = downloader.fetch(remote, warehouse.paths.downloads / folder).as_record()
-                return current_release(context, [record])
+                reason = going_back(record, releases.last_good(remote.source_id), context.run.tags)
+                if reason is None:
+                    return current_release(context, [record])
             except DownloadError as error:
                 reason = str(error)
         return last_good_release(context, releases, remote.source_id, reason)
 
     return _downloaded
+
+
+def going_back(record: dict[str, object], last_good: list[dict[str, object]], tags: dict[str, str]) -> str | None:
+    """Why a downloaded release may not replace the last good one: it is older (a page or mirror serving an
+    earlier release), unless the operator accepted that for this refresh; None when it may."""
+    source_id = str(record["source_id"])
+    new, old = str(record.get("release") or ""), str(last_good[0].get("release") or "") if last_good else ""
+    new_order, old_order = release_order(new), release_order(old)
+    comparable = new_order and old_order and len(new_order) == len(old_order) and not new.startswith("sha256:")
+    if not comparable or new_order >= old_order or source_id in accepted_older(tags):
+        return None
+    return (
+        f"{Path(str(record.get('local_path') or source_id)).name}: release {new} is older than the last good release {old}; "
+        f"a release never goes back unless the operator says so (--accept-older {source_id})"
+    )
 
 
 def curated_file_asset(source_id: str, file_name: str, publication: str) -> dg.AssetsDefinition:

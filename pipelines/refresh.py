@@ -30,7 +30,7 @@ from pipelines.checks.shrink import ACCEPT_TAG
 from pipelines.definitions import all_assets, all_checks, defs, source_assets, source_of_step
 from pipelines.ops.degrade import failures as failure_lines
 from pipelines.ops.degrade import sources_to_pin
-from pipelines.releases import pin_tags
+from pipelines.releases import ACCEPT_OLDER_TAG, pin_tags
 from pipelines.resources import build_resources
 from publications import PublicationNotFound, PublicationStore
 from publications.store import publication_of
@@ -133,6 +133,7 @@ def refresh(
     instance: dg.DagsterInstance | None = None,
     progress: bool = False,
     accept_shrink: frozenset[str] = frozenset(),
+    accept_older: frozenset[str] = frozenset(),
 ) -> RefreshOutcome:
     """Refresh, pinning each failed source to its last good release until the rest publishes (or nothing can).
 
@@ -142,6 +143,8 @@ def refresh(
     resources = build_resources(data_dir, mirror, curated_dir)
     outcome = RefreshOutcome(published_file=DataPaths(data_dir).published)
     accepted = {ACCEPT_TAG: ",".join(sorted(accept_shrink))} if accept_shrink else {}
+    if accept_older:
+        accepted[ACCEPT_OLDER_TAG] = ",".join(sorted(accept_older))
     while True:
         result = _execute(instance, resources, pin_tags(outcome.pinned) | accepted, progress)
         outcome.attempts.append(result)
@@ -195,6 +198,13 @@ def main() -> int:
         metavar="SOURCE_ID",
         help="accept, for this refresh only, that SOURCE_ID's new release lost figures its last good one had",
     )
+    parser.add_argument(
+        "--accept-older",
+        action="append",
+        default=[],
+        metavar="SOURCE_ID",
+        help="accept, for this refresh only, a release of SOURCE_ID older than its last good one (a withdrawn release)",
+    )
     arguments = parser.parse_args()
     started = time.perf_counter()
     data_dir = data_dir_from_env()
@@ -202,7 +212,13 @@ def main() -> int:
     before = publication_of(published) if published.exists() else None
     instance = dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
     terminal = sys.stderr.isatty()
-    outcome = refresh(data_dir, instance=instance, progress=terminal, accept_shrink=frozenset(arguments.accept_shrink))
+    outcome = refresh(
+        data_dir,
+        instance=instance,
+        progress=terminal,
+        accept_shrink=frozenset(arguments.accept_shrink),
+        accept_older=frozenset(arguments.accept_older),
+    )
     if terminal:
         sys.stderr.write("\r\033[K")
     seconds = time.perf_counter() - started

@@ -81,3 +81,12 @@ class Releases(dg.ConfigurableResource):
                 shutil.copy2(path, staging / name)
                 kept.append({key: value for key, value in record.items() if key != "local_path"} | {"file_name": name})
             (staging / "release.json").write_text(json.dumps(kept, indent=1, sort_keys=True), encoding="utf-8")
+
+
+ACCEPT_OLDER_TAG = "trafficking/accept_older"
+"""Run tag: sources whose downloaded release may be older than their last good one, for this refresh only."""
+
+
+def accepted_older(tags: dict[str, str]) -> set[str]:
+    """The sources an operator allowed to go back to an older release in this run."""
+    return {source for source in tags.get(ACCEPT_OLDER_TAG, "").split(",") if source}

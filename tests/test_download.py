@@ -294,3 +294,43 @@ def test_the_ctdc_page_pattern_finds_the_dataset_and_not_its_codebook():
     )
     found = re.search(CTDC_SYNTHETIC.announcement.link, page)
     assert found["url"] == "/sites/files/CTDC_global_synthetic_data_v2024.csv" and found["release"] == "v2024"
+
+
+def portal_page(*folders: str) -> str:
+    """A data portal page linking the workbook under each dated folder, in the order given."""
+    links = "".join(
+        f'<a href="/sites/dataportal.unodc.org/files/{folder}/data_glotip.xlsx">x</a>' for folder in folders
+    )
+    return f"<html><body>{links}</body></html>"
+
+
+def linked_release(html: str) -> str:
+    from pipelines.download import newest_release
+    from pipelines.sources.unodc_glotip.assets import GLOTIP
+
+    matches = list(re.finditer(GLOTIP.announcement.link, html))
+    return newest_release(matches, "the portal").group("release")
+
+
+def test_discovery_takes_the_newest_release_the_page_links_not_the_first():
+    assert linked_release(portal_page("2023-01", "2025-11", "2024-06")) == "2025-11"
+
+
+def test_a_release_dated_in_the_future_is_refused():
+    assert linked_release(portal_page("2099-12", "2025-11")) == "2025-11"
+    with pytest.raises(DownloadError, match=r"dated in the future: \['2099-12'\]"):
+        linked_release(portal_page("2099-12"))
+
+
+def test_a_release_older_than_the_last_good_one_does_not_replace_it_unless_the_operator_says_so():
+    from pipelines.raw import going_back
+    from pipelines.releases import ACCEPT_OLDER_TAG
+
+    record = {"source_id": "unodc_glotip", "release": "2019-01", "local_path": "/d/unodc/data_glotip.xlsx"}
+    last_good = [{"release": "2025-11"}]
+    said = going_back(record, last_good, {})
+    assert said and "data_glotip.xlsx: release 2019-01 is older than the last good release 2025-11" in said
+    assert going_back(record, last_good, {ACCEPT_OLDER_TAG: "unodc_glotip"}) is None
+    assert going_back({**record, "release": "2026-01"}, last_good, {}) is None, "a newer release replaces it"
+    assert going_back({**record, "release": "sha256:0123456789ab"}, last_good, {}) is None, "no date to compare"
+    assert going_back(record, [], {}) is None, "nothing to go back from on a first refresh"

@@ -83,19 +83,26 @@ def test_a_fresh_data_dir_without_any_source_publishes_the_curated_tables(tmp_pa
     assert sources == {"ilo", "kom"}
 
 
+def unodc_portal(site: Path, mirror: Path, *folders: str) -> None:
+    """A local portal playing UNODC's: its report page links the workbook under each dated folder, in order."""
+    for folder in folders:
+        dated = site / "sites" / "dataportal.unodc.org" / "files" / folder / "data_glotip.xlsx"
+        dated.parent.mkdir(parents=True, exist_ok=True)
+        if not dated.exists():
+            dated.symlink_to(mirror / "unodc" / "data_glotip.xlsx")
+    page = site / "datareport" / "tip-victims"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    links = "".join(
+        f'<a href="/sites/dataportal.unodc.org/files/{folder}/data_glotip.xlsx">Download</a>' for folder in folders
+    )
+    page.write_text(f"<!DOCTYPE html><html><body>{links}</body></html>")
+
+
 @pytest.mark.refresh
 def test_the_refresh_finds_a_moved_unodc_file_from_the_portal_page(tmp_path, mirror, monkeypatch):
     """A local portal plays UNODC's: its report page links the workbook under a new dated folder."""
     site = tmp_path / "portal"
-    dated = site / "sites" / "dataportal.unodc.org" / "files" / "2026-10" / "data_glotip.xlsx"
-    dated.parent.mkdir(parents=True)
-    dated.symlink_to(mirror / "unodc" / "data_glotip.xlsx")
-    page = site / "datareport" / "tip-victims"
-    page.parent.mkdir(parents=True)
-    page.write_text(
-        '<!DOCTYPE html><html><body><a href="/sites/dataportal.unodc.org/files/2026-10/data_glotip.xlsx">'
-        "Download</a></body></html>"
-    )
+    unodc_portal(site, mirror, "2026-10")
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -115,3 +122,37 @@ def test_the_refresh_finds_a_moved_unodc_file_from_the_portal_page(tmp_path, mir
         ).fetchone()
         facts = connection.execute("SELECT count(*) FROM fact_indicator WHERE source = 'unodc_glotip'").fetchone()[0]
     assert fetched_from == f"{base}/sites/dataportal.unodc.org/files/2026-10/data_glotip.xlsx" and facts > 0
+
+
+@pytest.mark.refresh
+def test_a_portal_that_goes_back_to_an_older_release_leaves_unodc_at_its_last_good_one(tmp_path, mirror, monkeypatch):
+    """First the portal links 2023-01 before 2025-11 (the newest is taken); then it links only 2019-01: the older
+    release does not replace the last good one, and the figures published stay exactly as they were."""
+    site = tmp_path / "portal"
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        monkeypatch.setenv(
+            "TRAFFICKING_SOURCE_UNODC_GLOTIP", f"http://127.0.0.1:{server.server_address[1]}/datareport/tip-victims"
+        )
+        unodc_portal(site, mirror, "2023-01", "2025-11")
+        first = refresh(tmp_path / "data", str(mirror))
+        before = published_unodc(first.published_file)
+        unodc_portal(site, mirror, "2019-01")
+        second = refresh(tmp_path / "data", str(mirror))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert {source: release for source, _, release, *_ in first.statuses()}["unodc_glotip"] == "2025-11"
+    status = {source: (state, release, reason) for source, state, release, reason, _ in second.statuses()}
+    state, release, reason = status["unodc_glotip"]
+    assert (state, release) == ("stale", "2025-11")
+    assert "release 2019-01 is older than the last good release 2025-11" in reason
+    assert published_unodc(second.published_file) == before
+
+
+def published_unodc(path: Path) -> list[tuple]:
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute("SELECT * FROM fact_indicator WHERE source = 'unodc_glotip' ORDER BY ALL").fetchall()
