@@ -101,18 +101,17 @@ def chosen_publication() -> str | None:
 
 
 def shown_path() -> Path:
-    """The file the pages read: the chosen kept publication's, or the published file."""
+    """The file the pages read: the chosen kept publication's (even when it is missing: the page then says so,
+    never showing the current figures under an earlier publication's name), or the published file."""
     chosen = chosen_publication()
-    if chosen is not None and kept_path(chosen).exists():
-        return kept_path(chosen)
-    return published_path()
+    return kept_path(chosen) if chosen is not None else published_path()
 
 
 def published_tables() -> dict[str, pl.DataFrame]:
     """The published tables, or a message in the page (and the page stops) when there are none to read."""
     path = shown_path()
     if not path.exists():
-        st.warning(t("data.missing"))
+        st.warning(t("publications.kept_missing") if chosen_publication() else t("data.missing"))
         st.stop()
     try:
         return _read_tables(str(path), path.stat().st_mtime_ns)

@@ -57,8 +57,9 @@ def going_back(record: dict[str, object], last_good: list[dict[str, object]], ta
     comparable = new_order and old_order and len(new_order) == len(old_order) and not new.startswith("sha256:")
     if not comparable or new_order >= old_order or source_id in accepted_older(tags):
         return None
+    file_name = Path(str(record.get("local_path") or source_id)).name
     return (
-        f"{Path(str(record.get('local_path') or source_id)).name}: release {new} is older than the last good release {old}; "
+        f"{file_name}: release {new} is older than the last good release {old}; "
         f"a release never goes back unless the operator says so (--accept-older {source_id})"
     )
 

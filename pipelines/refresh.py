@@ -206,6 +206,11 @@ def main() -> int:
         help="accept, for this refresh only, a release of SOURCE_ID older than its last good one (a withdrawn release)",
     )
     arguments = parser.parse_args()
+    known = set(source_of_step().values())
+    for option, named in (("--accept-shrink", arguments.accept_shrink), ("--accept-older", arguments.accept_older)):
+        unknown = sorted(set(named) - known)
+        if unknown:
+            parser.error(f"{option}: unknown source id(s) {unknown}; the sources are {sorted(known)}")
     started = time.perf_counter()
     data_dir = data_dir_from_env()
     published = DataPaths(data_dir).published

@@ -156,12 +156,32 @@ class PublicationStore:
     # -- reading ---------------------------------------------------------------------------------
 
     def entries(self) -> list[Publication]:
-        """Every kept publication, newest first."""
-        if not self.catalogue_file.exists():
-            return []
-        catalogue = json.loads(self.catalogue_file.read_text(encoding="utf-8"))
-        entries = [Publication.from_json(entry) for entry in catalogue.get("publications", [])]
-        return sorted(entries, key=lambda entry: entry.publication_id, reverse=True)
+        """Every kept publication, newest first: the catalogue's, and any kept folder it does not list.
+
+        The catalogue is an index; each kept folder holds its own entry (`publication.json`). A catalogue that
+        is missing, truncated or unreadable is rebuilt from those (the next publication rewrites it), so no
+        publication is ever lost from the list, and one a killed run left uncatalogued is listed too.
+        """
+        listed = {entry.publication_id: entry for entry in self._catalogued()}
+        for entry in self._in_folders():
+            listed.setdefault(entry.publication_id, entry)
+        return sorted(listed.values(), key=lambda entry: entry.publication_id, reverse=True)
+
+    def _catalogued(self) -> list[Publication]:
+        try:
+            catalogue = json.loads(self.catalogue_file.read_text(encoding="utf-8"))
+            return [Publication.from_json(entry) for entry in catalogue.get("publications", [])]
+        except (OSError, ValueError, TypeError, AttributeError):
+            return []  # missing or damaged: the kept folders say what is kept
+
+    def _in_folders(self) -> list[Publication]:
+        found = []
+        for path in sorted(self.root.glob(f"*/{ENTRY_NAME}")) if self.root.exists() else []:
+            try:
+                found.append(Publication.from_json(json.loads(path.read_text(encoding="utf-8"))))
+            except (OSError, ValueError, TypeError):
+                continue  # a folder without a readable entry is not a kept publication
+        return found
 
     def newest(self) -> Publication | None:
         entries = self.entries()
@@ -237,8 +257,13 @@ class PublicationStore:
         """Every export pack made, oldest first: `publication_id`, `pack`, `exported_at`."""
         if not self.exports_file.exists():
             return []
-        lines = self.exports_file.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines if line.strip()]
+        exports = []
+        for line in self.exports_file.read_text(encoding="utf-8").splitlines():
+            try:
+                exports.append(json.loads(line))
+            except ValueError:
+                continue  # a line torn by a killed export: the ones before and after it still count
+        return [export for export in exports if isinstance(export, dict) and "publication_id" in export]
 
     def exported_ids(self) -> set[str]:
         """Every publication an export pack was made from."""
@@ -314,8 +339,9 @@ class PublicationStore:
             "pack": pack_name,
             "exported_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }
+        torn = self.exports_file.exists() and not self.exports_file.read_bytes().endswith(b"\n")
         with open(self.exports_file, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line) + "\n")
+            handle.write(("\n" if torn and self.exports_file.stat().st_size else "") + json.dumps(line) + "\n")
 
     def prune(self, keep: int, dry_run: bool = False) -> list[str]:
         """Remove every kept publication but the newest `keep`, the current one and those an export was made from.

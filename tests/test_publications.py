@@ -438,3 +438,33 @@ def test_an_unchanged_refresh_adds_nothing_and_pruning_keeps_what_it_must(histor
     assert [entry.publication_id for entry in store.entries()] == [third, first]
     assert not store.folder(second).exists() and store.database(first).exists()
     assert store.current_id() == third
+
+
+def kept_copy(history, tmp_path) -> PublicationStore:
+    shutil.copytree(history.data.root, tmp_path / "data", symlinks=True)
+    return PublicationStore(DataPaths(tmp_path / "data"))
+
+
+@pytest.mark.parametrize("damage", ["deleted", "truncated"])
+def test_a_lost_or_damaged_catalogue_is_rebuilt_from_the_kept_folders(history, tmp_path, damage):
+    store = kept_copy(history, tmp_path)
+    ids = [entry.publication_id for entry in store.entries()]
+    assert len(ids) >= 2
+    if damage == "deleted":
+        store.catalogue_file.unlink()
+    else:
+        store.catalogue_file.write_bytes(store.catalogue_file.read_bytes()[:40])
+    assert [entry.publication_id for entry in store.entries()] == ids, "every kept publication, from its own folder"
+    assert store.find(ids[-1]).content_hash == history.first["content_hash"]
+
+
+def test_a_torn_line_in_the_export_log_loses_neither_the_others_nor_the_next(history, tmp_path):
+    store = kept_copy(history, tmp_path)
+    noted = store.exported_ids()
+    assert noted, "the history made exports"
+    with open(store.exports_file, "a", encoding="utf-8") as handle:
+        handle.write('{"publication_id": "2026')  # a killed export, mid-line
+    assert store.exported_ids() == noted
+    newest = store.entries()[0].publication_id
+    store.record_export(newest, "menneskehandel-norge-2015-2024-later")
+    assert store.exported_ids() == noted | {newest}, "the next export is read, not glued to the torn line"
