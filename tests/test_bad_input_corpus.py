@@ -222,6 +222,16 @@ FAILING = {
         "staging__iom_ctdc",
         ["ctdc_global_synthetic_20210825.csv", "no country's ISO3 code: ['nor']", "line 100"],
     ),
+    "a CTDC profile column renamed": (
+        CTDC,
+        lambda mirror: renamed_csv_column(mirror / CTDC, "meansOfControlDebtBondage", "meansOfControlDebt_Bondage"),
+        "staging__iom_ctdc",
+        [
+            "ctdc_global_synthetic_20210825.csv",
+            "profile columns the project does not know",
+            "meansOfControlDebt_Bondage",
+        ],
+    ),
     "a CTDC line with 10 of its 37 fields": (
         CTDC,
         lambda mirror: ctdc_line_cut(mirror / CTDC, line=100, fields=10),
@@ -393,6 +403,14 @@ def drop_csv_column(path: Path, column: str) -> bytes:
         ",".join(cell for position, cell in enumerate(next(csv.reader([line]))) if position != index) for line in lines
     ]
     return ("\n".join(kept) + "\n").encode("utf-8")
+
+
+def renamed_csv_column(path: Path, old: str, new: str) -> bytes:
+    """The file with one column renamed in its header, every record as it was."""
+    text = path.read_text(encoding="utf-8-sig")
+    header, _, rest = text.partition("\n")
+    assert old in header.split(",")
+    return (",".join(new if name == old else name for name in header.split(",")) + "\n" + rest).encode("utf-8")
 
 
 def ctdc_line_cut(path: Path, line: int, fields: int) -> bytes:

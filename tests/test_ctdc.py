@@ -116,6 +116,7 @@ def _older_layout(raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         isSexualExploit=pl.col("isSexualExploit").fill_null("0"),
         isOtherExploit=pl.col("isOtherExploit").fill_null("-99"),
         meansOfControlThreatOfLawEnforcement=pl.col("meansOfControlThreatOfLawEnforce").fill_null("0"),
+        typeOfLabourAgriculture=pl.col("typeOfLabourAgriculture").fill_null("0"),
     ), sample
 
 
@@ -304,3 +305,46 @@ def test_an_all_quoted_file_is_read_like_the_plain_one(tmp_path, mirror):
         csv.writer(handle, quoting=csv.QUOTE_ALL).writerows(csv.reader(lines))
     with _staged(plain) as one, _staged(quoted) as other:
         assert one.sql("SELECT * FROM records").pl().equals(other.sql("SELECT * FROM records").pl())
+
+
+def _sector_counts(path: Path) -> dict[str, int]:
+    """How many records each sector-of-labour flag column marks, as staged."""
+    with _staged(path) as connection:
+        columns = [
+            name for name in connection.sql("SELECT * FROM records LIMIT 0").columns if name.startswith("sector")
+        ]
+        return {name: connection.execute(f'SELECT count_if("{name}") FROM records').fetchone()[0] for name in columns}
+
+
+def test_the_newest_layout_names_its_sectors_sector_of_and_is_read_like_the_2021_one(tmp_path, raw):
+    """Releases since 2024 write `sectorOfLabourAgriculture` where the 2021 file wrote `typeOfLabourAgriculture`
+    (the file is written by the test from the real one: same records, new names)."""
+    original, renamed = (
+        tmp_path / "ctdc_global_synthetic_20210825.csv",
+        tmp_path / "CTDC_global_synthetic_data_v2025.csv",
+    )
+    raw.head(5000).write_csv(original)
+    sectors = {
+        name: name.replace("typeOfLabour", "sectorOfLabour") for name in raw.columns if name.startswith("typeOfLabour")
+    }
+    raw.head(5000).rename(sectors).write_csv(renamed)
+    counts = _sector_counts(renamed)
+    assert counts == _sector_counts(original) and sum(counts.values()) > 0, "the same categories, the same counts"
+
+
+def test_a_renamed_profile_column_is_refused_not_made_a_new_category(tmp_path, raw):
+    path = tmp_path / "ctdc_renamed.csv"
+    raw.head(200).rename({"meansOfControlDebtBondage": "meansOfControlDebt_Bondage"}).write_csv(path)
+    with pytest.raises(
+        CtdcFormatError,
+        match=r"ctdc_renamed\.csv: profile columns the project does not know: \['meansOfControlDebt_Bondage'\]",
+    ):
+        _staged(path)
+
+
+def test_a_profile_whose_columns_all_disappeared_is_refused_not_published_empty(tmp_path, raw):
+    path = tmp_path / "ctdc_no_sectors.csv"
+    sectors = [name for name in raw.columns if name.startswith("typeOfLabour")]
+    raw.head(200).rename({name: name.replace("typeOfLabour", "labourSector") for name in sectors}).write_csv(path)
+    with pytest.raises(CtdcFormatError, match=r"ctdc_no_sectors\.csv: none of the sector_of_labour columns is present"):
+        _staged(path)

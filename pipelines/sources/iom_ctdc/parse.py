@@ -42,14 +42,17 @@ REQUIRED = {
 """Staging column -> accepted source names (2021 layout first, then older layouts)."""
 COUNTRY_COLUMNS = ("citizenship", "country_of_exploitation")
 
+PROFILE_COLUMNS_FILE = REFERENCE_DIR / "ctdc_profile_columns.csv"
+"""Every one-hot flag column known to feed a profile, by name: column, profile, category, where seen
+(`meansOfControlThreats` in the 2021 layout, `meansThreats` in the 2024 one, whose codebook merges
+some means of control; `typeOfLabourAgriculture` until 2024, `sectorOfLabourAgriculture` since)."""
 PROFILE_PREFIXES = {
     "meansOfControl": "means_of_control",
     "means": "means_of_control",
     "typeOfLabour": "sector_of_labour",
+    "sectorOfLabour": "sector_of_labour",
 }
-"""One-hot flag columns kept for the profiles: source prefix -> profile name, the longest prefix first
-(`meansOfControlThreats` in the 2021 layout, `meansThreats` in the 2024 one; its codebook merges
-some means of control, so the categories differ between releases)."""
+"""How a column that would feed a profile is recognised, so that one not in the list is refused, not guessed."""
 NOT_A_CATEGORY = ("Concatenated", "NotSpecified")
 
 
@@ -76,14 +79,37 @@ def resolve_columns(header: list[str], file_name: str) -> dict[str, str]:
     return {target: name for target, name in found.items() if name is not None}
 
 
-def profile_columns(header: list[str]) -> dict[str, tuple[str, str]]:
-    """Source flag column -> (profile, category) for means of control and sector of labour."""
-    columns = {}
-    for name in header:
-        prefix = next((prefix for prefix in PROFILE_PREFIXES if name.startswith(prefix)), None)
-        category = name.removeprefix(prefix) if prefix else ""
-        if prefix and category[:1].isupper() and category not in NOT_A_CATEGORY:
-            columns[name] = (PROFILE_PREFIXES[prefix], category)
+def known_profile_columns() -> dict[str, tuple[str, str]]:
+    """Column -> (profile, category), from `data/reference/ctdc_profile_columns.csv`."""
+    with PROFILE_COLUMNS_FILE.open(encoding="utf-8", newline="") as handle:
+        return {row["column"]: (row["profile"], row["category"]) for row in csv.DictReader(handle)}
+
+
+def looks_like_a_profile_column(name: str) -> bool:
+    prefix = next((prefix for prefix in sorted(PROFILE_PREFIXES, key=len, reverse=True) if name.startswith(prefix)), "")
+    category = name.removeprefix(prefix)
+    return bool(prefix) and category[:1].isupper() and category not in NOT_A_CATEGORY
+
+
+def profile_columns(header: list[str], file_name: str = "the CTDC file") -> dict[str, tuple[str, str]]:
+    """Source flag column -> (profile, category) for means of control and sector of labour, known by name.
+
+    A column that looks like a profile's but is not in the list (a publisher's rename, `meansDebt_Bondage`)
+    is refused, never turned into a new category; a profile none of whose known columns is present is
+    refused too, rather than published empty.
+    """
+    known = known_profile_columns()
+    unknown = [name for name in header if looks_like_a_profile_column(name) and name not in known]
+    if unknown:
+        raise CtdcFormatError(
+            f"{file_name}: profile columns the project does not know: {unknown} "
+            f"(a renamed column is refused, not made a new category; known ones: {PROFILE_COLUMNS_FILE.name})"
+        )
+    columns = {name: known[name] for name in header if name in known}
+    for profile in sorted({profile for profile, _ in known.values()}):
+        if not any(found == profile for found, _ in columns.values()):
+            expected = sorted(name for name, (owner, _) in known.items() if owner == profile)
+            raise CtdcFormatError(f"{file_name}: none of the {profile} columns is present (expected one of {expected})")
     return columns
 
 
@@ -96,7 +122,7 @@ def stage_records(connection: duckdb.DuckDBPyConnection, table: str, path: Path,
     """
     header, separator = read_header(path)
     columns = resolve_columns(header, path.name)
-    typed = [*_typed(columns, profile_columns(header)), f"{_literal(provenance_id)} AS provenance_id"]
+    typed = [*_typed(columns, profile_columns(header, path.name)), f"{_literal(provenance_id)} AS provenance_id"]
     connection.execute("SET preserve_insertion_order = false")  # else DuckDB compresses the table at commit, alone
     try:
         connection.execute(
