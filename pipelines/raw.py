@@ -7,12 +7,14 @@ release is used instead, `absent` when there is none. An absent source's raw ass
 row with no file; its staging asset returns no rows (`read_release`).
 """
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
+from core.isolated import run_isolated
 from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader, DownloadError, RemoteFile, release_order
 from pipelines.provenance import RAW_SCHEMA, curated_file_record
@@ -109,12 +111,18 @@ def raw_frame(records: list[dict[str, object]], status: str, reason: str | None)
     return pl.DataFrame(rows, schema=RAW_SCHEMA)
 
 
-def staging_asset(source_id: str, reader: Callable[[Path], pl.DataFrame], description: str) -> dg.AssetsDefinition:
+def staging_asset(
+    source_id: str, reader: Callable[[Path], pl.DataFrame], description: str, isolated: bool = False
+) -> dg.AssetsDefinition:
     """`staging/<source_id>`: `reader` over the source's raw file (its release of this run), in its own terms.
 
     `reader` turns the file into a typed frame, raising an error that names the file and the row or
-    label it cannot read; an absent source gives no rows.
+    label it cannot read; an absent source gives no rows. `isolated` (for a publisher's file) runs the
+    reader in another process with a memory and time bound (`core.isolated`), so that a file that
+    crashes or exhausts the reader costs only this source.
     """
+    if isolated:
+        reader = functools.partial(_read_isolated, reader)
 
     @dg.asset(
         key_prefix="staging",
@@ -128,6 +136,10 @@ def staging_asset(source_id: str, reader: Callable[[Path], pl.DataFrame], descri
         return read_release(raw_file, reader)
 
     return _staging
+
+
+def _read_isolated(reader: Callable[[Path], pl.DataFrame], path: Path) -> pl.DataFrame:
+    return run_isolated(reader, path, what=path.name)
 
 
 def read_release(raw_file: pl.DataFrame, reader: Callable[[Path], pl.DataFrame]) -> pl.DataFrame:

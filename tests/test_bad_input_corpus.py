@@ -222,6 +222,12 @@ FAILING = {
         "staging__iom_ctdc",
         ["ctdc_global_synthetic_20210825.csv", "no country's ISO3 code: ['nor']", "line 100"],
     ),
+    "a workbook with one cell at XFD1048576 (the reader would allocate 512 GiB)": (
+        WORKBOOK,
+        lambda mirror: edited_workbook(mirror / WORKBOOK, "xl/worksheets/sheet1.xml", far_cell),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx: the reader stopped before it finished", "SIGABRT"],
+    ),
     "a CTDC profile column renamed": (
         CTDC,
         lambda mirror: renamed_csv_column(mirror / CTDC, "meansOfControlDebtBondage", "meansOfControlDebt_Bondage"),
@@ -403,6 +409,12 @@ def drop_csv_column(path: Path, column: str) -> bytes:
         ",".join(cell for position, cell in enumerate(next(csv.reader([line]))) if position != index) for line in lines
     ]
     return ("\n".join(kept) + "\n").encode("utf-8")
+
+
+def far_cell(xml: str) -> str:
+    """The sheet with one more cell, in the last row and column a workbook may have."""
+    far = '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>x</t></is></c></row>'
+    return xml.replace("</sheetData>", far + "</sheetData>", 1)
 
 
 def renamed_csv_column(path: Path, old: str, new: str) -> bytes:

@@ -40,7 +40,10 @@ unodc_glotip_file = downloaded_file_asset(
 
 
 unodc_glotip_staging = staging_asset(
-    "unodc_glotip", read_glotip, "One typed row per GLOTIP key: `<5` as bounds [1, 4], duplicated keys summed."
+    "unodc_glotip",
+    read_glotip,
+    "One typed row per GLOTIP key: `<5` as bounds [1, 4], duplicated keys summed.",
+    isolated=True,
 )
 
 

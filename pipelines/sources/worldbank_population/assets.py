@@ -31,6 +31,7 @@ population_staging = staging_asset(
     POPULATION.source_id,
     read_population,
     "One row per country or aggregate and year, in the World Bank's own codes, with its line in the file.",
+    isolated=True,
 )
 
 
