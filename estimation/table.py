@@ -19,7 +19,15 @@ import polars as pl
 
 
 class InputError(ValueError):
-    """The table cannot be used; the message is one sentence that names the row."""
+    """The table cannot be used; the message is one sentence that names the row.
+
+    `kind` and `values` say the same for a reader in another language (`reporting.dark_figure.words`):
+    the command prints the English sentence, the page the reader's.
+    """
+
+    def __init__(self, message: str, kind: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.kind, self.values = kind, values
 
 
 @dataclass(frozen=True, eq=False)
@@ -109,14 +117,17 @@ def table_from_rows(header: Sequence[object], rows: Iterable[tuple[int | None, S
         lists = ", ".join(header[:-1]) or "none"
         raise InputError(
             f"The header row has {max(len(header) - 1, 0)} list column(s) ({lists}) before the count column; "
-            "at least two lists are needed."
+            "at least two lists are needed.",
+            "too_few_lists",
+            count=max(len(header) - 1, 0),
+            lists=lists,
         )
     lists = tuple(header[:-1])
     for k, name in enumerate(lists):
         if not name:
-            raise InputError(f"The header row has no name for list column {k + 1}.")
+            raise InputError(f"The header row has no name for list column {k + 1}.", "list_unnamed", column=k + 1)
         if name in lists[:k]:
-            raise InputError(f"The header row names the list '{name}' twice.")
+            raise InputError(f"The header row names the list '{name}' twice.", "list_twice", name=name)
     n_lists = len(lists)
     patterns = all_patterns(n_lists)
     index = {tuple(int(b) for b in row): k for k, row in enumerate(patterns)}
@@ -129,33 +140,57 @@ def table_from_rows(header: Sequence[object], rows: Iterable[tuple[int | None, S
             continue
         row_number += 1
         where = f"Row {row_number}" + (f" (line {line})" if line is not None else "")
+        at = {"row": row_number, "line": line}
         if len(values) != len(header):
-            raise InputError(f"{where} has {len(values)} fields where the header has {len(header)}.")
+            raise InputError(
+                f"{where} has {len(values)} fields where the header has {len(header)}.",
+                "fields",
+                **at,
+                fields=len(values),
+                expected=len(header),
+            )
         bits = []
         for name, value in zip(lists, values[:-1], strict=True):
             bit = _as_indicator(value)
             if bit is None:
                 raise InputError(
-                    f"{where} has {_describe_value(value)} in list column '{name}', where only 0 or 1 is allowed."
+                    f"{where} has {_describe_value(value)} in list column '{name}', where only 0 or 1 is allowed.",
+                    "not_indicator",
+                    **at,
+                    value=str(value).strip(),
+                    name=name,
                 )
             bits.append(bit)
         count = _as_count(values[-1])
         if count is None:
             raise InputError(
-                f"{where} has the count {_describe_value(values[-1])}, which is not a whole number of zero or more."
+                f"{where} has the count {_describe_value(values[-1])}, which is not a whole number of zero or more.",
+                "not_count",
+                **at,
+                value=str(values[-1]).strip(),
             )
         pattern = tuple(bits)
         if not any(pattern):
-            raise InputError(f"{where} is the all-zero pattern (on no list), which cannot be observed; leave it out.")
+            raise InputError(
+                f"{where} is the all-zero pattern (on no list), which cannot be observed; leave it out.",
+                "all_zero",
+                **at,
+            )
         if pattern in first_row_of:
             shown = ",".join(map(str, pattern))
-            raise InputError(f"{where} repeats the pattern of row {first_row_of[pattern]} ({shown}).")
+            raise InputError(
+                f"{where} repeats the pattern of row {first_row_of[pattern]} ({shown}).",
+                "repeated",
+                **at,
+                first=first_row_of[pattern],
+                pattern=shown,
+            )
         first_row_of[pattern] = row_number
         counts[index[pattern]] = count
     if row_number == 0:
-        raise InputError("The table has a header row but no data rows.")
+        raise InputError("The table has a header row but no data rows.", "no_rows")
     if counts.sum() == 0:
-        raise InputError("Every row has the count 0, so no one was registered on any list.")
+        raise InputError("Every row has the count 0, so no one was registered on any list.", "all_counts_zero")
     return CaptureTable(lists=lists, patterns=patterns, counts=counts)
 
 

@@ -94,13 +94,18 @@ def test_a_good_upload_gives_the_estimate_interval_ratio_range_and_model_table(d
     assert not app.error
 
 
-def test_a_bad_upload_gives_the_one_sentence_and_nothing_else(data_dir):
-    app = open_page()
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("nb", "Tabellen kan ikke brukes: Rad 2 (linje 3) har «2» i listekolonnen «B», der bare 0 eller 1 er tillatt."),
+        ("en", "The table cannot be used: Row 2 (line 3) has '2' in list column 'B', where only 0 or 1 is allowed."),
+    ],
+)
+def test_a_bad_upload_gives_the_one_sentence_in_the_page_s_language_and_nothing_else(data_dir, language, said):
+    app = open_page(language=language)
     before = len(app.dataframe)
     upload(app, "bad.csv", BAD)
-    assert [error.value for error in app.error] == [
-        "Tabellen kan ikke brukes: Row 2 (line 3) has '2' in list column 'B', where only 0 or 1 is allowed."
-    ]
+    assert [error.value for error in app.error] == [said]
     assert not app.metric and len(app.dataframe) == before and not app.get("download_button")
     assert ESTIMATE_STATE_KEY not in app.session_state
 

@@ -29,6 +29,7 @@ from reporting.dark_figure import (
     examples_figure,
     examples_folder,
     examples_table,
+    input_error_text,
     key_figures,
     model_text,
     models_frame,
@@ -164,7 +165,7 @@ def upload() -> None:
             estimate = _estimate(uploaded.getvalue(), uploaded.name, method, rule, criterion, int(budget))
     except InputError as error:
         st.session_state.pop(ESTIMATE_STATE_KEY, None)
-        st.error(t("dark.input_error", message=error))
+        st.error(t("dark.input_error", message=input_error_text(error, language())))
         return
     st.session_state[ESTIMATE_STATE_KEY] = estimate
     show_estimate(estimate, "upload")

@@ -38,7 +38,14 @@ from reporting.dark_figure.upload import (
     result_json,
     summary,
 )
-from reporting.dark_figure.words import key_figures, method_text, model_text, result_method_text, search_text
+from reporting.dark_figure.words import (
+    input_error_text,
+    key_figures,
+    method_text,
+    model_text,
+    result_method_text,
+    search_text,
+)
 
 __all__ = [
     "CRITERIA",
@@ -63,6 +70,7 @@ __all__ = [
     "examples_figure",
     "examples_folder",
     "examples_table",
+    "input_error_text",
     "key_figures",
     "method_text",
     "model_text",

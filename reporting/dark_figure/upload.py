@@ -53,23 +53,26 @@ def read_uploaded_table(data: bytes, file_name: str) -> CaptureTable:
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError(f"The file {file_name} is not UTF-8 text; save it as CSV (UTF-8).") from None
+        raise InputError(f"The file {file_name} is not UTF-8 text; save it as CSV (UTF-8).", "not_utf8") from None
     lines = content.splitlines()
     first = next((line for line in lines if line.strip()), None)
     if first is None:
-        raise InputError(f"The file {file_name} is empty: it has no header row.")
+        raise InputError(f"The file {file_name} is empty: it has no header row.", "empty")
     try:
         rows = list(enumerate(csv.reader(lines, delimiter=_delimiter(first)), start=1))
     except csv.Error as error:
-        raise InputError(f"The file {file_name} cannot be read as CSV ({error}).") from None
+        raise InputError(f"The file {file_name} cannot be read as CSV ({error}).", "not_csv") from None
     records = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
     if not records:
-        raise InputError(f"The file {file_name} is empty: it has no header row.")
+        raise InputError(f"The file {file_name} is empty: it has no header row.", "empty")
     header = records[0][1]
     if len(header) - 1 > MAX_LISTS:
         raise InputError(
             f"The header row has {len(header) - 1} list columns; this page estimates from at most {MAX_LISTS} "
-            "lists (use `python -m estimation` for more)."
+            "lists (use `python -m estimation` for more).",
+            "too_many_lists",
+            count=len(header) - 1,
+            most=MAX_LISTS,
         )
     return table_from_rows(header, records[1:])
 

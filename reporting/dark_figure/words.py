@@ -2,12 +2,12 @@
 published estimate.
 """
 
-from estimation import MSEResult
+from estimation import InputError, MSEResult
 from estimation.search import DEFAULT_THRESHOLD
 from reporting.dark_figure.examples import Example
 from reporting.dark_figure.upload import CLOSE_DELTA
 from reporting.figures import number
-from reporting.texts import text
+from reporting.texts import text, texts
 
 RATIO_DECIMALS = 1
 
@@ -111,3 +111,16 @@ def key_figures(result: MSEResult, language: str) -> list[tuple[str, str, str | 
 
 def column_name(key: str, language: str, **values: object) -> str:
     return text(f"dark.col_{key}", language, **values)
+
+
+def input_error_text(error: InputError, language: str) -> str:
+    """Why an uploaded table cannot be used, in the reader's language (the estimator's sentence is English)."""
+    key = f"dark.input.{error.kind}"
+    if not error.kind or key not in texts():
+        return str(error)
+    values = dict(error.values)
+    if "row" in values:
+        line = values.pop("line")
+        where_key = "dark.input.where_line" if line is not None else "dark.input.where"
+        values["where"] = text(where_key, language, row=values.pop("row"), line=line)
+    return text(key, language, **values)
