@@ -55,7 +55,7 @@ def states(refreshed, mirror, tmp_path_factory):
 
 
 def problems_on(page, url: str, language: str) -> list[str]:
-    """Everything a reader should not meet on the page at `url`, one line each."""
+    """Everything a reader should not meet on the page at `url`, one line each (the page is left loaded)."""
     page.goto(url, wait_until="domcontentloaded")
     try:
         wait_until_drawn(page)
@@ -71,27 +71,39 @@ def problems_on(page, url: str, language: str) -> list[str]:
     declared = page.evaluate("document.documentElement.lang")
     if declared != language:
         found.append(f"<html lang={declared!r}>, not {language!r}")
-    found += [f"{what}: {lines[:3]}" for what, lines in developer_words(page.inner_text("body")).items()]
-    found += [f"axe {v['id']} ({v['impact']}): {v['help']} at {v['targets'][:2]}" for v in axe_violations(page)]
-    return found
+    return found + reading_problems(page)
+
+
+def reading_problems(page) -> list[str]:
+    """The developer's words in the visible text, and axe-core's WCAG violations, on the page as it is now."""
+    found = [f"{what}: {lines[:3]}" for what, lines in developer_words(page.inner_text("body")).items()]
+    return found + [f"axe {v['id']} ({v['impact']}): {v['help']} at {v['targets'][:2]}" for v in axe_violations(page)]
 
 
 @pytest.mark.parametrize("state", ["offline", "mirror", "stale", "revised"])
 def test_every_page_in_both_languages_and_widths_reads_well_and_meets_wcag(states, browser, state, tmp_path):
+    """Each page is loaded at desktop width and checked, then narrowed to a phone's width and checked again
+    (the same page, laid out again by the browser: the layout rules are the page's CSS, not a new load)."""
     found = {}
     with streamlit_server(states[state].root, tmp_path / "server.log") as server:
-        for width_name, width in WIDTHS.items():
-            page = browser.new_page(viewport={"width": width, "height": 900})
-            try:
-                for _, _, address in APP_PAGES:
-                    for language in LANGUAGES:
-                        problems = problems_on(page, f"{server}/{address}?lang={language}", language)
-                        if problems:
-                            found[f"{address} {language} {width_name}"] = problems
-                        if state == "mirror" and language == "nb":
-                            save_screenshot(page, f"{address}-{width_name}.png")
-            finally:
-                page.close()
+        page = browser.new_page(viewport={"width": WIDTHS["desktop"], "height": 900})
+        try:
+            for _, _, address in APP_PAGES:
+                for language in LANGUAGES:
+                    page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
+                    if problems := problems_on(page, f"{server}/{address}?lang={language}", language):
+                        found[f"{address} {language} desktop"] = problems
+                    screenshot = state == "mirror" and language == "nb"
+                    if screenshot:
+                        save_screenshot(page, f"{address}-desktop.png")
+                    page.set_viewport_size({"width": WIDTHS["phone"], "height": 844})
+                    page.wait_for_timeout(300)  # the browser lays the page out again
+                    if problems := reading_problems(page):
+                        found[f"{address} {language} phone"] = problems
+                    if screenshot:
+                        save_screenshot(page, f"{address}-phone.png")
+        finally:
+            page.close()
     assert not found, found
 
 
