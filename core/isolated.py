@@ -9,39 +9,53 @@ sentence naming the file, and the degrade rule keeps that source at its last goo
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
 import resource
 import signal
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 MEMORY_BYTES = 4 << 30
 """The reader's address-space bound (the real workbook needs well under 1 GiB)."""
 SECONDS = 300
+REPO = Path(__file__).resolve().parent.parent
 
 
 class IsolatedFailure(RuntimeError):
     """The reader crashed, ran out of its memory bound or its time: the file is not read."""
 
 
-def _child(sender: Any, function: Callable[..., Any], args: tuple, memory_bytes: int) -> None:
+def _child() -> None:
+    """The child's side: read (memory bound, function, arguments) from stdin, write (succeeded, result) to stdout.
+
+    A plain `python -m core.isolated`, not multiprocessing's spawn: spawn imports the parent's main module
+    again in the child (for a refresh, Dagster and every asset definition), which cost 0.5-0.8 s per file.
+    """
+    memory_bytes, function, args = pickle.load(sys.stdin.buffer)
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     try:
-        sender.send((True, function(*args)))
+        outcome = (True, function(*args))
     except BaseException as error:
-        try:
-            sender.send((False, error))
-        except Exception:
-            sender.send((False, RuntimeError(f"{type(error).__name__}: {error}")))
+        outcome = (False, error)
+    try:
+        answer = pickle.dumps(outcome)
+    except Exception:
+        answer = pickle.dumps((False, RuntimeError(f"{type(outcome[1]).__name__}: {outcome[1]}")))
+    sys.stdout.buffer.write(answer)
+    sys.stdout.buffer.flush()
 
 
-def _ended(exitcode: int | None) -> str:
-    if exitcode is not None and exitcode < 0:
-        name = signal.Signals(-exitcode).name
+def _ended(returncode: int) -> str:
+    if returncode < 0:
+        name = signal.Signals(-returncode).name
         return f"it was stopped by {name}" + (
             " (a native crash, often memory it could not get)" if name == "SIGABRT" else ""
         )
-    return f"it ended with exit code {exitcode}"
+    return f"it ended with exit code {returncode}"
 
 
 def run_isolated(
@@ -54,26 +68,34 @@ def run_isolated(
     """`function(*args)` in a fresh process (importable function, picklable arguments and result); its own
     errors are raised here as they are; a crash, the memory bound or the deadline raise `IsolatedFailure`
     naming `what` (the file)."""
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_child, args=(sender, function, args, memory_bytes), daemon=True)
-    process.start()
-    sender.close()
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "core.isolated"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+        env=environment,
+    )
     try:
-        if not receiver.poll(seconds):
-            raise IsolatedFailure(f"{what}: not read within {seconds:.0f} s; the reader was stopped")
-        try:
-            succeeded, payload = receiver.recv()
-        except EOFError:
-            process.join(10)
-            bound = f"{memory_bytes / (1 << 30):.0f} GiB"
-            raise IsolatedFailure(f"{what}: the reader stopped before it finished ({_ended(process.exitcode)}; "
-                                  f"its memory bound is {bound}); the file is not read") from None  # fmt: skip
+        answer, _ = process.communicate(pickle.dumps((memory_bytes, function, args)), timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise IsolatedFailure(f"{what}: not read within {seconds:.0f} s; the reader was stopped") from None
     finally:
-        receiver.close()
-        if process.is_alive():
+        if process.poll() is None:
             process.kill()
-        process.join(10)
+            process.wait()
+    if process.returncode != 0 or not answer:
+        bound = f"{memory_bytes / (1 << 30):.0f} GiB"
+        raise IsolatedFailure(f"{what}: the reader stopped before it finished ({_ended(process.returncode)}; "
+                              f"its memory bound is {bound}); the file is not read")  # fmt: skip
+    succeeded, payload = pickle.loads(answer)
     if not succeeded:
         raise payload
     return payload
+
+
+if __name__ == "__main__":
+    _child()

@@ -48,16 +48,27 @@ def language_switch() -> None:
     st.html(READABLE_CSS)
 
 
+START_PAGE_PATH = "start"
+"""The start page's own path, never shown: Streamlit serves the default page at `/` only."""
+
+
+def start_page_alias(start: st.Page) -> st.Page:
+    """The start page at its address too (`/oversikt`), hidden from the menu: without it a bookmark of that address
+    opens Streamlit's English "Page not found" box over the start page."""
+    _, _, address = PAGES[0]
+    return st.Page(lambda: st.switch_page(start), title=start.title, url_path=address, visibility="hidden")
+
+
 def main() -> None:
     st.set_page_config(page_title="Menneskehandel i Norge", layout="wide")
     language_switch()
     publication_switch()
     pages = [
-        st.Page(path, title=t(title_key), url_path=address, default=index == 0)
+        st.Page(path, title=t(title_key), url_path=address if index else START_PAGE_PATH, default=index == 0)
         for index, (path, title_key, address) in enumerate(PAGES)
     ]
     try:
-        st.navigation(pages).run()
+        st.navigation([*pages, start_page_alias(pages[0])]).run()
     finally:
         st.html(DRAWN_MARK)
 

@@ -27,16 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PLOTLY_CHART = ".js-plotly-plot"
-PAGES = (
-    ("", "Oversikt", "[data-testid='stMetric']"),
-    ("ofre", "Ofre", PLOTLY_CHART),
-    ("straffesakskjeden", "Straffesakskjeden", PLOTLY_CHART),
-    ("norge-i-verden", "Norge i verden", PLOTLY_CHART),
-    ("definisjoner-og-kilder", "Definisjoner og kilder", "[data-testid='stDataFrame']"),
-    ("eksport", "Eksport", "[data-testid='stButton']"),
-)
-"""(address, Norwegian title, an element the page shows once its content has rendered); "" is the start page."""
 
 
 def _free_port() -> int:
@@ -57,19 +47,21 @@ def _wait_for(url: str, seconds: float) -> None:
     raise TimeoutError(f"the dashboard did not answer at {url} within {seconds} s")
 
 
+DRAWN = """() => !!document.querySelector("[data-testid='page-drawn']")
+    && !document.querySelector("[data-testid='stStatusWidget']")
+    && document.querySelectorAll("[data-testid='stSkeleton']").length === 0
+    && [...document.querySelectorAll('.js-plotly-plot')].every(plot => plot.querySelector('.main-svg'))"""
+"""True once the page's script has run to its end (the app's page-drawn mark), Streamlit shows nothing as still
+running or loading, and every Plotly chart has drawn."""
+
+
 def wait_until_drawn(page, timeout_ms: int = 60_000) -> None:  # noqa: ANN001 - a Playwright page
-    """Wait until the page's script has run to its end (the app's page-drawn mark) and every Plotly chart drew."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout_ms)
-    page.wait_for_selector("[data-testid='page-drawn']", state="attached", timeout=timeout_ms)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\\'stStatusWidget\\']')"
-        " && document.querySelectorAll('[data-testid=\\'stSkeleton\\']').length === 0",
-        timeout=timeout_ms,
-    )
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.js-plotly-plot')].every(plot => plot.querySelector('.main-svg'))",
-        timeout=timeout_ms,
-    )
+    """Wait until the page has finished drawing (`DRAWN`), checked on every animation frame.
+
+    One check, not a chain of `wait_for_selector` calls: Playwright retries a selector at growing intervals
+    (up to half a second), which added 0.3-0.5 s to every measured page load.
+    """
+    page.wait_for_function(DRAWN, timeout=timeout_ms)
 
 
 @contextmanager

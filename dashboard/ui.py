@@ -59,9 +59,13 @@ ESTIMATE_STATE_KEY = "dark_figure_estimate"
 """Where the session keeps the last estimate made from an upload on Mørketall, for Eksport to add to the pack."""
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _read_tables(path: str, version: int) -> dict[str, pl.DataFrame]:
-    """Every table the pages use; `version` (the file's mtime) renews the cache on each publication."""
+    """Every table the pages use; `version` (the file's mtime) renews the cache on each publication.
+
+    Held as a resource, not copied per reader: polars frames are never changed in place, and unpickling
+    the tables on every page load was a third of the server's time for a page (benchmarks/bench_dashboard.py).
+    """
     return read_tables(Path(path), PUBLISHED_TABLES)
 
 
@@ -75,6 +79,14 @@ def published_when(tables: dict[str, pl.DataFrame]) -> str:
     publication = tables.get("publication")
     published_at = publication["published_at"][0] if publication is not None and publication.height else None
     return moment_text(published_at, language())
+
+
+def shown_publication_id(tables: dict[str, pl.DataFrame]) -> str | None:
+    """The id of the publication whose tables these are (None for a file published before ids were kept)."""
+    publication = tables.get("publication")
+    if publication is None or not publication.height or "publication_id" not in publication.columns:
+        return None
+    return publication["publication_id"][0]
 
 
 def publication_switch() -> None:

@@ -64,6 +64,8 @@ def problems_on(page, url: str, language: str) -> list[str]:
     found = []
     if page.locator("[data-testid='stException']").count():
         found.append("an exception box")
+    if page.locator("[role='dialog']").count():  # e.g. Streamlit's English "Page not found" for an unknown address
+        found.append(f"a dialog box over the page: {page.locator('[role=dialog]').first.inner_text()[:80]!r}")
     try:
         page.wait_for_function("lang => document.documentElement.lang === lang", arg=language, timeout=5_000)
     except PlaywrightTimeout:

@@ -13,19 +13,25 @@ import streamlit as st
 from core.code_version import code_version, same_code
 from core.vocabulary import NORWAY
 from dashboard.i18n import number, t
-from dashboard.ui import ESTIMATE_STATE_KEY, chosen_publication, page_header, publication_label
+from dashboard.ui import (
+    ESTIMATE_STATE_KEY,
+    chosen_publication,
+    page_header,
+    publication_label,
+    shown_publication_id,
+)
 from export import ExportError, ExportNotNoted, build_pack, pack_as_zip
 from export.pack import MAX_CONCURRENT_BUILDS, build_slot_free
 from reporting.published import kept_path, kept_publications, publication_store, published_path
 
 
-def pack_source() -> tuple[Path, str | None]:
+def pack_source(tables: dict[str, pl.DataFrame]) -> tuple[Path, str | None]:
     """The file the pack is built from: the kept publication chosen here (the one shown by default)."""
     kept = kept_publications()
     if not kept:
         return published_path(), None
     ids = [entry.publication_id for entry in kept]
-    shown = chosen_publication() or publication_store().current_id()
+    shown = chosen_publication() or shown_publication_id(tables)
     labels = {entry.publication_id: f"{entry.publication_id} · {publication_label(entry)}" for entry in kept}
     chosen = st.selectbox(
         t("export.publication"), ids, index=ids.index(shown) if shown in ids else 0, format_func=labels.get
@@ -52,7 +58,7 @@ def main() -> None:
         include = st.checkbox(
             t("export.include_estimate", file=estimate.file_name, estimate=shown), key="export_include_estimate"
         )
-    source, publication = pack_source()
+    source, publication = pack_source(tables)
     if st.button(t("export.build"), type="primary"):
         if not build_slot_free():
             st.info(t("export.waiting", builds=MAX_CONCURRENT_BUILDS))
