@@ -4,6 +4,7 @@
 `reporting/texts.csv`; the pages read only the published marts, read-only (`dashboard/ui.py`).
 """
 
+import json
 import sys
 from pathlib import Path
 
@@ -44,8 +45,38 @@ def language_switch() -> None:
         horizontal=True,
     )
     st.query_params["lang"] = chosen
-    st.html(f"<script>document.documentElement.lang = {chosen!r};</script>", unsafe_allow_javascript=True)
+    st.html(f"<script>{page_language_script(chosen)}</script>", unsafe_allow_javascript=True)
     st.html(READABLE_CSS)
+
+
+WIDGET_WORDS = {
+    "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p": "widget.upload",
+    "[data-testid='stFileUploaderDropzoneInstructions'] span": "widget.upload_limit",
+}
+"""Streamlit's own words in its widgets (which it offers no setting for), by element, and the text to show there."""
+
+
+def page_language_script(language: str) -> str:
+    """Sets `<html lang>`, and puts the text catalogue's words in place of Streamlit's English in its widgets
+    (again whenever Streamlit draws them anew), the file input's accessible name too."""
+    megabytes = st.get_option("server.maxUploadSize")
+    words = {selector: t(key, megabytes=megabytes) for selector, key in WIDGET_WORDS.items()}
+    upload_name = json.dumps(t("widget.upload"))
+    return f"""{{
+const root = document;
+root.documentElement.lang = {language!r};
+const words = {json.dumps(words, ensure_ascii=False)};
+const put = () => {{
+  for (const [selector, said] of Object.entries(words))
+    for (const element of root.querySelectorAll(selector)) if (element.textContent !== said) element.textContent = said;
+  for (const input of root.querySelectorAll("[data-testid='stFileUploaderDropzoneInput']"))
+    if (input.getAttribute("aria-label") !== {upload_name}) input.setAttribute("aria-label", {upload_name});
+}};
+put();
+if (window.__widgetWords) window.__widgetWords.disconnect();
+window.__widgetWords = new MutationObserver(put);
+window.__widgetWords.observe(root.body, {{subtree: true, childList: true, characterData: true}});
+}}"""
 
 
 START_PAGE_PATH = "start"

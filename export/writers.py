@@ -6,6 +6,7 @@ numbers, so a negative number stays a number.
 """
 
 import csv
+import functools
 import re
 from collections.abc import Sequence
 from datetime import datetime
@@ -16,6 +17,11 @@ import xlsxwriter
 
 from export.tables import Table
 from reporting.figures import DECIMALS
+from reporting.texts import text, texts
+
+COLUMN_NAMES_FILE = Path(__file__).with_name("column_names.csv")
+"""Each pack column's name in Norwegian, written above its code in the workbook (the English description is the
+column's note)."""
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -78,19 +84,33 @@ def write_workbook(
     front = workbook.add_worksheet("les_meg")
     front.set_column(0, 0, 28)
     front.set_column(1, 1, 110)
-    for row, (label, text) in enumerate(front_page):
+    for row, (label, said) in enumerate(front_page):
         front.write_string(row, 0, neutralised(label), bold)
-        front.write_string(row, 1, neutralised(text))
+        front.write_string(row, 1, neutralised(said))
     for table, frame in sheets:
         _write_sheet(workbook.add_worksheet(table.name[:31]), table, frame, bold, title)
     workbook.close()
 
 
+@functools.cache
+def column_names_nb() -> dict[str, str]:
+    """{column code: its Norwegian name}, from `column_names.csv`."""
+    with COLUMN_NAMES_FILE.open(encoding="utf-8", newline="") as names:
+        return {row["column"]: row["name_nb"] for row in csv.DictReader(names)}
+
+
+def sheet_title(table: Table) -> str:
+    """The table's title in Norwegian and English (the text catalogue's), or its own title where it has none."""
+    key = f"pack.table.{table.name}"
+    return f"{text(key, 'nb')} / {text(key, 'en')}" if key in texts() else table.title
+
+
 def _write_sheet(sheet, table: Table, frame: pl.DataFrame, bold, title) -> None:  # noqa: ANN001 - xlsxwriter objects
-    sheet.write_string(0, 0, table.title, title)
+    sheet.write_string(0, 0, sheet_title(table), title)
     sheet.write_string(1, 0, table.description)
-    header_row = 3
+    names_row, header_row = 2, 3
     for column, field in enumerate(table.fields):
+        sheet.write_string(names_row, column, column_names_nb().get(field.name, field.name))
         sheet.write_string(header_row, column, field.name, bold)
         sheet.write_comment(header_row, column, field.description)
         sheet.set_column(column, column, 14 if field.type != "string" else 22)

@@ -23,11 +23,21 @@ FORBIDDEN = {
 """What an official must never read on a page: the pattern, named for the failure message."""
 
 
-def developer_words(text: str) -> dict[str, list[str]]:
-    """{what: the lines of `text` that show it} for every forbidden pattern found."""
+STREAMLIT_ENGLISH = {
+    "Streamlit's English": re.compile(
+        r"^Upload$|per file|Drag and drop|No options to select|Browse files|Page not found"
+    )
+}
+"""Streamlit's own English words, which a Norwegian page must not show (its widgets' texts are replaced)."""
+
+
+def developer_words(text: str, language: str = "en") -> dict[str, list[str]]:
+    """{what: the lines of `text` that show it} for every forbidden pattern found (and, on a Norwegian page,
+    Streamlit's own English)."""
+    patterns = FORBIDDEN | (STREAMLIT_ENGLISH if language == "nb" else {})
     found: dict[str, list[str]] = {}
     for line in text.splitlines():
-        for what, pattern in FORBIDDEN.items():
+        for what, pattern in patterns.items():
             if pattern.search(line):
                 found.setdefault(what, []).append(line.strip()[:160])
     return found

@@ -73,12 +73,13 @@ def problems_on(page, url: str, language: str) -> list[str]:
     declared = page.evaluate("document.documentElement.lang")
     if declared != language:
         found.append(f"<html lang={declared!r}>, not {language!r}")
-    return found + reading_problems(page)
+    return found + reading_problems(page, language)
 
 
-def reading_problems(page) -> list[str]:
+def reading_problems(page, language: str) -> list[str]:
     """The developer's words in the visible text, and axe-core's WCAG violations, on the page as it is now."""
-    found = [f"{what}: {lines[:3]}" for what, lines in developer_words(page.inner_text("body")).items()]
+    words = developer_words(page.inner_text("body"), language)
+    found = [f"{what}: {lines[:3]}" for what, lines in words.items()]
     return found + [f"axe {v['id']} ({v['impact']}): {v['help']} at {v['targets'][:2]}" for v in axe_violations(page)]
 
 
@@ -100,7 +101,7 @@ def test_every_page_in_both_languages_and_widths_reads_well_and_meets_wcag(state
                         save_screenshot(page, f"{address}-desktop.png")
                     page.set_viewport_size({"width": WIDTHS["phone"], "height": 844})
                     page.wait_for_timeout(300)  # the browser lays the page out again
-                    if problems := reading_problems(page):
+                    if problems := reading_problems(page, language):
                         found[f"{address} {language} phone"] = problems
                     if screenshot:
                         save_screenshot(page, f"{address}-phone.png")

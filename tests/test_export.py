@@ -17,8 +17,12 @@ import pytest
 from frictionless import validate
 
 from export import ExportError, build_pack, pack_as_zip
-from export.tables import TABLES
+from export.changes import REVISIONS
+from export.dark_figure import ESTIMATE_TABLE, MODELS_TABLE
+from export.tables import DEFINITIONS, SOURCES, TABLES
+from export.writers import column_names_nb
 from pipelines.sources.unodc_glotip.parse import read_rows
+from reporting.texts import text
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -38,8 +42,19 @@ def test_workbook_has_a_sheet_per_table_with_headers(pack):
     expected = {table.name for table in TABLES} | {"definitions", "sources", "revisions", "les_meg"}
     assert set(workbook.sheetnames) == expected
     for table in TABLES:
-        header = next(workbook[table.name].iter_rows(min_row=4, max_row=4, values_only=True))
+        names, header = workbook[table.name].iter_rows(min_row=3, max_row=4, values_only=True)
         assert list(header) == [field.name for field in table.fields]
+        assert list(names) == [column_names_nb()[field.name] for field in table.fields], "Norwegian names above"
+    title = next(workbook["victims_norway"].iter_rows(min_row=1, max_row=1, values_only=True))[0]
+    assert title == f"{text('pack.table.victims_norway', 'nb')} / {text('pack.table.victims_norway', 'en')}"
+
+
+def test_every_column_of_every_pack_table_has_a_norwegian_name():
+    """A new column without a Norwegian name would show its code twice; the catalogue lists each one once."""
+    tables = [*TABLES, DEFINITIONS, SOURCES, REVISIONS, ESTIMATE_TABLE, MODELS_TABLE]
+    columns = {field.name for table in tables for field in table.fields}
+    assert columns - column_names_nb().keys() == set()
+    assert column_names_nb().keys() - columns == set(), "no name for a column no table has"
 
 
 def test_a_figure_from_the_source_file_reaches_the_workbook_with_its_citation(pack, mirror):
