@@ -44,9 +44,23 @@ TIMEOUT_SECONDS = 120
 """How long one request may wait for the server to connect or to send the next bytes."""
 DEADLINE_SECONDS = 1800
 """How long one download may take in all, however steadily the bytes trickle in."""
+MAX_RETRY_AFTER_SECONDS = 30
+"""The longest wait a server's `Retry-After` buys (it may ask for 900 s); with 3 tries, 90 s per request."""
+MAX_FILE_BYTES = 1 << 30
+"""The largest file a source may send (the largest real one, CTDC's CSV, is about 11 MB); more is refused as
+it arrives, so a padded or endless answer fills neither memory nor disk."""
 TRANSIENT_STATUSES = (429, 500, 502, 503, 504)
 PAGE_BYTES_READ = 5 * 1024 * 1024
 """A start page larger than this is not searched for links (it is not a page)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one download may cost: each wait for the server, the whole download, and the bytes it may send."""
+
+    timeout: float = TIMEOUT_SECONDS
+    deadline: float = DEADLINE_SECONDS
+    max_bytes: int = MAX_FILE_BYTES
 
 
 class DownloadError(RuntimeError):
@@ -157,15 +171,30 @@ def candidates(remote: RemoteFile, mirror: str = "", start: str = "") -> list[Ca
     return tried
 
 
+class BoundedRetry(Retry):
+    """urllib3's `Retry`, with a server's `Retry-After` waited out only up to `max_retry_after` seconds."""
+
+    max_retry_after: float = MAX_RETRY_AFTER_SECONDS
+
+    def get_retry_after(self, response: urllib3.BaseHTTPResponse) -> float | None:
+        asked = super().get_retry_after(response)
+        return None if asked is None else min(asked, self.max_retry_after)
+
+
 def http_session(
-    retries: int = 3, backoff_seconds: float = 0.5, methods: tuple[str, ...] = ("GET", "HEAD")
+    retries: int = 3,
+    backoff_seconds: float = 0.5,
+    methods: tuple[str, ...] = ("GET", "HEAD"),
+    max_retry_after: float = MAX_RETRY_AFTER_SECONDS,
 ) -> requests.Session:
     """A session that retries connection errors, timeouts, 429 and 5xx with exponential backoff.
 
-    A `Retry-After` header (429, 503) is waited out. `methods` are the requests retried: an API that
-    takes a long query as a POST which changes nothing (SSB's PxWebApi) adds "POST".
+    A `Retry-After` header (429, 503) is waited out, up to `max_retry_after` seconds a time. `methods` are the
+    requests retried: an API that takes a long query as a POST which changes nothing (SSB's PxWebApi) adds
+    "POST".
     """
-    retry = Retry(
+    bounded = type("BoundedRetry", (BoundedRetry,), {"max_retry_after": max_retry_after})
+    retry = bounded(
         total=retries,
         connect=retries,
         read=retries,
@@ -192,6 +221,7 @@ def fetch(
     timeout: float = TIMEOUT_SECONDS,
     validators: dict[str, str] | None = None,
     deadline: float = DEADLINE_SECONDS,
+    max_bytes: int = MAX_FILE_BYTES,
 ) -> FetchedFile:
     """Find `remote`'s current release, download it into `target_dir`, check it, and swap it into place.
 
@@ -204,7 +234,7 @@ def fetch(
     failures = []
     for candidate in candidates(remote, mirror, start):
         try:
-            limits = (timeout, deadline)
+            limits = Limits(timeout, deadline, max_bytes)
             return _fetch_candidate(remote, candidate, target_dir, session, limits, validators or {})
         except DownloadError as error:
             failures.append(str(error))
@@ -218,7 +248,7 @@ def _fetch_candidate(
     candidate: Candidate,
     target_dir: Path,
     session: requests.Session,
-    limits: tuple[float, float],
+    limits: Limits,
     validators: dict[str, str],
 ) -> FetchedFile:
     target = target_dir / remote.file_name
@@ -287,11 +317,9 @@ def _in_the_future(release: str | None, this_month: str) -> bool:
 
 
 def _download(
-    address: str, temp: Path, session: requests.Session, limits: tuple[float, float], validators: dict[str, str]
+    address: str, temp: Path, session: requests.Session, limits: Limits, validators: dict[str, str]
 ) -> dict[str, str]:
     """Write what `address` holds into `temp`; return the server's validators (`etag`, `last_modified`).
-
-    `limits` are the timeout of each wait for the server and the deadline of the whole download.
 
     With `validators` from an earlier answer the request asks "changed since?" (If-None-Match,
     If-Modified-Since) and a 304 raises `NotModified`.
@@ -300,6 +328,8 @@ def _download(
         with open(temp, "wb") as sink:
             if "://" not in address:
                 try:
+                    if Path(address).stat().st_size > limits.max_bytes:
+                        raise DownloadError(_too_large(address, Path(address).stat().st_size, limits.max_bytes))
                     with open(address, "rb") as source:
                         shutil.copyfileobj(source, sink)
                 except OSError as error:
@@ -313,13 +343,12 @@ def _download(
             if validators.get("last_modified"):
                 headers["If-Modified-Since"] = validators["last_modified"]
             try:
-                timeout, deadline = limits
-                with session.get(address, stream=True, timeout=timeout, headers=headers) as response:
+                with session.get(address, stream=True, timeout=limits.timeout, headers=headers) as response:
                     if response.status_code == 304:
                         raise NotModified(address)
                     if response.status_code >= 400:
                         raise DownloadError(f"{address} answered HTTP {response.status_code} {response.reason}")
-                    _copy_whole_body(response, sink, address, deadline, temp)
+                    _copy_whole_body(response, sink, address, limits, temp)
                     answer = {
                         "etag": response.headers.get("ETag"),
                         "last_modified": response.headers.get("Last-Modified"),
@@ -357,17 +386,43 @@ def _write_problem(error: OSError, temp: Path) -> str | None:
     return None
 
 
-def _copy_whole_body(response: requests.Response, sink: BinaryIO, address: str, deadline: float, temp: Path) -> None:
-    """Copy the body; raise `DownloadError` when fewer bytes came than the Content-Length stated,
-    or when the download is still going after `deadline` seconds."""
+def _too_large(address: str, size: int, max_bytes: int) -> str:
+    return (
+        f"{address}: the answer is larger than allowed ({size:,} bytes or more; at most {max_bytes:,})"
+    )
+
+
+def read_capped(response: requests.Response, address: str, max_bytes: int) -> bytes:
+    """The body of a streamed `response` (`stream=True`), refused with `DownloadError` as soon as it passes
+    `max_bytes`: for answers read into memory (an API's JSON), which must not grow without bound."""
     stated = response.headers.get("Content-Length", "")
+    if stated.isdigit() and int(stated) > max_bytes:
+        raise DownloadError(_too_large(address, int(stated), max_bytes))
+    body = bytearray()
+    for block in response.iter_content(1 << 20):
+        body += block
+        if len(body) > max_bytes:
+            raise DownloadError(_too_large(address, len(body), max_bytes))
+    return bytes(body)
+
+
+def _copy_whole_body(response: requests.Response, sink: BinaryIO, address: str, limits: Limits, temp: Path) -> None:
+    """Copy the body; raise `DownloadError` when fewer bytes came than the Content-Length stated, when more
+    came than `limits.max_bytes` (or the Content-Length says more will), or when the download is still going
+    after `limits.deadline` seconds."""
+    stated = response.headers.get("Content-Length", "")
+    if stated.isdigit() and int(stated) > limits.max_bytes:
+        raise DownloadError(_too_large(address, int(stated), limits.max_bytes))
     received = 0
     response.raw.enforce_content_length = False  # counted here, to say how much arrived
+    deadline = limits.deadline
     give_up_at = time.monotonic() + deadline
     try:
         while block := response.raw.read1(1 << 20):  # whatever has arrived, so the deadline is seen in time
             sink.write(block)
             received += len(block)
+            if received > limits.max_bytes:
+                raise DownloadError(_too_large(address, received, limits.max_bytes))
             if time.monotonic() > give_up_at:
                 raise DownloadError(
                     f"{address}: the download was still going after its deadline of {deadline:g} s "

@@ -253,9 +253,15 @@ class FakeSsb:
         self.fail_once: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
         self.fail_always: dict[tuple[str, str], tuple[int, dict[str, str]]] = {}
         self.requests: list[tuple[float, str, str]] = []
+        self.padding: dict[str, int] = {}
+        """{path: bytes of white space added to that answer}: a padded answer, still valid JSON."""
         self.lock = threading.Lock()
 
     def answer(self, method: str, target: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
+        status, headers, payload = self._answer(method, target, body)
+        return status, headers, payload + b" " * self.padding.get(urlsplit(target).path, 0)
+
+    def _answer(self, method: str, target: str, body: bytes) -> tuple[int, dict[str, str], bytes]:
         url = urlsplit(target)
         with self.lock:
             self.requests.append((time.monotonic(), method, target))

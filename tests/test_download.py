@@ -12,7 +12,18 @@ from typing import ClassVar
 
 import pytest
 
-from pipelines.download import Announcement, Downloader, DownloadError, RemoteFile, fetch, http_session, sha256_of
+from pipelines.download import (
+    MAX_RETRY_AFTER_SECONDS,
+    Announcement,
+    Downloader,
+    DownloadError,
+    RemoteFile,
+    fetch,
+    http_session,
+    sha256_of,
+)
+from reporting.texts import text
+from reporting.words import reason_kind, reason_text
 
 WORKBOOK = RemoteFile(
     source_id="unodc_glotip",
@@ -124,6 +135,13 @@ def test_cut_off_download_is_refused_and_previous_file_kept(mirror, served, tmp_
     assert sorted(path.name for path in downloads.iterdir()) == ["data_glotip.xlsx"]
 
 
+def assert_said_to_officials(message: str, kind: str) -> None:
+    """The download's message (as the refresh records it) becomes the reason's sentence, without the address."""
+    assert reason_kind(message) == kind
+    said = reason_text(message, "unodc_glotip", "nb")
+    assert said == text(f"reason.{kind}", "nb", publisher=text("publisher.unodc_glotip", "nb")) and "http" not in said
+
+
 class _Publisher(http.server.BaseHTTPRequestHandler):
     """Plays a publisher on 127.0.0.1: `routes` maps a path to (status, body, seconds to wait first)."""
 
@@ -133,10 +151,12 @@ class _Publisher(http.server.BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self.hits[self.path] = self.hits.get(self.path, 0) + 1
         answers = self.routes.get(self.path, [(404, b"not found", 0)])
-        status, body, delay = answers[min(self.hits[self.path], len(answers)) - 1]
+        status, body, delay, *headers = answers[min(self.hits[self.path], len(answers)) - 1]
         time.sleep(delay)
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))
+        for name, value in (headers[0] if headers else {}).items():
+            self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
 
@@ -233,6 +253,60 @@ def test_the_per_source_setting_wins_over_the_mirror(mirror, publisher, tmp_path
     assert fetched.fetched_from == f"{base}/mine/data_glotip.xlsx" and not fetched.from_mirror
 
 
+def test_a_retry_after_of_fifteen_minutes_is_waited_out_only_up_to_its_cap(mirror, publisher, tmp_path):
+    workbook = (mirror / WORKBOOK.mirror_path).read_bytes()
+    base = publisher({"/unodc/data_glotip.xlsx": [(429, b"slow down", 0, {"Retry-After": "900"}), (200, workbook, 0)]})
+    started = time.monotonic()
+    fetched = fetch(WORKBOOK, tmp_path, base, session=http_session(retries=2, max_retry_after=0.2))
+    assert time.monotonic() - started < 10, "not the 900 s the server asked for"
+    assert fetched.sha256 == sha256_of(mirror / WORKBOOK.mirror_path)
+
+
+def test_every_session_caps_the_retry_after_it_honours():
+    """The cap holds for the session every download shares, not only where a test sets it."""
+    retry = http_session().get_adapter("https://").max_retries
+    assert retry.respect_retry_after_header and retry.max_retry_after == MAX_RETRY_AFTER_SECONDS <= 60
+
+
+class _Endless(http.server.BaseHTTPRequestHandler):
+    """Sends bytes as fast as it can with no Content-Length (or a huge one), until the client hangs up."""
+
+    stated: ClassVar[str | None] = None
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        if self.stated:
+            self.send_header("Content-Length", self.stated)
+        self.end_headers()
+        try:
+            for _ in range(4096):  # at most 256 MiB
+                self.wfile.write(b"x" * (1 << 16))
+        except OSError:
+            pass
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.mark.parametrize("stated", [None, str(3 << 30)], ids=["no-length", "length-3-GiB"])
+def test_an_answer_larger_than_a_file_may_be_is_refused_as_it_arrives(mirror, tmp_path, stated):
+    previous = fetch(WORKBOOK, tmp_path, str(mirror))
+    handler = type("Handler", (_Endless,), {"stated": stated})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        with pytest.raises(DownloadError, match=r"data_glotip\.xlsx: the answer is larger than allowed") as refused:
+            fetch(WORKBOOK, tmp_path, base, session=http_session(retries=0), max_bytes=4 << 20)
+        assert_said_to_officials(str(refused.value), "too_large")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert sha256_of(previous.path) == sha256_of(mirror / WORKBOOK.mirror_path), "the file before stays"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["data_glotip.xlsx"], "no partial file is left"
+
+
 class _Trickle(http.server.BaseHTTPRequestHandler):
     """Sends a byte every 0.2 s for ever (bounded: at most 100 bytes), each well within the read timeout."""
 
@@ -258,8 +332,9 @@ def test_a_trickling_download_stops_at_its_deadline(tmp_path):
     try:
         base = f"http://127.0.0.1:{server.server_address[1]}"
         started = time.monotonic()
-        with pytest.raises(DownloadError, match=r"still going after its deadline of 1 s"):
+        with pytest.raises(DownloadError, match=r"still going after its deadline of 1 s") as stopped:
             fetch(WORKBOOK, tmp_path, base, session=http_session(retries=0), timeout=5, deadline=1)
+        assert_said_to_officials(str(stopped.value), "too_slow")
         assert time.monotonic() - started < 4
         assert not list(tmp_path.iterdir()), "the partial file is removed"
     finally:

@@ -256,6 +256,28 @@ def test_a_server_that_keeps_failing_fails_the_source_naming_the_address(fake, t
         client(fake.base).fetch(tmp_path / "ssb")
 
 
+def test_a_retry_after_of_fifteen_minutes_is_waited_out_only_up_to_its_cap(fake, tmp_path):
+    """SSB asking to wait 900 s costs at most the cap per try (here 0.2 s), and the answer after it is read."""
+    fake.fail_once[("GET", f"{BASE_PATH}/tables/09405/metadata")] = (429, {"Retry-After": "900"})
+    started = time.monotonic()
+    capped = Client(fake.base, "", http_session(3, 0.05, ("GET", "POST"), max_retry_after=0.2), Pace(100, 60), 10)
+    capped.fetch(tmp_path / "ssb")
+    assert time.monotonic() - started < 30
+    assert (tmp_path / "ssb" / "09405" / "metadata.json").is_file()
+
+
+def test_an_answer_padded_past_its_bound_is_refused_naming_the_address(fake, tmp_path, monkeypatch):
+    """A valid JSON answer padded to more than an answer may be is refused as it arrives, not read into memory;
+    the files of the release before stay."""
+    client(fake.base).fetch(tmp_path / "ssb")
+    before = (tmp_path / "ssb" / "09405" / "metadata.json").read_bytes()
+    monkeypatch.setattr(api, "MAX_ANSWER_BYTES", 1 << 20)
+    fake.padding[f"{BASE_PATH}/tables/09405/metadata"] = 3 << 20
+    with pytest.raises(SsbError, match=r"tables/09405/metadata\?\S*: the answer is larger than allowed"):
+        client(fake.base).fetch(tmp_path / "ssb")
+    assert (tmp_path / "ssb" / "09405" / "metadata.json").read_bytes() == before
+
+
 def test_a_long_selection_goes_as_a_post_with_the_same_cells(fake, tmp_path, monkeypatch):
     client(fake.base).fetch(tmp_path / "get")
     monkeypatch.setattr(api, "MAX_GET_ADDRESS", 10)

@@ -42,7 +42,7 @@ import requests
 
 from core import atomic
 from core.checksums import sha256_of
-from pipelines.download import DownloadError
+from pipelines.download import DownloadError, read_capped
 from pipelines.sources.ssb.jsonstat import Dataset, JsonStatError, parse_dataset
 from pipelines.sources.ssb.tables import (
     KNOWN_TABLE_IDS,
@@ -60,6 +60,9 @@ PACE_SETTING = "TRAFFICKING_SSB_REQUESTS_PER_MINUTE"
 DEFAULT_REQUESTS_PER_MINUTE = 25
 MAX_CELLS = 800_000
 """SSB's limit on the cells of one data request."""
+MAX_ANSWER_BYTES = 100 << 20
+"""The largest answer SSB's API may send (a full 800,000-cell JSON-stat answer is a few tens of megabytes);
+a larger one is refused as it arrives, naming the table, instead of filling memory and disk."""
 MAX_GET_ADDRESS = 2000
 """A longer data address goes as a POST (SSB answers 404 to GET addresses beyond about 2,100 characters)."""
 MAX_DISCOVERED = 10
@@ -180,17 +183,21 @@ class Client:
         self.pace.wait()
         try:
             if body is None:
-                response = self.session.get(address, timeout=self.timeout)
+                response = self.session.get(address, timeout=self.timeout, stream=True)
             else:
-                response = self.session.post(address, json=body, timeout=self.timeout)
+                response = self.session.post(address, json=body, timeout=self.timeout, stream=True)
+            with response:
+                if response.status_code >= 400:
+                    said = read_capped(response, address, 4096).decode("utf-8", "replace").strip().replace("\n", " ")
+                    raise SsbError(
+                        f"{address} answered HTTP {response.status_code} {response.reason}"
+                        + (f": {said[:200]}" if said else "")
+                    )
+                return read_capped(response, address, MAX_ANSWER_BYTES)
         except requests.RequestException as error:
             raise SsbError(f"cannot reach {address}: {_reason(error)}") from error
-        if response.status_code >= 400:
-            said = response.text.strip().replace("\n", " ")[:200]
-            raise SsbError(
-                f"{address} answered HTTP {response.status_code} {response.reason}" + (f": {said}" if said else "")
-            )
-        return response.content
+        except DownloadError as error:
+            raise SsbError(str(error)) from error
 
     def _mirrored(self, table_id: str, kind: str) -> tuple[bytes, str] | None:
         """The mirror's `ssb/<table id>/<kind>.json` and where it was read, or None when the mirror has none."""
@@ -199,17 +206,21 @@ class Client:
             path = Path(self.mirror) / relative
             if not path.is_file():
                 return None
+            if path.stat().st_size > MAX_ANSWER_BYTES:
+                raise SsbError(f"{path}: larger than an answer of SSB's may be ({MAX_ANSWER_BYTES:,} bytes)")
             return path.read_bytes(), path.resolve().as_uri()
         address = f"{self.mirror}/{relative}"
         try:
-            response = self.session.get(address, timeout=self.timeout)
+            with self.session.get(address, timeout=self.timeout, stream=True) as response:
+                if response.status_code == 404:
+                    return None
+                if response.status_code >= 400:
+                    raise SsbError(f"{address} answered HTTP {response.status_code} {response.reason}")
+                return read_capped(response, address, MAX_ANSWER_BYTES), address
         except requests.RequestException as error:
             raise SsbError(f"cannot reach {address}: {_reason(error)}") from error
-        if response.status_code == 404:
-            return None
-        if response.status_code >= 400:
-            raise SsbError(f"{address} answered HTTP {response.status_code} {response.reason}")
-        return response.content, address
+        except DownloadError as error:
+            raise SsbError(str(error)) from error
 
     # -- the table search -------------------------------------------------------------------------------------
 
