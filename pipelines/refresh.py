@@ -6,7 +6,9 @@ again with those sources pinned to their last good release (`pipelines.ops.degra
 source never stops the others from being published.
 
 Exit codes: 0 when every source is current; 3 when it published with a source stale or absent;
-1 when nothing could be published (the published file is left exactly as it was). The console gets
+1 when nothing could be published (the published file is left exactly as it was); 130 when a stop request
+(SIGTERM or SIGINT) ended it: the step under way is interrupted, no further attempt is made and nothing
+is published. The console gets
 a progress line, one line per source (status, release, facts), one per failure, and one saying which
 publication the published file now is (a new one with its revision counts, or unchanged); the whole log,
 stack traces included, goes to `<data dir>/logs/`, whose path the last line names.
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -37,7 +40,9 @@ from publications.store import publication_of
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 """No Dagster console output: the command prints its own summary, and the full log goes to a file."""
-EXIT_CURRENT, EXIT_FAILED, EXIT_DEGRADED = 0, 1, 3
+EXIT_CURRENT, EXIT_FAILED, EXIT_DEGRADED, EXIT_STOPPED = 0, 1, 3, 130
+INTERRUPTED = "DagsterExecutionInterruptedError"
+"""The error Dagster gives a step that a stop request (SIGINT, or SIGTERM passed on as one) interrupted."""
 
 
 def run_refresh_in(
@@ -100,6 +105,8 @@ class RefreshOutcome:
     published_file: Path
     attempts: list[dg.ExecuteInProcessResult] = field(default_factory=list)
     pinned: dict[str, str] = field(default_factory=dict)
+    stopped: bool = False
+    """A stop request ended the refresh: nothing more was run or published after it."""
 
     @property
     def published(self) -> bool:
@@ -121,6 +128,8 @@ class RefreshOutcome:
 
     @property
     def exit_code(self) -> int:
+        if self.stopped:
+            return EXIT_STOPPED
         if not self.published:
             return EXIT_FAILED
         return EXIT_CURRENT if all(status == "current" for _, status, *_ in self.statuses()) else EXIT_DEGRADED
@@ -146,15 +155,32 @@ def refresh(
     if accept_older:
         accepted[ACCEPT_OLDER_TAG] = ",".join(sorted(accept_older))
     while True:
-        result = _execute(instance, resources, pin_tags(outcome.pinned) | accepted, progress)
+        try:
+            result = _execute(instance, resources, pin_tags(outcome.pinned) | accepted, progress)
+        except KeyboardInterrupt:  # a stop between Dagster's steps
+            outcome.stopped = True
+            return outcome
         outcome.attempts.append(result)
         if result.success:
+            return outcome
+        if interrupted(result):
+            outcome.stopped = True
             return outcome
         failed, unattributed = sources_to_pin(result.all_events, source_of_step())
         new = {source: reason for source, reason in failed.items() if source not in outcome.pinned}
         if unattributed or not new:
             return outcome
         outcome.pinned |= new
+
+
+def interrupted(result: dg.ExecuteInProcessResult) -> bool:
+    """Whether a stop request interrupted a step of the run (rather than the step failing on its own)."""
+    return any(
+        event.is_step_failure
+        and event.step_failure_data.error
+        and event.step_failure_data.error.cls_name == INTERRUPTED
+        for event in result.all_events
+    )
 
 
 def write_log(outcome: RefreshOutcome, instance: dg.DagsterInstance, folder: Path) -> Path:
@@ -211,6 +237,9 @@ def main() -> int:
         unknown = sorted(set(named) - known)
         if unknown:
             parser.error(f"{option}: unknown source id(s) {unknown}; the sources are {sorted(known)}")
+    # SIGTERM (a scheduler's stop, `timeout`, a CI cancel) ends the refresh as Ctrl-C does; while a run is under
+    # way Dagster itself passes both on to the step as an interrupt.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     started = time.perf_counter()
     data_dir = data_dir_from_env()
     published = DataPaths(data_dir).published
@@ -227,6 +256,14 @@ def main() -> int:
     if terminal:
         sys.stderr.write("\r\033[K")
     seconds = time.perf_counter() - started
+    if outcome.stopped:
+        log = write_log(outcome, instance, DataPaths(data_dir).root / "logs")
+        print(
+            f"refresh stopped on request after {seconds:.1f} s; nothing was published "
+            f"and the published marts are as they were\nfull log: {log}",
+            file=sys.stderr,
+        )
+        return outcome.exit_code
     for source_id, status, release, reason, facts in outcome.statuses():
         line = f"  {source_id:<22} {status:<8} release {release or '-':<22} {facts:>7} rows"
         print(line + (f"  ({reason})" if reason else ""))
