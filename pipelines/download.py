@@ -387,9 +387,7 @@ def _write_problem(error: OSError, temp: Path) -> str | None:
 
 
 def _too_large(address: str, size: int, max_bytes: int) -> str:
-    return (
-        f"{address}: the answer is larger than allowed ({size:,} bytes or more; at most {max_bytes:,})"
-    )
+    return f"{address}: the answer is larger than allowed ({size:,} bytes or more; at most {max_bytes:,})"
 
 
 def read_capped(response: requests.Response, address: str, max_bytes: int) -> bytes:

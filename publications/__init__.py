@@ -11,6 +11,12 @@ Publication (`pipelines.published.assets`) keeps each new publication; the dashb
 read kept publications through the store. Nothing here loads Dagster or Streamlit.
 """
 
-from publications.store import Publication, PublicationNotFound, PublicationStore, publication_id
+from publications.store import (
+    KeptFileUnreadable,
+    Publication,
+    PublicationNotFound,
+    PublicationStore,
+    publication_id,
+)
 
-__all__ = ["Publication", "PublicationNotFound", "PublicationStore", "publication_id"]
+__all__ = ["KeptFileUnreadable", "Publication", "PublicationNotFound", "PublicationStore", "publication_id"]

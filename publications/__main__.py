@@ -24,7 +24,7 @@ import polars as pl
 
 from core.settings import DataPaths, data_dir_from_env
 from publications import revisions
-from publications.store import Publication, PublicationNotFound, PublicationStore, read_database
+from publications.store import KeptFileUnreadable, Publication, PublicationNotFound, PublicationStore
 
 FIGURE_LINES = 50
 """How many figures `diff` prints before saying how many more there are (all with `--csv`)."""
@@ -35,8 +35,10 @@ def list_lines(store: PublicationStore) -> list[str]:
     current, exported = store.current_id(), store.exported_ids()
     lines = []
     for entry in store.entries():
+        missing = not store.database(entry.publication_id).is_file()
         marks = [mark for mark, on in (("current", entry.publication_id == current),
-                                       ("exported", entry.publication_id in exported)) if on]  # fmt: skip
+                                       ("exported", entry.publication_id in exported),
+                                       ("FILE-MISSING", missing)) if on]  # fmt: skip
         counts = entry.revisions
         changed = (
             f"+{counts.get('new', 0)} ~{counts.get('revised', 0)} -{counts.get('withdrawn', 0)}"
@@ -74,8 +76,11 @@ def show_lines(store: PublicationStore, entry: Publication) -> list[str]:
         status = source.get("status") or "-"
         lines.append(f"  {source['source_id']:<22} {status:<8} release {source.get('release') or '-'}")
         lines += [f"    {file['sha256']}  {file['url']}" for file in source.get("files", [])]
-    if entry.previous_publication_id and database.exists():
-        changes = read_database(database, ["revisions"]).get("revisions")
+    if entry.previous_publication_id:
+        try:
+            changes = store.kept_tables(entry.publication_id, ["revisions"]).get("revisions")
+        except KeptFileUnreadable as error:
+            return [*lines, f"what it changed cannot be read: {error}"]
         if changes is not None and changes.height:
             lines.append(f"changed since {entry.previous_publication_id}, by source and measure")
             lines += _group_lines(changes)
@@ -183,7 +188,9 @@ def main(arguments: Sequence[str] | None = None) -> int:
         elif options.command == "show":
             lines = show_lines(store, store.find(options.publication))
         elif options.command == "path":
-            lines = [str(store.database(store.find(options.publication).publication_id))]
+            chosen = store.find(options.publication).publication_id
+            store.kept_tables(chosen, ["publication"])  # the file is there and opens, or a sentence naming it
+            lines = [str(store.database(chosen))]
         elif options.command == "diff":
             lines = diff_lines(store, store.find(options.older), store.find(options.newer), options.csv)
         else:

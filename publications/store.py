@@ -47,6 +47,10 @@ class PublicationNotFound(LookupError):
     """No kept publication answers to the name, prefix, date or word given; the message says which are kept."""
 
 
+class KeptFileUnreadable(PublicationNotFound):
+    """A listed publication whose kept file is missing or cannot be read; the message names it and the file."""
+
+
 def publication_id(published_at: str, content_hash: str) -> str:
     """`20261130T014512Z-60d559ee`: the publication time (UTC) and the first 8 characters of the content hash."""
     moment = datetime.fromisoformat(published_at).astimezone(UTC)
@@ -231,13 +235,34 @@ class PublicationStore:
             row = publication_of(self.paths.published) if self.paths.published.exists() else None
             return self.paths.published, (row or {}).get("publication_id")
         entry = self.find(name)
-        return self.database(entry.publication_id), entry.publication_id
+        return self.readable_database(entry.publication_id), entry.publication_id
+
+    def readable_database(self, publication_id: str) -> Path:
+        """The kept file of `publication_id`; `KeptFileUnreadable` when it is missing (removed or moved by hand)."""
+        path = self.database(publication_id)
+        if not path.is_file():
+            raise KeptFileUnreadable(
+                f"publication {publication_id} is listed, but its kept file is missing: {path} "
+                "(removed or moved outside `python -m publications prune`?)"
+            )
+        return path
+
+    def kept_tables(self, publication_id: str, names: Iterable[str]) -> dict[str, pl.DataFrame]:
+        """Tables of a kept publication's file; `KeptFileUnreadable` naming the file when it is missing or damaged."""
+        path = self.readable_database(publication_id)
+        try:
+            return read_database(path, names)
+        except (duckdb.Error, OSError) as error:
+            first_line = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise KeptFileUnreadable(
+                f"publication {publication_id}: its kept file cannot be read ({first_line}): {path}"
+            ) from error
 
     def compare(self, older: str, newer: str) -> pl.DataFrame:
         """The revisions from the kept publication `older` to `newer` (ids), read from their files."""
         wanted = [*revisions.FIGURE_TABLES, "source_status"]
-        before = read_database(self.database(older), wanted)
-        after = read_database(self.database(newer), wanted)
+        before = self.kept_tables(older, wanted)
+        after = self.kept_tables(newer, wanted)
         return revisions.compare(
             revisions.figures(before),
             revisions.figures(after),
@@ -249,8 +274,8 @@ class PublicationStore:
 
     def status_changes(self, older: str, newer: str) -> pl.DataFrame:
         """The sources whose status changed from the kept publication `older` to `newer` (ids)."""
-        before = read_database(self.database(older), ["source_status"]).get("source_status")
-        after = read_database(self.database(newer), ["source_status"]).get("source_status")
+        before = self.kept_tables(older, ["source_status"]).get("source_status")
+        after = self.kept_tables(newer, ["source_status"]).get("source_status")
         return revisions.status_changes(before, after)
 
     def exports(self) -> list[dict]:

@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from core.settings import DataPaths, data_dir_from_env
+from publications import KeptFileUnreadable as KeptFileUnreadable  # the pages catch it from here
 from publications import Publication, PublicationStore
 
 

@@ -36,7 +36,7 @@ from export import build_pack
 from pipelines.refresh import refresh
 from publications import PublicationStore
 from publications.store import publication_of
-from reporting.texts import texts
+from reporting.texts import text, texts
 from reporting.words import moment_text
 
 pytestmark = pytest.mark.refresh
@@ -468,3 +468,36 @@ def test_a_torn_line_in_the_export_log_loses_neither_the_others_nor_the_next(his
     newest = store.entries()[0].publication_id
     store.record_export(newest, "menneskehandel-norge-2015-2024-later")
     assert store.exported_ids() == noted | {newest}, "the next export is read, not glued to the torn line"
+
+
+@pytest.mark.parametrize("damage", ["missing", "truncated"])
+def test_a_kept_file_missing_or_truncated_is_named_never_a_traceback(history, tmp_path, monkeypatch, damage):
+    """The older publication's kept file removed by hand, or cut short: the commands name the publication and
+    the file and exit 1, the export does not tell the user to refresh, and Endringer says it in a sentence."""
+    store = kept_copy(history, tmp_path)
+    first, second = history.first["publication_id"], history.second["publication_id"]
+    kept = store.database(first)
+    if damage == "missing":
+        kept.unlink()
+    else:
+        kept.chmod(0o644)
+        kept.write_bytes(kept.read_bytes()[: kept.stat().st_size // 3])
+    for arguments in (("diff", first, second), ("path", first)):
+        result = publications_command(store.paths, *arguments)
+        assert result.returncode == 1, (arguments, result.stdout)
+        assert "Traceback" not in result.stderr and f"publication {first}" in result.stderr, result.stderr
+        assert str(kept) in result.stderr, "the file is named"
+    listed = publications_command(store.paths, "list")
+    assert listed.returncode == 0 and (("FILE-MISSING" in listed.stdout) == (damage == "missing")), listed.stdout
+    if damage == "missing":
+        exported = export_command(store.paths, tmp_path / "out", first)
+        assert exported.returncode == 1 and "make refresh" not in exported.stderr, exported.stderr
+        assert f"publication {first}" in exported.stderr and "missing" in exported.stderr
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(store.paths.root))
+    app = AppTest.from_file(APP, default_timeout=90)
+    app.run()
+    app.switch_page("views/changes.py").run()
+    assert not app.exception, [error.value for error in app.exception]
+    warned = " ".join(warning.value for warning in app.warning)
+    first_entry = next(entry for entry in store.entries() if entry.publication_id == first)
+    assert text("changes.kept_unreadable", "nb", when=moment_text(first_entry.published_at, "nb")) in warned

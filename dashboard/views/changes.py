@@ -9,7 +9,7 @@ from core.vocabulary import geo_table
 from dashboard.i18n import language, number, t, text_labels
 from dashboard.ui import page_header, publication_label, vocabulary_label
 from reporting.changes import CHANGES, by_source_and_measure, sides_shown, summary
-from reporting.published import Publication, kept_publications, publication_store
+from reporting.published import KeptFileUnreadable, Publication, kept_publications, publication_store
 from reporting.words import OSLO, day_text, moment_text, period_text, reason_text, release_text
 
 DETAIL_ROWS = 2000
@@ -204,7 +204,10 @@ def last_publication(tables: dict[str, pl.DataFrame]) -> None:
     before = publication_label(previous) if previous else t("words.unknown_time")
     st.markdown(t("changes.last_intro", id=moment_text(row["published_at"], language()), previous=before))
     if previous is not None and row["publication_id"] in entries:
-        status_changes(publication_store().status_changes(previous.publication_id, row["publication_id"]))
+        try:
+            status_changes(publication_store().status_changes(previous.publication_id, row["publication_id"]))
+        except KeptFileUnreadable:
+            st.warning(t("changes.kept_unreadable", when=publication_label(previous)))
     overview(tables, revisions, "last")
     figure_history(tables, revisions)
 
@@ -224,9 +227,15 @@ def compare_two(tables: dict[str, pl.DataFrame]) -> None:
         st.info(t("changes.same_publication"))
         return
     store = publication_store()
-    revisions = _compared(older, newer, str(store.database(older)), str(store.database(newer)))
+    try:
+        revisions = _compared(older, newer, str(store.database(older)), str(store.database(newer)))
+        changed_status = store.status_changes(older, newer)
+    except KeptFileUnreadable as error:
+        unreadable = next(name for name in (older, newer) if name in str(error))
+        st.warning(t("changes.kept_unreadable", when=labels[unreadable]))
+        return
     st.markdown(t("changes.compare_intro", older=labels[older], newer=labels[newer]))
-    status_changes(store.status_changes(older, newer))
+    status_changes(changed_status)
     overview(tables, revisions, "compare")
 
 
