@@ -191,6 +191,33 @@ class PublicationStore:
         entries = self.entries()
         return entries[0] if entries else None
 
+    def comparison_base(self) -> tuple[Publication | None, list[str]]:
+        """The kept publication a new one is compared with and carries the history of: the newest whose kept
+        file opens, and what was passed over on the way (one sentence each, for the run's log).
+
+        A newest kept file removed by hand is put back from the published file when that still holds the
+        publication (the two are one file, hard-linked); otherwise the next older readable publication is
+        the base, so revisions and `figure_history` go on from it instead of starting again as "the first".
+        """
+        passed_over = []
+        for entry in self.entries():
+            path = self.database(entry.publication_id)
+            if not path.is_file() and self.paths.published.exists():
+                held = (publication_of(self.paths.published) or {}).get("publication_id")
+                if held == entry.publication_id:
+                    link_read_only(self.paths.published, path)
+                    passed_over.append(
+                        f"the kept file of {entry.publication_id} was missing: put back from the published file, "
+                        f"which holds that publication ({self.paths.published})"
+                    )
+            try:
+                self.kept_tables(entry.publication_id, ["publication"])
+            except KeptFileUnreadable as error:
+                passed_over.append(f"{error}; compared with an older publication instead")
+                continue
+            return entry, passed_over
+        return None, passed_over
+
     def current_id(self) -> str | None:
         """The publication the published file holds, if kept; else the newest kept one."""
         entries = self.entries()

@@ -501,3 +501,21 @@ def test_a_kept_file_missing_or_truncated_is_named_never_a_traceback(history, tm
     warned = " ".join(warning.value for warning in app.warning)
     first_entry = next(entry for entry in store.entries() if entry.publication_id == first)
     assert text("changes.kept_unreadable", "nb", when=moment_text(first_entry.published_at, "nb")) in warned
+
+
+def test_the_newest_kept_file_removed_by_hand_neither_restarts_the_history_nor_loses_it(history, tmp_path):
+    """The second publication's kept file deleted: the next refresh puts it back from the published file (the same
+    file), compares with it, and carries the history on; before, it called itself "the first kept"."""
+    store = kept_copy(history, tmp_path)
+    second = history.second["publication_id"]
+    store.database(second).unlink()
+    assert refresh(store.paths.root, str(history.mirror), CURATED_DIR).published  # the original figures again
+    third = publication_of(store.paths.published)
+    assert third["publication_id"] != second and third["previous_publication_id"] == second
+    assert store.database(second).is_file(), "the kept file is back"
+    revised = published_table(store.paths.published, "revisions").filter(pl.col("change") == "revised")
+    assert revised.height >= 1, "compared with the second publication, not with nothing (every figure 'new')"
+    assert published_table(store.paths.published, "revisions").filter(pl.col("change") == "new").height == 0
+    history_table = published_table(store.paths.published, "figure_history")
+    kept_ids = set(history_table["publication_id"].unique())
+    assert {history.first["publication_id"], second, third["publication_id"]} <= kept_ids, "no value was dropped"

@@ -133,10 +133,9 @@ def trafficking_db(
     paths = warehouse.paths
     store = PublicationStore(paths)
     store.adopt()
-    previous = store.newest()
-    if previous is not None and not store.database(previous.publication_id).exists():
-        context.log.warning(f"the kept publication {previous.publication_id} has no file: comparing with nothing")
-        previous = None
+    previous, passed_over = store.comparison_base()
+    for said in passed_over:
+        context.log.warning(said)
     if previous is not None and previous.content_hash == content_hash:
         store.restore(previous)
         keep_current_releases(named["provenance"], named["source_status"], releases)
