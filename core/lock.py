@@ -1,8 +1,10 @@
-"""The data dir's refresh lock: one refresh (or prune) at a time writes a data dir."""
+"""The data dir's locks: one refresh (or prune) at a time writes a data dir; packs and pruning take turns."""
 
 import fcntl
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -11,6 +13,10 @@ from core.settings import DataPaths
 
 class RefreshRunning(RuntimeError):
     """Another refresh holds this data dir."""
+
+
+class PacksBeingBuilt(RuntimeError):
+    """A pack is being built from a kept publication, so kept publications cannot be removed now."""
 
 
 def hold_refresh_lock(paths: DataPaths) -> TextIO:
@@ -34,3 +40,23 @@ def hold_refresh_lock(paths: DataPaths) -> TextIO:
     handle.write(f"process {os.getpid()} on {socket.gethostname()}, since {since}")
     handle.flush()
     return handle
+
+
+@contextmanager
+def packs_lock(paths: DataPaths, building: bool) -> Iterator[None]:
+    """`<data dir>/packs.lock`: held shared while a pack is built from a kept publication and noted (any number at
+    once, `building=True`), exclusively while kept publications are removed. Removing never waits: with a pack
+    under way it raises `PacksBeingBuilt`; a pack waits for a removal to end, then finds its publication or not.
+    """
+    paths.root.mkdir(parents=True, exist_ok=True)
+    with open(paths.root / "packs.lock", "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_SH if building else fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PacksBeingBuilt(
+                f"a pack is being built from a kept publication in {paths.root}; try again when it is done"
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -23,6 +23,7 @@ from core import atomic
 from core.checksums import sha256_of
 from core.code_version import code_version as git_code_version
 from core.code_version import same_code
+from core.lock import packs_lock
 from core.settings import REPO_ROOT
 from export.changes import REVISIONS, count_revisions
 from export.charts import figures, write_svgs
@@ -108,12 +109,20 @@ def build_pack(
 
     With `noted_in` (the store and the id of the kept publication `published` is) the export is noted
     beside the kept publications, so pruning never removes a publication a pack was made from; if
-    that note cannot be written the pack stays and `ExportNotNoted` says so.
+    that note cannot be written the pack stays and `ExportNotNoted` says so. From the start of the
+    build until the note, the data dir's packs lock is held shared, so pruning cannot remove the
+    publication under the pack (it refuses while a pack is under way).
     """
-    with _BUILD_SLOTS:
-        pack = _build(published, year_from, year_to, out_dir, estimate)
-    if noted_in is not None:
-        store, publication_id = noted_in
+    if noted_in is None:
+        with _BUILD_SLOTS:
+            return _build(published, year_from, year_to, out_dir, estimate)
+    store, publication_id = noted_in
+    with packs_lock(store.paths, building=True):  # the publication cannot be pruned until the pack is noted
+        if not published.is_file():
+            raise ExportError(f"publication {publication_id}: its kept file is missing ({published}); it was pruned "
+                              "or removed, and `python -m publications list` shows what is kept")  # fmt: skip
+        with _BUILD_SLOTS:
+            pack = _build(published, year_from, year_to, out_dir, estimate)
         try:
             store.record_export(publication_id, pack.name)
         except OSError as error:

@@ -31,6 +31,7 @@ import duckdb
 import polars as pl
 
 from core import atomic
+from core.lock import packs_lock
 from core.settings import PUBLISHED_DB_NAME, DataPaths
 from publications import revisions
 from publications.opendata import write_data_package
@@ -402,18 +403,24 @@ class PublicationStore:
         """
         if keep < 1:
             raise ValueError("keep at least 1 publication (the current one is always kept)")
+        if dry_run:
+            return self._to_prune(keep)[1]
+        with packs_lock(self.paths, building=False):  # no pack is being built from a kept publication meanwhile
+            entries, removed = self._to_prune(keep)
+            if removed:
+                kept = [entry for entry in entries if entry.publication_id not in removed]
+                self._write_catalogue(kept, current=self.current_id())
+                for publication in removed:
+                    atomic.remove_folder(self.folder(publication))
+            return removed
+
+    def _to_prune(self, keep: int) -> tuple[list[Publication], list[str]]:
         entries = self.entries()
         kept = {entry.publication_id for entry in entries[:keep]} | self.exported_ids()
         current = self.current_id()
         if current:
             kept.add(current)
-        removed = [entry.publication_id for entry in entries if entry.publication_id not in kept]
-        if dry_run or not removed:
-            return removed
-        self._write_catalogue([entry for entry in entries if entry.publication_id in kept], current=current)
-        for publication in removed:
-            atomic.remove_folder(self.folder(publication))
-        return removed
+        return entries, [entry.publication_id for entry in entries if entry.publication_id not in kept]
 
     def remove_debris(self) -> list[Path]:
         """Remove half-made folders and catalogue files a killed run left behind (hidden `.….tmp` names)."""

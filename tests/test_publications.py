@@ -11,6 +11,7 @@ same publications.
 """
 
 import csv
+import fcntl
 import hashlib
 import io
 import json
@@ -19,6 +20,8 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
+import time
 import zipfile
 from pathlib import Path
 from types import SimpleNamespace
@@ -519,3 +522,41 @@ def test_the_newest_kept_file_removed_by_hand_neither_restarts_the_history_nor_l
     history_table = published_table(store.paths.published, "figure_history")
     kept_ids = set(history_table["publication_id"].unique())
     assert {history.first["publication_id"], second, third["publication_id"]} <= kept_ids, "no value was dropped"
+
+
+def test_pruning_waits_for_no_pack_and_never_removes_a_publication_under_one(history, tmp_path):
+    """While a pack is built from an old publication, prune refuses naming the reason; once the pack is noted,
+    prune keeps that publication. Before, prune removed it mid-build and the pack could never be rebuilt."""
+    store = kept_copy(history, tmp_path)
+    store.exports_file.unlink()  # no pack noted yet: the oldest publication may be pruned
+    oldest = store.entries()[-1].publication_id
+    assert store.prune(keep=1, dry_run=True) == [oldest]
+    built: dict = {}
+
+    def build() -> None:
+        built["pack"] = build_pack(store.database(oldest), *YEARS, tmp_path / "out", noted_in=(store, oldest))
+
+    builder = threading.Thread(target=build)
+    builder.start()
+    lock_file = store.paths.root / "packs.lock"
+    deadline = time.monotonic() + 30
+    while not (lock_file.exists() and held_shared(lock_file)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pruned = publications_command(store.paths, "prune", "--keep", "1")
+    builder.join(300)
+    assert pruned.returncode == 1 and "a pack is being built" in pruned.stderr, pruned.stderr
+    assert store.database(oldest).is_file(), "the publication under the pack is still kept"
+    assert built["pack"].is_dir() and oldest in store.exported_ids()
+    assert publications_command(store.paths, "prune", "--keep", "1").returncode == 0
+    assert store.database(oldest).is_file(), "a publication a pack was made from is never pruned"
+
+
+def held_shared(lock_file: Path) -> bool:
+    """Whether someone holds the lock (an exclusive try fails), tried without keeping it."""
+    with open(lock_file, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
