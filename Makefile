@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PORT ?= 8501
+# The Dagster UI of `make dev` (the same ADDRESS rule as the dashboard).
+DAGSTER_PORT ?= 3000
 # The dashboard listens on this machine only; behind the organisation's proxy, ADDRESS=0.0.0.0 (see docs/OPERATIONS.md).
 ADDRESS ?= 127.0.0.1
 # The project runs from the repository: its packages are found on this path, not installed.
@@ -57,7 +59,8 @@ test-fast: setup
 dev: setup
 	mkdir -p $(DAGSTER_HOME)
 	test -f $(DAGSTER_HOME)/dagster.yaml || cp pipelines/ops/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
-	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/dagster dev -m pipelines.definitions
+	@echo "Dagster UI on http://$(ADDRESS):$(DAGSTER_PORT); the sensors only record what they see on their first tick and start nothing (see docs/OPERATIONS.md)"
+	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/dagster dev -m pipelines.definitions --host $(ADDRESS) --port $(DAGSTER_PORT)
 
 bench: setup browser
 	$(PY) benchmarks/bench.py

@@ -64,7 +64,7 @@ def test_release_sensor_refreshes_once_per_new_checksum(tmp_path, mirror, instan
     site, resources = _release_site(tmp_path, mirror)
 
     first = _evaluate(new_release_sensor, None, instance, **resources)
-    assert len(first.run_requests) == 1
+    assert not first.run_requests and "first look" in first.skip_reason.skip_message
     unchanged = _evaluate(new_release_sensor, first.cursor, instance, **resources)
     assert not unchanged.run_requests
 
@@ -82,7 +82,7 @@ def test_curated_sensor_refreshes_on_an_edit(tmp_path, instance):
     shutil.copytree(CURATED_DIR, curated)
     resources = {"curated": CuratedFiles(directory=str(curated))}
     first = _evaluate(curated_files_sensor, None, instance, **resources)
-    assert len(first.run_requests) == 1
+    assert not first.run_requests and "nothing started" in first.skip_reason.skip_message, "a first look starts nothing"
     assert not _evaluate(curated_files_sensor, first.cursor, instance, **resources).run_requests
     kom = next((curated / "kom").glob("*.csv"))
     kom.write_text(kom.read_text(encoding="utf-8") + "\n", encoding="utf-8")
@@ -95,22 +95,27 @@ def test_dev_instance_starts_runs_one_at_a_time(dev_instance):
     assert dev_instance.get_concurrency_config().run_queue_config.max_concurrent_runs == 1
 
 
-def test_first_ticks_of_both_sensors_request_one_refresh(tmp_path, mirror, dev_instance):
+def test_a_new_instance_starts_no_refresh_and_a_queued_one_is_not_doubled(tmp_path, mirror, dev_instance):
+    """The first ticks of both sensors (a new instance) record what they see and start nothing; an edit while a
+    refresh waits in the queue starts no second one (the queued run will read the edited file)."""
     _, releases = _release_site(tmp_path, mirror)
     first = _evaluate(new_release_sensor, None, dev_instance, **releases)
-    (request,) = first.run_requests
-    # The run the daemon makes of that request, enqueued as the queued coordinator's submit_run does.
-    run = dg.DagsterRun(
-        job_name="refresh", run_id=make_new_run_id(), tags=request.tags, remote_job_origin=REFRESH_ORIGIN
-    )
+    curated = tmp_path / "raw"
+    shutil.copytree(CURATED_DIR, curated)
+    resources = {"curated": CuratedFiles(directory=str(curated))}
+    first_curated = _evaluate(curated_files_sensor, None, dev_instance, **resources)
+    assert not first.run_requests and not first_curated.run_requests, "nothing starts unasked on first start"
+    assert first.cursor and first_curated.cursor, "what they saw is recorded"
+    # A refresh someone launched, enqueued as the queued coordinator's submit_run does.
+    run = dg.DagsterRun(job_name="refresh", run_id=make_new_run_id(), remote_job_origin=REFRESH_ORIGIN)
     dev_instance.add_run(run)
     dev_instance.report_dagster_event(dg.DagsterEvent.job_enqueue(run), run_id=run.run_id)
     assert dev_instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.QUEUED
-
-    curated = _evaluate(curated_files_sensor, None, dev_instance, curated=CuratedFiles(directory=str(CURATED_DIR)))
-    assert not curated.run_requests
-    assert "a refresh waiting in the queue" in curated.skip_reason.skip_message
-    assert curated.cursor, "the files the queued run will read count as seen"
+    kom = next((curated / "kom").glob("*.csv"))
+    kom.write_text(kom.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    edited = _evaluate(curated_files_sensor, first_curated.cursor, dev_instance, **resources)
+    assert not edited.run_requests
+    assert "a refresh waiting in the queue" in edited.skip_reason.skip_message
 
 
 def test_overdue_by_counts_years_past_the_cadence():
@@ -157,7 +162,7 @@ def test_release_sensor_asks_whether_a_file_changed_instead_of_downloading_it_ag
         base = f"http://127.0.0.1:{server.server_address[1]}"
         resources = {"downloader": Downloader(mirror=base), "warehouse": Warehouse(data_dir=str(tmp_path / "data"))}
         first = _evaluate(new_release_sensor, None, instance, **resources)
-        assert len(first.run_requests) == 1 and len(handler.full_answers) == 2
+        assert not first.run_requests and len(handler.full_answers) == 2, "a first look downloads and records"
         second = _evaluate(new_release_sensor, first.cursor, instance, **resources)
         assert not second.run_requests
         assert len(handler.full_answers) == 2, "both files answered 304: nothing downloaded again"

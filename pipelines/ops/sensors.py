@@ -40,9 +40,19 @@ def _refresh_waiting(instance: dg.DagsterInstance) -> bool:
 
 
 def _refresh_or_skip(
-    context: dg.SensorEvaluationContext, changed: dict[str, str], cursor: str, what: str
+    context: dg.SensorEvaluationContext, changed: dict[str, str], cursor: str, what: str, first_look: bool
 ) -> dg.SensorResult:
-    """One refresh for the `changed` files (name -> checksum) unless one is already waiting; `cursor` is kept."""
+    """One refresh for the `changed` files (name -> checksum) unless one is already waiting; `cursor` is kept.
+
+    On its `first_look` (no cursor: a new Dagster instance) a sensor only records what it sees and starts
+    nothing: every file would count as changed, and a refresh nobody asked for would start within a minute.
+    """
+    if first_look:
+        reason = (
+            f"first look: {len(changed)} {what}(s) recorded, nothing started; a refresh starts when one changes "
+            "(start one now by launching the refresh job, or with make refresh)"
+        )
+        return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=cursor)
     if not changed:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"no {what} changed"), cursor=cursor)
     if _refresh_waiting(context.instance):
@@ -79,7 +89,7 @@ def new_release_sensor(
         return dg.SensorResult(skip_reason=dg.SkipReason("no source could be reached"), cursor=context.cursor)
     digests = {name: entry["sha256"] for name, entry in probed.items()}
     changed = changed_checksums(digests, {name: entry["sha256"] for name, entry in seen.items()})
-    return _refresh_or_skip(context, changed, json.dumps(seen | probed, sort_keys=True), "release")
+    return _refresh_or_skip(context, changed, json.dumps(seen | probed, sort_keys=True), "release", not seen)
 
 
 def _release_cursor(cursor: str | None) -> dict[str, dict]:
@@ -107,4 +117,4 @@ def curated_files_sensor(context: dg.SensorEvaluationContext, curated: CuratedFi
     current = curated_checksums(Path(curated.directory))
     seen = json.loads(context.cursor) if context.cursor else {}
     cursor = json.dumps(current, sort_keys=True)
-    return _refresh_or_skip(context, changed_checksums(current, seen), cursor, "curated file")
+    return _refresh_or_skip(context, changed_checksums(current, seen), cursor, "curated file", not seen)
