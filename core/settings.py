@@ -72,3 +72,9 @@ def download_retries_from_env() -> int:
 def source_start_from_env(source_id: str) -> str:
     """The address `TRAFFICKING_SOURCE_<SOURCE_ID>` names for one source, or ""."""
     return os.environ.get(f"TRAFFICKING_SOURCE_{source_id.upper()}", "").strip()
+
+
+def notify_url_from_env() -> str:
+    """`TRAFFICKING_NOTIFY_URL`: where a refresh that did not end with every source current is reported (a webhook
+    taking JSON), or "" for no report."""
+    return os.environ.get("TRAFFICKING_NOTIFY_URL", "").strip()

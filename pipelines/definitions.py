@@ -10,6 +10,7 @@ from pipelines import harmonised, marts, published, sources
 from pipelines.ops.degrade import degraded_refresh_sensor, sources_of_steps
 from pipelines.ops.freshness import freshness_checks
 from pipelines.ops.jobs import refresh_job
+from pipelines.ops.notify import degraded_refresh_report, failed_refresh_report
 from pipelines.ops.progress import progress_logger
 from pipelines.ops.sensors import curated_files_sensor, new_release_sensor
 from pipelines.resources import build_resources
@@ -26,7 +27,13 @@ defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
     jobs=[refresh_job],
-    sensors=[new_release_sensor, curated_files_sensor, degraded_refresh_sensor(lambda: source_of_step())],
+    sensors=[
+        new_release_sensor,
+        curated_files_sensor,
+        degraded_refresh_sensor(lambda: source_of_step()),
+        degraded_refresh_report,
+        failed_refresh_report,
+    ],
     loggers={"console": dg.colored_console_logger, "progress": progress_logger},
     resources=build_resources(),
     # Every step writes or reads the one working warehouse file, which DuckDB lets one process write:

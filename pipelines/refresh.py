@@ -28,11 +28,12 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from core.settings import DataPaths, data_dir_from_env
+from core.settings import DataPaths, data_dir_from_env, notify_url_from_env
 from pipelines.checks.shrink import ACCEPT_TAG
 from pipelines.definitions import all_assets, all_checks, defs, source_assets, source_of_step
 from pipelines.ops.degrade import failures as failure_lines
 from pipelines.ops.degrade import sources_to_pin
+from pipelines.ops.notify import refresh_report, send
 from pipelines.releases import ACCEPT_OLDER_TAG, pin_tags
 from pipelines.resources import build_resources
 from publications import PublicationNotFound, PublicationStore
@@ -263,6 +264,7 @@ def main() -> int:
             f"and the published marts are as they were\nfull log: {log}",
             file=sys.stderr,
         )
+        report_to_webhook(outcome, data_dir)
         return outcome.exit_code
     for source_id, status, release, reason, facts in outcome.statuses():
         line = f"  {source_id:<22} {status:<8} release {release or '-':<22} {facts:>7} rows"
@@ -280,7 +282,20 @@ def main() -> int:
     else:
         print(f"refresh FAILED after {seconds:.1f} s; the published marts were left as they were", file=sys.stderr)
     print(f"full log: {log}")
+    report_to_webhook(outcome, data_dir)
     return outcome.exit_code
+
+
+def report_to_webhook(outcome: RefreshOutcome, data_dir: Path) -> None:
+    """Send the refresh's report to `TRAFFICKING_NOTIFY_URL` unless every source is current (`pipelines.ops.notify`)."""
+    url = notify_url_from_env()
+    if not url or outcome.exit_code == EXIT_CURRENT:
+        return
+    word = {EXIT_DEGRADED: "degraded", EXIT_FAILED: "failed", EXIT_STOPPED: "stopped"}[outcome.exit_code]
+    lines = [line for result in outcome.attempts for line in failures(result)]
+    run_ids = [result.run_id for result in outcome.attempts]
+    if problem := send(refresh_report(word, run_ids, data_dir, lines), url):
+        print(problem, file=sys.stderr)
 
 
 if __name__ == "__main__":

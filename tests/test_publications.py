@@ -506,6 +506,7 @@ def test_a_kept_file_missing_or_truncated_is_named_never_a_traceback(history, tm
     assert text("changes.kept_unreadable", "nb", when=moment_text(first_entry.published_at, "nb")) in warned
 
 
+@pytest.mark.refresh
 def test_the_newest_kept_file_removed_by_hand_neither_restarts_the_history_nor_loses_it(history, tmp_path):
     """The second publication's kept file deleted: the next refresh puts it back from the published file (the same
     file), compares with it, and carries the history on; before, it called itself "the first kept"."""
