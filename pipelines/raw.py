@@ -86,10 +86,15 @@ def curated_file_asset(source_id: str, file_name: str, publication: str) -> dg.A
     return _curated
 
 
-def current_release(context: dg.AssetExecutionContext, records: list[dict[str, object]]) -> pl.DataFrame:
-    """A raw asset's output for a source taken anew: its provenance records, status `current`."""
-    context.add_output_metadata({key: str(value) for key, value in records[0].items()} | {"status": "current"})
-    return raw_frame(records, "current", None)
+def current_release(
+    context: dg.AssetExecutionContext, records: list[dict[str, object]], note: str | None = None
+) -> pl.DataFrame:
+    """A raw asset's output for a source taken anew: its provenance records, status `current`; `note` says what
+    part of it is not new (SSB: a table kept at its last good release), recorded as the status's reason."""
+    context.add_output_metadata(
+        {key: str(value) for key, value in records[0].items()} | {"status": "current", "note": note or ""}
+    )
+    return raw_frame(records, "current", note)
 
 
 def last_good_release(

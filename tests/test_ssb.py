@@ -7,6 +7,7 @@ them are invented for the tests, and no real SSB figure is typed in.
 """
 
 import json
+import re
 import time
 
 import polars as pl
@@ -14,16 +15,19 @@ import pytest
 from ssb_fake import BASE_PATH, FakeSsb, serve, served_figure
 
 from core.vocabulary import conform, flag_set
+from pipelines import crosswalk
 from pipelines.download import http_session
 from pipelines.marts.justice_reconciliation import reconciliation
 from pipelines.raw import raw_frame
 from pipelines.releases import Releases
 from pipelines.sources.ssb import api, harmonise
 from pipelines.sources.ssb.api import Client, Pace, SsbError
+from pipelines.sources.ssb.assets import with_last_good_tables
 from pipelines.sources.ssb.jsonstat import JsonStatError, parse_dataset
 from pipelines.sources.ssb.parse import read_tables
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, OffenceNotFound, find_offence, names_the_offence
 from reporting.justice import agreement
+from reporting.words import reason_kind, reason_text
 
 
 def document(index_as_array: bool = False, **extra) -> dict:
@@ -121,6 +125,10 @@ def test_reader_refuses_what_is_not_a_dataset_naming_the_file(change, message):
         ("¬¬ Menneskehandel", True),
         ("  1234 Menneskehandel", True),
         ("Menneskehandel (strl. §§ 257-258)", True),
+        ("Menneskehandel mv.", True),
+        ("Menneskehandel, straffeloven § 257", True),
+        ("Human trafficking, Penal Code section 257", True),
+        ("Menneskehandel, grov", False),
         ("Human trafficking", True),
         ("Trafficking in human beings", True),
         ("HUMAN TRAFFICKING", True),
@@ -238,21 +246,28 @@ def test_without_a_usable_table_search_the_known_tables_are_read(fake, tmp_path,
     assert "the known tables are read" in fetched.search
 
 
-def test_a_known_table_without_the_offence_fails_the_source_and_keeps_the_files_before(fake, tmp_path):
-    client(fake.base).fetch(tmp_path / "ssb")
-    before = (tmp_path / "ssb" / "09406" / "data.json").read_bytes()
+def test_a_known_table_without_the_offence_is_named_and_the_others_are_read(fake, tmp_path):
     table = fake.tables["09406"]
     table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", [("ALLE", "Alle lovbrudd"), ("N300", "Ran")])
-    with pytest.raises(SsbError) as raised:
-        client(fake.base).fetch(tmp_path / "ssb")
-    assert "SSB table 09406" in str(raised.value) and "'Alle lovbrudd', 'Ran'" in str(raised.value)
-    assert (tmp_path / "ssb" / "09406" / "data.json").read_bytes() == before
-    assert not list(tmp_path.glob(".ssb.*")), "no half-written folder is left"
+    fetched = client(fake.base).fetch(tmp_path / "ssb")
+    why = fetched.failed_known["09406"]
+    assert "SSB table 09406" in why and "'Alle lovbrudd', 'Ran'" in why
+    assert [table.table_id for table in fetched.tables if table.known] == [t for t in KNOWN_TABLE_IDS if t != "09406"]
+    assert not (tmp_path / "ssb" / "09406").exists() and not list(tmp_path.glob(".ssb.*")), "nothing half-written"
 
 
-def test_a_server_that_keeps_failing_fails_the_source_naming_the_address(fake, tmp_path):
+def test_a_table_that_keeps_failing_is_named_and_the_others_are_read(fake, tmp_path):
     fake.fail_always[("GET", f"{BASE_PATH}/tables/09405/metadata")] = (503, {})
-    with pytest.raises(SsbError, match=r"tables/09405/metadata.* answered HTTP 503"):
+    fetched = client(fake.base).fetch(tmp_path / "ssb")
+    assert list(fetched.failed_known) == ["09405"]
+    assert re.search(r"tables/09405/metadata.* answered HTTP 503", fetched.failed_known["09405"])
+    assert [table.table_id for table in fetched.tables if table.known] == [t for t in KNOWN_TABLE_IDS if t != "09405"]
+
+
+def test_a_server_that_fails_every_table_fails_the_source_naming_each(fake, tmp_path):
+    for table_id in KNOWN_TABLE_IDS:
+        fake.fail_always[("GET", f"{BASE_PATH}/tables/{table_id}/metadata")] = (503, {})
+    with pytest.raises(SsbError, match=r"no SSB table could be read: .*tables/08484/metadata.* answered HTTP 503"):
         client(fake.base).fetch(tmp_path / "ssb")
 
 
@@ -267,15 +282,13 @@ def test_a_retry_after_of_fifteen_minutes_is_waited_out_only_up_to_its_cap(fake,
 
 
 def test_an_answer_padded_past_its_bound_is_refused_naming_the_address(fake, tmp_path, monkeypatch):
-    """A valid JSON answer padded to more than an answer may be is refused as it arrives, not read into memory;
-    the files of the release before stay."""
-    client(fake.base).fetch(tmp_path / "ssb")
-    before = (tmp_path / "ssb" / "09405" / "metadata.json").read_bytes()
+    """A valid JSON answer padded to more than an answer may be is refused as it arrives, not read into memory:
+    that table is named, the others are read."""
     monkeypatch.setattr(api, "MAX_ANSWER_BYTES", 1 << 20)
     fake.padding[f"{BASE_PATH}/tables/09405/metadata"] = 3 << 20
-    with pytest.raises(SsbError, match=r"tables/09405/metadata\?\S*: the answer is larger than allowed"):
-        client(fake.base).fetch(tmp_path / "ssb")
-    assert (tmp_path / "ssb" / "09405" / "metadata.json").read_bytes() == before
+    fetched = client(fake.base).fetch(tmp_path / "ssb")
+    assert re.search(r"tables/09405/metadata\?\S*: the answer is larger than allowed", fetched.failed_known["09405"])
+    assert "08484" in {table.table_id for table in fetched.tables}
 
 
 def test_a_long_selection_goes_as_a_post_with_the_same_cells(fake, tmp_path, monkeypatch):
@@ -384,17 +397,18 @@ def test_the_first_known_table_wins_and_the_tables_are_compared(staged):
     assert list(left_out) == ["77777"] and "Hele landet" in left_out["77777"]
 
 
-def test_an_unknown_label_in_a_known_table_is_named(staged):
+def test_an_unknown_label_in_a_known_table_is_named_and_only_its_cells_are_left_out(staged):
     _, staging = staged
+    relabelled = (pl.col("table_id") == "09406") & (pl.col("contents_label") == "Oppklarte lovbrudd")
     renamed = staging.with_columns(
-        contents_label=pl.when(pl.col("table_id") == "09406")
-        .then(pl.lit("Oppklarte lovbrudd (ny)"))
-        .otherwise("contents_label")
+        contents_label=pl.when(relabelled).then(pl.lit("Oppklarte lovbrudd (ny)")).otherwise("contents_label")
     )
     unknown = harmonise.unknown_labels(renamed)
     assert unknown["09406"] == {"contents (ContentsCode)": ["Oppklarte lovbrudd (ny)"]}
-    with pytest.raises(Exception, match="table 09406"):
-        harmonise.to_facts(renamed)
+    facts, before = harmonise.to_facts(renamed), harmonise.to_facts(staging)
+    cleared = [measure for measure in before["measure"].unique() if measure not in set(facts["measure"])]
+    assert cleared == [crosswalk.mapping(harmonise.CROSSWALK, "contents")["Oppklarte lovbrudd"]], "only those cells"
+    assert facts.height < before.height
 
 
 def test_an_absent_source_stages_no_rows():
@@ -450,3 +464,18 @@ def test_the_reconciliation_says_per_year_whether_ssb_equals_kom_and_unodc_or_by
     assert "er 4 flere enn KOMs anmeldelser" in by_year[2014]["explanation_nb"]
     assert agreement(table, "ssb_relation_to_kom") == {"shared": 2, "equal": 1, "differing_years": [2014]}
     assert agreement(table, "unodc_relation_to_kom") == {"shared": 2, "equal": 2, "differing_years": []}
+
+
+def test_a_failed_known_table_takes_its_last_good_files_and_is_said_in_a_sentence(fake, tmp_path):
+    """The table's records come from the last good release (the others are new), and the note naming the table
+    reads, for officials, as a sentence that some tables are shown as in the last good release."""
+    last_good = client(fake.base).fetch(tmp_path / "before").records
+    fake.fail_always[("GET", f"{BASE_PATH}/tables/09406/metadata")] = (404, {})
+    fetched = client(fake.base).fetch(tmp_path / "now")
+    records, notes = with_last_good_tables(fetched, last_good)
+    kept = [record for record in records if str(record["provenance_id"]).startswith("ssb/09406/")]
+    assert kept and all(str(record["local_path"]).startswith(str(tmp_path / "before")) for record in kept)
+    (note,) = notes
+    assert note.startswith("table 09406 kept at its last good release: ") and "HTTP 404" in note
+    assert reason_kind(note) == "partial"
+    assert reason_text(note, "ssb", "nb").startswith("en eller flere av tabellene fra SSB")

@@ -150,46 +150,75 @@ def test_the_pack_holds_ssb_s_series_with_their_citation(with_ssb):
 
 
 @pytest.mark.refresh
-def test_a_table_that_loses_the_offence_keeps_ssb_at_its_last_good_release(with_ssb, mirror, tmp_path, monkeypatch):
+@pytest.mark.parametrize("trouble", ["offence-gone", "answers-404", "suffixed-offence"])
+def test_one_table_in_trouble_costs_only_that_table(with_ssb, mirror, tmp_path, trouble):
+    """Table 09406 loses the offence, or answers 404: that table keeps its last good release (its figures stay
+    exactly as published), the others are read anew, SSB stays current with the table named; an offence label with
+    SSB's suffix (`Menneskehandel mv.`) is still the offence, and nothing is held."""
     fake, _, good = with_ssb
     data = DataPaths(tmp_path / "data")
     shutil.copytree(good.root, data.root, symlinks=True)
     before = ssb_facts(data.published)
     table = fake.tables["09406"]
-    saved = table.dimensions[0]
-    table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", [("ALLE", "Alle lovbrudd"), ("R1", "Ran")])
+    saved = list(table.dimensions)
+    if trouble == "offence-gone":
+        table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", [("ALLE", "Alle lovbrudd"), ("R1", "Ran")])
+    elif trouble == "answers-404":
+        fake.fail_always[("GET", "/api/pxwebapi/v2/tables/09406/metadata")] = (404, {})
+    else:
+        categories = [("ALLE", "Alle lovbrudd"), ("G224", "Menneskehandel (klassifisering før 2015)"),
+                      ("N257", "Menneskehandel mv.")]  # fmt: skip
+        table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", categories)
     try:
         outcome = refresh(data.root, str(mirror))
     finally:
-        table.dimensions[0] = saved
+        table.dimensions[:] = saved
+        fake.fail_always.clear()
 
-    assert outcome.exit_code == EXIT_DEGRADED
+    assert outcome.exit_code == EXIT_CURRENT and len(outcome.attempts) == 1
     statuses = {source: (status, reason) for source, status, _, reason, _ in outcome.statuses()}
-    status, reason = statuses.pop("ssb")
-    assert status == "stale" and "SSB table 09406" in reason and "'Alle lovbrudd', 'Ran'" in reason
-    assert {status for status, _ in statuses.values()} == {"current"}
-    assert ssb_facts(data.published).equals(before), "the last good figures, exactly"
+    status, reason = statuses["ssb"]
+    assert status == "current"
+    if trouble == "suffixed-offence":
+        assert reason is None
+    else:
+        assert reason.startswith("table 09406 kept at its last good release: ")
+        assert ("'Alle lovbrudd', 'Ran'" if trouble == "offence-gone" else "answered HTTP 404") in reason
+    figures = ["measure", "year", "period", "value", "value_low", "value_high", "flags", "definition_id", "legal_basis"]
+    if trouble == "suffixed-offence":  # read anew under its new label: the same figures, a new place in the file
+        assert ssb_facts(data.published).select(figures).equals(before.select(figures))
+    else:
+        assert ssb_facts(data.published).equals(before), "every SSB figure as published before, exactly"
 
 
 @pytest.mark.refresh
-def test_a_label_the_crosswalk_does_not_know_fails_the_check_and_the_retry_pins_ssb(with_ssb, mirror, tmp_path):
+def test_a_decision_group_the_crosswalk_does_not_know_costs_only_its_cells(with_ssb, mirror, tmp_path):
+    """Table 09405 gains a decision group "Henlagt" (invented figures): its cells are left out with a warning that
+    names the label, every other figure is published and SSB is current."""
     fake, _, good = with_ssb
     data = DataPaths(tmp_path / "data")
     shutil.copytree(good.root, data.root, symlinks=True)
     before = ssb_facts(data.published)
-    table = fake.tables["08484"]
-    saved = table.dimensions[1]
-    table.dimensions[1] = ("ContentsCode", "statistikkvariabel", [("Anmeldte", "Anmeldte lovbrudd (ny definisjon)")])
+    table = fake.tables["09405"]
+    saved_dimensions, saved_cells = list(table.dimensions), dict(table.cells)
+    groups = table.dimensions[1]
+    table.dimensions[1] = (groups[0], groups[1], [*groups[2], ("04", "Henlagt")])
+    table.cells.update({("1270", "04", "Etterforskede", year): (3.0, None) for year in ("2015", "2016")})
     try:
         outcome = refresh(data.root, str(mirror))
     finally:
-        table.dimensions[1] = saved
+        table.dimensions[:] = saved_dimensions
+        table.cells.clear()
+        table.cells.update(saved_cells)
 
-    assert outcome.exit_code == EXIT_DEGRADED and len(outcome.attempts) == 2 and list(outcome.pinned) == ["ssb"]
-    status, reason = next((status, reason) for source, status, _, reason, _ in outcome.statuses() if source == "ssb")
-    assert status == "stale" and "labels_known" in reason and "table 08484" in reason
-    assert "Anmeldte lovbrudd (ny definisjon)" in reason
-    assert ssb_facts(data.published).equals(before), "the last good figures, exactly"
+    assert outcome.exit_code == EXIT_CURRENT and len(outcome.attempts) == 1
+    figures = ["measure", "year", "period", "value", "value_low", "value_high", "flags", "definition_id", "legal_basis"]
+    assert ssb_facts(data.published).select(figures).equals(before.select(figures)), "none from the unknown group"
+    with duckdb.connect(str(outcome.published_file), read_only=True) as connection:
+        (said,) = connection.execute(
+            "SELECT description FROM asset_check_results WHERE check_name = 'labels_known' AND asset_key LIKE '%ssb%'"
+        ).fetchone()
+    assert "table 09405" in said and "Henlagt" in said
 
 
 @pytest.mark.refresh

@@ -129,6 +129,9 @@ class Fetched:
     tables: list[Table] = field(default_factory=list)
     search: str = ""
     left_out: dict[str, str] = field(default_factory=dict)
+    """Tables the table search found that could not be read or used: id -> why (they are not published)."""
+    failed_known: dict[str, str] = field(default_factory=dict)
+    """Known tables that could not be read this time: id -> why (each keeps its last good release)."""
 
     @property
     def records(self) -> list[dict[str, object]]:
@@ -341,8 +344,11 @@ class Client:
         for table_id in KNOWN_TABLE_IDS:
             try:
                 fetched.tables.append(self._table_from_api(table_id, staging, known=True))
-            except (OffenceNotFound, JsonStatError) as error:
-                raise SsbError(str(error)) from error
+            except (SsbError, OffenceNotFound, JsonStatError) as error:
+                fetched.failed_known[table_id] = str(error)
+                shutil.rmtree(staging / table_id, ignore_errors=True)
+        if not fetched.tables:
+            raise SsbError("no SSB table could be read: " + "; ".join(fetched.failed_known.values()))
         for table_id in discovered:
             try:
                 fetched.tables.append(self._table_from_api(table_id, staging, known=False))

@@ -18,7 +18,7 @@ from pipelines.download import Downloader, DownloadError, http_session
 from pipelines.raw import current_release, last_good_release
 from pipelines.releases import Releases, pinned_sources
 from pipelines.sources.ssb import harmonise
-from pipelines.sources.ssb.api import Client, pace_from_env
+from pipelines.sources.ssb.api import Client, Fetched, pace_from_env
 from pipelines.sources.ssb.parse import read_tables
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, OFFICIAL_API, SOURCE_ID
 from pipelines.warehouse import Warehouse
@@ -46,7 +46,8 @@ def ssb_client(downloader: Downloader) -> Client:
 def ssb_tables(
     context: dg.AssetExecutionContext, downloader: Downloader, warehouse: Warehouse, releases: Releases
 ) -> pl.DataFrame:
-    """Provenance records of every table's files (status current), else the last good release or absent."""
+    """Provenance records of every table's files (status current, a note naming any known table that failed and
+    is kept at its last good release), else the whole source's last good release or absent."""
     reason = pinned_sources(context.run.tags).get(SOURCE_ID)
     if reason is None:
         try:
@@ -60,8 +61,26 @@ def ssb_tables(
             context.log.info(f"{SOURCE_ID}: {fetched.search}; read {tables}")
             for table_id, why in fetched.left_out.items():
                 context.log.warning(f"{SOURCE_ID}: table {table_id}, found by the table search, left out: {why}")
-            return current_release(context, fetched.records)
+            records, notes = with_last_good_tables(fetched, releases.last_good(SOURCE_ID))
+            for note in notes:
+                context.log.warning(f"{SOURCE_ID}: {note}")
+            return current_release(context, records, "; ".join(notes) or None)
     return last_good_release(context, releases, SOURCE_ID, reason)
+
+
+def with_last_good_tables(fetched: Fetched, last_good: list[dict[str, object]]) -> tuple[list[dict], list[str]]:
+    """The records of the tables read now, and of each known table that failed its files from the last good
+    release (none when it has none); with a note per failed table saying which and why.
+
+    So one table that answers 404, loses the offence or cannot be parsed costs that table's newest figures
+    only: the others are current, and its last good figures stay published (not a loss)."""
+    records, notes = list(fetched.records), []
+    for table_id, why in fetched.failed_known.items():
+        kept = [record for record in last_good if str(record["provenance_id"]).startswith(f"{SOURCE_ID}/{table_id}/")]
+        records += kept
+        held = "kept at its last good release" if kept else "left out (it has no last good release)"
+        notes.append(f"table {table_id} {held}: {why}")
+    return records, notes
 
 
 @dg.asset(
@@ -80,8 +99,9 @@ def ssb_staging(raw_tables: pl.DataFrame) -> pl.DataFrame:
 @dg.asset_check(
     asset=["staging", SOURCE_ID],
     name="labels_known",
-    blocking=True,
-    description="Every label of the known tables is in the crosswalk.",
+    blocking=False,
+    description="Every label of the known tables is in the crosswalk (warning: the cells with an unknown label "
+    "are left out, the table's other figures are published).",
 )
 def ssb_labels_known(staging: pl.DataFrame) -> dg.AssetCheckResult:
     unknown = {
@@ -91,7 +111,9 @@ def ssb_labels_known(staging: pl.DataFrame) -> dg.AssetCheckResult:
     }
     return dg.AssetCheckResult(
         passed=not unknown,
-        description=f"labels not in crosswalk {harmonise.CROSSWALK}: {harmonise.describe_unknown(unknown)}"
+        severity=dg.AssetCheckSeverity.WARN,
+        description=f"cells left out, labels not in crosswalk {harmonise.CROSSWALK}: "
+        f"{harmonise.describe_unknown(unknown)}"
         if unknown
         else "every label of the known tables is in a crosswalk",
         metadata={"unknown_labels": dg.MetadataValue.json(unknown)},

@@ -32,7 +32,6 @@ import polars as pl
 
 from core.vocabulary import NORWAY, SERIES_BREAK, TOTAL, conform, join_flags
 from pipelines import crosswalk
-from pipelines.crosswalk import UnknownLabelError
 from pipelines.legal_basis import with_legal_basis
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, SOURCE_ID
 
@@ -96,24 +95,35 @@ def describe_unknown(unknown: dict[str, dict[str, list[str]]]) -> str:
 
 
 def usable_tables(staging: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, str]]:
-    """The rows that may be harmonised, and the tables only the search found that are left out, with why.
+    """The rows that may be harmonised, and what is left out, with why.
 
-    Raises `UnknownLabelError` when a known table has labels no crosswalk knows.
+    A table only the search found is left out whole when any of its labels is unknown. In a known table only the
+    cells with a label no crosswalk knows are left out (kept in SSB's own words in the staging table and named by
+    the warning check `labels_known`): a new decision group such as "Henlagt" never costs the table's other
+    figures.
     """
     unknown = unknown_labels(staging)
-    known_unknown = {table_id: fields for table_id, fields in unknown.items() if table_id in KNOWN_TABLE_IDS}
-    if known_unknown:
-        named = {
-            f"table {table_id}, {field}": labels
-            for table_id, fields in known_unknown.items()
-            for field, labels in fields.items()
-        }
-        raise UnknownLabelError(CROSSWALK, named)
     left_out = {
         table_id: f"labels not in crosswalk {CROSSWALK}: {describe_unknown({table_id: fields})}"
         for table_id, fields in unknown.items()
+        if table_id not in KNOWN_TABLE_IDS
     }
-    return staging.filter(~pl.col("table_id").is_in(list(left_out))), left_out
+    rows = staging.filter(~pl.col("table_id").is_in(list(left_out)))
+    return rows.filter(harmonisable(rows)), left_out
+
+
+def harmonisable(rows: pl.DataFrame) -> pl.Series:
+    """Per row: whether every label of the cell (contents, categories, status symbol) is in the crosswalk."""
+    contents, categories, statuses = _mapping("contents"), _mapping("category"), _mapping("status")
+    return pl.Series(
+        [
+            row["contents_label"] in contents
+            and (not row["status"] or row["status"] in statuses)
+            and all(category["label"] in categories for category in row["categories"])
+            for row in rows.select("contents_label", "status", "categories").iter_rows(named=True)
+        ],
+        dtype=pl.Boolean,
+    )
 
 
 def with_measures(rows: pl.DataFrame) -> pl.DataFrame:
@@ -212,7 +222,7 @@ def status_flags(statuses: Iterable[str | None]) -> list[str]:
 
 
 def to_facts(staging: pl.DataFrame) -> pl.DataFrame:
-    """Canonical facts of the usable tables; raises `UnknownLabelError` or `SsbHarmoniseError` naming table and cell."""
+    """Canonical facts of the usable cells (`usable_tables`); raises `SsbHarmoniseError` naming table and cell."""
     rows, _ = usable_tables(staging)
     figures = chosen(per_table(with_measures(rows)))
     breaks = series_breaks(figures)

@@ -51,6 +51,11 @@ _PREFIX = re.compile(r"^[\s.¬·•*>\-–—]*(?:\d[\d.]*\s+)?")
 """Hierarchy markers and a leading classification number before a label's words (`¬¬ 1234 Menneskehandel`)."""
 
 
+_NOTE = r"(?:\s*\(.*\)|\s*,\s*(?:straffeloven|strl\.?|penal code|§).*|\s+(?:mv|m\.v|etc)\.?)?"
+"""What may follow the offence's name in a label: a note in brackets, a statute after a comma
+(`Menneskehandel, straffeloven § 257`), or "mv." (`Menneskehandel mv.`: and the like)."""
+
+
 class OffenceNotFound(ValueError):
     """A table whose labels do not name the offence; the message names the table and the labels it has."""
 
@@ -69,12 +74,13 @@ class Offence:
 
 
 def names_the_offence(label: str) -> bool:
-    """Whether a category label is the offence: its name in Norwegian or English, alone or with a note in
-    brackets (`Menneskehandel`, `¬¬ Human trafficking`, `Menneskehandel (strl. §§ 257-258)`), and nothing else
-    (`Grov menneskehandel` and `Menneskehandel og slaveri` are other categories)."""
+    """Whether a category label is the offence: its name in Norwegian or English, alone or with a note
+    (`Menneskehandel`, `¬¬ Human trafficking`, `Menneskehandel (strl. §§ 257-258)`, `Menneskehandel mv.`,
+    `Menneskehandel, straffeloven § 257`), and nothing else (`Grov menneskehandel` and `Menneskehandel og
+    slaveri` are other categories)."""
     text = _PREFIX.sub("", label).strip().casefold()
     names = [name for language in OFFENCE_NAMES.values() for name in language]
-    return any(re.fullmatch(rf"{re.escape(name)}(?:\s*\(.*\))?", text) for name in names)
+    return any(re.fullmatch(rf"{re.escape(name)}{_NOTE}", text) for name in names)
 
 
 def find_offence(dataset: Dataset, table_id: str) -> Offence:
