@@ -64,8 +64,7 @@ def source_status(tables: dict[str, pl.DataFrame]) -> None:
                     moment_text(row["retrieved_at"], lang) if row["retrieved_at"] else "" for row in rows
                 ],
                 t("sources.reason"): [
-                    reason_text(row["reason"], row["source_id"], lang) if row["reason"] else ""
-                    for row in rows
+                    reason_text(row["reason"], row["source_id"], lang) if row["reason"] else "" for row in rows
                 ],
             },
             schema={
