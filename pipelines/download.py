@@ -23,10 +23,11 @@ import time
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import Message
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import dagster as dg
 import requests
@@ -77,10 +78,14 @@ class Announcement:
 
     `link` is a regular expression for the file's address in the page's HTML; its named group
     `release` (if any) identifies the release, e.g. the month in `files/2025-11/data_glotip.xlsx`.
+    `downloads`, when the page may link the file only by a generic address (Drupal's `/node/<id>/download`),
+    is a regular expression for those addresses: each is asked (HEAD) for the file's name, which `link`
+    must then match (from `Content-Disposition`, or the address it redirects to).
     """
 
     page: str
     link: str
+    downloads: str | None = None
 
 
 @dataclass(frozen=True)
@@ -257,7 +262,7 @@ def _fetch_candidate(
         answer = _download(candidate.address, temp, session, limits, conditional)
         address, release = candidate.address, None
         if candidate.may_be_page and _looks_like_html(_head(temp)):
-            address, release = _linked_file(remote, candidate.address, temp)
+            address, release = _linked_file(remote, candidate.address, temp, session, limits)
             conditional = validators if validators.get("address") == address else {}
             answer = _download(address, temp, session, limits, conditional)
         kind = detect_kind(temp, remote, address)
@@ -279,18 +284,63 @@ def _fetch_candidate(
     )
 
 
-def _linked_file(remote: RemoteFile, page: str, body: Path) -> tuple[str, str | None]:
-    """The address of the file the announcement page links, and the release named in the link."""
+def _linked_file(
+    remote: RemoteFile, page: str, body: Path, session: requests.Session, limits: Limits
+) -> tuple[str, str | None]:
+    """The address of the file the announcement page links, and the release named in the link (or, for a
+    generic download address, in the file name the server gives it)."""
     assert remote.announcement is not None
     with open(body, "rb") as stream:
         html = stream.read(PAGE_BYTES_READ).decode("utf-8", errors="replace")
     matches = list(re.finditer(remote.announcement.link, html))
+    if not matches and remote.announcement.downloads:
+        return _named_download(remote, page, html, session, limits)
     if not matches:
         raise DownloadError(f"{page}: the page links no file matching {remote.announcement.link!r}")
     found = newest_release(matches, page)
     link = found.group(0) if "url" not in found.groupdict() else found.group("url")
     release = found.groupdict().get("release")
     return urljoin(page, link.replace("&amp;", "&")), release
+
+
+def _named_download(
+    remote: RemoteFile, page: str, html: str, session: requests.Session, limits: Limits
+) -> tuple[str, str | None]:
+    """Of the page's generic download addresses, the one whose file name matches `link`, newest release first."""
+    assert remote.announcement is not None and remote.announcement.downloads
+    addresses = dict.fromkeys(
+        urljoin(page, found.replace("&amp;", "&")) for found in re.findall(remote.announcement.downloads, html)
+    )
+    named = []
+    for address in addresses:
+        name = served_file_name(address, session, limits)
+        match = re.search(remote.announcement.link, name or "")
+        if match:
+            named.append((address, match))
+    if not named:
+        asked = f"{len(addresses)} download address(es) asked" if addresses else "no download address either"
+        raise DownloadError(f"{page}: the page links no file matching {remote.announcement.link!r} ({asked})")
+    newest = newest_release([match for _, match in named], page)
+    address = next(address for address, match in named if match is newest)
+    return address, newest.groupdict().get("release")
+
+
+def served_file_name(address: str, session: requests.Session, limits: Limits) -> str | None:
+    """The name a server gives the file at `address`: its `Content-Disposition` file name, else the last part of
+    the address it redirects to; None when the server cannot be asked."""
+    try:
+        answer = session.head(address, allow_redirects=True, timeout=limits.timeout)
+    except requests.RequestException:
+        return None
+    if answer.status_code >= 400:
+        return None
+    disposition = answer.headers.get("Content-Disposition")
+    if disposition:
+        header = Message()
+        header["Content-Disposition"] = disposition
+        if name := header.get_filename():
+            return name
+    return Path(urlsplit(answer.url).path).name or None
 
 
 def newest_release(matches: list[re.Match[str]], page: str) -> re.Match[str]:

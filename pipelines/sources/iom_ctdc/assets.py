@@ -27,11 +27,14 @@ CTDC_SYNTHETIC = RemoteFile(
     url="https://www.ctdatacollaborative.org/sites/g/files/tmzbdl2011/files/CTDC_synthetic_20210825.tsv",
     mirror_path="iom/ctdc_global_synthetic_20210825.csv",
     kinds=("csv",),
-    # The dataset's page links the current release (the 2024 codebook names the data `..._v2024`).
+    # The dataset's resource page offers the current release (since 2024 `CTDC_global_synthetic_data_v2024.csv`,
+    # `..._v2025.csv`, `ctdc_global_synthetic_data_v2026.csv`, with a `_0`/`_1` a site adds to a re-uploaded
+    # name), by its file name or only through Drupal's `/node/<id>/download`, whose answer names the file.
     announcement=Announcement(
-        page="https://www.ctdatacollaborative.org/page/global-synthetic-dataset",
+        page="https://www.ctdatacollaborative.org/dataset/global-synthetic-data-and-resources/resource/microdata",
         link=r"(?i)(?P<url>[^\"'\s<>]*CTDC_(?:global_)?synthetic[^\"'\s<>/]*?(?P<release>20\d{6}|v20\d\d)"
-        r"[^\"'\s<>/]*\.(?:csv|tsv))",
+        r"(?:_\d)?\.(?:csv|tsv))",
+        downloads=r"href=[\"']([^\"']*/node/\d+/download)[\"']",
     ),
     known_urls=("https://www.ctdatacollaborative.org/sites/g/files/tmzbdl2011/files/CTDC_synthetic_20210825.tsv",),
 )
