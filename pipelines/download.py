@@ -261,8 +261,8 @@ def _fetch_candidate(
         conditional = validators if validators.get("address") == candidate.address else {}
         answer = _download(candidate.address, temp, session, limits, conditional)
         address, release = candidate.address, None
-        if candidate.may_be_page and _looks_like_html(_head(temp)):
-            address, release = _linked_file(remote, candidate.address, temp, session, limits)
+        if candidate.may_be_page and looks_like_html(_head(temp)):
+            address, release = linked_file(remote, candidate.address, temp, session, limits)
             conditional = validators if validators.get("address") == address else {}
             answer = _download(address, temp, session, limits, conditional)
         kind = detect_kind(temp, remote, address)
@@ -284,7 +284,7 @@ def _fetch_candidate(
     )
 
 
-def _linked_file(
+def linked_file(
     remote: RemoteFile, page: str, body: Path, session: requests.Session, limits: Limits
 ) -> tuple[str, str | None]:
     """The address of the file the announcement page links, and the release named in the link (or, for a
@@ -501,7 +501,7 @@ def detect_kind(path: Path, remote: RemoteFile, address: str) -> str:
         raise DownloadError(f"{address}: the download is empty (0 bytes), expected {_kinds(remote)}")
     with open(path, "rb") as stream:
         head = stream.read(2048)
-    if _looks_like_html(head):
+    if looks_like_html(head):
         raise DownloadError(
             f"{address}: the download is an HTML page, not the expected {_kinds(remote)} (an error or login page?)"
         )
@@ -531,7 +531,7 @@ def _check_zip(path: Path, remote: RemoteFile, address: str) -> str:
     return kind
 
 
-def _looks_like_html(head: bytes) -> bool:
+def looks_like_html(head: bytes) -> bool:
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
     return text.startswith(b"<") and (b"<html" in text or b"<!doctype html" in text)
 

@@ -181,7 +181,7 @@ class Client:
 
     # -- requests ---------------------------------------------------------------------------------------------
 
-    def _request(self, address: str, body: dict | None = None) -> bytes:
+    def request(self, address: str, body: dict | None = None) -> bytes:
         """The body `address` answers (a POST of `body` as JSON when given); raises `SsbError` saying what came."""
         self.pace.wait()
         try:
@@ -202,7 +202,7 @@ class Client:
         except DownloadError as error:
             raise SsbError(str(error)) from error
 
-    def _mirrored(self, table_id: str, kind: str) -> tuple[bytes, str] | None:
+    def mirrored(self, table_id: str, kind: str) -> tuple[bytes, str] | None:
         """The mirror's `ssb/<table id>/<kind>.json` and where it was read, or None when the mirror has none."""
         relative = f"{SOURCE_ID}/{table_id}/{kind}.json"
         if "://" not in self.mirror:
@@ -231,7 +231,7 @@ class Client:
         """The ids the table search finds for the offence, and a sentence on how it went (no ids when it failed)."""
         address = f"{self.api}/tables?query={SEARCH_TERM}&lang=no&pageSize=100"
         try:
-            document = json.loads(self._request(address))
+            document = json.loads(self.request(address))
         except (SsbError, ValueError) as error:
             return [], f"the table search failed ({error}); the known tables are read"
         found = document.get("tables") if isinstance(document, dict) else None
@@ -248,8 +248,8 @@ class Client:
 
     def _table_from_api(self, table_id: str, folder: Path, known: bool) -> Table:
         address = metadata_address(self.api, table_id)
-        metadata_body = self._request(address)
-        metadata = _dataset(metadata_body, table_id, "metadata", address)
+        metadata_body = self.request(address)
+        metadata = dataset_of(metadata_body, table_id, "metadata", address)
         offence = find_offence(metadata, table_id)
         cells = cells_selected(metadata, offence)
         if cells > MAX_CELLS:
@@ -259,26 +259,26 @@ class Client:
         selection = selection_for(metadata, offence)
         address_get = data_address(self.api, table_id, selection)
         if len(address_get) <= MAX_GET_ADDRESS:
-            fetched_from, data_body = address_get, self._request(address_get)
+            fetched_from, data_body = address_get, self.request(address_get)
         else:
             fetched_from = data_address(self.api, table_id)
             body = {"selection": [{"variableCode": code, "valueCodes": values} for code, values in selection.items()]}
-            data_body = self._request(fetched_from, body)
-        data = _dataset(data_body, table_id, "data", fetched_from)
+            data_body = self.request(fetched_from, body)
+        data = dataset_of(data_body, table_id, "data", fetched_from)
         _check_data(data, offence, table_id, fetched_from)
         files = (metadata_body, address), (data_body, fetched_from)
         return self._kept(table_id, known, offence, metadata, data, folder, *files)
 
     def _table_from_mirror(self, table_id: str, folder: Path) -> Table | None:
-        metadata_file = self._mirrored(table_id, "metadata")
+        metadata_file = self.mirrored(table_id, "metadata")
         if metadata_file is None:
             return None
-        data_file = self._mirrored(table_id, "data")
+        data_file = self.mirrored(table_id, "data")
         if data_file is None:
             raise SsbError(f"the mirror {self.mirror} has {SOURCE_ID}/{table_id}/metadata.json but no data.json")
-        metadata = _dataset(metadata_file[0], table_id, "metadata", metadata_file[1])
+        metadata = dataset_of(metadata_file[0], table_id, "metadata", metadata_file[1])
         offence = find_offence(metadata, table_id)
-        data = _dataset(data_file[0], table_id, "data", data_file[1])
+        data = dataset_of(data_file[0], table_id, "data", data_file[1])
         _check_data(data, offence, table_id, data_file[1])
         return self._kept(table_id, True, offence, metadata, data, folder, metadata_file, data_file)
 
@@ -376,7 +376,7 @@ class Client:
         return fetched
 
 
-def _dataset(body: bytes, table_id: str, kind: str, address: str) -> Dataset:
+def dataset_of(body: bytes, table_id: str, kind: str, address: str) -> Dataset:
     """The JSON-stat dataset in an answer; `SsbError` naming the table and the address when it is not one."""
     try:
         return parse_dataset(json.loads(body), f"SSB table {table_id} {kind} ({address})")
