@@ -217,6 +217,8 @@ def report_lines(findings: list[Finding]) -> list[str]:
         if finding.release:
             lines.append(f"  release  {finding.release}")
         for key, value in finding.details.items():
+            if value is None:
+                continue
             shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else value
             lines.append(f"  {key:<8} {shown}")
         lines += [f"  problem  {problem}" for problem in finding.problems]
