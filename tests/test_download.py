@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from named_files import named_files_site
 
 from pipelines.download import (
     MAX_RETRY_AFTER_SECONDS,
@@ -410,58 +411,21 @@ def test_a_release_older_than_the_last_good_one_does_not_replace_it_unless_the_o
     assert going_back(record, [], {}) is None, "nothing to go back from on a first refresh"
 
 
-class _DrupalSite(http.server.BaseHTTPRequestHandler):
-    """A publisher whose resource page links its files only as `/node/<id>/download`; each download names its file
-    in `Content-Disposition` (the codebook, an older release and the newest, with a `_0` suffix)."""
-
-    files: ClassVar[dict] = {}
+def test_a_page_that_links_only_node_downloads_is_followed_to_the_newest_release(mirror, tmp_path):
+    records = (mirror / CTDC_SYNTHETIC.mirror_path).read_bytes()
     page = (
         b'<!DOCTYPE html><html><body><a href="/node/17/download">Codebook</a> '
         b'<a href="/node/18/download">Data (2024)</a> <a href="/node/19/download">Data</a></body></html>'
     )
-
-    def _answer(self, body: bool) -> None:
-        if self.path == "/dataset/resource/microdata":
-            payload, name = self.page, None
-        elif self.path in self.files:
-            name, payload = self.files[self.path]
-        else:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(payload)))
-        if name:
-            self.send_header("Content-Disposition", f'attachment; filename="{name}"')
-        self.end_headers()
-        if body:
-            self.wfile.write(payload)
-
-    def do_GET(self) -> None:
-        self._answer(body=True)
-
-    def do_HEAD(self) -> None:
-        self._answer(body=False)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
-def test_a_page_that_links_only_node_downloads_is_followed_to_the_newest_release(mirror, tmp_path):
-    records = (mirror / CTDC_SYNTHETIC.mirror_path).read_bytes()
     files = {
+        "/dataset/resource/microdata": (None, page),
         "/node/17/download": ("Codebook_CTDC_global_synthetic_data_v2025.pdf", b"%PDF-1.7 codebook"),
         "/node/18/download": ("CTDC_global_synthetic_data_v2024.csv", records),
         "/node/19/download": ("CTDC_global_synthetic_data_v2025_0.csv", records),
     }
-    handler = type("Handler", (_DrupalSite,), {"files": files})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        start = f"http://127.0.0.1:{server.server_address[1]}/dataset/resource/microdata"
+    with named_files_site(files) as site:
+        start = f"{site}/dataset/resource/microdata"
         fetched = fetch(CTDC_SYNTHETIC, tmp_path, start=start, session=http_session(retries=0))
-    finally:
-        server.shutdown()
-        server.server_close()
     assert fetched.fetched_from.endswith("/node/19/download") and fetched.release == "v2025"
     assert fetched.sha256 == sha256_of(mirror / CTDC_SYNTHETIC.mirror_path)
 

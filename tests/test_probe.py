@@ -5,16 +5,14 @@ UNODC and World Bank come from the mirror, CTDC from a resource page that links 
 figures) with a decision group the crosswalk does not know and a table that answers 404.
 """
 
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
+from named_files import named_files_site
 from ssb_fake import FakeSsb, serve
 
 from pipelines.probe import EXIT_ALL_READ, EXIT_NOT_ALL
@@ -41,32 +39,6 @@ def test_from_the_mirror_every_file_is_found_and_ssb_is_said_to_be_missing(mirro
     assert "has no SSB tables" in found["ssb"]["problems"][0]
 
 
-class _Site(http.server.BaseHTTPRequestHandler):
-    files: ClassVar[dict] = {}
-
-    def _answer(self, body: bool) -> None:
-        name, payload = self.files.get(self.path, (None, None))
-        if payload is None:
-            self.send_error(404)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(payload)))
-        if name:
-            self.send_header("Content-Disposition", f'attachment; filename="{name}"')
-        self.end_headers()
-        if body:
-            self.wfile.write(payload)
-
-    def do_GET(self) -> None:
-        self._answer(True)
-
-    def do_HEAD(self) -> None:
-        self._answer(False)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def ctdc_site(mirror):
     records = (mirror / "iom" / "ctdc_global_synthetic_20210825.csv").read_bytes()
@@ -76,11 +48,8 @@ def ctdc_site(mirror):
         "/node/7/download": ("Codebook_CTDC_global_synthetic_data_v2025.pdf", b"%PDF-1.7"),
         "/node/8/download": ("CTDC_global_synthetic_data_v2025_0.csv", records),
     }
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_Site,), {"files": files}))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with named_files_site(files) as site:
+        yield site
 
 
 def test_on_stand_ins_the_probe_names_the_release_the_offence_and_what_it_does_not_know(mirror, ctdc_site):
