@@ -390,7 +390,10 @@ def _status_line(row: dict) -> str:
         retrieved = moment_text(row["retrieved_at"], language)
         reason = reason_text(row["reason"], row["source_id"], language) if row["reason"] else ""
         status = "curated" if row["status"] == "current" and not row["retrieved_at"] else row["status"]
-        said.append(text(f"pack.text.source_{status}", language, release=release, retrieved=retrieved, reason=reason))
+        line = text(f"pack.text.source_{status}", language, release=release, retrieved=retrieved, reason=reason)
+        if row["status"] == "current" and reason:  # current, with a part kept at its last good release (SSB's tables)
+            line += f"; {reason}"
+        said.append(line)
     return " / ".join(said)
 
 
