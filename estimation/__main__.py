@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from estimation.chart import criterion_chart
-from estimation.estimate import CRITERIA, DEFAULT_INTERVALS, METHODS, estimate_population
+from estimation.estimate import CRITERIA, DEFAULT_INTERVALS, INTERVALS, METHODS, estimate_population
 from estimation.search import DEFAULT_MAX_MODELS, STEPWISE_RULES
 from estimation.table import InputError, read_capture_table
 
@@ -36,6 +36,12 @@ def parser() -> argparse.ArgumentParser:
     )
     command.add_argument("--level", type=float, default=0.95, help="confidence level of the intervals")
     command.add_argument(
+        "--interval",
+        choices=tuple(INTERVALS),
+        default="multinomial",
+        help="the profile likelihood of N in the multinomial model (default), or of the expected dark figure",
+    )
+    command.add_argument(
         "--intervals", type=int, default=DEFAULT_INTERVALS, help="profile intervals for this many other models"
     )
     command.add_argument("--top", type=int, help="list only this many other admissible models (default all)")
@@ -58,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         threshold=arguments.threshold,
         max_models=arguments.max_models,
         level=arguments.level,
+        interval=arguments.interval,
         intervals=arguments.intervals,
     )
     if arguments.chart is not None:

@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from estimation.models import profile_interval, term_name
+from estimation.models import multinomial_profile_interval, profile_interval, term_name
 from estimation.search import (
     DEFAULT_MAX_MODELS,
     DEFAULT_THRESHOLD,
@@ -29,6 +29,10 @@ from estimation.search import (
 from estimation.table import CaptureTable
 
 METHODS = ("stepwise", "criterion")
+INTERVALS = {"multinomial": multinomial_profile_interval, "dark-figure": profile_interval}
+"""The interval methods: the profile likelihood of N in the multinomial model (Cormack 1992, Rcapture's
+`closedpCI.t`; the default), and the profile of the expected dark figure in the Poisson model (narrower where
+few people are missing: it leaves out the chance variation of the missing count). See docs/ESTIMATION.md."""
 CRITERIA = ("bic", "aic")
 # Profile intervals are computed for the chosen model and this many further models, best criterion first.
 DEFAULT_INTERVALS = 10
@@ -80,6 +84,7 @@ class MSEResult:
     search: SearchInfo
     seconds: float
     reason: str | None = None
+    interval_method: str = "multinomial"
 
     @property
     def ratio(self) -> float | None:
@@ -117,6 +122,7 @@ class MSEResult:
             "ci_low": _rounded(self.ci_low),
             "ci_high": _rounded(self.ci_high),
             "ci_level": self.level,
+            "ci_method": self.interval_method,
             "ratio": None if self.ratio is None else round(self.ratio, 3),
             "method": self.method,
             "criterion": self.criterion,
@@ -225,6 +231,7 @@ def estimate_population(
     max_models: int = DEFAULT_MAX_MODELS,
     level: float = 0.95,
     intervals: int = DEFAULT_INTERVALS,
+    interval: str = "multinomial",
 ) -> MSEResult:
     """Estimate the population behind a capture-history table, with the other models beside it.
 
@@ -233,8 +240,11 @@ def estimate_population(
     "criterion" (the lowest `criterion`, "bic" or "aic", among the admissible models with up to k
     interactions). Every model with up to k interactions is fitted in both cases, k the largest
     number for which there are at most `max_models` models. Profile-likelihood intervals at `level`
-    are computed for the chosen model and the `intervals` next best models by the criterion.
+    (`interval`: one of `INTERVALS`) are computed for the chosen model and the `intervals` next best models by the
+    criterion.
     """
+    if interval not in INTERVALS:
+        raise ValueError(f"unknown interval {interval!r}; use one of {', '.join(INTERVALS)}")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
     if criterion not in CRITERIA:
@@ -254,7 +264,7 @@ def estimate_population(
     ranked = sorted((e for e in evaluator.evaluations if e.admissible), key=lambda e: criterion_value(e, criterion))
     for evaluation in ([chosen] if chosen is not None else []) + ranked[:intervals]:
         if evaluation.interval is None and evaluation.fit is not None:
-            evaluation.interval = profile_interval(evaluation.fit, level)
+            evaluation.interval = INTERVALS[interval](evaluation.fit, level)
     reason = None
     if chosen is None:
         main = evaluator.evaluate(())
@@ -278,4 +288,5 @@ def estimate_population(
         search=info,
         seconds=time.perf_counter() - started,
         reason=reason,
+        interval_method=interval,
     )

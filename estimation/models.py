@@ -29,7 +29,7 @@ from functools import cached_property
 
 import numpy as np
 import statsmodels.api as sm
-from scipy.optimize import brentq, linprog
+from scipy.optimize import brentq, linprog, minimize_scalar
 from scipy.stats import chi2, norm
 from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
@@ -297,6 +297,67 @@ def profile_interval(fit: ModelFit, level: float = 0.95) -> tuple[float | None, 
     return (
         None if low is None else fit.registered + math.exp(low),
         None if high is None else fit.registered + math.exp(high),
+    )
+
+
+def multinomial_profile_interval(fit: ModelFit, level: float = 0.95) -> tuple[float | None, float | None]:
+    """Profile-likelihood interval for the population N in the multinomial model (Cormack 1992; Rcapture's
+    `closedpCI.t`): the default.
+
+    For a given N the unobserved cell holds N - n people; the log-linear model is fitted to that completed table
+    (its Poisson fit gives the multinomial cell probabilities, mu / N), and the profile log-likelihood is
+    log N! - log (N - n)! + sum over cells of count x log(probability). The interval is every N whose
+    likelihood-ratio statistic is at most the chi-square quantile with one degree of freedom. Unlike
+    `profile_interval`, which profiles the expected dark figure, it includes the chance variation of the missing
+    count itself, so it is wider where few people are missing (on a table of 201 people, 203-217 against
+    206-214). Below, a limit at or under the registered count is the registered count; above, a limit further
+    than PROFILE_SPAN on the log scale of the dark figure is None, as is a side whose refit fails.
+    """
+    model = fit.layout
+    target = float(chi2.ppf(level, df=1))
+    n = float(fit.registered)
+    unobserved = np.zeros((1, model.design.shape[1]))
+    unobserved[0, 0] = 1.0  # the pattern on no list: the intercept alone
+    design = np.vstack([unobserved, model.design])
+    observed = np.asarray(model.counts, dtype=np.float64)
+    start = {"params": fit.params}
+
+    def loglik(log_missing: float) -> float:
+        missing = math.exp(log_missing)
+        counts = np.concatenate([[missing], observed])
+        result = _glm(counts, design, start=start["params"])
+        start["params"] = np.asarray(result.params)
+        total = n + missing
+        probabilities = np.asarray(result.fittedvalues, dtype=np.float64) / float(np.sum(result.fittedvalues))
+        return float(math.lgamma(total + 1) - math.lgamma(missing + 1) + np.sum(counts * np.log(probabilities)))
+
+    best = minimize_scalar(lambda b: -loglik(b), bracket=(fit.log_dark - 0.5, fit.log_dark + 0.5))
+    peak_at, peak = float(best.x), -float(best.fun)
+
+    def excess(b: float) -> float:
+        return 2.0 * (peak - loglik(b)) - target
+
+    step = max(math.sqrt(max(fit.cov_intercept, 0.0)), 0.02)
+    limits: list[float | None] = []
+    for direction in (-1.0, 1.0):
+        start["params"] = fit.params
+        inner, outer = peak_at, peak_at + direction * step
+        limit: float | None = None
+        try:
+            while abs(outer - peak_at) <= PROFILE_SPAN:
+                if excess(outer) > 0:
+                    limit = brentq(excess, min(inner, outer), max(inner, outer), xtol=1e-8)
+                    break
+                inner, outer = outer, peak_at + 2 * (outer - peak_at)
+            else:
+                limit = -math.inf if direction < 0 else None
+        except FitError:
+            limit = None
+        limits.append(limit)
+    low, high = limits
+    return (
+        None if low is None else n + math.exp(low),
+        None if high is None else n + math.exp(high),
     )
 
 

@@ -107,7 +107,7 @@ def test_the_examples_table_shows_the_published_figures_beside_ours(results):
     uk = rows["Storbritannia 2013, 6 lister, trinnvis"]
     assert (uk["Publisert"], uk["Vårt anslag"]) == ("10\u00a0000–13\u00a0000", "11\u00a0418")
     assert uk["Registrert"] == "2\u00a0744"
-    assert uk["Intervall (95 %)"] == "10\u00a0001–13\u00a0182"
+    assert uk["Intervall (95 %)"] == "9\u00a0982–13\u00a0182"  # the multinomial profile interval (issue 23)
     assert rows["Storbritannia 2013, 6 lister, BIC"]["Vårt anslag"] == "12\u00a0350"
     uk_bic = rows["Storbritannia 2013, 5 lister, BIC"]
     assert uk_bic["Publisert"] == uk_bic["Vårt anslag"] == "22\u00a0991"
