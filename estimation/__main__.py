@@ -13,7 +13,7 @@ from pathlib import Path
 from estimation.chart import criterion_chart
 from estimation.estimate import CRITERIA, DEFAULT_INTERVALS, INTERVALS, METHODS, estimate_population
 from estimation.search import DEFAULT_MAX_MODELS, STEPWISE_RULES
-from estimation.table import InputError, read_capture_table
+from estimation.table import InputError, read_capture_file
 
 
 def parser() -> argparse.ArgumentParser:
@@ -52,7 +52,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     arguments = parser().parse_args(argv)
     try:
-        table = read_capture_table(arguments.table)
+        table, separator = read_capture_file(arguments.table)
     except InputError as error:
         print(error, file=sys.stderr)
         return 1
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     if arguments.chart is not None:
         criterion_chart(result).write_html(arguments.chart, include_plotlyjs="cdn")
-    print(json.dumps(result.to_dict(top=arguments.top), indent=2, ensure_ascii=False))
+    print(json.dumps({"separator": separator, **result.to_dict(top=arguments.top)}, indent=2, ensure_ascii=False))
     return 0
 
 

@@ -194,18 +194,49 @@ def table_from_rows(header: Sequence[object], rows: Iterable[tuple[int | None, S
     return CaptureTable(lists=lists, patterns=patterns, counts=counts)
 
 
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+"""The separators a capture-history file may use, by name: what Norwegian Excel saves is `;`."""
+
+
+def separator_of(first_line: str) -> str:
+    """`,` unless the header is plainly separated by `;` (a spreadsheet in Norwegian) or by tabs."""
+    if "," not in first_line:
+        for candidate in (";", "\t"):
+            if candidate in first_line:
+                return candidate
+    return ","
+
+
+def capture_records(text: str, name: str) -> tuple[list[tuple[int, list[str]]], str]:
+    """The non-empty rows of a capture-history text with their line numbers, and the separator they use (one of
+    `SEPARATORS`); raises `InputError` naming `name` when there is no header row or it is not CSV."""
+    lines = text.splitlines()
+    first = next((line for line in lines if line.strip()), None)
+    if first is None:
+        raise InputError(f"The file {name} is empty: it has no header row.", "empty")
+    separator = separator_of(first)
+    try:
+        rows = list(enumerate(csv.reader(lines, delimiter=separator), start=1))
+    except csv.Error as error:
+        raise InputError(f"The file {name} cannot be read as CSV ({error}).", "not_csv") from None
+    return [(line, row) for line, row in rows if any(cell.strip() for cell in row)], separator
+
+
 def read_capture_table(path: Path | str) -> CaptureTable:
-    """Read a capture-history CSV (header: the lists, then the count column); raises `InputError`."""
+    """Read a capture-history file (header: the lists, then the count column); raises `InputError`."""
+    return read_capture_file(path)[0]
+
+
+def read_capture_file(path: Path | str) -> tuple[CaptureTable, str]:
+    """Read a capture-history file (header: the lists, then the count column; comma, semicolon or tab separated, as
+    the dashboard reads an upload); returns the table and the name of the separator it saw. Raises `InputError`."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
         raise InputError(f"The file {path} cannot be read ({error.__class__.__name__}).") from None
-    lines = enumerate(csv.reader(text.splitlines()), start=1)
-    records = [(line, row) for line, row in lines if any(cell.strip() for cell in row)]
-    if not records:
-        raise InputError(f"The file {path} is empty: it has no header row.")
-    return table_from_rows(records[0][1], records[1:])
+    records, separator = capture_records(text, str(path))
+    return table_from_rows(records[0][1], records[1:]), SEPARATORS[separator]
 
 
 def table_from_frame(frame: pl.DataFrame) -> CaptureTable:

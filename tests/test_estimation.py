@@ -281,6 +281,17 @@ def test_command_prints_the_estimate_as_json(tmp_path, capsys):
     assert chart.read_text(encoding="utf-8").count("plotly") > 0
 
 
+@pytest.mark.parametrize(("separator", "name"), [(",", "comma"), (";", "semicolon"), ("\t", "tab")])
+def test_the_command_reads_what_the_page_reads_and_says_which_separator(tmp_path, capsys, separator, name):
+    """A semicolon-separated file (what Norwegian Excel saves) gave "The header row has 0 list column(s)"."""
+    rows = ["A,B,C,n", "1,0,0,60", "0,1,0,50", "0,0,1,40", "1,1,0,12", "1,0,1,9"]
+    path = write_csv(tmp_path, "\n".join(row.replace(",", separator) for row in rows) + "\n")
+    assert main([str(path), "--method", "criterion"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["separator"] == name and printed["registered"] == sum(int(row.split(",")[-1]) for row in rows[1:])
+    assert printed["ci_method"] == "multinomial"
+
+
 def test_estimation_imports_neither_dagster_nor_streamlit():
     code = (
         "import sys\n"

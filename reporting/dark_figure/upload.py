@@ -2,7 +2,6 @@
 estimated, and flattened into the frames the page's downloads and the pack's `dark_figure_*` tables use.
 """
 
-import csv
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from estimation import CaptureTable, InputError, MSEResult, estimate_population
-from estimation.table import table_from_rows
+from estimation.table import capture_records, table_from_rows
 
 CLOSE_DELTA = 2.0
 """Models within this much of the best criterion are "close" to it (the usual rule of thumb for AIC/BIC)."""
@@ -35,15 +34,6 @@ class DarkFigureEstimate:
     file_name: str
 
 
-def _delimiter(first_line: str) -> str:
-    """`,` unless the header is plainly separated by `;` (a spreadsheet in Norwegian) or by tabs."""
-    if "," not in first_line:
-        for candidate in (";", "\t"):
-            if candidate in first_line:
-                return candidate
-    return ","
-
-
 def read_uploaded_table(data: bytes, file_name: str) -> CaptureTable:
     """A capture-history table from the bytes of an uploaded CSV; raises `InputError` (one sentence).
 
@@ -54,17 +44,7 @@ def read_uploaded_table(data: bytes, file_name: str) -> CaptureTable:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"The file {file_name} is not UTF-8 text; save it as CSV (UTF-8).", "not_utf8") from None
-    lines = content.splitlines()
-    first = next((line for line in lines if line.strip()), None)
-    if first is None:
-        raise InputError(f"The file {file_name} is empty: it has no header row.", "empty")
-    try:
-        rows = list(enumerate(csv.reader(lines, delimiter=_delimiter(first)), start=1))
-    except csv.Error as error:
-        raise InputError(f"The file {file_name} cannot be read as CSV ({error}).", "not_csv") from None
-    records = [(line, row) for line, row in rows if any(cell.strip() for cell in row)]
-    if not records:
-        raise InputError(f"The file {file_name} is empty: it has no header row.", "empty")
+    records, _ = capture_records(content, file_name)
     header = records[0][1]
     if len(header) - 1 > MAX_LISTS:
         raise InputError(
