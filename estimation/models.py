@@ -37,9 +37,11 @@ from estimation.table import CaptureTable
 
 Pair = tuple[int, int]
 
-# The LP optimum (the smallest cell of the best strictly positive table) counts as zero below this
-# share of the people in the fit: the simplex works in floating point, and its noise grows with
-# the counts (a table multiplied by a million gives about 1e-9 people where the exact answer is 0).
+# The LP optimum (the smallest cell of the best strictly positive table) counts as zero below this. The LP is
+# solved on the table's support (1 for every pattern with anyone, 0 else): whether the MLE exists depends only on
+# which cells are positive (the observed margins lie in the relative interior of the marginal cone exactly when
+# those of the support do), so the answer no longer depends on the size of the counts, where the simplex's noise
+# grew with them (a valid table of 10^9 people with a cell of 1 was called "does not exist").
 EXISTENCE_TOLERANCE = 1e-9
 # A profile limit further than this from the estimate's log dark figure is reported as unbounded.
 PROFILE_SPAN = 25.0
@@ -137,8 +139,8 @@ class Checker:
 
     def _exists(self, model: Layout) -> bool:
         self.linear_programs += 1
-        margin = positive_table_margin(model.design, model.counts)
-        return margin > EXISTENCE_TOLERANCE * float(model.counts.sum())
+        support = (np.asarray(model.counts) > 0).astype(np.float64)
+        return positive_table_margin(model.design, support) > EXISTENCE_TOLERANCE
 
     def _top_model(self, boundary: tuple[Pair, ...]) -> tuple[bool, bool]:
         if boundary not in self._top:

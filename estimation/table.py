@@ -17,6 +17,10 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+MAX_COUNT = 10**12
+"""The largest count a pattern may have: the fit and its checks are exact to well beyond a table of 10^12 people,
+and counts near 2^63 would overflow."""
+
 
 class InputError(ValueError):
     """The table cannot be used; the message is one sentence that names the row.
@@ -168,6 +172,15 @@ def table_from_rows(header: Sequence[object], rows: Iterable[tuple[int | None, S
                 "not_count",
                 **at,
                 value=str(values[-1]).strip(),
+            )
+        if count > MAX_COUNT:
+            raise InputError(
+                f"{where} has the count {count:,}, above the largest this estimator takes ({MAX_COUNT:,}): "
+                "counts that large lose precision in the fit.",
+                "count_too_large",
+                **at,
+                value=f"{count:,}",
+                most="10¹²",
             )
         pattern = tuple(bits)
         if not any(pattern):

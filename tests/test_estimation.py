@@ -292,6 +292,23 @@ def test_the_command_reads_what_the_page_reads_and_says_which_separator(tmp_path
     assert printed["ci_method"] == "multinomial"
 
 
+def test_existence_is_judged_right_however_large_the_counts():
+    """A table whose MLE exists, scaled to about 10^12 people with one cell of 1: still admissible (the check used a
+    tolerance relative to the people in the fit and called such a table "MLE does not exist")."""
+    rows = [[1, 0, 0, 60], [0, 1, 0, 50], [0, 0, 1, 40], [1, 1, 0, 12], [1, 0, 1, 9], [0, 1, 1, 7], [1, 1, 1, 3]]
+    scale = 10**10
+    scaled = table(["A", "B", "C", "n"], [[*row[:3], row[3] * scale] for row in rows[:-1]] + [[1, 1, 1, 1]])
+    model = layout(scaled, ((0, 1), (0, 2), (1, 2)))  # every cell positive: the MLE exists
+    assert Checker(scaled).refusal(model) is None
+    assert scaled.registered > 10**11
+
+
+def test_a_count_above_the_bound_is_refused_with_a_sentence():
+    with pytest.raises(InputError, match=r"Row 1 .* above the largest this estimator takes") as refused:
+        table(["A", "B", "n"], [[1, 0, 2**63], [0, 1, 20], [1, 1, 10]])
+    assert refused.value.kind == "count_too_large"
+
+
 def test_estimation_imports_neither_dagster_nor_streamlit():
     code = (
         "import sys\n"
