@@ -46,7 +46,15 @@ LICENSE = {
 
 
 class ExportError(Exception):
-    """A request the export cannot honour; the message says why, and nothing was written."""
+    """A request the export cannot honour; the message says why, and nothing was written.
+
+    `kind` names the reason for a reader (the dashboard says it in a sentence of the text catalogue,
+    `export.error.<kind>`); the command prints the message, with its paths, for the analyst.
+    """
+
+    def __init__(self, message: str, kind: str = "") -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
 class ExportNotNoted(ExportError):
@@ -119,8 +127,8 @@ def build_pack(
     store, publication_id = noted_in
     with packs_lock(store.paths, building=True):  # the publication cannot be pruned until the pack is noted
         if not published.is_file():
-            raise ExportError(f"publication {publication_id}: its kept file is missing ({published}); it was pruned "
-                              "or removed, and `python -m publications list` shows what is kept")  # fmt: skip
+            missing = f"publication {publication_id}: its kept file is missing ({published}); it was pruned or removed"
+            raise ExportError(f"{missing}, and `python -m publications list` shows what is kept", "kept_missing")
         with _BUILD_SLOTS:
             pack = _build(published, year_from, year_to, out_dir, estimate)
         try:
@@ -175,21 +183,23 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
     try:
         connection = open_published(published)
     except duckdb.Error as error:
-        raise ExportError(f"cannot open the published marts {published}: {error}") from error
+        raise ExportError(f"cannot open the published marts {published}: {error}", "unreadable") from error
     try:
         tables = [(table, read_table(connection, table, year_from, year_to)) for table in TABLES]
         if not any(frame.height for table, frame in tables if table.name != "global_estimates"):
-            raise ExportError(f"there are no figures for Norway in {year_from}–{year_to}: choose other years")
+            raise ExportError(
+                f"there are no figures for Norway in {year_from}–{year_to}: choose other years", "no_figures"
+            )
         extras = (DEFINITIONS, SOURCES, REVISIONS)
         tables += [(extra, read_table(connection, extra, year_from, year_to)) for extra in extras]
         publication = connection.sql("SELECT * FROM publication").pl().to_dicts()
         if not publication:
-            raise ExportError(f"the published marts {published} do not say when they were published")
+            raise ExportError(f"the published marts {published} do not say when they were published", "unreadable")
         charts = figures(connection, year_from, year_to)
         status = _source_status(connection)
         revision_counts = count_revisions(connection) if publication[0].get("publication_id") else None
     except duckdb.Error as error:
-        raise ExportError(f"the published marts {published} lack what the pack needs: {error}") from error
+        raise ExportError(f"the published marts {published} lack what the pack needs: {error}", "unreadable") from error
     finally:
         connection.close()
     row = publication[0]
@@ -220,11 +230,15 @@ def _source_status(connection: duckdb.DuckDBPyConnection) -> list[dict]:
 
 def _check_request(published: Path, year_from: int, year_to: int) -> None:
     if year_from > year_to:
-        raise ExportError(f"the year range {year_from}–{year_to} is empty: the first year comes after the last")
+        raise ExportError(
+            f"the year range {year_from}–{year_to} is empty: the first year comes after the last", "empty_range"
+        )
     if year_from < EARLIEST_YEAR or year_to > LATEST_YEAR:
-        raise ExportError(f"years must lie between {EARLIEST_YEAR} and {LATEST_YEAR}, not {year_from}–{year_to}")
+        raise ExportError(
+            f"years must lie between {EARLIEST_YEAR} and {LATEST_YEAR}, not {year_from}–{year_to}", "years_out_of_range"
+        )
     if not published.is_file():
-        raise ExportError(f"no published marts at {published}: run `make refresh` first")
+        raise ExportError(f"no published marts at {published}: run `make refresh` first", "no_marts")
 
 
 def _first_missing(folder: Path) -> Path | None:
@@ -253,7 +267,7 @@ def _make_out_dir(out_dir: Path) -> None:
         probe.mkdir()
         probe.rmdir()
     except OSError as error:
-        raise ExportError(f"cannot write the pack into {out_dir}: {error.strerror or error}") from error
+        raise ExportError(f"cannot write the pack into {out_dir}: {error.strerror or error}", "cannot_write") from error
 
 
 def _write_pack(folder: Path, name: str, year_from: int, year_to: int, contents: Contents) -> None:
@@ -266,7 +280,9 @@ def _write_pack(folder: Path, name: str, year_from: int, year_to: int, contents:
     try:
         write_svgs(contents.charts, folder / "charts")
     except Exception as error:  # kaleido's own errors: say what is missing
-        raise ExportError(f"the charts could not be drawn ({error}); is Debian's chromium installed?") from error
+        raise ExportError(
+            f"the charts could not be drawn ({error}); is Debian's chromium installed?", "charts"
+        ) from error
     (folder / "LES-MEG.md").write_text(
         "\n".join(f"- **{label}**: {text}" for label, text in front_page) + "\n", encoding="utf-8"
     )

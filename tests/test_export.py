@@ -1,5 +1,6 @@
 """The rapporteur's export pack from the session's published marts: contents, citation, determinism, safety."""
 
+import ast
 import csv
 import io
 import json
@@ -355,3 +356,21 @@ def test_packs_beyond_the_concurrent_limit_wait_their_turn(refreshed, tmp_path):
             pack_module._BUILD_SLOTS.release()
     waiting.join(timeout=120)
     assert built and built[0].is_dir() and pack_module.build_slot_free()
+
+
+def test_every_reason_an_export_refuses_is_said_to_officials_in_both_languages():
+    """Each kind of refusal the pack raises has a sentence in the text catalogue (the page shows it, never the
+    message with its paths), and the fallback for a refusal without a kind."""
+    tree = ast.parse((REPO / "export" / "pack.py").read_text(encoding="utf-8"))
+    raised = {
+        node.exc.args[1].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)
+        and getattr(node.exc.func, "id", "") == "ExportError"
+        and len(node.exc.args) > 1 and isinstance(node.exc.args[1], ast.Constant)
+    }  # fmt: skip
+    assert raised >= {"no_marts", "no_figures", "kept_missing"}
+    for kind in (*raised, "other"):
+        for language in ("nb", "en"):
+            said = text(f"export.error.{kind}", language, first=1990, last=2100)
+            assert said and "/" not in said and "make" not in said

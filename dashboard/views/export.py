@@ -21,7 +21,7 @@ from dashboard.ui import (
     shown_publication_id,
 )
 from export import ExportError, ExportNotNoted, build_pack, pack_as_zip
-from export.pack import MAX_CONCURRENT_BUILDS, build_slot_free
+from export.pack import EARLIEST_YEAR, LATEST_YEAR, MAX_CONCURRENT_BUILDS, build_slot_free
 from reporting.published import kept_path, kept_publications, publication_store, published_path
 
 
@@ -47,8 +47,10 @@ def main() -> None:
     years = tables["series_totals"].filter(pl.col("geo") == NORWAY)["year"].drop_nulls()
     first, last = int(years.min()), int(years.max())
     left, right = st.columns(2)
-    year_from = left.number_input(t("export.from"), min_value=1990, max_value=2100, value=max(first, 2015), step=1)
-    year_to = right.number_input(t("export.to"), min_value=1990, max_value=2100, value=last, step=1)
+    year_from = left.number_input(
+        t("export.from"), min_value=EARLIEST_YEAR, max_value=LATEST_YEAR, value=max(first, 2015), step=1
+    )
+    year_to = right.number_input(t("export.to"), min_value=EARLIEST_YEAR, max_value=LATEST_YEAR, value=last, step=1)
     estimate = st.session_state.get(ESTIMATE_STATE_KEY)
     include = False
     if estimate is None:
@@ -75,8 +77,9 @@ def main() -> None:
             except ExportNotNoted as warning:
                 st.warning(t("export.not_noted", id=warning.publication_id, reason=warning.reason))
                 pack = warning.pack
-            except ExportError as error:
-                st.error(t("export.failed", reason=error))
+            except ExportError as error:  # said in a sentence; the message with its paths is for the command line
+                said = t(f"export.error.{error.kind or 'other'}", first=EARLIEST_YEAR, last=LATEST_YEAR)
+                st.error(t("export.failed", reason=said))
                 return
             st.session_state["export_pack"] = (pack.name, pack_as_zip(pack))
     if "export_pack" in st.session_state:
