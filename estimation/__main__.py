@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+from estimation.bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED
 from estimation.chart import criterion_chart
 from estimation.estimate import CRITERIA, DEFAULT_INTERVALS, INTERVALS, METHODS, estimate_population
 from estimation.search import DEFAULT_MAX_MODELS, STEPWISE_RULES
@@ -35,6 +36,16 @@ def parser() -> argparse.ArgumentParser:
         "--max-models", type=int, default=DEFAULT_MAX_MODELS, help="budget of models fitted in the search"
     )
     command.add_argument("--level", type=float, default=0.95, help="confidence level of the intervals")
+    command.add_argument(
+        "--bootstrap",
+        type=int,
+        default=DEFAULT_REPLICATES,
+        metavar="REPLICATES",
+        help="percentile and BCa intervals from this many parametric replicates, each repeating the model choice",
+    )
+    command.add_argument(
+        "--seed", type=int, default=DEFAULT_SEED, help="the bootstrap's seed (the same seed, the same interval)"
+    )
     command.add_argument(
         "--interval",
         choices=tuple(INTERVALS),
@@ -65,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         max_models=arguments.max_models,
         level=arguments.level,
         interval=arguments.interval,
+        bootstrap=arguments.bootstrap,
+        seed=arguments.seed,
         intervals=arguments.intervals,
     )
     if arguments.chart is not None:

@@ -11,8 +11,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import polars as pl
 
+from estimation.bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, BootstrapInterval, bootstrap_interval
 from estimation.models import multinomial_profile_interval, profile_interval, term_name
 from estimation.search import (
     DEFAULT_MAX_MODELS,
@@ -85,6 +87,7 @@ class MSEResult:
     seconds: float
     reason: str | None = None
     interval_method: str = "multinomial"
+    bootstrap: BootstrapInterval | None = None
 
     @property
     def ratio(self) -> float | None:
@@ -123,6 +126,7 @@ class MSEResult:
             "ci_high": _rounded(self.ci_high),
             "ci_level": self.level,
             "ci_method": self.interval_method,
+            "bootstrap": None if self.bootstrap is None else self.bootstrap.to_dict(),
             "ratio": None if self.ratio is None else round(self.ratio, 3),
             "method": self.method,
             "criterion": self.criterion,
@@ -231,7 +235,9 @@ def estimate_population(
     max_models: int = DEFAULT_MAX_MODELS,
     level: float = 0.95,
     intervals: int = DEFAULT_INTERVALS,
-    interval: str = "multinomial",
+    interval: str | None = "multinomial",
+    bootstrap: int = DEFAULT_REPLICATES,
+    seed: int = DEFAULT_SEED,
 ) -> MSEResult:
     """Estimate the population behind a capture-history table, with the other models beside it.
 
@@ -240,10 +246,11 @@ def estimate_population(
     "criterion" (the lowest `criterion`, "bic" or "aic", among the admissible models with up to k
     interactions). Every model with up to k interactions is fitted in both cases, k the largest
     number for which there are at most `max_models` models. Profile-likelihood intervals at `level`
-    (`interval`: one of `INTERVALS`) are computed for the chosen model and the `intervals` next best models by the
-    criterion.
+    (`interval`: one of `INTERVALS`; None for none) are computed for the chosen model and the `intervals` next best
+    models by the criterion. With `bootstrap` replicates (seeded by `seed`), percentile and BCa intervals that
+    repeat the whole estimate, model choice included, in every replicate (`estimation.bootstrap`).
     """
-    if interval not in INTERVALS:
+    if interval is not None and interval not in INTERVALS:
         raise ValueError(f"unknown interval {interval!r}; use one of {', '.join(INTERVALS)}")
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
@@ -262,9 +269,20 @@ def estimate_population(
         admissible = [e for e in evaluator.evaluations if e.admissible]
         chosen = min(admissible, key=lambda e: criterion_value(e, criterion)) if admissible else None
     ranked = sorted((e for e in evaluator.evaluations if e.admissible), key=lambda e: criterion_value(e, criterion))
-    for evaluation in ([chosen] if chosen is not None else []) + ranked[:intervals]:
+    for evaluation in (([chosen] if chosen is not None else []) + ranked[:intervals]) if interval else []:
         if evaluation.interval is None and evaluation.fit is not None:
             evaluation.interval = INTERVALS[interval](evaluation.fit, level)
+    resampled = None
+    if bootstrap > 0 and chosen is not None and chosen.fit is not None:
+        means = np.zeros(len(table.counts))
+        means[chosen.layout.keep] = chosen.fit.fitted
+
+        def again(replicate: CaptureTable) -> float | None:
+            return estimate_population(
+                replicate, method, criterion, rule, threshold, max_models, level, intervals=0, interval=None
+            ).estimate
+
+        resampled = bootstrap_interval(table, means, chosen.fit.estimate, again, bootstrap, seed, level)
     reason = None
     if chosen is None:
         main = evaluator.evaluate(())
@@ -288,5 +306,6 @@ def estimate_population(
         search=info,
         seconds=time.perf_counter() - started,
         reason=reason,
-        interval_method=interval,
+        interval_method=interval or "none",
+        bootstrap=resampled,
     )
