@@ -210,7 +210,7 @@ def test_export_button_with_an_empty_range_says_why(data_dir):
     app.number_input[1].set_value(2016)
     app.button[0].click().run()
     assert not app.exception
-    assert app.error and "is empty" in app.error[0].value
+    assert app.error and texts()["export.error.empty_range"]["en"] in app.error[0].value
     assert not app.success
 
 
