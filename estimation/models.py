@@ -23,7 +23,7 @@ refused with the reason; it is never reported as a number.
 
 import math
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -276,30 +276,39 @@ def profile_interval(fit: ModelFit, level: float = 0.95) -> tuple[float | None, 
         start["params"] = np.asarray(result.params)
         return 2.0 * (fit.loglik - float(result.llf)) - target
 
-    step = max(math.sqrt(max(fit.cov_intercept, 0.0)), 0.02)
-    limits: list[float | None] = []
-    for direction in (-1.0, 1.0):
-        start["params"] = fit.params[1:]
-        inner, outer = best, best + direction * step
-        limit: float | None = None
-        try:
-            while abs(outer - best) <= PROFILE_SPAN:
-                if excess(outer) > 0:
-                    limit = brentq(excess, min(inner, outer), max(inner, outer), xtol=1e-6)
-                    break
-                inner, outer = outer, best + 2 * (outer - best)
-            else:
-                # The likelihood does not fall far enough: below, the dark figure may be as good as
-                # nobody (the limit is the registered count); above, there is no limit.
-                limit = -math.inf if direction < 0 else None
-        except FitError:
-            limit = None
-        limits.append(limit)
-    low, high = limits
+    low, high = _limits(excess, best, fit, lambda: start.update(params=fit.params[1:]), xtol=1e-6)
     return (
         None if low is None else fit.registered + math.exp(low),
         None if high is None else fit.registered + math.exp(high),
     )
+
+
+def _limits(
+    excess: Callable[[float], float], center: float, fit: ModelFit, restart: Callable[[], None], xtol: float
+) -> tuple[float | None, float | None]:
+    """The two roots of `excess` (the likelihood-ratio statistic minus its quantile) around `center`, on the log
+    scale of the dark figure: stepping out by doubling, then Brent's method; `restart` resets the refits' start
+    before each side. A side where the likelihood does not fall far enough within PROFILE_SPAN is -inf below (the
+    dark figure may be as good as nobody: the limit is the registered count) and None above (no limit); a side
+    whose refit fails is None."""
+    step = max(math.sqrt(max(fit.cov_intercept, 0.0)), 0.02)
+    limits: list[float | None] = []
+    for direction in (-1.0, 1.0):
+        restart()
+        inner, outer = center, center + direction * step
+        limit: float | None = None
+        try:
+            while abs(outer - center) <= PROFILE_SPAN:
+                if excess(outer) > 0:
+                    limit = brentq(excess, min(inner, outer), max(inner, outer), xtol=xtol)
+                    break
+                inner, outer = outer, center + 2 * (outer - center)
+            else:
+                limit = -math.inf if direction < 0 else None
+        except FitError:
+            limit = None
+        limits.append(limit)
+    return limits[0], limits[1]
 
 
 def multinomial_profile_interval(fit: ModelFit, level: float = 0.95) -> tuple[float | None, float | None]:
@@ -339,24 +348,7 @@ def multinomial_profile_interval(fit: ModelFit, level: float = 0.95) -> tuple[fl
     def excess(b: float) -> float:
         return 2.0 * (peak - loglik(b)) - target
 
-    step = max(math.sqrt(max(fit.cov_intercept, 0.0)), 0.02)
-    limits: list[float | None] = []
-    for direction in (-1.0, 1.0):
-        start["params"] = fit.params
-        inner, outer = peak_at, peak_at + direction * step
-        limit: float | None = None
-        try:
-            while abs(outer - peak_at) <= PROFILE_SPAN:
-                if excess(outer) > 0:
-                    limit = brentq(excess, min(inner, outer), max(inner, outer), xtol=1e-8)
-                    break
-                inner, outer = outer, peak_at + 2 * (outer - peak_at)
-            else:
-                limit = -math.inf if direction < 0 else None
-        except FitError:
-            limit = None
-        limits.append(limit)
-    low, high = limits
+    low, high = _limits(excess, peak_at, fit, lambda: start.update(params=fit.params), xtol=1e-8)
     return (
         None if low is None else n + math.exp(low),
         None if high is None else n + math.exp(high),
