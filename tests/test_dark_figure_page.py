@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.ui import ESTIMATE_STATE_KEY
 from reporting.dark_figure import DEFAULT_EXAMPLES_DIR, EXAMPLES_ENV, estimate_upload
+from reporting.dark_figure.upload import summary
 from reporting.texts import texts
 
 APP = str(Path(__file__).resolve().parent.parent / "dashboard" / "app.py")
@@ -92,6 +93,21 @@ def test_a_good_upload_gives_the_estimate_interval_ratio_range_and_model_table(d
     assert len(app.get("download_button")) == 2
     assert app.session_state[ESTIMATE_STATE_KEY].file_name == "lists.csv"
     assert not app.error
+
+
+def test_the_bootstrap_option_shows_both_intervals_and_the_pack_carries_them(data_dir):
+    """With 99 replicates asked for, the page says the percentile and BCa intervals (the same seed as the command's
+    default, so the command gives the same), and the pack's estimate row carries them."""
+    app = open_page(language="en")
+    app.selectbox(key="dark_bootstrap").set_value(99).run()
+    app = upload(app, "lists.csv", GOOD)
+    expected = estimate_upload(GOOD, "lists.csv", bootstrap=99).result.bootstrap
+    said = "\n".join(element.value for element in app.markdown)
+    assert f"({expected.replicates} replicates, seed {expected.seed})" in said
+    assert f"percentile interval {expected.percentile[0]:,.0f}–{expected.percentile[1]:,.0f}" in said
+    row = summary(app.session_state[ESTIMATE_STATE_KEY])
+    assert row["bootstrap_replicates"] == 99 and row["bootstrap_bca_low"] == expected.bca[0]
+    assert row["ci_method"] == "multinomial"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard.i18n import language, t, text_labels
+from dashboard.i18n import language, number, t, text_labels
 from dashboard.ui import ESTIMATE_STATE_KEY, published_tables, status_banner
 from reporting.charts import CHART_CONFIG
 from reporting.dark_figure import (
@@ -54,11 +54,17 @@ def _example_results(folder: str, stamp: tuple) -> dict[str, MSEResult | None]:
     return stored_example_results(Path(folder))
 
 
+BOOTSTRAP_CHOICES = (0, 99, 199)
+"""Replicates the page offers: each is a whole estimate (three or four lists: seconds in all; six: minutes)."""
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _estimate(
-    data: bytes, file_name: str, method: str, rule: str, criterion: str, max_models: int
+    data: bytes, file_name: str, method: str, rule: str, criterion: str, max_models: int, bootstrap: int = 0
 ) -> DarkFigureEstimate:
-    return estimate_upload(data, file_name, method=method, rule=rule, criterion=criterion, max_models=max_models)
+    return estimate_upload(
+        data, file_name, method=method, rule=rule, criterion=criterion, max_models=max_models, bootstrap=bootstrap
+    )
 
 
 def header() -> None:
@@ -151,6 +157,13 @@ def upload() -> None:
             help=t("dark.budget_help"),
             key="dark_budget",
         )
+        replicates = st.selectbox(
+            t("dark.option_bootstrap"),
+            BOOTSTRAP_CHOICES,
+            format_func={count: str(count) if count else t("dark.bootstrap_none") for count in BOOTSTRAP_CHOICES}.get,
+            help=t("dark.bootstrap_help"),
+            key="dark_bootstrap",
+        )
     uploaded = st.file_uploader(t("dark.upload_label"), type=["csv", "txt"], key="dark_upload")
     if uploaded is None:
         kept = st.session_state.get(ESTIMATE_STATE_KEY)
@@ -162,7 +175,9 @@ def upload() -> None:
         return
     try:
         with st.spinner(t("dark.running")):
-            estimate = _estimate(uploaded.getvalue(), uploaded.name, method, rule, criterion, int(budget))
+            estimate = _estimate(
+                uploaded.getvalue(), uploaded.name, method, rule, criterion, int(budget), int(replicates)
+            )
     except InputError as error:
         st.session_state.pop(ESTIMATE_STATE_KEY, None)
         st.error(t("dark.input_error", message=input_error_text(error, language())))
@@ -182,6 +197,11 @@ def show_estimate(estimate: DarkFigureEstimate, key: str) -> None:
         for column, (label, value, help_text) in zip(st.columns(len(row)), row, strict=True):
             column.metric(label, value, help=help_text, border=True)
     st.markdown(t("dark.chosen", model=model_text(result.model, lang) or "–", method=result_method_text(result, lang)))
+    boot = result.bootstrap
+    if boot is not None and boot.percentile is not None:
+        span = {name: "–".join(number(limit) for limit in pair) if pair else "–"
+                for name, pair in (("percentile", boot.percentile), ("bca", boot.bca))}  # fmt: skip
+        st.markdown(t("dark.bootstrap_result", replicates=boot.replicates, seed=boot.seed, **span))
     if result.boundary_terms:
         st.caption(t("dark.boundary", terms=", ".join(result.boundary_terms)))
     st.caption(search_text(result, lang))

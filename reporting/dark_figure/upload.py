@@ -64,10 +64,14 @@ def estimate_upload(
     rule: str = "poisson",
     criterion: str = "bic",
     max_models: int = PAGE_MAX_MODELS,
+    bootstrap: int = 0,
 ) -> DarkFigureEstimate:
-    """Read an uploaded table and estimate from it; raises `InputError` with one sentence for a bad table."""
+    """Read an uploaded table and estimate from it (with `bootstrap` replicates that repeat the model choice, none
+    by default); raises `InputError` with one sentence for a bad table."""
     table = read_uploaded_table(data, file_name)
-    result = estimate_population(table, method=method, criterion=criterion, rule=rule, max_models=max_models)
+    result = estimate_population(
+        table, method=method, criterion=criterion, rule=rule, max_models=max_models, bootstrap=bootstrap
+    )
     return DarkFigureEstimate(result=result, table=table, file_name=Path(file_name).name)
 
 
@@ -94,6 +98,21 @@ def capture_frame(table: CaptureTable) -> pl.DataFrame:
     return pl.DataFrame({**columns, count_column(table.lists): table.counts[seen].round().astype("int64")})
 
 
+def bootstrap_summary(result: MSEResult) -> dict[str, object]:
+    """The bootstrap's replicates, seed and intervals (empty when none was asked for)."""
+    boot = result.bootstrap
+    percentile = boot.percentile if boot is not None and boot.percentile else (None, None)
+    bca = boot.bca if boot is not None and boot.bca else (None, None)
+    return {
+        "bootstrap_replicates": None if boot is None else boot.replicates,
+        "bootstrap_seed": None if boot is None else boot.seed,
+        "bootstrap_percentile_low": percentile[0],
+        "bootstrap_percentile_high": percentile[1],
+        "bootstrap_bca_low": bca[0],
+        "bootstrap_bca_high": bca[1],
+    }
+
+
 def summary(estimate: DarkFigureEstimate) -> dict[str, object]:
     """One row describing the estimate (method, model, figures, search), for the pack and the JSON download.
 
@@ -116,6 +135,8 @@ def summary(estimate: DarkFigureEstimate) -> dict[str, object]:
         "ci_low": result.ci_low,
         "ci_high": result.ci_high,
         "ci_level": result.level,
+        "ci_method": result.interval_method,
+        **bootstrap_summary(result),
         "ratio": result.ratio,
         "dark_figure": result.dark_figure,
         "range_low": None if full is None else full[0],
