@@ -142,6 +142,7 @@ class MSEResult:
                 "enumerated": self.search.enumerated,
                 "models": self.search.models,
                 "exhaustive": self.search.exhaustive,
+                "stopped_at_budget": self.search.stopped_at_budget,
                 "seconds": round(self.seconds, 2),
             },
             "estimate_range": {

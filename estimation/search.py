@@ -211,7 +211,8 @@ class SearchInfo:
 
     `enumerated` models are all those with at most `max_interactions` interactions (all models when
     `exhaustive`); `models` counts every model the search fitted or refused, the downhill steps
-    beyond the enumeration included.
+    beyond the enumeration included: at most `max_models` of them, so `--max-models` bounds every phase of the
+    criterion search (before, 60 still fitted 1,896 models on six lists).
     """
 
     max_interactions: int
@@ -219,6 +220,8 @@ class SearchInfo:
     enumerated: int
     models: int
     exhaustive: bool
+    stopped_at_budget: bool = False
+    """The downhill steps stopped when they had looked at `max_models` models beyond the enumeration."""
 
 
 def criterion_value(evaluation: Evaluation, criterion: str) -> float:
@@ -231,16 +234,23 @@ def neighbours(pairs: tuple[Pair, ...], n_lists: int) -> list[tuple[Pair, ...]]:
     return [tuple(q for q in pairs if q != pair) if pair in pairs else (*pairs, pair) for pair in all_pairs(n_lists)]
 
 
-def downhill(evaluator: Evaluator, start: Evaluation, criterion: str) -> Evaluation:
-    """From `start`, move to the best model one interaction away (added or dropped) while it is better."""
+def downhill(evaluator: Evaluator, start: Evaluation, criterion: str, limit: int | None = None) -> Evaluation:
+    """From `start`, move to the best model one interaction away (added or dropped) while it is better; stop when
+    the evaluator holds `limit` models (the search's budget), at the best model reached so far."""
     current = start
     while True:
-        around = [evaluator.evaluate(pairs) for pairs in neighbours(current.pairs, evaluator.table.n_lists)]
+        around = []
+        for pairs in neighbours(current.pairs, evaluator.table.n_lists):
+            if limit is not None and len(evaluator.evaluations) >= limit:
+                break
+            around.append(evaluator.evaluate(pairs))
         here = criterion_value(current, criterion)
         better = [n for n in around if n.admissible and criterion_value(n, criterion) < here]
         if not better:
             return current
         current = min(better, key=lambda n: criterion_value(n, criterion))
+        if limit is not None and len(evaluator.evaluations) >= limit:
+            return current
 
 
 def criterion_search(evaluator: Evaluator, max_models: int = DEFAULT_MAX_MODELS, criterion: str = "bic") -> SearchInfo:
@@ -254,16 +264,18 @@ def criterion_search(evaluator: Evaluator, max_models: int = DEFAULT_MAX_MODELS,
         evaluator.evaluate(pairs)
         enumerated += 1
     before = len(evaluator.evaluations)
+    limit = before + max_models  # the downhill steps may look at as many models again as the enumeration, no more
     admissible = [e for e in evaluator.evaluations if e.admissible]
     if k < n_pairs and admissible:
         best = min(admissible, key=lambda e: criterion_value(e, criterion))
         for start in {id(e): e for e in (best, evaluator.evaluate(()))}.values():
             if start.admissible:
-                downhill(evaluator, start, criterion)
+                downhill(evaluator, start, criterion, limit)
     return SearchInfo(
         max_interactions=k,
         n_pairs=n_pairs,
         enumerated=enumerated,
         models=enumerated + len(evaluator.evaluations) - before,
         exhaustive=k == n_pairs,
+        stopped_at_budget=len(evaluator.evaluations) >= limit,
     )

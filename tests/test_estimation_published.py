@@ -226,3 +226,13 @@ def test_netherlands_published_figure_lies_among_the_admissible_models(results):
     low, high = admissible["estimate"].min(), admissible["estimate"].max()
     assert low < published_total < high
     assert high / low > 5
+
+
+def test_max_models_bounds_the_downhill_search_too(reference):
+    """`--max-models 60` on the six UK lists fitted 1,896 models (it bounded the enumeration only): now the downhill
+    steps look at no more models than the budget, and the result says the search stopped there."""
+    table = read_capture_table(reference / "UKdat.csv")
+    result = estimate_population(table, method="criterion", max_models=60, intervals=0)
+    assert result.search.models <= result.search.enumerated + 60
+    assert result.search.stopped_at_budget and result.to_dict()["search"]["stopped_at_budget"]
+    assert not estimate_population(table, method="criterion", intervals=0).search.stopped_at_budget

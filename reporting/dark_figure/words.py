@@ -69,7 +69,8 @@ def search_text(result: MSEResult, language: str) -> str:
     """How many models were searched and how, and how many were refused."""
     search = result.search
     key = "dark.search_exhaustive" if search.exhaustive else "dark.search_partial"
-    return text(
+    stopped = " " + text("dark.search_stopped", language) if search.stopped_at_budget else ""
+    said = text(
         key,
         language,
         models=number(search.models, language),
@@ -79,6 +80,7 @@ def search_text(result: MSEResult, language: str) -> str:
         refused=number(result.refused_models().height, language),
         seconds=number(result.seconds, language, 1),
     )
+    return said + stopped
 
 
 def key_figures(result: MSEResult, language: str) -> list[tuple[str, str, str | None]]:
