@@ -332,8 +332,11 @@ def served_file_name(address: str, session: requests.Session, limits: Limits) ->
         answer = session.head(address, allow_redirects=True, timeout=limits.timeout)
     except requests.RequestException:
         return None
-    if answer.status_code >= 400:
-        return None
+    return None if answer.status_code >= 400 else named_in(answer)
+
+
+def named_in(answer: requests.Response) -> str | None:
+    """The file name an answer gives: its `Content-Disposition` file name, else the last part of its address."""
     disposition = answer.headers.get("Content-Disposition")
     if disposition:
         header = Message()

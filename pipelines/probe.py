@@ -33,7 +33,7 @@ from pipelines.download import (
     http_session,
     linked_file,
     looks_like_html,
-    served_file_name,
+    named_in,
 )
 from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.iom_ctdc.parse import CtdcFormatError, profile_columns, resolve_columns
@@ -122,7 +122,7 @@ def _about(address: str, session: requests.Session, limits: Limits) -> dict[str,
         if answer.headers.get("Content-Length", "").isdigit()
         else None,
         "last_modified": answer.headers.get("Last-Modified"),
-        "file_name": served_file_name(address, session, limits),
+        "file_name": named_in(answer),
     }
 
 
