@@ -1,7 +1,8 @@
 """Multiple systems estimation: how many were met by no list, from the overlaps between lists.
 
-Log-linear Poisson models (main effects plus chosen pairwise interactions) are fitted with
-statsmodels to a capture-history table; the model is chosen by a stepwise procedure or by an
+Log-linear Poisson models (main effects plus chosen pairwise interactions) are fitted by
+iteratively reweighted least squares (checked against statsmodels' GLM in the tests) to a
+capture-history table; the model is chosen by a stepwise procedure or by an
 information criterion; a model is reported only after its estimate is shown to exist and be
 identifiable; the interval is a profile-likelihood one; and the estimates of the other admissible
 models are reported beside the chosen one. See docs/ESTIMATION.md.

@@ -22,16 +22,15 @@ refused with the reason; it is never reported as a number.
 """
 
 import math
-import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
-import statsmodels.api as sm
+from scipy.linalg import cho_factor, cho_solve
 from scipy.optimize import brentq, linprog, minimize_scalar
+from scipy.special import gammaln
 from scipy.stats import chi2, norm
-from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
 from estimation.table import CaptureTable
 
@@ -61,20 +60,39 @@ class Layout:
 
     `keep` marks the patterns that stay in the fit; `design` has, for those patterns, the
     intercept, one column per list and one per estimable interaction (`estimable`); `boundary` are
-    the model's interactions of lists with nobody in common (fixed at minus infinity).
+    the model's interactions of lists with nobody in common (fixed at minus infinity). The design is cut from the
+    table's `full_design` when asked for, not kept: a search holds thousands of models, and a kept design each
+    took a 12-list search past 2 GB.
     """
 
+    table: CaptureTable
     pairs: tuple[Pair, ...]
     estimable: tuple[Pair, ...]
     boundary: tuple[Pair, ...]
     keep: np.ndarray
-    design: np.ndarray
-    counts: np.ndarray
+
+    @property
+    def columns(self) -> np.ndarray:
+        """The model's columns of the table's `full_design`."""
+        return np.array([0, *range(1, 1 + self.table.n_lists), *map(self.table.pair_column, self.estimable)])
+
+    @property
+    def design(self) -> np.ndarray:
+        return self.table.full_design[np.ix_(self.keep, self.columns)]
+
+    @property
+    def counts(self) -> np.ndarray:
+        return self.table.counts[self.keep]
+
+    @property
+    def n_columns(self) -> int:
+        """The columns of the design: the intercept, the lists and the estimable interactions."""
+        return 1 + self.table.n_lists + len(self.estimable)
 
     @property
     def n_params(self) -> int:
         """All parameters of the model, the boundary ones included (as in the information criteria)."""
-        return self.design.shape[1] + len(self.boundary)
+        return self.n_columns + len(self.boundary)
 
     @cached_property
     def rank(self) -> int:
@@ -89,17 +107,7 @@ def layout(table: CaptureTable, pairs: Iterable[Pair]) -> Layout:
     keep = np.ones(len(patterns), dtype=bool)
     for i, j in boundary:
         keep &= ~((patterns[:, i] == 1) & (patterns[:, j] == 1))
-    kept = patterns[keep].astype(np.float64)
-    columns = [np.ones(len(kept)), *(kept[:, k] for k in range(table.n_lists))]
-    columns += [kept[:, i] * kept[:, j] for i, j in estimable]
-    return Layout(
-        pairs=pairs,
-        estimable=estimable,
-        boundary=boundary,
-        keep=keep,
-        design=np.column_stack(columns),
-        counts=table.counts[keep],
-    )
+    return Layout(table=table, pairs=pairs, estimable=estimable, boundary=boundary, keep=keep)
 
 
 def positive_table_margin(design: np.ndarray, counts: np.ndarray) -> float:
@@ -145,7 +153,7 @@ class Checker:
     def _top_model(self, boundary: tuple[Pair, ...]) -> tuple[bool, bool]:
         if boundary not in self._top:
             top = layout(self.table, (*self.overlapping, *boundary))
-            self._top[boundary] = (self._exists(top), top.rank == top.design.shape[1])
+            self._top[boundary] = (self._exists(top), top.rank == top.n_columns)
         return self._top[boundary]
 
     def refusal(self, model: Layout) -> str | None:
@@ -157,10 +165,10 @@ class Checker:
                 "is minus infinity"
             )
         top_exists, top_full_rank = self._top_model(model.boundary)
-        full_rank = top_full_rank or model.rank == model.design.shape[1]
+        full_rank = top_full_rank or model.rank == model.n_columns
         if not full_rank:
             return (
-                f"the model is not identifiable: its design has rank {model.rank} for {model.design.shape[1]} "
+                f"the model is not identifiable: its design has rank {model.rank} for {model.n_columns} "
                 "parameters once the boundary interactions are taken out"
             )
         if not (top_exists or self._exists(model)):
@@ -217,38 +225,104 @@ class FitError(RuntimeError):
     """The fit did not give a usable estimate; the message says why."""
 
 
-def _glm(
+@dataclass(frozen=True, eq=False)
+class PoissonRegression:
+    """A converged Poisson regression: coefficients, their standard errors, the log-likelihood, the fitted means."""
+
+    params: np.ndarray
+    std_errors: np.ndarray
+    loglik: float
+    fitted: np.ndarray
+
+
+MAX_ITERATIONS = 100
+DEVIANCE_TOLERANCE = 1e-8
+"""The fit has converged when an iteration changes the deviance by at most this (statsmodels' GLM rule)."""
+
+
+def poisson_regression(
     counts: np.ndarray, design: np.ndarray, offset: np.ndarray | None = None, start: np.ndarray | None = None
-) -> sm.regression.linear_model.RegressionResults:
-    model = sm.GLM(counts, design, family=sm.families.Poisson(), offset=offset)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", ConvergenceWarning)
-        # statsmodels warns of "perfect prediction" whenever the fitted counts equal the data, which
-        # is what a saturated model (as many parameters as patterns left) does; the rank and LP
-        # checks have already said whether the parameters are identified and finite.
-        warnings.simplefilter("ignore", PerfectSeparationWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
+) -> PoissonRegression:
+    """Fit log E[counts] = design @ params (+ offset) by iteratively reweighted least squares; raises `FitError`.
+
+    The same algorithm, start and convergence rule as statsmodels' Poisson GLM (which the tests compare it with),
+    but each step solves the p x p normal equations by Cholesky instead of a least-squares SVD of the whole
+    design: the search fits thousands of models of one table, and statsmodels' per-fit setup and SVD took 90% of
+    a 12-list search (docs/ESTIMATION.md, "Speed"). Where the normal equations are not positive definite the
+    step falls back to least squares.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    offset = np.zeros(len(counts)) if offset is None else np.asarray(offset, dtype=np.float64)
+    if start is None:
+        mu = (counts + counts.mean()) / 2.0
+        eta = np.log(mu)
+    else:
+        eta = design @ start + offset
+        mu = np.exp(eta)
+    deviance = _deviance(counts, mu)
+    params = start
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for _ in range(MAX_ITERATIONS):
+            working = eta - offset + (counts - mu) / mu
+            params = _weighted_least_squares(design, working, mu)
+            eta = design @ params + offset
+            mu = np.exp(eta)
+            previous, deviance = deviance, _deviance(counts, mu)
+            if not math.isfinite(deviance):
+                raise FitError("the Poisson fit did not converge (the fitted counts overflowed)")
+            if abs(deviance - previous) <= DEVIANCE_TOLERANCE:
+                break
+        else:
+            raise FitError("the Poisson fit did not converge")
+        information = design.T @ (design * mu[:, None])
         try:
-            result = model.fit(start_params=start, maxiter=100, tol=1e-8)
-        except (ConvergenceWarning, np.linalg.LinAlgError, ValueError) as error:
-            raise FitError(f"the Poisson fit did not converge ({error.__class__.__name__})") from None
-    if not result.converged:
-        raise FitError("the Poisson fit did not converge")
-    return result
+            covariance = np.linalg.inv(information)
+        except np.linalg.LinAlgError:
+            covariance = np.linalg.pinv(information)
+    assert params is not None
+    loglik = float(np.sum(counts * eta - mu - _log_factorial(counts)))
+    return PoissonRegression(params, np.sqrt(np.abs(np.diag(covariance))), loglik, mu)
+
+
+def _deviance(counts: np.ndarray, mu: np.ndarray) -> float:
+    ratio = np.where(counts > 0, counts / np.where(mu > 0, mu, 1.0), 1.0)
+    return float(2.0 * np.sum(np.where(counts > 0, counts * np.log(ratio), 0.0) - (counts - mu)))
+
+
+def _log_factorial(counts: np.ndarray) -> np.ndarray:
+    return gammaln(counts + 1.0)
+
+
+def _weighted_least_squares(design: np.ndarray, response: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The coefficients minimising sum(weights * (response - design @ b)^2): Cholesky of the normal equations,
+    least squares when they are not positive definite."""
+    if not (np.all(np.isfinite(weights)) and np.all(np.isfinite(response))):
+        raise FitError("the Poisson fit did not converge (the fitted counts left the range of numbers)")
+    weighted = design * weights[:, None]
+    normal = design.T @ weighted
+    right = weighted.T @ response
+    try:
+        factor = cho_factor(normal, check_finite=False)
+        solution = cho_solve(factor, right, check_finite=False)
+        if np.all(np.isfinite(solution)):
+            return solution
+    except np.linalg.LinAlgError:
+        pass
+    root = np.sqrt(weights)
+    return np.linalg.lstsq(design * root[:, None], response * root, rcond=None)[0]
 
 
 def fit_layout(table: CaptureTable, model: Layout, start: np.ndarray | None = None) -> ModelFit:
-    """Fit the Poisson log-linear model with statsmodels' GLM; raises `FitError` when it fails."""
-    result = _glm(model.counts, model.design, start=start)
-    params = np.asarray(result.params, dtype=np.float64)
-    if not np.all(np.isfinite(params)):
+    """Fit the Poisson log-linear model (`poisson_regression`); raises `FitError` when it fails."""
+    result = poisson_regression(model.counts, model.design, start=start)
+    if not np.all(np.isfinite(result.params)):
         raise FitError("the fitted parameters are not finite")
     fit = ModelFit(
         layout=model,
-        params=params,
-        std_errors=np.asarray(result.bse, dtype=np.float64),
-        loglik=float(result.llf),
-        fitted=np.asarray(result.fittedvalues, dtype=np.float64),
+        params=result.params,
+        std_errors=result.std_errors,
+        loglik=result.loglik,
+        fitted=result.fitted,
         registered=table.registered,
     )
     if not (math.isfinite(fit.loglik) and fit.log_dark < 700 and math.isfinite(fit.estimate)):
@@ -272,9 +346,9 @@ def profile_interval(fit: ModelFit, level: float = 0.95) -> tuple[float | None, 
     start = {"params": fit.params[1:]}
 
     def excess(b: float) -> float:
-        result = _glm(model.counts, rest, offset=np.full(len(model.counts), b), start=start["params"])
-        start["params"] = np.asarray(result.params)
-        return 2.0 * (fit.loglik - float(result.llf)) - target
+        result = poisson_regression(model.counts, rest, offset=np.full(len(model.counts), b), start=start["params"])
+        start["params"] = result.params
+        return 2.0 * (fit.loglik - result.loglik) - target
 
     low, high = _limits(excess, best, fit, lambda: start.update(params=fit.params[1:]), xtol=1e-6)
     return (
@@ -327,7 +401,7 @@ def multinomial_profile_interval(fit: ModelFit, level: float = 0.95) -> tuple[fl
     model = fit.layout
     target = float(chi2.ppf(level, df=1))
     n = float(fit.registered)
-    unobserved = np.zeros((1, model.design.shape[1]))
+    unobserved = np.zeros((1, model.n_columns))
     unobserved[0, 0] = 1.0  # the pattern on no list: the intercept alone
     design = np.vstack([unobserved, model.design])
     observed = np.asarray(model.counts, dtype=np.float64)
@@ -336,10 +410,10 @@ def multinomial_profile_interval(fit: ModelFit, level: float = 0.95) -> tuple[fl
     def loglik(log_missing: float) -> float:
         missing = math.exp(log_missing)
         counts = np.concatenate([[missing], observed])
-        result = _glm(counts, design, start=start["params"])
-        start["params"] = np.asarray(result.params)
+        result = poisson_regression(counts, design, start=start["params"])
+        start["params"] = result.params
         total = n + missing
-        probabilities = np.asarray(result.fittedvalues, dtype=np.float64) / float(np.sum(result.fittedvalues))
+        probabilities = result.fitted / float(np.sum(result.fitted))
         return float(math.lgamma(total + 1) - math.lgamma(missing + 1) + np.sum(counts * np.log(probabilities)))
 
     best = minimize_scalar(lambda b: -loglik(b), bracket=(fit.log_dark - 0.5, fit.log_dark + 0.5))

@@ -64,6 +64,21 @@ class CaptureTable:
         both = (self.patterns[:, i] == 1) & (self.patterns[:, j] == 1)
         return round(float(self.counts[both].sum()))
 
+    @cached_property
+    def full_design(self) -> np.ndarray:
+        """The design of the model with every interaction: for each pattern, 1 (the intercept), one 0/1 column per
+        list, then one per pair of lists in `itertools.combinations` order (see `pair_column`). Every model's design
+        is a cut of it."""
+        bits = self.patterns.astype(np.float64)
+        pairs = [bits[:, i] * bits[:, j] for i, j in itertools.combinations(range(self.n_lists), 2)]
+        return np.column_stack([np.ones(len(bits)), bits, *pairs])
+
+    def pair_column(self, pair: tuple[int, int]) -> int:
+        """The column of `full_design` that holds the interaction of the lists `pair` (i < j)."""
+        i, j = pair
+        before = i * self.n_lists - i * (i + 1) // 2  # the pairs whose first list comes before i
+        return 1 + self.n_lists + before + (j - i - 1)
+
     def on_list(self, i: int) -> int:
         return round(float(self.counts[self.patterns[:, i] == 1].sum()))
 

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -30,6 +31,7 @@ from estimation import (
 )
 from estimation.__main__ import main
 from estimation.estimate import MODEL_SCHEMA
+from estimation.models import poisson_regression
 from estimation.search import candidate_models, models_up_to
 
 REPO = Path(__file__).resolve().parents[1]
@@ -201,6 +203,33 @@ def test_two_lists_main_effects_is_the_lincoln_petersen_estimate():
     assert fit.estimate == pytest.approx(40 * 30 / 10)
     saturated = Checker(capture).refusal(layout(capture, ((0, 1),)))
     assert "not identifiable" in saturated
+
+
+REFERENCE = REPO.parent / "shared" / "reference" / "mse"
+
+
+@pytest.mark.parametrize(
+    ("name", "pairs"),
+    [("UKdat", ()), ("UKdat", ((0, 1), (1, 4), (2, 3))), ("NewOrl", ((0, 3), (3, 4))), ("Western", ((0, 4),))],
+)
+def test_the_poisson_fit_is_statsmodels_glm_to_eight_digits(name, pairs):
+    """The search's own IRLS (Cholesky of the normal equations) gives what statsmodels' Poisson GLM gives on the
+    published tables: coefficients, standard errors, log-likelihood and fitted counts; with an offset too (the
+    profile interval's refits)."""
+    sm = pytest.importorskip("statsmodels.api")
+    capture = read_capture_table(REFERENCE / f"{name}.csv")
+    model = layout(capture, pairs)
+    ours = poisson_regression(model.counts, model.design)
+    theirs = sm.GLM(model.counts, model.design, family=sm.families.Poisson()).fit(tol=1e-12)
+    assert ours.params == pytest.approx(theirs.params, rel=1e-8, abs=1e-8)
+    assert ours.std_errors == pytest.approx(theirs.bse, rel=1e-6)
+    assert ours.loglik == pytest.approx(theirs.llf, rel=1e-10)
+    assert ours.fitted == pytest.approx(theirs.fittedvalues, rel=1e-7)
+    offset = np.full(len(model.counts), ours.params[0] + 0.3)
+    ours_fixed = poisson_regression(model.counts, model.design[:, 1:], offset=offset)
+    theirs_fixed = sm.GLM(model.counts, model.design[:, 1:], family=sm.families.Poisson(), offset=offset).fit(tol=1e-12)
+    assert ours_fixed.loglik == pytest.approx(theirs_fixed.llf, rel=1e-10)
+    assert ours_fixed.loglik < ours.loglik
 
 
 def test_profile_interval_holds_the_estimate_and_reaches_the_chi_square_drop():
