@@ -13,7 +13,7 @@ from pathlib import Path
 from estimation.bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED
 from estimation.chart import criterion_chart
 from estimation.estimate import CRITERIA, DEFAULT_INTERVALS, INTERVALS, METHODS, estimate_population
-from estimation.search import DEFAULT_MAX_MODELS, STEPWISE_RULES
+from estimation.search import DEFAULT_MAX_MODELS, DEFAULT_SECONDS, STEPWISE_RULES
 from estimation.table import InputError, read_capture_file
 
 
@@ -34,6 +34,14 @@ def parser() -> argparse.ArgumentParser:
     command.add_argument("--threshold", type=float, help="stepwise p-value threshold (0.02 poisson, 0.05 aic)")
     command.add_argument(
         "--max-models", type=int, default=DEFAULT_MAX_MODELS, help="budget of models fitted in the search"
+    )
+    command.add_argument(
+        "--time-budget",
+        type=float,
+        default=DEFAULT_SECONDS,
+        metavar="SECONDS",
+        help="stop the search after this many seconds, saying so (0: no limit); the model budget keeps a result "
+        "reproducible, the clock does not",
     )
     command.add_argument("--level", type=float, default=0.95, help="confidence level of the intervals")
     command.add_argument(
@@ -79,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
         bootstrap=arguments.bootstrap,
         seed=arguments.seed,
         intervals=arguments.intervals,
+        seconds=arguments.time_budget or None,
     )
     if arguments.chart is not None:
         criterion_chart(result).write_html(arguments.chart, include_plotlyjs="cdn")

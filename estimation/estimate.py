@@ -18,6 +18,7 @@ from estimation.bootstrap import DEFAULT_REPLICATES, DEFAULT_SEED, BootstrapInte
 from estimation.models import multinomial_profile_interval, profile_interval, term_name
 from estimation.search import (
     DEFAULT_MAX_MODELS,
+    DEFAULT_SECONDS,
     DEFAULT_THRESHOLD,
     STEPWISE_RULES,
     Evaluation,
@@ -88,6 +89,8 @@ class MSEResult:
     reason: str | None = None
     interval_method: str = "multinomial"
     bootstrap: BootstrapInterval | None = None
+    stepwise_stopped: str | None = None
+    """Why the stepwise steps stopped before their rule said so ("models", "time"), None when they did not."""
 
     @property
     def ratio(self) -> float | None:
@@ -143,6 +146,8 @@ class MSEResult:
                 "models": self.search.models,
                 "exhaustive": self.search.exhaustive,
                 "stopped_at_budget": self.search.stopped_at_budget,
+                "stopped_at_time": self.search.stopped_at_time,
+                "stepwise_stopped": self.stepwise_stopped,
                 "seconds": round(self.seconds, 2),
             },
             "estimate_range": {
@@ -239,6 +244,7 @@ def estimate_population(
     interval: str | None = "multinomial",
     bootstrap: int = DEFAULT_REPLICATES,
     seed: int = DEFAULT_SEED,
+    seconds: float | None = DEFAULT_SECONDS,
 ) -> MSEResult:
     """Estimate the population behind a capture-history table, with the other models beside it.
 
@@ -250,6 +256,11 @@ def estimate_population(
     (`interval`: one of `INTERVALS`; None for none) are computed for the chosen model and the `intervals` next best
     models by the criterion. With `bootstrap` replicates (seeded by `seed`), percentile and BCa intervals that
     repeat the whole estimate, model choice included, in every replicate (`estimation.bootstrap`).
+
+    The chosen method's models are looked at first, then the others; the stepwise steps too look at no more than
+    `max_models` models. `seconds` bounds the whole search in time (None: no bound); a search the clock stopped
+    says so (`search.stopped_at_time`, `stepwise_stopped`), as its result depends on the machine's speed. The
+    bootstrap's replicates are bounded by `max_models` alone, so that the same seed gives the same interval.
     """
     if interval is not None and interval not in INTERVALS:
         raise ValueError(f"unknown interval {interval!r}; use one of {', '.join(INTERVALS)}")
@@ -260,11 +271,12 @@ def estimate_population(
     if rule not in STEPWISE_RULES:
         raise ValueError(f"unknown stepwise rule {rule!r}; use one of {', '.join(STEPWISE_RULES)}")
     started = time.perf_counter()
-    evaluator = Evaluator(table)
-    info = criterion_search(evaluator, max_models, criterion)
+    evaluator = Evaluator(table, seconds)
     run: StepwiseRun | None = None
     if method == "stepwise":
-        run = stepwise(evaluator, rule, threshold)
+        run = stepwise(evaluator, rule, threshold, max_models)
+    info = criterion_search(evaluator, max_models, criterion)
+    if run is not None:
         chosen = run.chosen
     else:
         admissible = [e for e in evaluator.evaluations if e.admissible]
@@ -280,7 +292,7 @@ def estimate_population(
 
         def again(replicate: CaptureTable) -> float | None:
             return estimate_population(
-                replicate, method, criterion, rule, threshold, max_models, level, intervals=0, interval=None
+                replicate, method, criterion, rule, threshold, max_models, level, 0, None, seconds=None
             ).estimate
 
         resampled = bootstrap_interval(table, means, chosen.fit.estimate, again, bootstrap, seed, level)
@@ -309,4 +321,5 @@ def estimate_population(
         reason=reason,
         interval_method=interval or "none",
         bootstrap=resampled,
+        stepwise_stopped=None if run is None else run.stopped,
     )

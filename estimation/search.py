@@ -20,6 +20,7 @@ the number of models fits the budget) and rank the admissible ones by BIC or AIC
 """
 
 import math
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -33,6 +34,10 @@ from estimation.table import CaptureTable
 STEPWISE_RULES = ("poisson", "aic")
 DEFAULT_THRESHOLD = {"poisson": 0.02, "aic": 0.05}
 DEFAULT_MAX_MODELS = 2048
+DEFAULT_SECONDS = 300.0
+"""The search's time budget by default: a safety net, not the bound a result should rest on. The model budget
+(`max_models`) is what keeps a search reproducible; one stopped by the clock depends on the machine's speed, and
+the result says so."""
 
 
 @dataclass(eq=False)
@@ -53,13 +58,20 @@ class Evaluation:
         return self.fit is not None
 
 
-class Evaluator:
-    """Checks and fits the models of one table, each once."""
+class OutOfBudget(Exception):
+    """A search phase has used its models or the time is up."""
 
-    def __init__(self, table: CaptureTable) -> None:
+
+class Evaluator:
+    """Checks and fits the models of one table, each once, within an optional time budget (`seconds`)."""
+
+    def __init__(self, table: CaptureTable, seconds: float | None = None) -> None:
         self.table = table
         self.checker = Checker(table)
         self.fits = 0
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+        self.cut_by_time = False
+        """A model was left out because the time was up."""
         self._done: dict[tuple[Pair, ...], Evaluation] = {}
         self._start: np.ndarray | None = None
         main = self.evaluate(())
@@ -99,6 +111,20 @@ class Evaluator:
     def evaluations(self) -> list[Evaluation]:
         return list(self._done.values())
 
+    def time_is_up(self) -> bool:
+        """Whether the time budget has run out (asked only where a model would otherwise be looked at)."""
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.cut_by_time = True
+        return self.cut_by_time
+
+    def evaluate_within(self, pairs: tuple[Pair, ...], limit: int | None) -> Evaluation:
+        """`evaluate`, unless the evaluator already holds `limit` models or the time is up (`OutOfBudget`); a model
+        already evaluated is always returned."""
+        key = tuple(sorted(set(pairs)))
+        if key not in self._done and ((limit is not None and len(self._done) >= limit) or self.time_is_up()):
+            raise OutOfBudget
+        return self.evaluate(key)
+
 
 @dataclass(eq=False)
 class StepwiseRun:
@@ -108,6 +134,8 @@ class StepwiseRun:
     threshold: float
     path: list[Evaluation] = field(default_factory=list)
     p_values: list[float | None] = field(default_factory=list)
+    stopped: str | None = None
+    """Why the steps stopped before the rule said so: "models" (the model budget) or "time" (the time budget)."""
 
     @property
     def chosen(self) -> Evaluation | None:
@@ -123,24 +151,33 @@ def overlap_p_value(table: CaptureTable, fit: ModelFit, pair: Pair) -> float:
     return float(min(poisson.cdf(observed, expected), poisson.sf(observed - 1, expected)))
 
 
-def stepwise(evaluator: Evaluator, rule: str = "poisson", threshold: float | None = None) -> StepwiseRun:
-    """Forward stepwise choice of pairwise interactions (see the module docstring for the rules)."""
+def stepwise(
+    evaluator: Evaluator, rule: str = "poisson", threshold: float | None = None, max_models: int | None = None
+) -> StepwiseRun:
+    """Forward stepwise choice of pairwise interactions (see the module docstring for the rules), looking at no more
+    than `max_models` models it has not seen yet and stopping when the evaluator's time is up; the chosen model is
+    then the last step reached, and `stopped` says why."""
     if rule not in STEPWISE_RULES:
         raise ValueError(f"unknown stepwise rule {rule!r}; use one of {', '.join(STEPWISE_RULES)}")
     threshold = DEFAULT_THRESHOLD[rule] if threshold is None else threshold
     table = evaluator.table
     run = StepwiseRun(rule=rule, threshold=threshold)
+    limit = None if max_models is None else len(evaluator.evaluations) + max_models
     current = evaluator.evaluate(())
     run.path.append(current)
     run.p_values.append(None)
     if current.fit is None:
         return run
+    take_step = _poisson_step if rule == "poisson" else _aic_step
     while True:
         remaining = [p for p in all_pairs(table.n_lists) if p not in current.pairs]
         if not remaining:
             return run
-        take_step = _poisson_step if rule == "poisson" else _aic_step
-        step = take_step(evaluator, current, remaining, threshold)
+        try:
+            step = take_step(evaluator, current, remaining, threshold, limit)
+        except OutOfBudget:
+            run.stopped = "time" if evaluator.time_is_up() else "models"
+            return run
         if step is None:
             return run
         current, p_value = step
@@ -149,7 +186,7 @@ def stepwise(evaluator: Evaluator, rule: str = "poisson", threshold: float | Non
 
 
 def _poisson_step(
-    evaluator: Evaluator, current: Evaluation, remaining: list[Pair], threshold: float
+    evaluator: Evaluator, current: Evaluation, remaining: list[Pair], threshold: float, limit: int | None
 ) -> tuple[Evaluation, float] | None:
     assert current.fit is not None
     scored = sorted(
@@ -158,19 +195,19 @@ def _poisson_step(
     for p_value, _, pair in scored:
         if p_value >= threshold:
             return None
-        candidate = evaluator.evaluate((*current.pairs, pair))
+        candidate = evaluator.evaluate_within((*current.pairs, pair), limit)
         if candidate.admissible:
             return candidate, p_value
     return None
 
 
 def _aic_step(
-    evaluator: Evaluator, current: Evaluation, remaining: list[Pair], threshold: float
+    evaluator: Evaluator, current: Evaluation, remaining: list[Pair], threshold: float, limit: int | None
 ) -> tuple[Evaluation, float] | None:
     assert current.fit is not None
     best: tuple[float, Evaluation, Pair] | None = None
     for pair in remaining:
-        candidate = evaluator.evaluate((*current.pairs, pair))
+        candidate = evaluator.evaluate_within((*current.pairs, pair), limit)
         if candidate.fit is not None and (best is None or candidate.fit.aic < best[0]):
             best = (candidate.fit.aic, candidate, pair)
     if best is None or best[0] >= current.fit.aic:
@@ -222,6 +259,8 @@ class SearchInfo:
     exhaustive: bool
     stopped_at_budget: bool = False
     """The downhill steps stopped when they had looked at `max_models` models beyond the enumeration."""
+    stopped_at_time: bool = False
+    """The time budget ran out before the search was done (the enumeration or the downhill steps)."""
 
 
 def criterion_value(evaluation: Evaluation, criterion: str) -> float:
@@ -236,31 +275,32 @@ def neighbours(pairs: tuple[Pair, ...], n_lists: int) -> list[tuple[Pair, ...]]:
 
 def downhill(evaluator: Evaluator, start: Evaluation, criterion: str, limit: int | None = None) -> Evaluation:
     """From `start`, move to the best model one interaction away (added or dropped) while it is better; stop when
-    the evaluator holds `limit` models (the search's budget), at the best model reached so far."""
+    the evaluator holds `limit` models (the search's budget) or its time is up, at the best model reached so far."""
     current = start
     while True:
         around = []
-        for pairs in neighbours(current.pairs, evaluator.table.n_lists):
-            if limit is not None and len(evaluator.evaluations) >= limit:
-                break
-            around.append(evaluator.evaluate(pairs))
+        try:
+            for pairs in neighbours(current.pairs, evaluator.table.n_lists):
+                around.append(evaluator.evaluate_within(pairs, limit))
+        except OutOfBudget:
+            pass
         here = criterion_value(current, criterion)
         better = [n for n in around if n.admissible and criterion_value(n, criterion) < here]
         if not better:
             return current
         current = min(better, key=lambda n: criterion_value(n, criterion))
-        if limit is not None and len(evaluator.evaluations) >= limit:
-            return current
 
 
 def criterion_search(evaluator: Evaluator, max_models: int = DEFAULT_MAX_MODELS, criterion: str = "bic") -> SearchInfo:
     """Evaluate every model with up to k interactions (k as large as `max_models` allows), then go
     downhill by `criterion` from the best of them and from the main effects, so that a better model
-    with more interactions is not missed when the enumeration stops short."""
+    with more interactions is not missed when the enumeration stops short. Stops where the evaluator's time is up."""
     n_pairs = len(all_pairs(evaluator.table.n_lists))
     k = models_up_to(n_pairs, max_models)
     enumerated = 0
     for pairs in candidate_models(evaluator.table.n_lists, k):
+        if evaluator.time_is_up():
+            break
         evaluator.evaluate(pairs)
         enumerated += 1
     before = len(evaluator.evaluations)
@@ -276,6 +316,7 @@ def criterion_search(evaluator: Evaluator, max_models: int = DEFAULT_MAX_MODELS,
         n_pairs=n_pairs,
         enumerated=enumerated,
         models=enumerated + len(evaluator.evaluations) - before,
-        exhaustive=k == n_pairs,
+        exhaustive=k == n_pairs and enumerated == 2**n_pairs,
         stopped_at_budget=len(evaluator.evaluations) >= limit,
+        stopped_at_time=evaluator.cut_by_time,
     )

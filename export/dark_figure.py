@@ -73,6 +73,16 @@ ESTIMATE_TABLE = Table(
         Field("models_searched", "integer", "Models checked and fitted or refused"),
         Field("max_interactions", "integer", "Every model with up to this many interactions was searched"),
         Field("exhaustive", "boolean", "Whether every model with pairwise interactions was searched"),
+        Field(
+            "stopped_at_model_limit",
+            "boolean",
+            "Whether the search or the stepwise steps stopped at the limit on the number of models",
+        ),
+        Field(
+            "stopped_at_time_limit",
+            "boolean",
+            "Whether the search stopped at the time limit (then the result may depend on the machine's speed)",
+        ),
         Field("admissible_models", "integer", "Models that passed the existence and identifiability checks"),
         Field("refused_models", "integer", "Models refused (see dark_figure_models.reason)"),
         Field("reason", "string", "Why there is no estimate, when there is none"),

@@ -34,6 +34,7 @@ from reporting.dark_figure import (
     read_uploaded_table,
     refused_table,
     result_json,
+    search_text,
     summary,
 )
 from reporting.texts import texts
@@ -216,6 +217,25 @@ def test_no_estimate_when_no_model_passes_the_checks():
 def test_the_page_keeps_the_search_modest():
     assert dark_figure.PAGE_MAX_MODELS < DEFAULT_MAX_MODELS
     assert dark_figure.PAGE_MAX_MODELS in dark_figure.MAX_MODELS_CHOICES
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_a_search_stopped_by_the_clock_or_the_model_limit_is_said_on_the_page(reference, language):
+    """Each stop is one sentence from the text catalogue in the reader's language, in the pack's row as flags."""
+    from estimation import estimate_population, read_capture_table
+
+    table = read_capture_table(reference / "UKdat.csv")
+    clock = estimate_population(table, method="criterion", intervals=0, seconds=0.0)
+    steps = estimate_population(table, rule="aic", intervals=0, max_models=20)
+    free = estimate_population(table, intervals=0)
+    time_said, models_said = (
+        texts()[key][language] for key in ("dark.search_stopped_time", "dark.stepwise_stopped_models")
+    )
+    assert time_said in search_text(clock, language) and time_said not in search_text(free, language)
+    assert models_said in search_text(steps, language) and models_said not in search_text(free, language)
+    as_packed = dark_figure.DarkFigureEstimate(result=clock, table=table, file_name="UKdat.csv")
+    assert summary(as_packed)["stopped_at_time_limit"] is True
+    assert summary(as_packed)["stopped_at_model_limit"] is False
 
 
 def test_the_chart_speaks_the_readers_language():

@@ -236,3 +236,27 @@ def test_max_models_bounds_the_downhill_search_too(reference):
     assert result.search.models <= result.search.enumerated + 60
     assert result.search.stopped_at_budget and result.to_dict()["search"]["stopped_at_budget"]
     assert not estimate_population(table, method="criterion", intervals=0).search.stopped_at_budget
+
+
+def test_the_stepwise_steps_stop_at_the_model_budget_and_say_so(reference):
+    """The stepwise method looked at as many models as its steps needed (the AIC rule fits every pair at every step:
+    on twelve lists thousands); now `max_models` bounds it too, and the chosen model is the last step reached."""
+    table = read_capture_table(reference / "UKdat.csv")
+    free = estimate_population(table, rule="aic", intervals=0, max_models=2048)
+    bounded = estimate_population(table, rule="aic", intervals=0, max_models=20)
+    assert free.stepwise_stopped is None and len(free.model) >= 2
+    assert bounded.stepwise_stopped == "models" and bounded.to_dict()["search"]["stepwise_stopped"] == "models"
+    steps = bounded.models.filter(pl.col("stepwise_step").is_not_null())
+    assert steps["stepwise_step"].max() < len(free.model)
+    assert bounded.model == tuple(steps.sort("stepwise_step")["terms"][-1])
+
+
+def test_a_search_the_clock_stops_says_so(reference):
+    """With no time left the search looks at no model beyond the main effects and says the clock stopped it (its
+    result depends on the machine's speed); without a time budget nothing says so."""
+    table = read_capture_table(reference / "UKdat.csv")
+    stopped = estimate_population(table, method="criterion", intervals=0, seconds=0.0)
+    assert stopped.search.stopped_at_time and stopped.to_dict()["search"]["stopped_at_time"]
+    assert stopped.search.models == 0 and not stopped.search.exhaustive
+    assert stopped.model == ()
+    assert not estimate_population(table, method="criterion", intervals=0, seconds=None).search.stopped_at_time

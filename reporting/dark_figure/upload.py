@@ -19,6 +19,8 @@ interactions (then downhill); about a second on the project's machine. The reade
 
 
 MAX_MODELS_CHOICES = (256, 512, 1024, 2048, 4096)
+PAGE_SECONDS = 60.0
+"""The page's time budget for one estimate: a reader waits no longer; a search the clock stopped says so."""
 
 
 MAX_LISTS = 10
@@ -70,7 +72,13 @@ def estimate_upload(
     by default); raises `InputError` with one sentence for a bad table."""
     table = read_uploaded_table(data, file_name)
     result = estimate_population(
-        table, method=method, criterion=criterion, rule=rule, max_models=max_models, bootstrap=bootstrap
+        table,
+        method=method,
+        criterion=criterion,
+        rule=rule,
+        max_models=max_models,
+        bootstrap=bootstrap,
+        seconds=PAGE_SECONDS,
     )
     return DarkFigureEstimate(result=result, table=table, file_name=Path(file_name).name)
 
@@ -146,6 +154,8 @@ def summary(estimate: DarkFigureEstimate) -> dict[str, object]:
         "models_searched": result.search.models,
         "max_interactions": result.search.max_interactions,
         "exhaustive": result.search.exhaustive,
+        "stopped_at_model_limit": result.search.stopped_at_budget or result.stepwise_stopped == "models",
+        "stopped_at_time_limit": result.search.stopped_at_time or result.stepwise_stopped == "time",
         "admissible_models": int(result.models["admissible"].sum()),
         "refused_models": result.refused_models().height,
         "reason": result.reason,

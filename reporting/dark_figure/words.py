@@ -69,7 +69,12 @@ def search_text(result: MSEResult, language: str) -> str:
     """How many models were searched and how, and how many were refused."""
     search = result.search
     key = "dark.search_exhaustive" if search.exhaustive else "dark.search_partial"
-    stopped = " " + text("dark.search_stopped", language) if search.stopped_at_budget else ""
+    stops = [
+        ("dark.search_stopped", search.stopped_at_budget),
+        ("dark.stepwise_stopped_models", result.stepwise_stopped == "models"),
+        ("dark.search_stopped_time", search.stopped_at_time or result.stepwise_stopped == "time"),
+    ]
+    stopped = "".join(" " + text(key, language) for key, happened in stops if happened)
     said = text(
         key,
         language,
