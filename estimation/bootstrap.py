@@ -11,11 +11,14 @@ same table, settings and seed give the same interval. Two intervals from the rep
   estimate) and skewness (the acceleration a, from a grouped jackknife that takes one person out of each pattern
   in turn, weighted by the pattern's count).
 
-A replicate that gives no estimate (no admissible model) is counted (`failed`) and left out.
+A replicate that gives no estimate (no admissible model) is counted (`failed`) and left out. With a deadline, a
+bootstrap the clock stops before its last replicate (and jackknife) gives no interval at all, only how far it got:
+an interval from however many replicates a machine managed would not be the same on the next one.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,6 +42,8 @@ class BootstrapInterval:
     percentile: tuple[float, float] | None
     bca: tuple[float, float] | None
     failed: int
+    stopped_after: int | None = None
+    """The replicates done when the deadline stopped the bootstrap (then there is no interval); None if it ended."""
 
     def to_dict(self) -> dict[str, object]:
         def rounded(pair: tuple[float, float] | None) -> list[int] | None:
@@ -51,6 +56,7 @@ class BootstrapInterval:
             "percentile": rounded(self.percentile),
             "bca": rounded(self.bca),
             "failed_replicates": self.failed,
+            "stopped_at_time_after": self.stopped_after,
         }
 
 
@@ -62,15 +68,19 @@ def bootstrap_interval(
     replicates: int,
     seed: int = DEFAULT_SEED,
     level: float = 0.95,
+    deadline: float | None = None,
 ) -> BootstrapInterval:
     """Percentile and BCa intervals for the population from `replicates` parametric replicates of `table`.
 
     `fitted_means` are the chosen model's expected counts of every observable pattern (in `table.patterns`
     order); `estimator` makes the whole estimate, model choice included, from a table (None when it gives none).
+    `deadline` (a `time.monotonic()` value): past it, the bootstrap stops and gives no interval (`stopped_after`).
     """
     generator = np.random.Generator(np.random.PCG64(seed))
     estimates = []
-    for _ in range(replicates):
+    for done in range(replicates):
+        if deadline is not None and time.monotonic() >= deadline:
+            return BootstrapInterval(replicates, seed, level, None, None, done - len(estimates), stopped_after=done)
         counts = generator.poisson(fitted_means).astype(np.int64)
         found = estimator(CaptureTable(table.lists, table.patterns, counts)) if counts.sum() > 0 else None
         if found is not None and np.isfinite(found):
@@ -81,9 +91,15 @@ def bootstrap_interval(
     values = np.sort(np.asarray(estimates))
     tail = (1 - level) / 2
     percentile = (float(np.quantile(values, tail)), float(np.quantile(values, 1 - tail)))
-    return BootstrapInterval(
-        replicates, seed, level, percentile, _bca(table, values, estimate, estimator, tail), failed
-    )
+    try:
+        bca = _bca(table, values, estimate, estimator, tail, deadline)
+    except _PastDeadline:
+        return BootstrapInterval(replicates, seed, level, None, None, failed, stopped_after=replicates)
+    return BootstrapInterval(replicates, seed, level, percentile, bca, failed)
+
+
+class _PastDeadline(Exception):
+    """The jackknife was stopped by the bootstrap's deadline."""
 
 
 def _bca(
@@ -92,12 +108,15 @@ def _bca(
     estimate: float,
     estimator: Callable[[CaptureTable], float | None],
     tail: float,
+    deadline: float | None,
 ) -> tuple[float, float] | None:
+    """The BCa limits; None when the replicates or the jackknife do not allow them (`_PastDeadline` past the
+    deadline)."""
     below = float(np.mean(values < estimate))
     if not 0 < below < 1:
         return None
     bias = float(norm.ppf(below))
-    acceleration = _acceleration(table, estimator)
+    acceleration = _acceleration(table, estimator, deadline)
     if acceleration is None:
         return None
     bounds = []
@@ -107,10 +126,14 @@ def _bca(
     return bounds[0], bounds[1]
 
 
-def _acceleration(table: CaptureTable, estimator: Callable[[CaptureTable], float | None]) -> float | None:
+def _acceleration(
+    table: CaptureTable, estimator: Callable[[CaptureTable], float | None], deadline: float | None
+) -> float | None:
     """The grouped jackknife's acceleration: one person out of each pattern with anyone, weighted by its count."""
     weights, leave_one_out = [], []
     for index in np.flatnonzero(table.counts > 0):
+        if deadline is not None and time.monotonic() >= deadline:
+            raise _PastDeadline
         counts = table.counts.copy()
         counts[index] -= 1
         found = estimator(CaptureTable(table.lists, table.patterns, counts))

@@ -245,6 +245,7 @@ def estimate_population(
     bootstrap: int = DEFAULT_REPLICATES,
     seed: int = DEFAULT_SEED,
     seconds: float | None = DEFAULT_SECONDS,
+    bootstrap_seconds: float | None = None,
 ) -> MSEResult:
     """Estimate the population behind a capture-history table, with the other models beside it.
 
@@ -260,7 +261,8 @@ def estimate_population(
     The chosen method's models are looked at first, then the others; the stepwise steps too look at no more than
     `max_models` models. `seconds` bounds the whole search in time (None: no bound); a search the clock stopped
     says so (`search.stopped_at_time`, `stepwise_stopped`), as its result depends on the machine's speed. The
-    bootstrap's replicates are bounded by `max_models` alone, so that the same seed gives the same interval.
+    bootstrap's replicates are bounded by `max_models` alone, so that the same seed gives the same interval; with
+    `bootstrap_seconds`, a bootstrap not done in that time gives no interval, only how far it got.
     """
     if interval is not None and interval not in INTERVALS:
         raise ValueError(f"unknown interval {interval!r}; use one of {', '.join(INTERVALS)}")
@@ -295,7 +297,8 @@ def estimate_population(
                 replicate, method, criterion, rule, threshold, max_models, level, 0, None, seconds=None
             ).estimate
 
-        resampled = bootstrap_interval(table, means, chosen.fit.estimate, again, bootstrap, seed, level)
+        deadline = None if bootstrap_seconds is None else time.monotonic() + bootstrap_seconds
+        resampled = bootstrap_interval(table, means, chosen.fit.estimate, again, bootstrap, seed, level, deadline)
     reason = None
     if chosen is None:
         main = evaluator.evaluate(())

@@ -18,9 +18,11 @@ import numpy as np
 import polars as pl
 
 MAX_LISTS = 12
-"""The most lists a table may have: the search builds every pattern and fits models over them all, so 20 lists
-passed 7 GB of memory within 30 s. Refused at once, with a sentence, until the search only builds patterns where
-there are records (issue 23, item 3)."""
+"""The most lists a table may have. The Poisson likelihood has a term for every observable pattern, the empty ones
+too (their expected counts), so every fit works on all 2^t - 1 of them: 4,095 at twelve lists, where a search of
+2,000 models takes 10-20 s and 250 MB (`benchmarks/bench_estimation.py --large`); each further list doubles that.
+More lists are refused at once, with a sentence (20 lists had passed 7 GB within 30 s). See docs/ESTIMATION.md,
+"How far the search goes"."""
 MAX_COUNT = 10**12
 """The largest count a pattern may have: the fit and its checks are exact to well beyond a table of 10^12 people,
 and counts near 2^63 would overflow."""
@@ -148,8 +150,8 @@ def table_from_rows(header: Sequence[object], rows: Iterable[tuple[int | None, S
     lists = tuple(header[:-1])
     if len(lists) > MAX_LISTS:
         raise InputError(
-            f"The header row has {len(lists)} list columns; this estimator takes at most {MAX_LISTS}: every one of the "
-            f"2^{len(lists)} patterns would be built and searched, which does not end in reasonable time or memory. "
+            f"The header row has {len(lists)} list columns; this estimator takes at most {MAX_LISTS}: every fit works "
+            f"on all 2^{len(lists)} patterns of lists, which does not end in reasonable time or memory. "
             "Merge lists, as the published estimates do.",
             "too_many_lists_for_search",
             count=len(lists),

@@ -64,6 +64,11 @@ ESTIMATE_TABLE = Table(
         Field("bootstrap_percentile_high", "number", "Upper limit of the bootstrap's percentile interval"),
         Field("bootstrap_bca_low", "number", "Lower limit of the bootstrap's BCa interval"),
         Field("bootstrap_bca_high", "number", "Upper limit of the bootstrap's BCa interval"),
+        Field(
+            "bootstrap_stopped_after",
+            "integer",
+            "Replicates done when the time limit stopped the bootstrap (then it gives no interval); empty: it ended",
+        ),
         Field("ratio", "number", "Estimate divided by the registered count"),
         Field("dark_figure", "number", "Estimated number on no list: estimate minus registered"),
         Field("range_low", "number", "Lowest estimate of the admissible models searched"),

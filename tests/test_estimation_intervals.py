@@ -74,3 +74,17 @@ def test_the_bootstrap_repeats_the_estimate_is_seeded_and_gives_percentile_and_b
         assert low < first.estimate < high
     assert boot.percentile[1] - boot.percentile[0] > first.ci_high - first.ci_low
     assert first.to_dict()["bootstrap"]["seed"] == 3
+    assert boot.stopped_after is None
+
+
+@pytest.mark.parametrize("seconds", [0.0, 0.3])
+def test_a_bootstrap_the_clock_stops_gives_no_interval_and_says_how_far_it_got(seconds):
+    """Past its time budget the bootstrap stops (in the replicates or in the jackknife after them) and gives no
+    interval rather than one from however many replicates this machine managed; the profile interval stands."""
+    table = read_capture_table(REFERENCE / "CCS2000_3.csv")
+    stopped = estimate_population(table, bootstrap=5000, seed=3, bootstrap_seconds=seconds)
+    boot = stopped.bootstrap
+    assert boot.percentile is None and boot.bca is None
+    assert boot.stopped_after is not None and boot.stopped_after < 5000
+    assert stopped.to_dict()["bootstrap"]["stopped_at_time_after"] == boot.stopped_after
+    assert stopped.ci_low < stopped.estimate < stopped.ci_high

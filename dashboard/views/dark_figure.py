@@ -55,7 +55,8 @@ def _example_results(folder: str, stamp: tuple) -> dict[str, MSEResult | None]:
 
 
 BOOTSTRAP_CHOICES = (0, 99, 199)
-"""Replicates the page offers: each is a whole estimate (three or four lists: seconds in all; six: minutes)."""
+"""Replicates the page offers: each is a whole estimate (three or four lists: seconds in all; six: one to two
+minutes; the page stops a bootstrap after `PAGE_BOOTSTRAP_SECONDS`)."""
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -202,6 +203,8 @@ def show_estimate(estimate: DarkFigureEstimate, key: str) -> None:
         span = {name: "–".join(number(limit) for limit in pair) if pair else "–"
                 for name, pair in (("percentile", boot.percentile), ("bca", boot.bca))}  # fmt: skip
         st.markdown(t("dark.bootstrap_result", replicates=boot.replicates, seed=boot.seed, **span))
+    elif boot is not None and boot.stopped_after is not None:
+        st.markdown(t("dark.bootstrap_stopped", done=boot.stopped_after, replicates=boot.replicates))
     if result.boundary_terms:
         st.caption(t("dark.boundary", terms=", ".join(result.boundary_terms)))
     st.caption(search_text(result, lang))

@@ -20,7 +20,9 @@ interactions (then downhill); about a second on the project's machine. The reade
 
 MAX_MODELS_CHOICES = (256, 512, 1024, 2048, 4096)
 PAGE_SECONDS = 60.0
-"""The page's time budget for one estimate: a reader waits no longer; a search the clock stopped says so."""
+"""The page's time budget for one estimate's search: a search the clock stopped says so."""
+PAGE_BOOTSTRAP_SECONDS = 180.0
+"""The page's time budget for the bootstrap: one not done by then gives no interval and says how far it got."""
 
 
 MAX_LISTS = 10
@@ -79,6 +81,7 @@ def estimate_upload(
         max_models=max_models,
         bootstrap=bootstrap,
         seconds=PAGE_SECONDS,
+        bootstrap_seconds=PAGE_BOOTSTRAP_SECONDS,
     )
     return DarkFigureEstimate(result=result, table=table, file_name=Path(file_name).name)
 
@@ -118,6 +121,7 @@ def bootstrap_summary(result: MSEResult) -> dict[str, object]:
         "bootstrap_percentile_high": percentile[1],
         "bootstrap_bca_low": bca[0],
         "bootstrap_bca_high": bca[1],
+        "bootstrap_stopped_after": None if boot is None else boot.stopped_after,
     }
 
 
