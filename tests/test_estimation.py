@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 import pytest
+import statsmodels.api as sm
 
 from estimation import (
     Checker,
@@ -216,7 +217,6 @@ def test_the_poisson_fit_is_statsmodels_glm_to_eight_digits(name, pairs):
     """The search's own IRLS (Cholesky of the normal equations) gives what statsmodels' Poisson GLM gives on the
     published tables: coefficients, standard errors, log-likelihood and fitted counts; with an offset too (the
     profile interval's refits)."""
-    sm = pytest.importorskip("statsmodels.api")
     capture = read_capture_table(REFERENCE / f"{name}.csv")
     model = layout(capture, pairs)
     ours = poisson_regression(model.counts, model.design)
