@@ -47,7 +47,8 @@ def axe_violations(page) -> list[dict]:
     """axe-core's violations of the WCAG 2.0/2.1 A and AA rules on the page as it is now."""
     if not AXE.exists():
         raise FileNotFoundError(f"axe-core is missing at {AXE}: run `make browser`")
-    page.add_script_tag(path=str(AXE))
+    if not page.evaluate("typeof window.axe !== 'undefined'"):  # once per load: the phone pass reuses it
+        page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", WCAG_TAGS
     )
