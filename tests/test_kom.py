@@ -10,9 +10,10 @@ import pytest
 
 from core.settings import CURATED_DIR, DataPaths
 from core.vocabulary import KOM_LAST_YEAR_BEFORE_BREAK
+from pipelines.curated import parse_number
 from pipelines.marts.reconciliation import concept_switches
 from pipelines.refresh import failures, run_refresh_in
-from pipelines.sources.kom.parse import KomFormatError, parse_number, read_figures
+from pipelines.sources.kom.parse import KomFormatError, read_figures
 from pipelines.sources.unodc_glotip.parse import read_rows as read_glotip_rows
 
 CURATED = CURATED_DIR / "kom" / "kom_figures.csv"

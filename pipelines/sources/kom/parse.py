@@ -1,15 +1,12 @@
 """Reading and validating the curated KOM figures (`data/raw/kom/kom_figures.csv`).
 
-The file is edited by hand, so it is read the way spreadsheets save it: UTF-8 with or without a
-byte-order mark, or Latin-1/Windows-1252; commas or semicolons as separators; decimal commas
-(`72,2`) and spaces as thousands separators. Every problem is reported as
+The file is edited by hand, so it is read the way spreadsheets save it (`pipelines.curated.read_rows`).
+Every problem is reported as
 `<file>, line <n>: <problem> (<label or value>)`, all at once, before anything is harmonised.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from datetime import date
 from pathlib import Path
@@ -17,6 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from pipelines import crosswalk
+from pipelines.curated import parse_number, read_rows
 
 CROSSWALK = "kom"
 COLUMNS = (
@@ -39,9 +37,6 @@ CONFIDENCE = ("high", "medium", "low")
 FIRST_YEAR = 2003
 """Trafficking became a specific offence in Norway in 2003; no KOM figure is older."""
 PERIOD = re.compile(r"^(\d{4})(?:-(\d{4}))?$")
-COUNT = re.compile(r"^(\d{1,3}(?:[ \u00a0.]\d{3})+|\d+)(,0+)?$")
-"""A count as Norwegian texts and spreadsheets write it: digits, with spaces or dots between thousands
-(`1 116`, `1.116`), and at most a decimal comma followed by zeros (`32,0`)."""
 LARGEST_COUNT = 1_000_000
 """No KOM figure counts a million people, reports or judgments: a larger value is a typing error."""
 MAX_LISTED = 20
@@ -49,55 +44,6 @@ MAX_LISTED = 20
 
 class KomFormatError(ValueError):
     """The curated KOM file has a row that cannot be read or is not allowed."""
-
-
-def decode(raw: bytes) -> str:
-    """The file's text: UTF-8 (a byte-order mark is dropped), else Windows-1252/Latin-1."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        try:
-            return raw.decode("cp1252")
-        except UnicodeDecodeError:
-            return raw.decode("latin-1")
-
-
-def read_rows(path: Path) -> list[tuple[int, dict[str, str]]]:
-    """(line number, row) for every non-blank data line; the separator is read from the header."""
-    text = decode(path.read_bytes())
-    header = text.splitlines()[0] if text.strip() else ""
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    names = [name.strip() for name in next(reader, [])]
-    missing = [column for column in COLUMNS if column not in names]
-    if missing:
-        raise KomFormatError(f"{path.name}, line 1: columns missing from the header: {missing}")
-    rows = []
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(names):
-            raise KomFormatError(
-                f"{path.name}, line {reader.line_num}: {len(cells)} fields where the header has {len(names)} "
-                f"(a separator inside an unquoted cell?)"
-            )
-        rows.append((reader.line_num, {name: cell.strip() for name, cell in zip(names, cells, strict=True)}))
-    if not rows:
-        raise KomFormatError(f"{path.name}: no figures below the header")
-    return rows
-
-
-def parse_number(text: str) -> float | None:
-    """A whole count: `1116`, `1 116` or `1.116` is 1116; anything else (`26,2`, `1,116`, `1e20`) is None.
-
-    Every KOM figure counts persons, reports or judgments, so a decimal is a typing error, never read.
-    """
-    match = COUNT.match(text)
-    if not match:
-        return None
-    return float(re.sub(r"[ \u00a0.]", "", match[1]))
 
 
 def row_problems(row: dict[str, str], last_year: int) -> list[str]:
@@ -163,7 +109,7 @@ def read_figures(path: Path, last_year: int | None = None) -> pl.DataFrame:
 
     `last_year` (default: the current year) is the latest year a figure may refer to.
     """
-    rows = read_rows(path)
+    rows = read_rows(path, COLUMNS, KomFormatError)
     validate(path, rows, last_year or date.today().year)
     frame = pl.DataFrame([{**row, "line": line} for line, row in rows], schema_overrides={"line": pl.Int64})
     span = pl.col("period").str.split("-")
