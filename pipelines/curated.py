@@ -1,4 +1,4 @@
-"""Hand-curated source files kept in the repository (KOM, ILO, TIP, GRETA), read through one resource.
+"""Hand-curated source files kept in the repository (KOM, ILO), read through one resource.
 
 Tests and operators can point `CuratedFiles.directory` at another folder laid out like
 `data/raw/` (for example a copy with a deliberately broken row).
@@ -6,6 +6,7 @@ Tests and operators can point `CuratedFiles.directory` at another folder laid ou
 The files are edited by hand, so `read_rows` reads them the way spreadsheets save them: UTF-8 with
 or without a byte-order mark, or Latin-1/Windows-1252; commas or semicolons as separators. Counts
 may have spaces or dots between thousands (`parse_number`).
+KOM's parser reads through `read_rows`; a new curated source (TIP, GRETA) should too.
 """
 
 import csv
