@@ -26,7 +26,12 @@ PROVENANCE_SCHEMA: dict[str, pl.DataType] = {
     "file_kind": pl.String(),
     "local_path": pl.String(),
     "release": pl.String(),
+    "edition": pl.String(),
 }
+"""`release` names the release as the refresh found it (the month in the address, the server's date, or the
+checksum); `edition` is the publisher's own date for it, read from the file (`pipelines.raw.EditionReader`): the
+release date in UNODC's workbook, the World Bank's "Last Updated Date", the date in CTDC's file name, the newest
+KOM report or ILO edition the curated rows cite; null when the file gives none."""
 
 
 RAW_SCHEMA: dict[str, pl.DataType] = {**PROVENANCE_SCHEMA, "status": pl.String(), "status_reason": pl.String()}

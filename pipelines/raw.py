@@ -21,13 +21,31 @@ from pipelines.provenance import RAW_SCHEMA, curated_file_record
 from pipelines.releases import Releases, accepted_older, pinned_sources
 from pipelines.warehouse import Warehouse
 
+EditionReader = Callable[[Path, str], str | None]
+"""Reads the publisher's own date for a file's edition (`2023-05-30`, `2024-02`, `2023`) from the file at a path,
+published at an address; None when the file gives none. Recorded as the provenance record's `edition`."""
 
-def downloaded_file_asset(remote: RemoteFile, folder: str, description: str) -> dg.AssetsDefinition:
+
+def with_edition(record: dict[str, object], edition: EditionReader | None) -> dict[str, object]:
+    """`record` with the edition its file names (None when it names none or cannot be read: the staging reader
+    then names what is wrong with the file)."""
+    if edition is None or not record.get("local_path"):
+        return record
+    try:
+        found = edition(Path(str(record["local_path"])), str(record.get("url") or ""))
+    except (ValueError, OSError, RuntimeError):
+        found = None
+    return record | {"edition": found}
+
+
+def downloaded_file_asset(
+    remote: RemoteFile, folder: str, description: str, edition: EditionReader | None = None
+) -> dg.AssetsDefinition:
     """An asset `raw/<source id>` that fetches `remote` into `<data dir>/downloads/<folder>/`.
 
-    It returns the file's provenance record; the address, time, size and sha256 also go into the
-    materialisation's metadata. A failed or garbled download keeps the file before it in place (see
-    `pipelines.download`) and this run takes the source's last good release instead.
+    It returns the file's provenance record, with the edition `edition` reads from the file; the address, time,
+    size and sha256 also go into the materialisation's metadata. A failed or garbled download keeps the file before
+    it in place (see `pipelines.download`) and this run takes the source's last good release instead.
     """
 
     @dg.asset(
@@ -39,7 +57,7 @@ def downloaded_file_asset(remote: RemoteFile, folder: str, description: str) -> 
         reason = pinned_sources(context.run.tags).get(remote.source_id)
         if reason is None:
             try:
-                record = downloader.fetch(remote, warehouse.paths.downloads / folder).as_record()
+                record = with_edition(downloader.fetch(remote, warehouse.paths.downloads / folder).as_record(), edition)
                 reason = going_back(record, releases.last_good(remote.source_id), context.run.tags)
                 if reason is None:
                     return current_release(context, [record])
@@ -66,8 +84,11 @@ def going_back(record: dict[str, object], last_good: list[dict[str, object]], ta
     )
 
 
-def curated_file_asset(source_id: str, file_name: str, publication: str) -> dg.AssetsDefinition:
-    """An asset `raw/<source id>` recording the curated file `<curated dir>/<source_id>/<file_name>` by checksum."""
+def curated_file_asset(
+    source_id: str, file_name: str, publication: str, edition: EditionReader | None = None
+) -> dg.AssetsDefinition:
+    """An asset `raw/<source id>` recording the curated file `<curated dir>/<source_id>/<file_name>` by checksum,
+    with the edition `edition` reads from its rows."""
 
     @dg.asset(
         key_prefix="raw",
@@ -80,7 +101,7 @@ def curated_file_asset(source_id: str, file_name: str, publication: str) -> dg.A
         reason = pinned_sources(context.run.tags).get(source_id)
         if reason is None:
             record = curated_file_record(source_id, publication, curated.path(source_id, file_name))
-            return current_release(context, [record])
+            return current_release(context, [with_edition(record, edition)])
         return last_good_release(context, releases, source_id, reason)
 
     return _curated

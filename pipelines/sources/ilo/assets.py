@@ -7,7 +7,7 @@ from core.vocabulary import no_facts
 from pipelines.checks.facts import fact_checks
 from pipelines.raw import curated_file_asset, staging_asset
 from pipelines.sources.ilo import harmonise
-from pipelines.sources.ilo.parse import read_estimates
+from pipelines.sources.ilo.parse import newest_edition, read_estimates
 
 CURATED_FILE = "ilo_estimates.csv"
 PUBLICATION = "ILO global estimates (2005, 2012, 2017, 2022) and profit estimates (2005, 2014, 2024), curated"
@@ -15,7 +15,7 @@ FIRST_YEAR = 2000
 SOURCE_ID = "ilo"
 
 
-ilo_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION)
+ilo_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION, edition=lambda path, _: newest_edition(path))
 
 
 ilo_staging = staging_asset(

@@ -30,6 +30,12 @@ class IloFormatError(ValueError):
     """The curated ILO file is missing a column or has a cell that cannot be read."""
 
 
+def newest_edition(path: Path) -> str | None:
+    """The year of the newest ILO edition the file holds figures of (`2024` for `2024-profits`); None when none."""
+    editions = pl.read_csv(path, infer_schema=False, columns=["edition"])["edition"].str.extract(r"^(\d{4})")
+    return editions.drop_nulls().max()
+
+
 def read_estimates(path: Path) -> pl.DataFrame:
     """Every figure, typed: `value` and `rounded_to` as numbers, `year` as an integer, `row` the file line."""
     rows = pl.read_csv(path, infer_schema=False, empty_string_is_null=False)

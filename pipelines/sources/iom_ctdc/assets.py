@@ -17,7 +17,7 @@ from pipelines.download import Announcement, RemoteFile
 from pipelines.raw import downloaded_file_asset
 from pipelines.sources.iom_ctdc.cells import CELLS_SCHEMA, count_cells
 from pipelines.sources.iom_ctdc.facts import facts_from_cells
-from pipelines.sources.iom_ctdc.parse import records_where, stage_records
+from pipelines.sources.iom_ctdc.parse import records_where, release_in_name, stage_records
 from pipelines.sources.iom_ctdc.records import unknown_labels
 from pipelines.warehouse import Warehouse, connect, table_name
 
@@ -50,6 +50,7 @@ ctdc_file = downloaded_file_asset(
     CTDC_SYNTHETIC,
     folder="iom",
     description="The CTDC global synthetic case file, downloaded (or taken from the mirror) with its checksum.",
+    edition=lambda _, address: release_in_name(address),
 )
 
 

@@ -60,6 +60,19 @@ class CtdcFormatError(ValueError):
     """The file is not laid out as any known CTDC release."""
 
 
+NAME_DATE = re.compile(r"(20\d{2})(\d{2})(\d{2})|_v(20\d{2})")
+"""The release date CTDC writes in a file's name: `CTDC_synthetic_20210825.tsv`, `..._data_v2024.csv`."""
+
+
+def release_in_name(address: str) -> str | None:
+    """The release date in the name of the file at `address` (`2021-08-25`, or `2024` for `_v2024`); None without."""
+    found = NAME_DATE.search(address.rsplit("/", 1)[-1])
+    if not found:
+        return None
+    year, month, day, version = found.groups()
+    return version or f"{year}-{month}-{day}"
+
+
 def read_header(path: Path) -> tuple[list[str], str]:
     """The column names and the separator (tab for the official TSV, comma for the CSV); quoted names are read too."""
     with open(path, encoding="utf-8-sig") as stream:

@@ -7,14 +7,14 @@ from core.vocabulary import no_facts
 from pipelines.checks.facts import fact_checks
 from pipelines.raw import curated_file_asset, staging_asset
 from pipelines.sources.kom import harmonise
-from pipelines.sources.kom.parse import FIRST_YEAR, read_figures
+from pipelines.sources.kom.parse import FIRST_YEAR, read_figures, report_year
 
 SOURCE_ID = "kom"
 CURATED_FILE = "kom_figures.csv"
 PUBLICATION = "KOM national figures (status reports, press releases, government documents), curated with references"
 
 
-kom_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION)
+kom_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION, edition=lambda path, _: report_year(path))
 
 
 kom_staging = staging_asset(

@@ -42,6 +42,27 @@ LARGEST_COUNT = 1_000_000
 MAX_LISTED = 20
 
 
+KOM_REPORT = re.compile(
+    r"KOM (?:tilstandsrapport|årsrapport|status report|(\d{4}) figures)(?: (\d{4}))?"
+    r"|Report from the Coordinating Unit for Victims of Trafficking (\d{4})",
+    re.IGNORECASE,
+)
+"""How a row's publication names the KOM report its figures come from (`KOM tilstandsrapport 2023`, `KOM
+årsrapport 2009`, `KOM status report 2012`, `KOM 2014 figures`), and the year of that report."""
+
+
+def report_year(path: Path) -> str | None:
+    """The year of the newest KOM report the file's rows cite (`2023`); None when no row names one."""
+    years = [
+        int(year)
+        for _, row in read_rows(path, ("publication",), KomFormatError)
+        for found in KOM_REPORT.finditer(row["publication"])
+        for year in found.groups()
+        if year
+    ]
+    return str(max(years)) if years else None
+
+
 class KomFormatError(ValueError):
     """The curated KOM file has a row that cannot be read or is not allowed."""
 

@@ -5,13 +5,14 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from core.isolated import run_isolated
 from core.vocabulary import FACT_KEY, no_facts
 from pipelines.checks.facts import fact_checks
 from pipelines.checks.shrink import shrink_check
 from pipelines.download import Announcement, RemoteFile
 from pipelines.raw import downloaded_file_asset, staging_asset
 from pipelines.sources.unodc_glotip import harmonise
-from pipelines.sources.unodc_glotip.parse import SHEET, read_glotip
+from pipelines.sources.unodc_glotip.parse import SHEET, read_glotip, release_day
 
 GLOTIP = RemoteFile(
     source_id="unodc_glotip",
@@ -32,10 +33,21 @@ GLOTIP = RemoteFile(
 FIRST_YEAR = 2003
 
 
+
+
+def workbook_release_day(path: Path, _: str) -> str | None:
+    """The release date the workbook states, read in another process: a workbook can crash its reader."""
+    return run_isolated(release_day, path, what=path.name, seconds=EDITION_SECONDS)
+
+
+EDITION_SECONDS = 60
+
+
 unodc_glotip_file = downloaded_file_asset(
     GLOTIP,
     folder="unodc",
     description="The GLOTIP workbook, downloaded (or taken from the mirror) with its address and checksum.",
+    edition=workbook_release_day,
 )
 
 

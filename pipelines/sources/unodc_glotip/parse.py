@@ -7,6 +7,7 @@ categories ("Other forms of exploitation") come as several rows that are parts o
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import fastexcel
@@ -74,6 +75,24 @@ def _open(path: Path) -> fastexcel.ExcelReader:
         return fastexcel.read_excel(path)
     except Exception as error:  # fastexcel raises its own error types per failure
         raise GlotipFormatError(f"{path.name}: not a readable Excel workbook ({error})") from error
+
+
+RELEASE_DAY = r"^(\d{2})/(\d{2})/(\d{4})$"
+"""The release date UNODC writes in a cell above the header (`30/05/2023` in the release of May 2023)."""
+
+
+def release_day(path: Path) -> str | None:
+    """The workbook's own release date (`2023-05-30`), from the first cell above the header that holds one; None
+    when it has none. The top rows only, and only that sheet."""
+    top = _open(path).load_sheet(SHEET, header_row=None, n_rows=HEADER_SEARCH_ROWS, dtypes="string").to_polars()
+    for row in top.iter_rows():
+        if set(COLUMNS) <= {str(cell).strip() for cell in row if cell is not None}:
+            return None
+        for cell in row:
+            if found := re.match(RELEASE_DAY, str(cell or "").strip()):
+                day, month, year = found.groups()
+                return f"{year}-{month}-{day}"
+    return None
 
 
 def _find_header(top: pl.DataFrame, path: Path) -> int:

@@ -9,7 +9,7 @@ from pipelines.checks.shrink import shrink_check
 from pipelines.download import RemoteFile
 from pipelines.raw import downloaded_file_asset, staging_asset
 from pipelines.sources.worldbank_population import harmonise
-from pipelines.sources.worldbank_population.parse import read_population
+from pipelines.sources.worldbank_population.parse import last_updated, read_population
 
 POPULATION = RemoteFile(
     source_id="worldbank_population",
@@ -24,6 +24,7 @@ population_file = downloaded_file_asset(
     POPULATION,
     folder="worldbank",
     description="The World Bank's population file (a zip officially, the CSV in the mirror), with its checksum.",
+    edition=lambda path, _: last_updated(path),
 )
 
 

@@ -9,6 +9,7 @@ download is a zip holding this CSV and two metadata CSVs.
 from __future__ import annotations
 
 import csv
+import re
 import zipfile
 from pathlib import Path
 
@@ -41,6 +42,14 @@ def _decoded(raw: bytes) -> str:
         except UnicodeDecodeError:
             continue
     return raw.decode("latin-1")
+
+
+def last_updated(path: Path) -> str | None:
+    """The file's own "Last Updated Date" (`2024-02-12`) from the lines above the header; None when it has none."""
+    for cells in csv.reader(data_csv_text(path).splitlines()[:20]):
+        if len(cells) > 1 and cells[0].strip() == "Last Updated Date" and re.match(r"^\d{4}-\d{2}-\d{2}$", cells[1]):
+            return cells[1]
+    return None
 
 
 def read_population(path: Path) -> pl.DataFrame:
