@@ -28,7 +28,7 @@ from reporting.published import (
     published_path,
     read_tables,
 )
-from reporting.status import not_current, status_line, status_reason
+from reporting.status import not_current, source_states, status_sentence
 from reporting.words import moment_text
 
 PUBLISHED_TABLES = (
@@ -45,6 +45,7 @@ PUBLISHED_TABLES = (
     "crosswalks",
     "legal_bases",
     "provenance",
+    "population",
     "publication",
     "asset_check_results",
     "source_status",
@@ -235,14 +236,16 @@ def page_header(title_key: str, intro_key: str | None = None) -> dict[str, pl.Da
 
 
 def status_banner(tables: dict[str, pl.DataFrame]) -> None:
-    """One short banner for the sources the shown publication could not take anew, the reasons one click away."""
+    """A short banner for the sources the shown publication could not take anew, and one click away every source's
+    status: which edition is shown, how new its figures are, and why it is not current when it is not."""
     rows = not_current(tables.get("source_status"))
-    if not rows:
-        return
-    named = ", ".join(t(f"publisher.{row['source_id']}") for row in rows)
-    st.warning(t("status.banner", sources=named))
-    with st.expander(t("status.reasons")):
-        st.markdown("\n".join(f"- {status_line(row, language())}. {status_reason(row, language())}" for row in rows))
+    if rows:
+        named = ", ".join(t(f"publisher.{row['source_id']}") for row in rows)
+        st.warning(t("status.banner", sources=named))
+    states = source_states(tables)
+    if states:
+        with st.expander(t("status.reasons")):
+            st.markdown("\n".join(f"- {status_sentence(state, language())}" for state in states))
 
 
 def earlier_note(tables: dict[str, pl.DataFrame]) -> None:

@@ -66,3 +66,16 @@ def series_with_figures(tables: Tables, table: str, definition_ids: Sequence[str
     """Those of `definition_ids` that have at least one figure in `table` (a series without is not offered)."""
     present = set(tables[table].filter(pl.col("definition_id").is_in(definition_ids))["definition_id"].unique())
     return [definition for definition in definition_ids if definition in present]
+
+
+def newest_years(tables: Tables) -> dict[str, int]:
+    """{source: the year of its newest figure}, from every source's facts and the World Bank's population."""
+    years = {}
+    if "fact_indicator" in tables:
+        found = tables["fact_indicator"].group_by("source").agg(pl.col("year").max())
+        years = {source: year for source, year in found.iter_rows() if year is not None}
+    if "population" in tables:
+        newest = tables["population"].filter(pl.col("population").is_not_null())["year"].max()
+        if newest is not None:
+            years["worldbank_population"] = newest
+    return years

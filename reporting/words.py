@@ -23,7 +23,9 @@ OSLO = ZoneInfo("Europe/Oslo")
 REASONS_FILE = Path(__file__).with_name("reasons.csv")
 RELEASE_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 RELEASE_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-RELEASE_YEAR = re.compile(r"^(\d{4})$")
+RELEASE_YEAR = re.compile(r"^v?(\d{4})$")
+RELEASE_COMPACT_DAY = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+RELEASE_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
 
 
 def day_text(day: date, language: str) -> str:
@@ -41,22 +43,43 @@ def moment_text(moment: str | datetime | None, language: str) -> str:
     return text("words.moment", language, day=day_text(local.date(), language), hour=local.hour, minute=local.minute)
 
 
-def release_text(release: str | None, retrieved_at: str | None, language: str) -> str:
-    """A source's release as a reader names it: `utgave november 2025`, or the day it was retrieved when the
-    publisher gives the file no date (the release is then known by its checksum only)."""
-    release = (release or "").strip()
-    if found := RELEASE_DAY.match(release):
-        named = day_text(date(*map(int, found.groups())), language)
-    elif found := RELEASE_MONTH.match(release):
+def dated_text(value: str | None, language: str) -> str | None:
+    """A publisher's date for an edition as a reader writes it: `2023-05-30`, `20210825` or a timestamp as a day,
+    `2025-11` as a month, `2023` or `v2024` as a year; None when `value` is no date (a checksum, nothing)."""
+    value = (value or "").strip()
+    if found := RELEASE_DAY.match(value) or RELEASE_COMPACT_DAY.match(value):
+        try:
+            return day_text(date(*map(int, found.groups())), language)
+        except ValueError:  # digits that are no day (`20219999`)
+            return None
+    if found := RELEASE_MONTH.match(value):
         year, month = map(int, found.groups())
-        named = text("words.month", language, month=text(f"month.{month}", language), year=year)
-    elif found := RELEASE_YEAR.match(release):
-        named = found.group(1)
-    elif retrieved_at:
-        return text("words.release_retrieved", language, date=day_text(_local_day(retrieved_at), language))
-    else:
-        return text("words.release_unknown", language)
+        return text("words.month", language, month=text(f"month.{month}", language), year=year)
+    if found := RELEASE_YEAR.match(value):
+        return found.group(1)
+    if RELEASE_MOMENT.match(value):
+        return day_text(_local_day(value.replace("Z", "+00:00")), language)
+    return None
+
+
+def edition_text(edition: str | None, release: str | None, language: str) -> str:
+    """A source's edition as a reader names it: the publisher's own date for it (`edition`, read from the file),
+    else the date in its release (`utgave november 2025`); `udatert utgave` when the publisher gives none. The day
+    a file was fetched is never its edition."""
+    named = dated_text(edition, language) or dated_text(release, language)
+    if named is None:
+        return text("words.release_undated", language)
     return text("words.release_dated", language, date=named)
+
+
+def release_text(release: str | None, retrieved_at: str | None, language: str) -> str:
+    """A release as a reader names it (`utgave november 2025`); one the publisher gives no date is said to be
+    undated, with the day it was retrieved."""
+    if named := dated_text(release, language):
+        return text("words.release_dated", language, date=named)
+    if retrieved_at:
+        return text("words.release_retrieved", language, date=day_text(_local_day(retrieved_at), language))
+    return text("words.release_unknown", language)
 
 
 def _local_day(moment: str) -> date:

@@ -18,7 +18,7 @@ from dashboard.ui import download_columns
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, CTDC_AREAS, CTDC_PROFILES
 from reporting.figures import reader_style, with_shown
 from reporting.texts import texts
-from reporting.words import reason_text
+from reporting.words import edition_text, reason_text
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "dashboard" / "app.py")
@@ -295,15 +295,46 @@ def test_the_only_banner_is_for_the_source_the_mirror_lacks(data_dir):
     assert texts()["publisher.unodc_glotip"]["nb"] not in banners[0]
 
 
-def test_the_sources_page_lists_every_source_with_its_status(degraded, monkeypatch):
+def status_lines(app: AppTest, language: str) -> dict[str, str]:
+    """{source: its status sentence} from the sources page's list of every source, one line each."""
+    said = next(element.value for element in app.markdown if element.value.startswith("- **")).splitlines()
+    assert len(said) == len(SOURCE_IDS), said
+    lines = {}
+    for source in SOURCE_IDS:
+        publisher = texts()[f"publisher.{source}"][language]
+        lines[source] = next(line for line in said if line.startswith(f"- **{publisher[:1].upper()}{publisher[1:]}**"))
+    return lines
+
+
+SOURCE_IDS = ("unodc_glotip", "iom_ctdc", "worldbank_population", "kom", "ilo", "ssb")
+
+
+def test_the_sources_page_says_every_sources_status_in_one_voice(degraded, monkeypatch):
     monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(degraded.root))
     app = open_page("views/sources.py", "en")
-    table = next(frame.value for frame in app.dataframe if "Status" in frame.value.columns)
-    statuses = dict(zip(table["Source"], table["Status"], strict=True))
-    assert statuses[texts()["source.iom_ctdc"]["en"]] == "stale"
-    assert statuses[texts()["source.kom"]["en"]] == "current"
-    assert statuses[texts()["source.ssb"]["en"]] == "absent"
-    assert len(statuses) == 6
+    lines = status_lines(app, "en")
+    assert set(lines) == set(SOURCE_IDS)
+    held = [source for source, line in lines.items() if "last good release" in line]
+    assert held == ["iom_ctdc"], "only the stale source is said to be held at its last good release"
+    assert "Taken anew at this publication" in lines["kom"]
+    assert "no figures published yet" in lines["ssb"]
+
+
+def test_every_source_is_named_with_its_edition_and_newest_year_never_the_day_fetched(data_dir, published):
+    editions = dict(published.execute("SELECT source_id, max(edition) FROM provenance GROUP BY 1").fetchall())
+    newest = dict(published.execute("SELECT source, max(year) FROM fact_indicator GROUP BY 1").fetchall())
+    (newest["worldbank_population"],) = published.execute(
+        "SELECT max(year) FROM population WHERE population IS NOT NULL"
+    ).fetchone()
+    app = open_page("views/sources.py")
+    lines = status_lines(app, "nb")
+    for source, line in lines.items():
+        if source == "ssb":  # the mirror holds no SSB tables
+            continue
+        assert editions[source] is not None, f"{source}: its file gives its edition"
+        assert f"{edition_text(editions[source], None, 'nb')}, nyeste tall fra {newest[source]}" in line, line
+    shown = all_text(app)
+    assert "ukjent utgave" not in shown and "utgaven hentet" not in shown
 
 
 @pytest.mark.parametrize("page", ["views/victims.py", "views/world.py", "views/justice.py"])

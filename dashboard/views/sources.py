@@ -11,9 +11,9 @@ import streamlit as st
 
 from dashboard.i18n import language, number, t, text_labels
 from dashboard.ui import page_header, published_when
-from reporting.status import status_detail, status_reason
+from reporting.status import check_source, source_states, status_detail, status_reason, status_sentence
 from reporting.texts import texts
-from reporting.words import day_text, moment_text, reason_text, release_text
+from reporting.words import day_text, edition_text, moment_text
 
 
 def technical(render: object) -> None:
@@ -44,44 +44,15 @@ def definitions(tables: dict[str, pl.DataFrame]) -> None:
 
 
 def source_status(tables: dict[str, pl.DataFrame]) -> None:
-    """Every source's status in this publication: current, stale (the last good release) or absent, and why."""
-    if "source_status" not in tables:
+    """Every source's status in this publication, in the sentences every page uses; the refresh's own messages for
+    the sources not current in a collapsed part for analysts."""
+    states = source_states(tables)
+    if not states:
         return
     st.subheader(t("sources.status_title"))
     lang = language()
-    rows = tables["source_status"].sort("source_id").to_dicts()
-    labels = text_labels("status", ["current", "stale", "absent"])
-    st.dataframe(
-        pl.DataFrame(
-            {
-                t("sources.source"): [t(f"source.{row['source_id']}") for row in rows],
-                t("sources.status"): [labels[row["status"]] for row in rows],
-                t("sources.release"): [
-                    release_text(row["release"], row["retrieved_at"], lang) if row["status"] != "absent" else ""
-                    for row in rows
-                ],
-                t("sources.retrieved"): [
-                    moment_text(row["retrieved_at"], lang) if row["retrieved_at"] else "" for row in rows
-                ],
-                t("sources.reason"): [
-                    reason_text(row["reason"], row["source_id"], lang) if row["reason"] else "" for row in rows
-                ],
-            },
-            schema={
-                name: pl.String
-                for name in (
-                    t("sources.source"),
-                    t("sources.status"),
-                    t("sources.release"),
-                    t("sources.retrieved"),
-                    t("sources.reason"),
-                )
-            },
-        ),
-        hide_index=True,
-        width="stretch",
-    )
-    failing = [row for row in rows if row["status"] != "current"]
+    st.markdown("\n".join(f"- {status_sentence(state, lang)}" for state in states))
+    failing = [row for row in tables["source_status"].sort("source_id").to_dicts() if row["reason"]]
     if failing:
         technical(
             lambda: st.markdown("\n\n".join(f"{status_reason(row, lang)}  \n`{status_detail(row)}`" for row in failing))
@@ -98,7 +69,7 @@ def provenance(tables: dict[str, pl.DataFrame]) -> None:
                 t("sources.source"): [t(f"source.{row['source_id']}") for row in files],
                 t("sources.publication"): [row["publication"] for row in files],
                 t("sources.address"): [row["url"] for row in files],
-                t("sources.release"): [release_text(row["release"], row["retrieved_at"], lang) for row in files],
+                t("sources.release"): [edition_text(row.get("edition"), row["release"], lang) for row in files],
                 t("sources.retrieved"): [moment_text(row["retrieved_at"], lang) for row in files],
                 t("sources.size"): [
                     t("sources.size_bytes", size=number(row["size_bytes"])) if row["size_bytes"] is not None else ""
@@ -121,6 +92,13 @@ def provenance(tables: dict[str, pl.DataFrame]) -> None:
     )
 
 
+def checked_sources(failed: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> str:
+    """The publishers whose checks are among `failed` (a shared table's by its own name), as a reader reads them."""
+    sources = tables["source_status"]["source_id"].to_list() if "source_status" in tables else []
+    owners = {check_source(key, sources) or key.split("/")[-1].removeprefix("facts_") for key in failed["asset_key"]}
+    return ", ".join(t(f"publisher.{owner}") if f"publisher.{owner}" in texts() else owner for owner in sorted(owners))
+
+
 def check_results(tables: dict[str, pl.DataFrame]) -> None:
     st.subheader(t("sources.checks_title"))
     if "asset_check_results" not in tables:
@@ -131,12 +109,9 @@ def check_results(tables: dict[str, pl.DataFrame]) -> None:
     st.markdown(
         t("sources.checks_summary", passed=number(results.height - failed.height), total=number(results.height))
     )
-    if failed.height:
-        sources = sorted({key.split("/")[-1].removeprefix("facts_") for key in failed["asset_key"]})
-        named = ", ".join(
-            t(f"publisher.{source}") if f"publisher.{source}" in texts() else source for source in sources
-        )
-        st.markdown(t("sources.checks_failed", checks=named))
+    for severity, key in (("ERROR", "sources.checks_blocking"), ("WARN", "sources.checks_warned")):
+        if named := checked_sources(failed.filter(pl.col("severity") == severity), tables):
+            st.markdown(t(key, checks=named))
     technical(
         lambda: st.dataframe(
             results.sort("passed", "asset_key", "check_name").select(
