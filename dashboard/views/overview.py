@@ -3,25 +3,12 @@
 import polars as pl
 import streamlit as st
 
-from core.vocabulary import ANNUAL_IN_PERIOD, CUMULATIVE, NORWAY, SERIES_BREAK
-from dashboard.i18n import number, shown_value, t
+from core.vocabulary import SERIES_BREAK
+from dashboard.i18n import language, number, shown_value, t
 from dashboard.ui import definition_name, definition_rows, page_header, revision_column
 from reporting.catalogue import definition_ids
-from reporting.flags import figure_rows, has_flag
+from reporting.main_points import change_from_year_before, figures, latest_shown, main_points
 from reporting.words import period_text
-
-
-def figures(tables: dict[str, pl.DataFrame], definition_id: str) -> tuple[list[dict], dict | None]:
-    """Norway's annual figures of one definition, oldest first, and its latest "N a year" figure over a period.
-
-    Cumulative figures are left out: they are not a year's figure.
-    """
-    rows = tables["series_totals"].filter(
-        (pl.col("definition_id") == definition_id) & (pl.col("geo") == NORWAY) & ~has_flag(CUMULATIVE)
-    )
-    annual = figure_rows(rows.filter(pl.col("period") == pl.col("year").cast(pl.String)).sort("year"))
-    periods = figure_rows(rows.filter(has_flag(ANNUAL_IN_PERIOD)).sort("year"))
-    return annual, (periods[-1] if periods else None)
 
 
 def latest_run(rows: list[dict]) -> list[dict]:
@@ -34,18 +21,6 @@ def latest_run(rows: list[dict]) -> list[dict]:
         if SERIES_BREAK in row["flags"]:
             break
     return run
-
-
-def change_from_year_before(rows: list[dict]) -> float | None:
-    """The change from the year before, only when both years have an exact figure in the same series."""
-    if len(rows) < 2:
-        return None
-    latest, before = rows[-1], rows[-2]
-    if latest["value"] is None or before["value"] is None or latest["year"] != before["year"] + 1:
-        return None
-    if SERIES_BREAK in latest["flags"]:
-        return None
-    return latest["value"] - before["value"]
 
 
 OLD_AFTER_YEARS = 3
@@ -65,7 +40,7 @@ def key_figure(tables: dict[str, pl.DataFrame], definition_id: str, newest: int)
     name = definition_name(tables, definition_id)
     source = definition_rows(tables, [definition_id])[0]
     with st.container(border=True):
-        if period_figure is not None and (not rows or period_figure["year"] > rows[-1]["year"]):
+        if latest_shown(rows, period_figure) is period_figure:
             shown, year, when = period_figure, period_figure["year"], period_text(period_figure["period"])
             st.markdown(f"**{name}**, {when}")
             st.metric(
@@ -98,6 +73,13 @@ def key_figure(tables: dict[str, pl.DataFrame], definition_id: str, newest: int)
         st.caption(f"{t('chart.source')}: [{publisher}]({source['source_url']})")
 
 
+def main_points_block(tables: dict[str, pl.DataFrame]) -> None:
+    """Hovedtall: the main points in sentences, written from the shown publication's figures."""
+    st.subheader(t("main.title"))
+    st.markdown(t("main.intro"))
+    st.markdown("\n".join(f"- {point}" for point in main_points(tables, language())))
+
+
 def signed(change: float) -> str:
     return ("+" if change > 0 else "−" if change < 0 else "") + number(abs(change))
 
@@ -113,6 +95,7 @@ def main() -> None:
         st.info(t("overview.no_figures"))
         return
     newest = max(year for _, year in shown)
+    main_points_block(tables)
     columns = st.columns(3)
     for index, (definition_id, _) in enumerate(shown):
         with columns[index % 3]:
