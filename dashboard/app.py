@@ -22,6 +22,13 @@ READABLE_CSS = """<style>
 [data-testid="stCaptionContainer"] { opacity: 1; color: #4d4d4d; }
 [data-testid="stCaptionContainer"] p { color: #4d4d4d; }
 [data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] small { color: #262626; }
+/* The print view: the page's content only, without the sidebar, the header's menu and the download buttons. */
+@media print {
+  [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stDownloadButton"] { display: none !important; }
+  [data-testid="stMain"], [data-testid="stAppViewContainer"] { margin-left: 0 !important; }
+  [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 1rem !important; }
+}
 </style>"""
 
 

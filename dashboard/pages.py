@@ -9,4 +9,6 @@ PAGES = (
     ("views/sources.py", "page.sources", "definisjoner-og-kilder"),
     ("views/changes.py", "page.changes", "endringer"),
     ("views/export.py", "page.export", "eksport"),
+    ("views/about.py", "page.about", "om-statistikken"),
+    ("views/accessibility.py", "page.accessibility", "tilgjengelighet"),
 )

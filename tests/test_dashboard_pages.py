@@ -31,7 +31,11 @@ PAGES = {
     "views/sources.py": "page.sources",
     "views/changes.py": "page.changes",
     "views/export.py": "page.export",
+    "views/about.py": "page.about",
+    "views/accessibility.py": "page.accessibility",
 }
+WITHOUT_FIGURES = {"views/accessibility.py"}
+"""Pages that read no published figures (shown even when there are none)."""
 
 
 @pytest.fixture
@@ -167,10 +171,48 @@ def test_sources_page_filters_the_definitions_by_source_name(data_dir):
 
 def test_missing_marts_give_a_message_not_a_traceback(tmp_path, monkeypatch):
     monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(tmp_path))
-    for page in PAGES:
+    for page in set(PAGES) - WITHOUT_FIGURES:
         app = open_page(page)
         assert app.warning[0].value == texts()["data.missing"]["nb"], "a sentence, no path and no command"
         assert not app.exception
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_accessibility_statement_is_shown_without_figures_and_names_standard_and_authority(
+    tmp_path, monkeypatch, language
+):
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(tmp_path))
+    app = open_page("views/accessibility.py", language)
+    assert not app.warning, "no figures are needed to read the statement"
+    said = all_text(app)
+    assert "WCAG 2.1" in said and " AA" in said and "axe-core" in said
+    assert texts()["about.contact"][language] in said, "the contact the organisation fills in"
+    assert "uutilsynet.no" in said and ("Tilsynet for universell utforming av ikt" in said or "Authority" in said)
+    assert texts()["a11y.gaps_title"][language] in [heading.value for heading in app.subheader]
+
+
+def test_about_page_says_what_each_source_counts_and_its_next_edition(data_dir):
+    from datetime import datetime
+
+    from core.sources import register
+    from reporting.calendar import release_calendar
+    from reporting.words import OSLO
+
+    app = open_page("views/about.py")
+    said = all_text(app)
+    published = [entry for entry in register().values() if entry.kind != "reference"]
+    for entry in published:
+        assert f"**{entry.name('nb')}**: {texts()[f'about.counts.{entry.source_id}']['nb']}" in said
+    calendar = app.table[0].value
+    assert list(calendar[texts()["calendar.source"]["nb"]]) == [entry.name("nb") for entry in published]
+    states = {entry.source.source_id: entry.state for entry in release_calendar(datetime.now(OSLO).date())}
+    expected = [texts()[f"calendar.state_{states[entry.source_id]}"]["nb"] for entry in published]
+    assert list(calendar[texts()["calendar.state"]["nb"]]) == expected
+    shown = dict(
+        zip(calendar[texts()["calendar.source"]["nb"]], calendar[texts()["calendar.shown"]["nb"]], strict=True)
+    )
+    assert shown[register()["unodc_glotip"].name("nb")].startswith("utgave "), "the edition, never the day fetched"
+    assert texts()["about.contact"]["nb"] in said and texts()["about.responsible"]["nb"] in said
 
 
 def test_damaged_marts_give_a_message_not_a_traceback(tmp_path, monkeypatch):
@@ -268,7 +310,7 @@ def degraded(refreshed, mirror, tmp_path_factory):
 
 
 @pytest.mark.parametrize("language", ["nb", "en"])
-@pytest.mark.parametrize("page", list(PAGES))
+@pytest.mark.parametrize("page", [page for page in PAGES if page not in WITHOUT_FIGURES])
 def test_every_page_says_which_source_is_stale_since_when_and_why(degraded, monkeypatch, page, language):
     monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(degraded.root))
     app = open_page(page, language)
