@@ -171,3 +171,20 @@ def test_language_switch_in_the_browser(states, browser, tmp_path):
             assert "lang=en" in page.url, "the address keeps the language, so a link opens in English"
         finally:
             page.close()
+
+
+def test_the_print_view_leaves_out_the_sidebar(refreshed, browser, tmp_path):
+    """Printed (CSS `@media print`), a page is its content only: no sidebar, its title and key figures still there."""
+    with streamlit_server(refreshed.root, tmp_path / "server.log") as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            page.goto(f"{server}/oversikt?lang=nb", wait_until="domcontentloaded")
+            wait_until_drawn(page)
+            sidebar = page.locator("[data-testid='stSidebar']")
+            assert sidebar.is_visible(), "on the screen the sidebar is there"
+            page.emulate_media(media="print")
+            assert not sidebar.is_visible()
+            assert page.get_by_role("heading", name=texts()["page.overview"]["nb"], exact=True).first.is_visible()
+            assert page.get_by_role("heading", name=texts()["main.title"]["nb"], exact=True).first.is_visible()
+        finally:
+            page.close()
