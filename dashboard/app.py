@@ -25,7 +25,9 @@ READABLE_CSS = """<style>
 /* The print view: the page's content only, without the sidebar, the header's menu and the download buttons. */
 @media print {
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
-  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stDownloadButton"] { display: none !important; }
+  [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stDownloadButton"] {
+    display: none !important;
+  }
   [data-testid="stMain"], [data-testid="stAppViewContainer"] { margin-left: 0 !important; }
   [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 1rem !important; }
 }

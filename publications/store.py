@@ -96,7 +96,7 @@ def sources_of(source_status: pl.DataFrame | None, provenance: pl.DataFrame | No
     """The catalogue's `sources`: every source's status and release, with the files that went in and their sha256."""
     files: dict[str, list[dict]] = {}
     if provenance is not None:
-        wanted = ["provenance_id", "publication", "url", "release", "size_bytes", "sha256"]
+        wanted = ["provenance_id", "publication", "url", "release", "edition", "size_bytes", "sha256"]
         for row in provenance.sort("provenance_id").iter_rows(named=True):
             files.setdefault(row["source_id"], []).append({key: row.get(key) for key in wanted})
     statuses = {} if source_status is None else {row["source_id"]: row for row in source_status.iter_rows(named=True)}

@@ -8,7 +8,7 @@ source: "**UNODC**: utgave 30. mai 2023, nyeste tall fra 2021, hentet 6. desembe
 Oppdatert ved denne publiseringen. Advarsel: …". Pages show a banner per stale or absent source.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import polars as pl
@@ -73,6 +73,23 @@ def _editions(provenance: pl.DataFrame | None) -> dict[str, str]:
         return {}
     found = provenance.filter(pl.col("edition").is_not_null()).group_by("source_id").agg(pl.col("edition").max())
     return dict(found.iter_rows())
+
+
+def release_names(files: Iterable[tuple[str, str | None, str | None]], language: str) -> dict[tuple[str, str], str]:
+    """{(source, release): the edition as a reader names it} for files given as (source, release, edition): the
+    revisions name a figure's release, a file its edition. A file recorded before editions were read gives none."""
+    named = {}
+    for source, release, edition in files:
+        if release and edition:
+            named[(source, release)] = edition_text(edition, release, language)
+    return named
+
+
+def provenance_files(provenance: pl.DataFrame | None) -> list[tuple[str, str | None, str | None]]:
+    """(source, release, edition) of each file of a publication's `provenance` (none before editions were read)."""
+    if provenance is None or "edition" not in provenance.columns:
+        return []
+    return provenance.select("source_id", "release", "edition").rows()
 
 
 def check_source(asset_key: str, source_ids: list[str]) -> str | None:

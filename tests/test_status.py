@@ -8,7 +8,7 @@ The frames have the published tables' shapes (`source_status`, `provenance`, `fa
 import polars as pl
 import pytest
 
-from reporting.status import SourceState, check_source, source_states, status_sentence
+from reporting.status import SourceState, check_source, provenance_files, release_names, source_states, status_sentence
 from reporting.words import dated_text, edition_text
 
 FETCHED = "2026-12-06T03:53:50+00:00"
@@ -136,3 +136,19 @@ def test_source_states_join_status_edition_newest_year_and_warnings():
 
 def test_a_publication_from_before_statuses_has_no_states():
     assert source_states({"provenance": pl.DataFrame({"source_id": ["kom"]})}) == []
+
+
+def test_a_release_is_named_by_the_edition_its_files_give():
+    provenance = pl.DataFrame(
+        {
+            "source_id": ["unodc_glotip", "kom", "reference"],
+            "release": ["sha256:b0d5fcedaef8", "sha256:254c0c2ca73d", "sha256:0123456789ab"],
+            "edition": ["2023-05-30", "2023", None],
+        }
+    )
+    names = release_names(provenance_files(provenance), "nb")
+    assert names == {
+        ("unodc_glotip", "sha256:b0d5fcedaef8"): "utgave 30. mai 2023",
+        ("kom", "sha256:254c0c2ca73d"): "utgave 2023",
+    }, "a file without an edition names none"
+    assert provenance_files(provenance.drop("edition")) == [], "a publication from before editions were read"

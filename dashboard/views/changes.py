@@ -10,7 +10,8 @@ from dashboard.i18n import language, number, t, text_labels
 from dashboard.ui import page_header, publication_label, vocabulary_label
 from reporting.changes import CHANGES, by_source_and_measure, sides_shown, summary
 from reporting.published import KeptFileUnreadable, Publication, kept_publications, publication_store
-from reporting.words import OSLO, day_text, moment_text, period_text, reason_text, release_text
+from reporting.status import provenance_files, release_names
+from reporting.words import OSLO, day_text, edition_text, moment_text, period_text, reason_text, release_text
 
 DETAIL_ROWS = 2000
 """At most this many figures in a detail table (all of them are in the CSV download)."""
@@ -63,7 +64,7 @@ def details(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> pl.Data
             t("changes.breakdown"): [breakdown_label(tables, breakdown) for breakdown in written["breakdown"]],
             t("changes.before"): written["shown_before"],
             t("changes.after"): written["shown_after"],
-            t("changes.release"): [release_text(release, None, language()) for release in written["release"]],
+            t("changes.release"): release_column(tables, written),
         },
         schema_overrides={t("changes.geo"): pl.String, t("changes.period"): pl.String},
     )
@@ -180,7 +181,7 @@ def figure_history(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> 
                 t("changes.published_at"): [moment_text(moment, language()) for moment in written["published_at"]],
                 t("changes.change"): [t(f"changes.change_{change}") for change in written["change"]],
                 t("changes.figure"): written["shown_after"],
-                t("changes.release"): [release_text(release, None, language()) for release in written["release"]],
+                t("changes.release"): release_column(tables, written),
             }
         ),
         hide_index=True,
@@ -275,14 +276,38 @@ def published_when(tables: dict[str, pl.DataFrame]) -> None:
     st.caption(t("changes.command"))
 
 
+def release_column(tables: dict[str, pl.DataFrame], written: pl.DataFrame) -> list[str]:
+    """The release that brought each figure, named by its edition where a kept publication's files give it."""
+    files = provenance_files(tables.get("provenance")) + [
+        (source["source_id"], file.get("release"), file.get("edition"))
+        for entry in kept_publications()
+        for source in entry.sources
+        for file in source.get("files", [])
+    ]
+    names = release_names(files, language())
+    return [
+        names.get((source, release)) or release_text(release, None, language())
+        for source, release in zip(written["source"], written["release"], strict=True)
+    ]
+
+
 def yes_no(value: bool) -> str:
     return t("sources.passed_yes") if value else t("sources.passed_no")
+
+
+def source_release(source: dict) -> str:
+    """A source's release in a kept publication by its edition, as its files give it (none before editions were
+    read: then by the date in the release, if any)."""
+    editions = [file["edition"] for file in source.get("files", []) if file.get("edition")]
+    if editions:
+        return edition_text(max(editions), source.get("release"), language())
+    return release_text(source.get("release"), None, language())
 
 
 def releases_line(entry: Publication) -> str:
     """Each source's release in a kept publication, as a reader names it."""
     named = [
-        (t(f"publisher.{source['source_id']}"), release_text(source.get("release"), entry.published_at, language()))
+        (t(f"publisher.{source['source_id']}"), source_release(source))
         for source in entry.sources
         if source.get("status") and source.get("release")
     ]

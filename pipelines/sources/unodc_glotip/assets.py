@@ -33,14 +33,13 @@ GLOTIP = RemoteFile(
 FIRST_YEAR = 2003
 
 
+EDITION_SECONDS = 60
+"""How long reading the workbook's release date may take (its top rows only)."""
 
 
 def workbook_release_day(path: Path, _: str) -> str | None:
     """The release date the workbook states, read in another process: a workbook can crash its reader."""
     return run_isolated(release_day, path, what=path.name, seconds=EDITION_SECONDS)
-
-
-EDITION_SECONDS = 60
 
 
 unodc_glotip_file = downloaded_file_asset(
