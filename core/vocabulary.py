@@ -94,6 +94,13 @@ def is_all_breakdowns_total() -> pl.Expr:
     )
 
 
+def definition_id(source_id: str, measure: pl.Expr | None = None) -> pl.Expr:
+    """A fact's `definition_id`, `<source id>.<measure>`: its row in `data/reference/definitions/<source id>.csv`.
+
+    `measure` is an expression for the measure's code (default: the column `measure`)."""
+    return pl.lit(f"{source_id}.") + (pl.col("measure") if measure is None else measure)
+
+
 def no_facts() -> pl.DataFrame:
     """The facts of a source that is absent from this run: no rows, the canonical columns."""
     return pl.DataFrame(schema=FACT_SCHEMA)

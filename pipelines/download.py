@@ -39,6 +39,7 @@ from urllib3.util.retry import Retry
 from core import atomic
 from core.checksums import sha256_of
 from core.settings import source_start_from_env
+from core.sources import register
 
 USER_AGENT = "trafficking-statistics-norway/0.1 (+statistics pipeline)"
 TIMEOUT_SECONDS = 120
@@ -226,26 +227,33 @@ def fetch(
     timeout: float = TIMEOUT_SECONDS,
     validators: dict[str, str] | None = None,
     deadline: float = DEADLINE_SECONDS,
-    max_bytes: int = MAX_FILE_BYTES,
+    max_bytes: int | None = None,
 ) -> FetchedFile:
     """Find `remote`'s current release, download it into `target_dir`, check it, and swap it into place.
 
-    `start` replaces where discovery starts (the `TRAFFICKING_SOURCE_<SOURCE_ID>` setting).
+    `start` replaces where discovery starts (the `TRAFFICKING_SOURCE_<SOURCE_ID>` setting). `max_bytes` defaults to
+    the source's limit in the register of sources (`max_megabytes`), else `MAX_FILE_BYTES`.
     `validators` (an earlier answer's `FetchedFile.validators`) makes the request conditional on the
     file having changed since; a server that answers 304 raises `NotModified` and nothing is written.
     """
     session = session or http_session()
     target_dir.mkdir(parents=True, exist_ok=True)
     failures = []
+    limits = Limits(timeout, deadline, max_bytes or registered_max_bytes(remote.source_id))
     for candidate in candidates(remote, mirror, start):
         try:
-            limits = Limits(timeout, deadline, max_bytes)
             return _fetch_candidate(remote, candidate, target_dir, session, limits, validators or {})
         except DownloadError as error:
             failures.append(str(error))
     if len(failures) == 1:
         raise DownloadError(failures[0])
     raise DownloadError(f"{remote.source_id}: no address gave {remote.file_name}: " + "; ".join(failures))
+
+
+def registered_max_bytes(source_id: str) -> int:
+    """How large a file of this source may be: the register's `max_megabytes`, else `MAX_FILE_BYTES`."""
+    entry = register().get(source_id)
+    return (entry.max_bytes if entry else None) or MAX_FILE_BYTES
 
 
 def _fetch_candidate(

@@ -35,15 +35,13 @@ from pipelines.download import (
     looks_like_html,
     named_in,
 )
+from pipelines.register import downloaded_files
 from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.iom_ctdc.parse import CtdcFormatError, profile_columns, resolve_columns
 from pipelines.sources.ssb import harmonise as ssb_harmonise
 from pipelines.sources.ssb.api import MAX_DISCOVERED, Client, SsbError, dataset_of, metadata_address, pace_from_env
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, OFFICIAL_API, OffenceNotFound, find_offence
-from pipelines.sources.unodc_glotip.assets import GLOTIP
-from pipelines.sources.worldbank_population.assets import POPULATION
 
-FILES: tuple[RemoteFile, ...] = (GLOTIP, CTDC_SYNTHETIC, POPULATION)
 HEADER_BYTES = 64 * 1024
 EXIT_ALL_READ, EXIT_NOT_ALL = 0, 3
 
@@ -205,7 +203,7 @@ def probe_all() -> list[Finding]:
     limits = Limits()
     session = http_session(min(download_retries_from_env(), 1), 0.5, methods=("GET", "HEAD", "POST"))
     mirror = mirror_from_env()
-    return [*(probe_file(remote, mirror, session, limits) for remote in FILES), probe_ssb(session, limits)]
+    return [*(probe_file(remote, mirror, session, limits) for remote in downloaded_files()), probe_ssb(session, limits)]
 
 
 def report_lines(findings: list[Finding]) -> list[str]:

@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from core.vocabulary import NORWAY, SERIES_BREAK, TOTAL, conform, join_flags
+from core.vocabulary import NORWAY, SERIES_BREAK, TOTAL, conform, definition_id, join_flags
 from pipelines import crosswalk
 from pipelines.legal_basis import with_legal_basis
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, SOURCE_ID
@@ -241,7 +241,7 @@ def to_facts(staging: pl.DataFrame) -> pl.DataFrame:
         value_high="value",
         unit=pl.col("base").replace_strict(UNITS, default=None),
         flags=pl.Series(flags, dtype=pl.String),
-        definition_id=pl.lit(f"{SOURCE_ID}.") + pl.col("measure"),
+        definition_id=definition_id(SOURCE_ID),
         provenance_id="provenance_id",
         source_location=pl.Series(locations, dtype=pl.String),
     )
