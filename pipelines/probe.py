@@ -39,6 +39,7 @@ from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.iom_ctdc.parse import CtdcFormatError, profile_columns, resolve_columns
 from pipelines.sources.ssb import harmonise as ssb_harmonise
 from pipelines.sources.ssb.api import MAX_DISCOVERED, Client, SsbError, dataset_of, metadata_address, pace_from_env
+from pipelines.sources.ssb.parse import without_depth_marks
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, OFFICIAL_API, OffenceNotFound, find_offence
 from pipelines.sources.unodc_glotip.assets import GLOTIP
 from pipelines.sources.worldbank_population.assets import POPULATION
@@ -197,7 +198,7 @@ def _unknown_labels(metadata, offence_dimension: str) -> list[str]:  # noqa: ANN
         if dimension.id in skipped:
             continue
         known = contents if dimension.id == metadata.role("metric") else categories
-        unknown += [f"{dimension.id}: {label}" for label in dimension.labels if label not in known]
+        unknown += [f"{dimension.id}: {label}" for label in dimension.labels if without_depth_marks(label) not in known]
     return unknown
 
 
