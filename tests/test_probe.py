@@ -15,7 +15,9 @@ import pytest
 from named_files import named_files_site
 from ssb_fake import FakeSsb, serve
 
-from pipelines.probe import EXIT_ALL_READ, EXIT_NOT_ALL
+from pipelines.download import Limits, http_session
+from pipelines.probe import EXIT_ALL_READ, EXIT_NOT_ALL, probe_file
+from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.ssb.tables import names_the_offence
 
 REPO = Path(__file__).resolve().parent.parent
@@ -79,3 +81,19 @@ def test_on_stand_ins_the_probe_names_the_release_the_offence_and_what_it_does_n
     assert "HTTP 404" in tables["09406"]["problem"]
     assert found["ssb"]["would"] == "read it; tables 09406 keep their last good release"
     assert not any(request[1] == "GET" and "/data" in request[2] for request in fake.requests), "no data asked"
+
+
+@pytest.mark.parametrize("refuse_head", [405, 501])
+def test_a_ctdc_server_refusing_head_is_asked_with_a_ranged_get_and_the_probe_says_so(mirror, refuse_head, monkeypatch):
+    records = (mirror / "iom" / "ctdc_global_synthetic_20210825.csv").read_bytes()
+    page = b'<!DOCTYPE html><html><body><a href="/node/8/download">Data</a></body></html>'
+    files = {
+        "/resource/microdata": (None, page),
+        "/node/8/download": ("CTDC_global_synthetic_data_v2025_0.csv", records),
+    }
+    with named_files_site(files, refuse_head) as site:
+        monkeypatch.setenv("TRAFFICKING_SOURCE_IOM_CTDC", f"{site}/resource/microdata")
+        finding = probe_file(CTDC_SYNTHETIC, "", http_session(retries=0), Limits())
+    assert finding.readable and finding.release == "v2025", finding.problems
+    assert finding.details["asked_with"] == f"GET of the first byte (HEAD answered HTTP {refuse_head})"
+    assert finding.details["size_bytes"] == len(records) and finding.details["file_name"].endswith("v2025_0.csv")
