@@ -16,9 +16,9 @@ from named_files import named_files_site
 from ssb_fake import FakeSsb, serve
 
 from pipelines.download import Limits, http_session
-from pipelines.probe import EXIT_ALL_READ, EXIT_NOT_ALL, probe_file
+from pipelines.probe import EXIT_ALL_READ, EXIT_NOT_ALL, probe_file, probe_ssb
 from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
-from pipelines.sources.ssb.tables import names_the_offence
+from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, names_the_offence
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -97,3 +97,18 @@ def test_a_ctdc_server_refusing_head_is_asked_with_a_ranged_get_and_the_probe_sa
     assert finding.readable and finding.release == "v2025", finding.problems
     assert finding.details["asked_with"] == f"GET of the first byte (HEAD answered HTTP {refuse_head})"
     assert finding.details["size_bytes"] == len(records) and finding.details["file_name"].endswith("v2025_0.csv")
+
+
+def test_on_the_pxwebapi_stand_in_the_probe_reads_every_known_table_and_knows_every_label(monkeypatch):
+    fake = FakeSsb()
+    server, base = serve(fake)
+    monkeypatch.setenv("TRAFFICKING_SOURCE_SSB", base)
+    try:
+        finding = probe_ssb(http_session(retries=0), Limits())
+    finally:
+        server.shutdown()
+        server.server_close()
+    tables = finding.details["tables"]
+    assert finding.readable and finding.would == "read it"
+    assert all("problem" not in tables[table_id] for table_id in KNOWN_TABLE_IDS), tables
+    assert all(tables[table_id]["labels_not_in_crosswalk"] == [] for table_id in KNOWN_TABLE_IDS), tables
