@@ -19,6 +19,8 @@ from core.settings import REPO_ROOT, DataPaths
 from export.tables import SOURCES, TABLES, read_table
 from pipelines.refresh import EXIT_CURRENT, EXIT_DEGRADED, refresh
 from reporting.catalogue import definition_ids
+from reporting.figures import reader_style, shown
+from reporting.flags import figure_rows
 from reporting.justice import justice_chain
 from reporting.texts import texts
 
@@ -77,6 +79,9 @@ def test_the_refresh_publishes_exactly_the_figures_ssb_served(with_ssb):
     assert dict(reported.select("year", "value").iter_rows()) == served_series | {2017: 0.0}, "'-' published as 0"
     later = reported.filter(pl.col("year") == 2021)
     assert later["value"].to_list() == [None] and later["flags"].to_list() == ["not_yet_available"]
+    for language in ("nb", "en"):
+        said = {row["year"]: shown(row, reader_style(language)) for row in figure_rows(reported)}
+        assert said[2017] == "0" and said[2021] == texts()["value.not_yet_available"][language], "told, in words"
     decisions = {row["measure"] for row in facts.iter_rows(named=True) if "PolitiAvgjorelse=" in row["source_location"]}
     assert {"offences_investigated", "offences_investigated_indicted", "offences_investigated_dropped_evidence"} <= (
         decisions
