@@ -2,8 +2,9 @@
 the client (table search, metadata first, retries of 429 and 503, pace, POST, mirror), staging and harmonisation,
 and the justice reconciliation.
 
-Every JSON-stat document here and in `ssb_fake` is written by the tests in the documented format; the figures in
-them are invented for the tests, and no real SSB figure is typed in.
+The stand-in answers in the shapes PxWebApi 2.x is on record to send (`ssb_fake`'s header cites each record: metadata
+with `"value": []`, `¬` depth marks, symbols as `null` with `status`, Problem errors); the small documents written
+here follow the JSON-stat format. Every figure is invented for the tests, and no real SSB figure is typed in.
 """
 
 import json

@@ -2,8 +2,8 @@
 figures are exactly those served, on the justice page and in the pack; a table that loses the offence keeps the last
 good release; without SSB (the mirror has no SSB files) the source is absent and everything else publishes.
 
-The stand-in's JSON-stat documents (`ssb_fake`) are written by the tests in the documented format; their figures are
-invented for the tests, and no real SSB figure is typed in.
+The stand-in (`ssb_fake`) answers in the shapes PxWebApi 2.x is on record to send, each citing its record; its figures
+are invented for the tests, and no real SSB figure is typed in.
 """
 
 import re
