@@ -30,6 +30,7 @@ ANNUAL_IN_PERIOD = "annual_in_period"
 SERIES_BREAK = "series_break"
 SYNTHETIC = "synthetic"
 COMPLEMENTARY_HIDDEN = "complementary_hidden"
+NOT_YET_AVAILABLE = "not_yet_available"
 """Flag codes (dimension `flag` of the vocabulary) that readers of the published file act on."""
 
 ANY_FLAG = "_any"

@@ -52,6 +52,10 @@ MAX_FILE_BYTES = 1 << 30
 """The largest file a source may send (the largest real one, CTDC's CSV, is about 11 MB); more is refused as
 it arrives, so a padded or endless answer fills neither memory nor disk."""
 TRANSIENT_STATUSES = (429, 500, 502, 503, 504)
+HEAD_REFUSED = (405, 501)
+"""A server's answers to a HEAD it does not take (Method Not Allowed, Not Implemented): the same question is then
+asked with a GET of the file's first byte (`Range: bytes=0-0`), streamed and closed unread."""
+FIRST_BYTE = {"Range": "bytes=0-0"}
 PAGE_BYTES_READ = 5 * 1024 * 1024
 """A start page larger than this is not searched for links (it is not a page)."""
 
@@ -80,8 +84,9 @@ class Announcement:
     `link` is a regular expression for the file's address in the page's HTML; its named group
     `release` (if any) identifies the release, e.g. the month in `files/2025-11/data_glotip.xlsx`.
     `downloads`, when the page may link the file only by a generic address (Drupal's `/node/<id>/download`),
-    is a regular expression for those addresses: each is asked (HEAD) for the file's name, which `link`
-    must then match (from `Content-Disposition`, or the address it redirects to).
+    is a regular expression for those addresses: each is asked for the file's name (HEAD, or a GET of the first
+    byte where HEAD is refused: `ask_about`), which `link` must then match (from `Content-Disposition`, or the
+    address it redirects to).
     """
 
     page: str
@@ -337,10 +342,31 @@ def served_file_name(address: str, session: requests.Session, limits: Limits) ->
     """The name a server gives the file at `address`: its `Content-Disposition` file name, else the last part of
     the address it redirects to; None when the server cannot be asked."""
     try:
-        answer = session.head(address, allow_redirects=True, timeout=limits.timeout)
+        answer, _ = ask_about(address, session, limits)
     except requests.RequestException:
         return None
     return None if answer.status_code >= 400 else named_in(answer)
+
+
+def ask_about(address: str, session: requests.Session, limits: Limits) -> tuple[requests.Response, str]:
+    """The server's answer about the file at `address`, without its body, and how it was asked: with HEAD, or where
+    the server refuses HEAD (405, 501) with a GET of the first byte, streamed and closed unread (a server that
+    ignores the range sends the whole file, of which nothing is read). Raises `requests.RequestException`."""
+    answer = session.head(address, allow_redirects=True, timeout=limits.timeout)
+    if answer.status_code not in HEAD_REFUSED:
+        return answer, "HEAD"
+    with session.get(address, headers=FIRST_BYTE, allow_redirects=True, stream=True, timeout=limits.timeout) as ranged:
+        return ranged, f"GET of the first byte (HEAD answered HTTP {answer.status_code})"
+
+
+def size_in(answer: requests.Response) -> int | None:
+    """The file's size an answer states: the total of its `Content-Range` (a ranged answer), else its
+    `Content-Length`; None when it states none."""
+    total = answer.headers.get("Content-Range", "").rpartition("/")[2]
+    if answer.status_code == 206 and total.isdigit():
+        return int(total)
+    stated = answer.headers.get("Content-Length", "")
+    return int(stated) if answer.status_code != 206 and stated.isdigit() else None
 
 
 def named_in(answer: requests.Response) -> str | None:
