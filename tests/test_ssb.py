@@ -429,6 +429,16 @@ def test_facts_carry_location_definition_provenance_and_legal_basis(staged):
     assert set(facts["definition_id"]) <= set(definitions)
 
 
+def test_a_year_taken_from_another_table_starts_a_segment(staged):
+    """Where 10651 has no figure for a year, 13579's is published: a break there, and again where 10651's resumes."""
+    fake, staging = staged
+    gap = (pl.col("table_id") == "10651") & (pl.col("year") == 2020)
+    facts = facts_by_measure(harmonise.to_facts(staging.with_columns(value=pl.when(gap).then(None).otherwise("value"))))
+    sanctions = facts["sanctions"]
+    assert sanctions[2020]["value"] == served_figure(fake.tables["13579"], "T", "T", "1BM100", "Reaksjoner", "2020")
+    assert [year for year, row in sorted(sanctions.items()) if "series_break" in flag_set(row["flags"])] == [2020, 2021]
+
+
 def test_the_first_known_table_wins_and_the_tables_are_compared(staged):
     fake, staging = staged
     facts = facts_by_measure(harmonise.to_facts(staging))

@@ -27,7 +27,8 @@ with a figure in the latest year; an older code fills only the years the current
 A missing cell stays missing (value null, its symbol as a flag): a null is never a zero, except SSB's nil.
 
 The series break is placed per table from the table itself: a year whose offence code differs from the
-year before's (the table changes classification there) starts a new segment. A table that carries one
+year before's (the table changes classification there) starts a new segment, as does a year whose figure
+comes from another table than the year before's. A table that carries one
 code across 2015 (SSB back-casts the 2015 standard in 08484) has no classification break; the new
 penal code of 1 October 2015 is carried by every fact's `legal_basis` (2015 is `mixed_2015`). SSB's
 table notes are free text, not read for breaks (docs/SOURCES.md). The legal basis comes from
@@ -216,10 +217,11 @@ def chosen(by_table: pl.DataFrame) -> pl.DataFrame:
 
 def series_breaks(facts: pl.DataFrame) -> pl.Series:
     """Whether each fact starts a new segment: a year whose offence code differs from the year before's (the table
-    changes classification there, as its own categories show)."""
+    changes classification there, as its own categories show), or whose figure comes from another table."""
     ordered = facts.with_row_index("row").sort("measure", "year")
-    previous = pl.col("offence_code").shift(1).over("measure")
-    code_changed = previous.is_not_null() & (previous != pl.col("offence_code"))
+    where = pl.concat_str("table_id", "offence_code", separator="/")
+    previous = where.shift(1).over("measure")
+    code_changed = previous.is_not_null() & (previous != where)
     flagged = ordered.select("row", breaks=code_changed).sort("row")
     return flagged["breaks"].fill_null(False)
 
