@@ -205,7 +205,9 @@ def test_requests_to_the_server_keep_the_pace(fake, tmp_path):
     client(fake.base, pace=Pace(4, 0.5)).fetch(tmp_path / "ssb")
     times = [moment for moment, *_ in fake.requests]
     assert len(times) > 8
-    assert max(sum(1 for other in times if start <= other < start + 0.45) for start in times) <= 4
+    # Arrival times at the server jitter on a loaded machine (a request delayed, then two close together): the
+    # window is 0.35 s of the pace's 0.5 s. A client without pacing sends all of them within a few milliseconds.
+    assert max(sum(1 for other in times if start <= other < start + 0.35) for start in times) <= 4
 
 
 # -- the client against the stand-in --------------------------------------------------------------------------------
