@@ -5,7 +5,8 @@ import http.server
 import json
 import shutil
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
+from itertools import islice
 from pathlib import Path
 from typing import ClassVar
 
@@ -14,6 +15,7 @@ import pytest
 from dagster._core.remote_origin import InProcessCodeLocationOrigin, RemoteJobOrigin, RemoteRepositoryOrigin
 from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 from dagster._core.utils import make_new_run_id
+from dagster._utils.schedules import cron_string_iterator
 from ssb_fake import FakeSsb, serve
 
 from core.settings import CURATED_DIR
@@ -21,6 +23,7 @@ from core.sources import of_kind
 from pipelines.curated import CuratedFiles
 from pipelines.download import Downloader, RemoteFile
 from pipelines.ops.freshness import overdue_by, release_date
+from pipelines.ops.schedules import weekly_refresh
 from pipelines.ops.sensors import curated_files_sensor, new_release_sensor
 from pipelines.register import RegisterMismatch, remote_file
 from pipelines.warehouse import Warehouse
@@ -179,16 +182,42 @@ def test_a_new_instance_starts_no_refresh_and_a_queued_one_is_not_doubled(tmp_pa
     first_curated = _evaluate(curated_files_sensor, None, dev_instance, **resources)
     assert not first.run_requests and not first_curated.run_requests, "nothing starts unasked on first start"
     assert first.cursor and first_curated.cursor, "what they saw is recorded"
-    # A refresh someone launched, enqueued as the queued coordinator's submit_run does.
-    run = dg.DagsterRun(job_name="refresh", run_id=make_new_run_id(), remote_job_origin=REFRESH_ORIGIN)
-    dev_instance.add_run(run)
-    dev_instance.report_dagster_event(dg.DagsterEvent.job_enqueue(run), run_id=run.run_id)
-    assert dev_instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.QUEUED
+    _enqueue_refresh(dev_instance)
     kom = next((curated / "kom").glob("*.csv"))
     kom.write_text(kom.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     edited = _evaluate(curated_files_sensor, first_curated.cursor, dev_instance, **resources)
     assert not edited.run_requests
     assert "a refresh waiting in the queue" in edited.skip_reason.skip_message
+
+
+def _enqueue_refresh(instance: dg.DagsterInstance) -> None:
+    """A refresh someone launched, enqueued as the queued coordinator's submit_run does."""
+    run = dg.DagsterRun(job_name="refresh", run_id=make_new_run_id(), remote_job_origin=REFRESH_ORIGIN)
+    instance.add_run(run)
+    instance.report_dagster_event(dg.DagsterEvent.job_enqueue(run), run_id=run.run_id)
+    assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.QUEUED
+
+
+def test_the_definitions_refresh_every_monday_at_five_in_oslo_summer_time_or_not():
+    from pipelines.definitions import defs
+
+    schedule = defs.resolve_schedule_def("weekly_refresh")
+    assert schedule.job_name == "refresh" and schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    start = datetime(2026, 3, 20, tzinfo=UTC).timestamp()  # Oslo moves to summer time on 29 March 2026
+    ticks = list(islice(cron_string_iterator(start, schedule.cron_schedule, schedule.execution_timezone), 3))
+    assert [tick.astimezone(UTC).strftime("%a %Y-%m-%d %H:%M") for tick in ticks] == [
+        "Mon 2026-03-23 04:00",
+        "Mon 2026-03-30 03:00",
+        "Mon 2026-04-06 03:00",
+    ]
+
+
+def test_the_weekly_refresh_asks_for_a_run_unless_one_waits_in_the_queue(dev_instance):
+    with dg.build_schedule_context(instance=dev_instance, scheduled_execution_time=datetime.now(UTC)) as context:
+        assert isinstance(weekly_refresh(context), dg.RunRequest)
+        _enqueue_refresh(dev_instance)
+        skipped = weekly_refresh(context)
+    assert isinstance(skipped, dg.SkipReason) and "waiting in the queue" in skipped.skip_message
 
 
 def test_overdue_by_counts_years_past_the_cadence():

@@ -38,7 +38,7 @@ def changed_checksums(current: dict[str, str], seen: dict[str, str]) -> dict[str
     return {name: digest for name, digest in current.items() if seen.get(name) != digest}
 
 
-def _refresh_waiting(instance: dg.DagsterInstance) -> bool:
+def refresh_waiting(instance: dg.DagsterInstance) -> bool:
     """Whether a `refresh` run is queued and has not started, so has read no input yet."""
     waiting = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED]
     return bool(instance.get_run_ids(dg.RunsFilter(job_name="refresh", statuses=waiting), limit=1))
@@ -60,7 +60,7 @@ def _refresh_or_skip(
         return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=cursor)
     if not changed:
         return dg.SensorResult(skip_reason=dg.SkipReason(f"no {what} changed"), cursor=cursor)
-    if _refresh_waiting(context.instance):
+    if refresh_waiting(context.instance):
         reason = f"{what} changed, but a refresh waiting in the queue will read it when it starts"
         return dg.SensorResult(skip_reason=dg.SkipReason(reason), cursor=cursor)
     run_key = "-".join(f"{name}:{digest[:12]}" for name, digest in sorted(changed.items()))
