@@ -8,15 +8,31 @@ writes; their figures are invented and nothing checks them: what is checked is t
 import hashlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import polars as pl
 import pytest
+from dagster._core.remote_origin import (
+    ManagedGrpcPythonEnvCodeLocationOrigin,
+    RemoteInstigatorOrigin,
+    RemoteRepositoryOrigin,
+)
+from dagster._core.scheduler.instigation import (
+    InstigatorState,
+    InstigatorStatus,
+    InstigatorType,
+    ScheduleInstigatorData,
+)
+from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
 
 from core.settings import DataPaths
+from pipelines.ops.schedules import WEEKLY_CRON, weekly_refresh
 from publications.store import Publication, PublicationStore, publication_id, publication_of
 
 REPO = Path(__file__).resolve().parent.parent
@@ -130,3 +146,89 @@ def test_a_backup_of_nothing_and_a_folder_that_is_no_backup_are_said_in_a_senten
     not_a_backup = _publications(empty, "restore", str(tmp_path))
     assert not_a_backup.returncode == 1 and "is not a backup" in not_a_backup.stderr
     assert "Traceback" not in not_a_backup.stderr
+
+
+WEEK = 7 * 24 * 3600
+STOP_SECONDS = 20
+"""How long the daemon, its code server and make may take to end after a SIGTERM to make."""
+
+
+def _weekly_schedule_started_long_ago(instance: dg.DagsterInstance) -> None:
+    """The weekly schedule's state as if it had been turned on eight days ago (instance API): the daemon owes it one
+    tick at once, instead of at the next Monday 05:00."""
+    location = ManagedGrpcPythonEnvCodeLocationOrigin(
+        LoadableTargetOrigin(executable_path=sys.executable, module_name="pipelines.definitions",
+                             working_directory=str(REPO)),
+        location_name="trafficking",
+    )  # fmt: skip
+    origin = RemoteInstigatorOrigin(RemoteRepositoryOrigin(location, "__repository__"), weekly_refresh.name)
+    data = ScheduleInstigatorData(WEEKLY_CRON, start_timestamp=time.time() - 8 * 24 * 3600)
+    instance.add_instigator_state(InstigatorState(origin, InstigatorType.SCHEDULE, InstigatorStatus.RUNNING, data))
+
+
+def _held_queue_home(tmp_path: Path) -> Path:
+    """A DAGSTER_HOME with the service's instance config, its run queue held (no run starts): the tick's refresh
+    waits in the queue instead of running."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    config = (REPO / "pipelines" / "ops" / "dagster.yaml").read_text(encoding="utf-8")
+    held = config.replace("max_concurrent_runs: 1", "max_concurrent_runs: 0")
+    assert held != config
+    (home / "dagster.yaml").write_text(held, encoding="utf-8")
+    return home
+
+
+def _scheduled_runs(home: Path) -> list[dg.DagsterRun]:
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        runs = instance.get_runs(dg.RunsFilter(job_name="refresh", tags={"dagster/schedule_name": "weekly_refresh"}))
+    return list(runs)
+
+
+def _wait(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+def test_make_daemon_ticks_the_weekly_schedule_and_stops_on_sigterm(tmp_path):
+    home = _held_queue_home(tmp_path)
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        _weekly_schedule_started_long_ago(instance)
+    nowhere = tmp_path / "no_mirror"
+    nowhere.mkdir()  # the sensors find no release anywhere, fast: this test is about the schedule
+    environment = {**os.environ, "TRAFFICKING_DATA_DIR": str(tmp_path / "data"), "TRAFFICKING_MIRROR": str(nowhere),
+                   "TRAFFICKING_DOWNLOAD_RETRIES": "0"}  # fmt: skip
+    # `-o .venv/.installed`: the shared environment is installed; make must not reinstall it for this test
+    command = ["make", "--no-print-directory", "-o", ".venv/.installed", "daemon", f"DAGSTER_HOME={home}"]
+    with open(tmp_path / "daemon.log", "w") as log:
+        make = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)  # fmt: skip
+    try:
+        queued = [dg.DagsterRunStatus.QUEUED]
+        ticked = _wait(lambda: [run.status for run in _scheduled_runs(home)] == queued, 180)
+        assert ticked, (
+            "one refresh of the schedule, waiting in the (held) queue\n" + (tmp_path / "daemon.log").read_text()[-3000:]
+        )
+        stopped_at = time.monotonic()
+        make.send_signal(signal.SIGTERM)
+        make.wait(timeout=STOP_SECONDS)
+        assert _wait(lambda: not _group_alive(make.pid), STOP_SECONDS - (time.monotonic() - stopped_at)), (
+            "make, the daemon and its code server all end"
+        )
+        log = (tmp_path / "daemon.log").read_text()
+        assert "Daemon threads shut down" in log and "Traceback" not in log
+    finally:
+        if _group_alive(make.pid):
+            os.killpg(make.pid, signal.SIGKILL)
