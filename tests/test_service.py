@@ -9,6 +9,7 @@ import hashlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -201,8 +202,20 @@ def _group_alive(group: int) -> bool:
     return True
 
 
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _as_a_background_job() -> None:
+    """Start as a shell's background job starts (a script's `make dev &`): with SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @pytest.mark.slow
-def test_make_daemon_ticks_the_weekly_schedule_and_stops_on_sigterm(tmp_path):
+@pytest.mark.parametrize("target", ["daemon", "dev"])
+def test_make_daemon_and_dev_tick_the_weekly_schedule_and_stop_on_sigterm(tmp_path, target):
     home = _held_queue_home(tmp_path)
     with dg.DagsterInstance.from_config(str(home)) as instance:
         _weekly_schedule_started_long_ago(instance)
@@ -211,10 +224,11 @@ def test_make_daemon_ticks_the_weekly_schedule_and_stops_on_sigterm(tmp_path):
     environment = {**os.environ, "TRAFFICKING_DATA_DIR": str(tmp_path / "data"), "TRAFFICKING_MIRROR": str(nowhere),
                    "TRAFFICKING_DOWNLOAD_RETRIES": "0"}  # fmt: skip
     # `-o .venv/.installed`: the shared environment is installed; make must not reinstall it for this test
-    command = ["make", "--no-print-directory", "-o", ".venv/.installed", "daemon", f"DAGSTER_HOME={home}"]
+    command = ["make", "--no-print-directory", "-o", ".venv/.installed", target, f"DAGSTER_HOME={home}",
+               f"DAGSTER_PORT={_free_port()}"]  # fmt: skip
     with open(tmp_path / "daemon.log", "w") as log:
         make = subprocess.Popen(command, cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)  # fmt: skip
+                                start_new_session=True, preexec_fn=_as_a_background_job)  # fmt: skip
     try:
         queued = [dg.DagsterRunStatus.QUEUED]
         ticked = _wait(lambda: [run.status for run in _scheduled_runs(home)] == queued, 180)
@@ -228,7 +242,7 @@ def test_make_daemon_ticks_the_weekly_schedule_and_stops_on_sigterm(tmp_path):
             "make, the daemon and its code server all end"
         )
         log = (tmp_path / "daemon.log").read_text()
-        assert "Daemon threads shut down" in log and "Traceback" not in log
+        assert "Daemon threads shut down" in log and "Traceback" not in log, log[-3000:]
     finally:
         if _group_alive(make.pid):
             os.killpg(make.pid, signal.SIGKILL)
