@@ -6,6 +6,7 @@ writes; their figures are invented and nothing checks them: what is checked is t
 """
 
 import hashlib
+import importlib.util
 import os
 import shutil
 import signal
@@ -246,3 +247,46 @@ def test_make_daemon_and_dev_tick_the_weekly_schedule_and_stop_on_sigterm(tmp_pa
     finally:
         if _group_alive(make.pid):
             os.killpg(make.pid, signal.SIGKILL)
+
+
+INSTALLED = "/opt/trafficking"
+"""Where deploy/README.md has the repository checked out on the server."""
+
+
+def _units() -> dict[str, dict[str, str]]:
+    """Each unit file of deploy/: its `Key=value` lines (the last of each key)."""
+    units = {}
+    for path in sorted((REPO / "deploy").glob("*.service")):
+        lines = [line.split("=", 1) for line in path.read_text(encoding="utf-8").splitlines() if "=" in line]
+        units[path.name] = {key.strip(): value.strip() for key, value in lines if not key.startswith("#")}
+    return units
+
+
+def test_every_unit_runs_a_program_and_files_of_this_repository_from_its_checkout():
+    units = _units()
+    assert {"trafficking-dagster-daemon.service", "trafficking-dagster-webserver.service",
+            "trafficking-dashboard@.service", "trafficking-backup.service"} <= set(units)  # fmt: skip
+    for name, unit in units.items():
+        assert unit["WorkingDirectory"] == INSTALLED, name
+        assert unit["EnvironmentFile"] == "/etc/trafficking/trafficking.env", name
+        program, *arguments = unit["ExecStart"].split()
+        assert program.startswith(f"{INSTALLED}/.venv/bin/"), name
+        assert (REPO / program.removeprefix(f"{INSTALLED}/")).exists(), f"{name}: {program}"
+        for argument in arguments:
+            if argument.endswith((".py", ".yaml")):
+                assert (REPO / argument).is_file(), f"{name}: {argument}"
+        if "-m" in arguments:
+            module = arguments[arguments.index("-m") + 1]
+            assert importlib.util.find_spec(module) is not None, f"{name}: {module}"
+    assert "--server.address 127.0.0.1" in units["trafficking-dashboard@.service"]["ExecStart"]
+    assert "-h 127.0.0.1" in units["trafficking-dagster-webserver.service"]["ExecStart"]
+
+
+def test_the_settings_file_names_the_data_dir_and_the_instance_and_no_secret():
+    settings = dict(
+        line.split("=", 1)
+        for line in (REPO / "deploy" / "trafficking.env").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
+    assert {"TRAFFICKING_DATA_DIR", "DAGSTER_HOME", "PYTHONPATH"} <= set(settings)
+    assert settings["PYTHONPATH"] == INSTALLED and settings["TRAFFICKING_NOTIFY_URL"] == ""
