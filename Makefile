@@ -90,6 +90,7 @@ bench: setup browser
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/bench_ctdc.py --refresh --repeat 3
 	$(PY) benchmarks/bench_dashboard.py
+	$(PY) benchmarks/bench_publication_day.py
 	$(PY) benchmarks/bench_estimation.py --large
 
 # The rapporteur's pack from the published marts: make export FROM=2015 TO=2024 OUT=exports
