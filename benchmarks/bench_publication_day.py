@@ -85,7 +85,7 @@ async def websocket_reader(reader: Reader, timeout: float) -> None:
                 kind = message.WhichOneof("type")
                 element = message.delta.new_element if kind == "delta" else None
                 if element is not None and element.WhichOneof("type") == "exception":
-                    reader.error = f"the page shows an error: {element.exception.message[:120]}"
+                    reader.error = f"page {reader.page}: an error on the page: {element.exception.message[:120]}"
                 elif element is not None and element.WhichOneof("type") == "html":
                     marked = marked or DRAWN_MARK in element.html.body
                 elif kind == "page_not_found":
@@ -114,7 +114,19 @@ MARK_DRAWN = f"""(() => {{
 
 def browser_readers(readers: list[Reader], ready: threading.Event, start: threading.Event, timeout: float) -> None:
     """Every browser reader as a page of one headless chromium, all navigating when `start` is set; each page's
-    time is its own, from its navigation until it was drawn (`MARK_DRAWN`)."""
+    time is its own, from its navigation until it was drawn (`MARK_DRAWN`). A browser that fails fails its
+    readers (each then has an error)."""
+    try:
+        _browse(readers, ready, start, timeout)
+    except Exception as error:
+        for reader in readers:
+            if reader.seconds is None and reader.error is None:
+                reader.error = f"the browser stopped: {type(error).__name__}: {str(error).splitlines()[0][:120]}"
+    finally:
+        ready.set()
+
+
+def _browse(readers: list[Reader], ready: threading.Event, start: threading.Event, timeout: float) -> None:
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import sync_playwright
 
@@ -132,7 +144,7 @@ def browser_readers(readers: list[Reader], ready: threading.Event, start: thread
                 page.wait_for_function("() => window.drawnAt !== undefined", timeout=timeout * 1000)
                 reader.seconds = page.evaluate("window.drawnAt") / 1000
             except PlaywrightError as error:
-                reader.error = str(error).splitlines()[0][:160]
+                reader.error = f"page {reader.page} in chromium: {str(error).splitlines()[0][:160]}"
         browser.close()
 
 
@@ -190,7 +202,7 @@ def table(readers: list[Reader], wall: float) -> str:
               "chromium pages (drawn)": [r for r in readers if r.browser], "all": readers}  # fmt: skip
     for name, group in groups.items():
         times = [reader.seconds for reader in group if reader.seconds is not None]
-        errors = sum(reader.error is not None for reader in group)
+        errors = len(group) - len(times)  # an error, or no answer at all
         if not group:
             continue
         if not times:
