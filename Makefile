@@ -6,14 +6,20 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 PORT ?= 8501
-# The Dagster UI of `make dev` (the same ADDRESS rule as the dashboard).
+# The Dagster UI of `make dev` and `make webserver` (the same ADDRESS rule as the dashboard).
 DAGSTER_PORT ?= 3000
+# The code location the service's daemon and webserver load (the project's definitions).
+DAGSTER_WORKSPACE ?= deploy/workspace.yaml
+# Dagster stops on SIGTERM through its SIGINT handler; make started in the background (by a script, `make dev &`)
+# passes SIGINT on ignored, so SIGTERM would be ignored too: `env --default-signal=INT` gives back the default.
+# `exec` leaves no shell between make and Dagster, so the SIGTERM make passes on reaches Dagster itself.
+DAGSTER_RUN = exec env --default-signal=INT DAGSTER_HOME=$(DAGSTER_HOME)
 # The dashboard listens on this machine only; behind the organisation's proxy, ADDRESS=0.0.0.0 (see docs/OPERATIONS.md).
 ADDRESS ?= 127.0.0.1
 # The project runs from the repository: its packages are found on this path, not installed.
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: setup browser refresh run serve test test-fast dev bench export
+.PHONY: setup browser refresh run serve test test-fast dev dagster-home daemon webserver service bench export
 
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -56,16 +62,35 @@ test-fast: setup
 	$(PY) -m ruff check .
 	$(PY) -m pytest -q -n 2 -m "not refresh and not browser and not slow"
 
-dev: setup
+# The Dagster instance (run history, the schedule's and sensors' state) in DAGSTER_HOME, with the run queue of
+# pipelines/ops/dagster.yaml unless an instance config is already there.
+dagster-home:
 	mkdir -p $(DAGSTER_HOME)
 	test -f $(DAGSTER_HOME)/dagster.yaml || cp pipelines/ops/dagster.yaml $(DAGSTER_HOME)/dagster.yaml
+
+# Local development: the UI and the daemon in one command (stops on SIGTERM, as the service does).
+dev: setup dagster-home
 	@echo "Dagster UI on http://$(ADDRESS):$(DAGSTER_PORT); the sensors only record what they see on their first tick and start nothing (see docs/OPERATIONS.md)"
-	DAGSTER_HOME=$(DAGSTER_HOME) $(VENV)/bin/dagster dev -m pipelines.definitions --host $(ADDRESS) --port $(DAGSTER_PORT)
+	$(DAGSTER_RUN) $(VENV)/bin/dagster dev -w $(DAGSTER_WORKSPACE) --host $(ADDRESS) --port $(DAGSTER_PORT)
+
+# The service, as Dagster documents it for production (not `dagster dev`): the daemon (the weekly schedule, the
+# sensors, the run queue) and the webserver (the UI), each its own process against the persistent instance in
+# DAGSTER_HOME, each stopping cleanly on SIGTERM (see deploy/ for the units of one server).
+daemon: setup dagster-home
+	$(DAGSTER_RUN) $(VENV)/bin/dagster-daemon run -w $(DAGSTER_WORKSPACE)
+
+webserver: setup dagster-home
+	$(DAGSTER_RUN) $(VENV)/bin/dagster-webserver -h $(ADDRESS) -p $(DAGSTER_PORT) -w $(DAGSTER_WORKSPACE)
+
+# Both in one terminal; a SIGTERM to make stops both.
+service: setup dagster-home
+	$(MAKE) --no-print-directory -j2 daemon webserver
 
 bench: setup browser
 	$(PY) benchmarks/bench.py
 	$(PY) benchmarks/bench_ctdc.py --refresh --repeat 3
 	$(PY) benchmarks/bench_dashboard.py
+	$(PY) benchmarks/bench_publication_day.py
 	$(PY) benchmarks/bench_estimation.py --large
 
 # The rapporteur's pack from the published marts: make export FROM=2015 TO=2024 OUT=exports

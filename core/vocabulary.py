@@ -30,6 +30,7 @@ ANNUAL_IN_PERIOD = "annual_in_period"
 SERIES_BREAK = "series_break"
 SYNTHETIC = "synthetic"
 COMPLEMENTARY_HIDDEN = "complementary_hidden"
+NOT_YET_AVAILABLE = "not_yet_available"
 """Flag codes (dimension `flag` of the vocabulary) that readers of the published file act on."""
 
 ANY_FLAG = "_any"
@@ -92,6 +93,13 @@ def is_all_breakdowns_total() -> pl.Expr:
         & (pl.col("exploitation_form") == TOTAL)
         & (pl.col("counterpart_type") == NO_COUNTERPART)
     )
+
+
+def definition_id(source_id: str, measure: pl.Expr | None = None) -> pl.Expr:
+    """A fact's `definition_id`, `<source id>.<measure>`: its row in `data/reference/definitions/<source id>.csv`.
+
+    `measure` is an expression for the measure's code (default: the column `measure`)."""
+    return pl.lit(f"{source_id}.") + (pl.col("measure") if measure is None else measure)
 
 
 def no_facts() -> pl.DataFrame:

@@ -8,6 +8,7 @@ others are reported with the chosen one.
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -264,29 +265,14 @@ def estimate_population(
     bootstrap's replicates are bounded by `max_models` alone, so that the same seed gives the same interval; with
     `bootstrap_seconds`, a bootstrap not done in that time gives no interval, only how far it got.
     """
-    if interval is not None and interval not in INTERVALS:
-        raise ValueError(f"unknown interval {interval!r}; use one of {', '.join(INTERVALS)}")
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; use one of {', '.join(METHODS)}")
-    if criterion not in CRITERIA:
-        raise ValueError(f"unknown criterion {criterion!r}; use one of {', '.join(CRITERIA)}")
-    if rule not in STEPWISE_RULES:
-        raise ValueError(f"unknown stepwise rule {rule!r}; use one of {', '.join(STEPWISE_RULES)}")
+    _check_choices(method, criterion, rule, interval)
     started = time.perf_counter()
     evaluator = Evaluator(table, seconds)
-    run: StepwiseRun | None = None
-    if method == "stepwise":
-        run = stepwise(evaluator, rule, threshold, max_models)
+    run = stepwise(evaluator, rule, threshold, max_models) if method == "stepwise" else None
     info = criterion_search(evaluator, max_models, criterion)
-    if run is not None:
-        chosen = run.chosen
-    else:
-        admissible = [e for e in evaluator.evaluations if e.admissible]
-        chosen = min(admissible, key=lambda e: criterion_value(e, criterion)) if admissible else None
-    ranked = sorted((e for e in evaluator.evaluations if e.admissible), key=lambda e: criterion_value(e, criterion))
-    for evaluation in (([chosen] if chosen is not None else []) + ranked[:intervals]) if interval else []:
-        if evaluation.interval is None and evaluation.fit is not None:
-            evaluation.interval = INTERVALS[interval](evaluation.fit, level)
+    chosen = run.chosen if run is not None else _lowest_criterion(evaluator, criterion)
+    if interval:
+        _add_intervals(evaluator, chosen, criterion, intervals, INTERVALS[interval], level)
     resampled = None
     if bootstrap > 0 and chosen is not None and chosen.fit is not None:
         means = np.zeros(len(table.counts))
@@ -326,3 +312,36 @@ def estimate_population(
         bootstrap=resampled,
         stepwise_stopped=None if run is None else run.stopped,
     )
+
+
+def _check_choices(method: str, criterion: str, rule: str, interval: str | None) -> None:
+    """A ValueError naming the choice when a method, criterion, stepwise rule or interval is not one offered."""
+    for value, offered, what in (
+        (interval, INTERVALS, "interval"),
+        (method, METHODS, "method"),
+        (criterion, CRITERIA, "criterion"),
+        (rule, STEPWISE_RULES, "stepwise rule"),
+    ):
+        if value is not None and value not in offered:
+            raise ValueError(f"unknown {what} {value!r}; use one of {', '.join(offered)}")
+
+
+def _lowest_criterion(evaluator: Evaluator, criterion: str) -> Evaluation | None:
+    """The admissible model with the lowest criterion, or None when no model is admissible."""
+    admissible = [e for e in evaluator.evaluations if e.admissible]
+    return min(admissible, key=lambda e: criterion_value(e, criterion)) if admissible else None
+
+
+def _add_intervals(
+    evaluator: Evaluator,
+    chosen: Evaluation | None,
+    criterion: str,
+    intervals: int,
+    compute: Callable[[object, float], tuple[float, float] | None],
+    level: float,
+) -> None:
+    """Profile intervals for the chosen model and the `intervals` next best by the criterion (once per model)."""
+    ranked = sorted((e for e in evaluator.evaluations if e.admissible), key=lambda e: criterion_value(e, criterion))
+    for evaluation in ([chosen] if chosen is not None else []) + ranked[:intervals]:
+        if evaluation.interval is None and evaluation.fit is not None:
+            evaluation.interval = compute(evaluation.fit, level)

@@ -138,6 +138,40 @@ def table_from_rows(header: Sequence[object], rows: Iterable[tuple[int | None, S
     so that a message can point at the line as well as the row. Blank rows are skipped.
     """
     header = [str(name).strip() for name in header]
+    lists = _lists_of(header)
+    patterns = all_patterns(len(lists))
+    index = {tuple(int(b) for b in row): k for k, row in enumerate(patterns)}
+    counts = np.zeros(len(patterns), dtype=np.float64)
+    first_row_of: dict[tuple[int, ...], int] = {}
+    row_number = 0
+    for line, raw in rows:
+        values = list(raw)
+        if all(value is None or str(value).strip() == "" for value in values):
+            continue
+        row_number += 1
+        pattern, count = _checked_row(lists, values, row_number, line)
+        if pattern in first_row_of:
+            shown = ",".join(map(str, pattern))
+            where = _where(row_number, line)
+            raise InputError(
+                f"{where} repeats the pattern of row {first_row_of[pattern]} ({shown}).",
+                "repeated",
+                row=row_number,
+                line=line,
+                first=first_row_of[pattern],
+                pattern=shown,
+            )
+        first_row_of[pattern] = row_number
+        counts[index[pattern]] = count
+    if row_number == 0:
+        raise InputError("The table has a header row but no data rows.", "no_rows")
+    if counts.sum() == 0:
+        raise InputError("Every row has the count 0, so no one was registered on any list.", "all_counts_zero")
+    return CaptureTable(lists=lists, patterns=patterns, counts=counts)
+
+
+def _lists_of(header: list[str]) -> tuple[str, ...]:
+    """The list names of a header row (every column but the last, the count); raises `InputError`."""
     if len(header) < 3:
         lists = ", ".join(header[:-1]) or "none"
         raise InputError(
@@ -162,79 +196,65 @@ def table_from_rows(header: Sequence[object], rows: Iterable[tuple[int | None, S
             raise InputError(f"The header row has no name for list column {k + 1}.", "list_unnamed", column=k + 1)
         if name in lists[:k]:
             raise InputError(f"The header row names the list '{name}' twice.", "list_twice", name=name)
-    n_lists = len(lists)
-    patterns = all_patterns(n_lists)
-    index = {tuple(int(b) for b in row): k for k, row in enumerate(patterns)}
-    counts = np.zeros(len(patterns), dtype=np.float64)
-    first_row_of: dict[tuple[int, ...], int] = {}
-    row_number = 0
-    for line, raw in rows:
-        values = list(raw)
-        if all(value is None or str(value).strip() == "" for value in values):
-            continue
-        row_number += 1
-        where = f"Row {row_number}" + (f" (line {line})" if line is not None else "")
-        at = {"row": row_number, "line": line}
-        if len(values) != len(header):
+    return lists
+
+
+def _where(row_number: int, line: int | None) -> str:
+    return f"Row {row_number}" + (f" (line {line})" if line is not None else "")
+
+
+def _checked_row(
+    lists: tuple[str, ...], values: list[object], row_number: int, line: int | None
+) -> tuple[tuple[int, ...], int]:
+    """One data row's pattern of lists and its count; raises `InputError` naming the row (and line)."""
+    where, at = _where(row_number, line), {"row": row_number, "line": line}
+    if len(values) != len(lists) + 1:
+        raise InputError(
+            f"{where} has {len(values)} fields where the header has {len(lists) + 1}.",
+            "fields",
+            **at,
+            fields=len(values),
+            expected=len(lists) + 1,
+        )
+    bits = []
+    for name, value in zip(lists, values[:-1], strict=True):
+        bit = _as_indicator(value)
+        if bit is None:
             raise InputError(
-                f"{where} has {len(values)} fields where the header has {len(header)}.",
-                "fields",
+                f"{where} has {_describe_value(value)} in list column '{name}', where only 0 or 1 is allowed.",
+                "not_indicator",
                 **at,
-                fields=len(values),
-                expected=len(header),
+                value=str(value).strip(),
+                name=name,
             )
-        bits = []
-        for name, value in zip(lists, values[:-1], strict=True):
-            bit = _as_indicator(value)
-            if bit is None:
-                raise InputError(
-                    f"{where} has {_describe_value(value)} in list column '{name}', where only 0 or 1 is allowed.",
-                    "not_indicator",
-                    **at,
-                    value=str(value).strip(),
-                    name=name,
-                )
-            bits.append(bit)
-        count = _as_count(values[-1])
-        if count is None:
-            raise InputError(
-                f"{where} has the count {_describe_value(values[-1])}, which is not a whole number of zero or more.",
-                "not_count",
-                **at,
-                value=str(values[-1]).strip(),
-            )
-        if count > MAX_COUNT:
-            raise InputError(
-                f"{where} has the count {count:,}, above the largest this estimator takes ({MAX_COUNT:,}): "
-                "counts that large lose precision in the fit.",
-                "count_too_large",
-                **at,
-                value=f"{count:,}",
-                most="10¹²",
-            )
-        pattern = tuple(bits)
-        if not any(pattern):
-            raise InputError(
-                f"{where} is the all-zero pattern (on no list), which cannot be observed; leave it out.",
-                "all_zero",
-                **at,
-            )
-        if pattern in first_row_of:
-            shown = ",".join(map(str, pattern))
-            raise InputError(
-                f"{where} repeats the pattern of row {first_row_of[pattern]} ({shown}).",
-                "repeated",
-                **at,
-                first=first_row_of[pattern],
-                pattern=shown,
-            )
-        first_row_of[pattern] = row_number
-        counts[index[pattern]] = count
-    if row_number == 0:
-        raise InputError("The table has a header row but no data rows.", "no_rows")
-    if counts.sum() == 0:
-        raise InputError("Every row has the count 0, so no one was registered on any list.", "all_counts_zero")
-    return CaptureTable(lists=lists, patterns=patterns, counts=counts)
+        bits.append(bit)
+    count = _checked_count(values[-1], where, at)
+    if not any(bits):
+        raise InputError(
+            f"{where} is the all-zero pattern (on no list), which cannot be observed; leave it out.", "all_zero", **at
+        )
+    return tuple(bits), count
+
+
+def _checked_count(value: object, where: str, at: dict[str, int | None]) -> int:
+    count = _as_count(value)
+    if count is None:
+        raise InputError(
+            f"{where} has the count {_describe_value(value)}, which is not a whole number of zero or more.",
+            "not_count",
+            **at,
+            value=str(value).strip(),
+        )
+    if count > MAX_COUNT:
+        raise InputError(
+            f"{where} has the count {count:,}, above the largest this estimator takes ({MAX_COUNT:,}): "
+            "counts that large lose precision in the fit.",
+            "count_too_large",
+            **at,
+            value=f"{count:,}",
+            most="10¹²",
+        )
+    return count
 
 
 SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}

@@ -1,4 +1,4 @@
-"""The Dagster code location: every asset and check, found by package, and the refresh job."""
+"""The Dagster code location: every asset and check, found by package, the refresh job, its schedule and sensors."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pipelines.ops.freshness import freshness_checks
 from pipelines.ops.jobs import refresh_job
 from pipelines.ops.notify import degraded_refresh_report, failed_refresh_report
 from pipelines.ops.progress import progress_logger
+from pipelines.ops.schedules import weekly_refresh
 from pipelines.ops.sensors import curated_files_sensor, new_release_sensor
 from pipelines.resources import build_resources
 
@@ -27,6 +28,7 @@ defs = dg.Definitions(
     assets=all_assets,
     asset_checks=all_checks,
     jobs=[refresh_job],
+    schedules=[weekly_refresh],
     sensors=[
         new_release_sensor,
         curated_files_sensor,

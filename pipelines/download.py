@@ -39,6 +39,7 @@ from urllib3.util.retry import Retry
 from core import atomic
 from core.checksums import sha256_of
 from core.settings import source_start_from_env
+from core.sources import register
 
 USER_AGENT = "trafficking-statistics-norway/0.1 (+statistics pipeline)"
 TIMEOUT_SECONDS = 120
@@ -51,6 +52,10 @@ MAX_FILE_BYTES = 1 << 30
 """The largest file a source may send (the largest real one, CTDC's CSV, is about 11 MB); more is refused as
 it arrives, so a padded or endless answer fills neither memory nor disk."""
 TRANSIENT_STATUSES = (429, 500, 502, 503, 504)
+HEAD_REFUSED = (405, 501)
+"""A server's answers to a HEAD it does not take (Method Not Allowed, Not Implemented): the same question is then
+asked with a GET of the file's first byte (`Range: bytes=0-0`), streamed and closed unread."""
+FIRST_BYTE = {"Range": "bytes=0-0"}
 PAGE_BYTES_READ = 5 * 1024 * 1024
 """A start page larger than this is not searched for links (it is not a page)."""
 
@@ -79,8 +84,9 @@ class Announcement:
     `link` is a regular expression for the file's address in the page's HTML; its named group
     `release` (if any) identifies the release, e.g. the month in `files/2025-11/data_glotip.xlsx`.
     `downloads`, when the page may link the file only by a generic address (Drupal's `/node/<id>/download`),
-    is a regular expression for those addresses: each is asked (HEAD) for the file's name, which `link`
-    must then match (from `Content-Disposition`, or the address it redirects to).
+    is a regular expression for those addresses: each is asked for the file's name (HEAD, or a GET of the first
+    byte where HEAD is refused: `ask_about`), which `link` must then match (from `Content-Disposition`, or the
+    address it redirects to).
     """
 
     page: str
@@ -226,26 +232,33 @@ def fetch(
     timeout: float = TIMEOUT_SECONDS,
     validators: dict[str, str] | None = None,
     deadline: float = DEADLINE_SECONDS,
-    max_bytes: int = MAX_FILE_BYTES,
+    max_bytes: int | None = None,
 ) -> FetchedFile:
     """Find `remote`'s current release, download it into `target_dir`, check it, and swap it into place.
 
-    `start` replaces where discovery starts (the `TRAFFICKING_SOURCE_<SOURCE_ID>` setting).
+    `start` replaces where discovery starts (the `TRAFFICKING_SOURCE_<SOURCE_ID>` setting). `max_bytes` defaults to
+    the source's limit in the register of sources (`max_megabytes`), else `MAX_FILE_BYTES`.
     `validators` (an earlier answer's `FetchedFile.validators`) makes the request conditional on the
     file having changed since; a server that answers 304 raises `NotModified` and nothing is written.
     """
     session = session or http_session()
     target_dir.mkdir(parents=True, exist_ok=True)
     failures = []
+    limits = Limits(timeout, deadline, max_bytes or registered_max_bytes(remote.source_id))
     for candidate in candidates(remote, mirror, start):
         try:
-            limits = Limits(timeout, deadline, max_bytes)
             return _fetch_candidate(remote, candidate, target_dir, session, limits, validators or {})
         except DownloadError as error:
             failures.append(str(error))
     if len(failures) == 1:
         raise DownloadError(failures[0])
     raise DownloadError(f"{remote.source_id}: no address gave {remote.file_name}: " + "; ".join(failures))
+
+
+def registered_max_bytes(source_id: str) -> int:
+    """How large a file of this source may be: the register's `max_megabytes`, else `MAX_FILE_BYTES`."""
+    entry = register().get(source_id)
+    return (entry.max_bytes if entry else None) or MAX_FILE_BYTES
 
 
 def _fetch_candidate(
@@ -329,10 +342,31 @@ def served_file_name(address: str, session: requests.Session, limits: Limits) ->
     """The name a server gives the file at `address`: its `Content-Disposition` file name, else the last part of
     the address it redirects to; None when the server cannot be asked."""
     try:
-        answer = session.head(address, allow_redirects=True, timeout=limits.timeout)
+        answer, _ = ask_about(address, session, limits)
     except requests.RequestException:
         return None
     return None if answer.status_code >= 400 else named_in(answer)
+
+
+def ask_about(address: str, session: requests.Session, limits: Limits) -> tuple[requests.Response, str]:
+    """The server's answer about the file at `address`, without its body, and how it was asked: with HEAD, or where
+    the server refuses HEAD (405, 501) with a GET of the first byte, streamed and closed unread (a server that
+    ignores the range sends the whole file, of which nothing is read). Raises `requests.RequestException`."""
+    answer = session.head(address, allow_redirects=True, timeout=limits.timeout)
+    if answer.status_code not in HEAD_REFUSED:
+        return answer, "HEAD"
+    with session.get(address, headers=FIRST_BYTE, allow_redirects=True, stream=True, timeout=limits.timeout) as ranged:
+        return ranged, f"GET of the first byte (HEAD answered HTTP {answer.status_code})"
+
+
+def size_in(answer: requests.Response) -> int | None:
+    """The file's size an answer states: the total of its `Content-Range` (a ranged answer), else its
+    `Content-Length`; None when it states none."""
+    total = answer.headers.get("Content-Range", "").rpartition("/")[2]
+    if answer.status_code == 206 and total.isdigit():
+        return int(total)
+    stated = answer.headers.get("Content-Length", "")
+    return int(stated) if answer.status_code != 206 and stated.isdigit() else None
 
 
 def named_in(answer: requests.Response) -> str | None:

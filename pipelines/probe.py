@@ -2,8 +2,9 @@
 
 The first thing to run on a new server (and after a publisher moves its files). For each downloaded source it
 finds the address the refresh would take (the announcement page's newest link, a `/node/<id>/download` followed
-by name, the mirror or the `TRAFFICKING_SOURCE_<ID>` setting) and asks the server about the file (HEAD: size,
-date, the name it gives) without downloading it; for a CSV it reads the first line only (an HTTP Range request)
+by name, the mirror or the `TRAFFICKING_SOURCE_<ID>` setting) and asks the server about the file (size, date,
+the name it gives) without downloading it: with HEAD, or where the server refuses HEAD (405, 501) with a GET of
+the first byte, and says which (`asked_with`); for a CSV it reads the first line only (an HTTP Range request)
 to list the columns and say which the reader would refuse. For SSB it runs the table search and reads each
 table's metadata (never its data): the offence's code per table, and labels no crosswalk knows. Then what the
 refresh would do with each source. Exit 0 when a refresh would read every source, 3 otherwise.
@@ -29,21 +30,22 @@ from pipelines.download import (
     DownloadError,
     Limits,
     RemoteFile,
+    ask_about,
     candidates,
     http_session,
     linked_file,
     looks_like_html,
     named_in,
+    size_in,
 )
+from pipelines.register import downloaded_files
 from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.iom_ctdc.parse import CtdcFormatError, profile_columns, resolve_columns
 from pipelines.sources.ssb import harmonise as ssb_harmonise
 from pipelines.sources.ssb.api import MAX_DISCOVERED, Client, SsbError, dataset_of, metadata_address, pace_from_env
+from pipelines.sources.ssb.parse import without_depth_marks
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, OFFICIAL_API, OffenceNotFound, find_offence
-from pipelines.sources.unodc_glotip.assets import GLOTIP
-from pipelines.sources.worldbank_population.assets import POPULATION
 
-FILES: tuple[RemoteFile, ...] = (GLOTIP, CTDC_SYNTHETIC, POPULATION)
 HEADER_BYTES = 64 * 1024
 EXIT_ALL_READ, EXIT_NOT_ALL = 0, 3
 
@@ -112,15 +114,14 @@ def _about(address: str, session: requests.Session, limits: Limits) -> dict[str,
             raise DownloadError(f"{address}: no such file")
         return {"size_bytes": path.stat().st_size, "file_name": path.name}
     try:
-        answer = session.head(address, allow_redirects=True, timeout=limits.timeout)
+        answer, asked_with = ask_about(address, session, limits)
     except requests.RequestException as error:
         raise DownloadError(f"cannot reach {address}: {type(error).__name__}") from error
     if answer.status_code >= 400:
-        raise DownloadError(f"{address} answered HTTP {answer.status_code} {answer.reason}")
+        raise DownloadError(f"{address} answered HTTP {answer.status_code} {answer.reason} ({asked_with})")
     return {
-        "size_bytes": int(answer.headers["Content-Length"])
-        if answer.headers.get("Content-Length", "").isdigit()
-        else None,
+        "asked_with": asked_with,
+        "size_bytes": size_in(answer),
         "last_modified": answer.headers.get("Last-Modified"),
         "file_name": named_in(answer),
     }
@@ -197,7 +198,7 @@ def _unknown_labels(metadata, offence_dimension: str) -> list[str]:  # noqa: ANN
         if dimension.id in skipped:
             continue
         known = contents if dimension.id == metadata.role("metric") else categories
-        unknown += [f"{dimension.id}: {label}" for label in dimension.labels if label not in known]
+        unknown += [f"{dimension.id}: {label}" for label in dimension.labels if without_depth_marks(label) not in known]
     return unknown
 
 
@@ -205,7 +206,7 @@ def probe_all() -> list[Finding]:
     limits = Limits()
     session = http_session(min(download_retries_from_env(), 1), 0.5, methods=("GET", "HEAD", "POST"))
     mirror = mirror_from_env()
-    return [*(probe_file(remote, mirror, session, limits) for remote in FILES), probe_ssb(session, limits)]
+    return [*(probe_file(remote, mirror, session, limits) for remote in downloaded_files()), probe_ssb(session, limits)]
 
 
 def report_lines(findings: list[Finding]) -> list[str]:

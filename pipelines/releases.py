@@ -23,7 +23,6 @@ import polars as pl
 from core import atomic
 from core.settings import DataPaths
 
-STATUSES = ("current", "stale", "absent")
 STATUS_SCHEMA: dict[str, pl.DataType] = {
     "source_id": pl.String(),
     "status": pl.String(),

@@ -6,6 +6,8 @@ show PUBLICATION      one publication: time, content hash, code version, sources
 diff A B              what changed from publication A to B, by source and measure, then figure by figure
 path PUBLICATION      the kept DuckDB file (for another program)
 prune --keep N        remove all but the newest N, the current one and every one an export was made from
+backup DEST           copy every kept publication into a new folder under DEST (with a manifest of checksums)
+restore SRC           put back the kept publications of the backup folder SRC (checked first; see `publications.backup`)
 ```
 
 PUBLICATION is an id, the start of one, `current`, or a date or time (`2026-11-30`, `2026-11-30T12:00`, UTC):
@@ -23,7 +25,7 @@ from pathlib import Path
 import polars as pl
 
 from core.settings import DataPaths, data_dir_from_env
-from publications import revisions
+from publications import backup, revisions
 from publications.store import KeptFileUnreadable, Publication, PublicationNotFound, PublicationStore
 
 FIGURE_LINES = 50
@@ -178,6 +180,12 @@ def main(arguments: Sequence[str] | None = None) -> int:
     prune = commands.add_parser("prune", help="remove old publications (never the current or an exported one)")
     prune.add_argument("--keep", type=int, required=True, help="how many of the newest to keep (at least 1)")
     prune.add_argument("--dry-run", action="store_true", help="say what would be removed, remove nothing")
+    commands.add_parser("backup", help="copy every kept publication into a new folder under DEST").add_argument(
+        "destination", type=Path
+    )
+    commands.add_parser("restore", help="put back the kept publications of a backup folder").add_argument(
+        "source", type=Path
+    )
     options = parser.parse_args(arguments)
     store = PublicationStore(DataPaths(data_dir_from_env()))
     try:
@@ -193,6 +201,11 @@ def main(arguments: Sequence[str] | None = None) -> int:
             lines = [str(store.database(chosen))]
         elif options.command == "diff":
             lines = diff_lines(store, store.find(options.older), store.find(options.newer), options.csv)
+        elif options.command == "backup":
+            folder = backup.backup(store.paths, options.destination)
+            lines = [f"backed up {len(store.entries())} kept publication(s) to {folder}"]
+        elif options.command == "restore":
+            lines = backup.restore(store.paths, options.source)
         else:
             lines = prune_lines(store, options.keep, options.dry_run)
     except (PublicationNotFound, ValueError, RuntimeError) as error:  # RuntimeError: a refresh holds the data dir

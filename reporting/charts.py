@@ -9,8 +9,14 @@
 
 Every builder takes the reader's `language` ("nb" or "en") for its texts and number format; the
 dashboard passes the reader's choice, the export pack Norwegian.
+
+pandas is imported with this module: Plotly checks every figure's data against `sys.modules["pandas"]`
+without importing it, and a dashboard process whose first readers arrive together (publication day) would
+otherwise let one reader's page see pandas half imported by another's ("partially initialized module
+'pandas'", an error on the page; `benchmarks/bench_publication_day.py --page all`).
 """
 
+import pandas  # noqa: F401 - imported whole before any figure exists: see below
 import plotly.graph_objects as go
 import polars as pl
 

@@ -16,8 +16,10 @@ how each kind is written:
 | lower bound | `minst 51` / `at least 51` | empty | `>=51` |
 | upper bound | `under 100` | empty | `<100` |
 | nothing | `mangler` / `missing` | empty | empty |
+| not yet available (`...`) | `ikke tilgjengelig ennå` / `not yet available` | empty | empty |
 
-A rate computed from a small count is written `<5` with the rate's bounds (`rate_style`).
+A rate computed from a small count is written `<5` with the rate's bounds (`rate_style`). "Not yet
+available" is nothing with the flag `not_yet_available` (SSB's `...`): said so, never as hidden.
 """
 
 from collections.abc import Callable, Mapping
@@ -27,7 +29,7 @@ from functools import cache
 
 import polars as pl
 
-from core.vocabulary import APPROXIMATE, COMPLEMENTARY_HIDDEN, SUPPRESSED
+from core.vocabulary import APPROXIMATE, COMPLEMENTARY_HIDDEN, NOT_YET_AVAILABLE, SUPPRESSED
 from reporting.flags import figure_rows
 from reporting.texts import text
 
@@ -51,6 +53,8 @@ class Kind(StrEnum):
     AT_LEAST = "at_least"
     UNDER = "under"
     MISSING = "missing"
+    NOT_YET_AVAILABLE = "not_yet_available"
+    """No figure yet (the publisher says it will come, SSB's `...`): not hidden, not a zero."""
 
 
 def kind(row: Mapping[str, object]) -> Kind:
@@ -71,7 +75,7 @@ def kind(row: Mapping[str, object]) -> Kind:
         return Kind.AT_LEAST
     if high is not None:
         return Kind.UNDER
-    return Kind.MISSING
+    return Kind.NOT_YET_AVAILABLE if NOT_YET_AVAILABLE in flags else Kind.MISSING
 
 
 def _is_small(row: Mapping[str, object], flags: frozenset[str]) -> bool:
@@ -141,6 +145,7 @@ def reader_style(language: str, decimals: int = 0) -> Style:
             Kind.AT_LEAST: at_least,
             Kind.UNDER: text("value.under", language),
             Kind.MISSING: text("value.missing", language),
+            Kind.NOT_YET_AVAILABLE: text("value.not_yet_available", language),
         },
     )
 
@@ -163,6 +168,7 @@ PACK_VALUE = Style(
         Kind.AT_LEAST: None,
         Kind.UNDER: None,
         Kind.MISSING: None,
+        Kind.NOT_YET_AVAILABLE: None,
     },
 )
 """The pack's `value` column: the figure, `<5` or `>=5`; a range or a bound is left to `value_low`/`value_high`."""

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dashboard.pages import PAGES as APP_PAGES
 from dashboard.ui import download_columns
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, CTDC_AREAS, CTDC_PROFILES
 from reporting.figures import reader_style, with_shown
@@ -22,18 +23,8 @@ from reporting.words import edition_text, reason_text
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "dashboard" / "app.py")
-PAGES = {
-    "views/overview.py": "page.overview",
-    "views/victims.py": "page.victims",
-    "views/justice.py": "page.justice",
-    "views/world.py": "page.world",
-    "views/dark_figure.py": "page.dark_figure",
-    "views/sources.py": "page.sources",
-    "views/changes.py": "page.changes",
-    "views/export.py": "page.export",
-    "views/about.py": "page.about",
-    "views/accessibility.py": "page.accessibility",
-}
+PAGES = {script: title for script, title, _ in APP_PAGES}
+"""Every page of the navigation (`dashboard/pages.py`): script -> its title's text key."""
 WITHOUT_FIGURES = {"views/accessibility.py"}
 """Pages that read no published figures (shown even when there are none)."""
 

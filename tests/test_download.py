@@ -411,7 +411,10 @@ def test_a_release_older_than_the_last_good_one_does_not_replace_it_unless_the_o
     assert going_back(record, [], {}) is None, "nothing to go back from on a first refresh"
 
 
-def test_a_page_that_links_only_node_downloads_is_followed_to_the_newest_release(mirror, tmp_path):
+@pytest.mark.parametrize("refuse_head", [None, 405, 501], ids=["head", "head-405", "head-501"])
+def test_a_page_that_links_only_node_downloads_is_followed_to_the_newest_release(mirror, tmp_path, refuse_head):
+    """Each download address is asked for its file's name: with HEAD, or where the server refuses HEAD, with a GET of
+    the first byte (never the whole file)."""
     records = (mirror / CTDC_SYNTHETIC.mirror_path).read_bytes()
     page = (
         b'<!DOCTYPE html><html><body><a href="/node/17/download">Codebook</a> '
@@ -423,11 +426,14 @@ def test_a_page_that_links_only_node_downloads_is_followed_to_the_newest_release
         "/node/18/download": ("CTDC_global_synthetic_data_v2024.csv", records),
         "/node/19/download": ("CTDC_global_synthetic_data_v2025_0.csv", records),
     }
-    with named_files_site(files) as site:
+    asked: list[tuple[str, str, str | None]] = []
+    with named_files_site(files, refuse_head, asked) as site:
         start = f"{site}/dataset/resource/microdata"
         fetched = fetch(CTDC_SYNTHETIC, tmp_path, start=start, session=http_session(retries=0))
     assert fetched.fetched_from.endswith("/node/19/download") and fetched.release == "v2025"
     assert fetched.sha256 == sha256_of(mirror / CTDC_SYNTHETIC.mirror_path)
+    names_asked = [(method, byte_range) for method, path, byte_range in asked if path == "/node/18/download"]
+    assert names_asked == ([("HEAD", None)] if refuse_head is None else [("HEAD", None), ("GET", "bytes=0-0")])
 
 
 @pytest.mark.parametrize(

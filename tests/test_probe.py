@@ -15,7 +15,10 @@ import pytest
 from named_files import named_files_site
 from ssb_fake import FakeSsb, serve
 
-from pipelines.probe import EXIT_ALL_READ, EXIT_NOT_ALL
+from pipelines.download import Limits, http_session
+from pipelines.probe import EXIT_ALL_READ, EXIT_NOT_ALL, probe_file, probe_ssb
+from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
+from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, names_the_offence
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -55,7 +58,7 @@ def ctdc_site(mirror):
 def test_on_stand_ins_the_probe_names_the_release_the_offence_and_what_it_does_not_know(mirror, ctdc_site):
     fake = FakeSsb()
     groups = fake.tables["09405"].dimensions[1]
-    fake.tables["09405"].dimensions[1] = (groups[0], groups[1], [*groups[2], ("04", "Henlagt")])
+    fake.tables["09405"].dimensions[1] = (groups[0], groups[1], [*groups[2], ("BZZ", "¬¬ Henlagt")])
     fake.fail_always[("GET", "/api/pxwebapi/v2/tables/09406/metadata")] = (404, {})
     server, base = serve(fake)
     try:
@@ -71,9 +74,41 @@ def test_on_stand_ins_the_probe_names_the_release_the_offence_and_what_it_does_n
     assert ctdc["details"]["file_name"] == "CTDC_global_synthetic_data_v2025_0.csv" and not ctdc["problems"]
     tables = found["ssb"]["details"]["tables"]
     dimension, _, categories = fake.tables["09405"].dimensions[0]
-    offence = [code for code, label in categories if label == "Menneskehandel"]
+    offence = [code for code, label in categories if names_the_offence(label)]
     assert tables["09405"]["offence"] == f"{dimension}={offence}"
-    assert tables["09405"]["labels_not_in_crosswalk"] == ["Avgjorelse: Henlagt"]
+    assert tables["09405"]["labels_not_in_crosswalk"] == ["PolitiAvgjorelse: ¬¬ Henlagt"], "SSB's own words"
+    assert all(tables[table_id]["labels_not_in_crosswalk"] == [] for table_id in ("08484", "10651", "13579"))
     assert "HTTP 404" in tables["09406"]["problem"]
     assert found["ssb"]["would"] == "read it; tables 09406 keep their last good release"
     assert not any(request[1] == "GET" and "/data" in request[2] for request in fake.requests), "no data asked"
+
+
+@pytest.mark.parametrize("refuse_head", [405, 501])
+def test_a_ctdc_server_refusing_head_is_asked_with_a_ranged_get_and_the_probe_says_so(mirror, refuse_head, monkeypatch):
+    records = (mirror / "iom" / "ctdc_global_synthetic_20210825.csv").read_bytes()
+    page = b'<!DOCTYPE html><html><body><a href="/node/8/download">Data</a></body></html>'
+    files = {
+        "/resource/microdata": (None, page),
+        "/node/8/download": ("CTDC_global_synthetic_data_v2025_0.csv", records),
+    }
+    with named_files_site(files, refuse_head) as site:
+        monkeypatch.setenv("TRAFFICKING_SOURCE_IOM_CTDC", f"{site}/resource/microdata")
+        finding = probe_file(CTDC_SYNTHETIC, "", http_session(retries=0), Limits())
+    assert finding.readable and finding.release == "v2025", finding.problems
+    assert finding.details["asked_with"] == f"GET of the first byte (HEAD answered HTTP {refuse_head})"
+    assert finding.details["size_bytes"] == len(records) and finding.details["file_name"].endswith("v2025_0.csv")
+
+
+def test_on_the_pxwebapi_stand_in_the_probe_reads_every_known_table_and_knows_every_label(monkeypatch):
+    fake = FakeSsb()
+    server, base = serve(fake)
+    monkeypatch.setenv("TRAFFICKING_SOURCE_SSB", base)
+    try:
+        finding = probe_ssb(http_session(retries=0), Limits())
+    finally:
+        server.shutdown()
+        server.server_close()
+    tables = finding.details["tables"]
+    assert finding.readable and finding.would == "read it"
+    assert all("problem" not in tables[table_id] for table_id in KNOWN_TABLE_IDS), tables
+    assert all(tables[table_id]["labels_not_in_crosswalk"] == [] for table_id in KNOWN_TABLE_IDS), tables

@@ -2,8 +2,8 @@
 figures are exactly those served, on the justice page and in the pack; a table that loses the offence keeps the last
 good release; without SSB (the mirror has no SSB files) the source is absent and everything else publishes.
 
-The stand-in's JSON-stat documents (`ssb_fake`) are written by the tests in the documented format; their figures are
-invented for the tests, and no real SSB figure is typed in.
+The stand-in (`ssb_fake`) answers in the shapes PxWebApi 2.x is on record to send, each citing its record; its figures
+are invented for the tests, and no real SSB figure is typed in.
 """
 
 import re
@@ -12,13 +12,15 @@ import shutil
 import duckdb
 import polars as pl
 import pytest
-from ssb_fake import FakeSsb, serve
+from ssb_fake import YEARS, FakeSsb, serve, served_figure
 from streamlit.testing.v1 import AppTest
 
 from core.settings import REPO_ROOT, DataPaths
 from export.tables import SOURCES, TABLES, read_table
 from pipelines.refresh import EXIT_CURRENT, EXIT_DEGRADED, refresh
 from reporting.catalogue import definition_ids
+from reporting.figures import reader_style, shown
+from reporting.flags import figure_rows
 from reporting.justice import justice_chain
 from reporting.texts import texts
 
@@ -44,11 +46,13 @@ def with_ssb(tmp_path_factory, mirror):
 
 
 def served(fake: FakeSsb, location: str) -> float | None:
-    """The figure the stand-in served for the cell a fact's `source_location` names (table and every code)."""
+    """The figure the stand-in served for the cell a fact's `source_location` names (table and every code): SSB's
+    nil `-` (a null with that symbol) is 0, any other symbol no figure."""
     table_id, dimensions, _ = LOCATION.match(location).groups()
     codes = dict(re.findall(r"(\w+)=([^ ,]+)", dimensions))
     table = fake.tables[table_id]
-    return table.cell(tuple(codes[dimension_id] for dimension_id, _, _ in table.dimensions))[0]
+    value, symbol = table.cell(tuple(codes[dimension_id] for dimension_id, _, _ in table.dimensions))
+    return 0.0 if symbol == "-" else None if symbol else value
 
 
 def ssb_facts(path) -> pl.DataFrame:
@@ -62,14 +66,26 @@ def test_the_refresh_publishes_exactly_the_figures_ssb_served(with_ssb):
     statuses = {source: status for source, status, *_ in outcome.statuses()}
     assert statuses == dict.fromkeys(statuses, "current") and "ssb" in statuses
     facts = ssb_facts(data.published)
-    assert facts.height == 55
+    assert facts.height > 0
     for row in facts.iter_rows(named=True):
         assert row["value"] == served(fake, row["source_location"]), row["source_location"]
     measures = set(facts["measure"])
-    assert {"offences_reported", "offences_investigated", "offences_cleared", "sanctions"} <= measures
+    assert {"offences_reported", "offences_investigated", "clearance_rate", "sanctions"} <= measures
     assert {"offences_investigated_indicted", "sanctions_unconditional_prison"} <= measures
-    missing = facts.filter((pl.col("measure") == "offences_reported") & (pl.col("year") == 2013))
-    assert missing["value"].to_list() == [None] and missing["flags"].to_list() == ["not_available"]
+    assert "offences_cleared" not in measures, "09406 gives no count of cleared offences"
+    reported = facts.filter(pl.col("measure") == "offences_reported")
+    served_series = {int(year): served_figure(fake.tables["08484"], "1BM100", "AnmeldteLovbrudd", year) for year in
+                     YEARS}  # fmt: skip
+    assert dict(reported.select("year", "value").iter_rows()) == served_series | {2017: 0.0}, "'-' published as 0"
+    later = reported.filter(pl.col("year") == 2021)
+    assert later["value"].to_list() == [None] and later["flags"].to_list() == ["not_yet_available"]
+    for language in ("nb", "en"):
+        said = {row["year"]: shown(row, reader_style(language)) for row in figure_rows(reported)}
+        assert said[2017] == "0" and said[2021] == texts()["value.not_yet_available"][language], "told, in words"
+    decisions = {row["measure"] for row in facts.iter_rows(named=True) if "PolitiAvgjorelse=" in row["source_location"]}
+    assert {"offences_investigated", "offences_investigated_indicted", "offences_investigated_dropped_evidence"} <= (
+        decisions
+    ), "09405's decision groups, marked for depth, harmonised"
     with duckdb.connect(str(data.published), read_only=True) as connection:
         query = "SELECT provenance_id, release FROM provenance WHERE source_id = 'ssb'"
         releases = dict(connection.execute(query).fetchall())
@@ -98,9 +114,12 @@ def test_the_justice_chain_and_the_reconciliation_show_ssb_beside_kom_and_unodc(
     )
     reported = fake.tables["08484"]
     by_year = {row["year"]: row for row in table.iter_rows(named=True)}
-    for year in (2012, 2014, 2015, 2016):
-        assert by_year[year]["ssb_offences_reported"] == reported.cell(("1B07", "Anmeldte", str(year)))[0]
-    assert by_year[2013]["ssb_offences_reported"] is None and by_year[2013]["ssb_relation_to_kom"] == "no_figure"
+    for year in (2013, 2014, 2015, 2016):
+        assert by_year[year]["ssb_offences_reported"] == served_figure(
+            reported, "1BM100", "AnmeldteLovbrudd", str(year)
+        )
+    if 2021 in by_year:
+        assert by_year[2021]["ssb_offences_reported"] is None and by_year[2021]["ssb_relation_to_kom"] == "no_figure"
     for row in table.iter_rows(named=True):
         if row["ssb_relation_to_kom"] in ("equal", "differs"):
             assert row["ssb_minus_kom"] == row["ssb_offences_reported"] - row["kom_police_reports"]
@@ -130,7 +149,8 @@ def test_the_justice_page_shows_ssb_s_series_and_the_reconciliation(with_ssb, mo
 
 
 def test_the_pack_holds_ssb_s_series_with_their_citation(with_ssb):
-    _, _, data = with_ssb
+    fake, _, data = with_ssb
+    figure = str(int(served_figure(fake.tables["08484"], "1BM100", "AnmeldteLovbrudd", "2016")))
     tables = {table.name: table for table in TABLES}
     with duckdb.connect(str(data.published), read_only=True) as connection:
         chain = read_table(connection, tables["justice_chain_norway"], 2012, 2016)
@@ -140,13 +160,13 @@ def test_the_pack_holds_ssb_s_series_with_their_citation(with_ssb):
     assert set(ssb["measure"]) >= {"offences_reported", "sanctions", "sanctions_unconditional_prison"}
     assert ssb.filter(pl.col("source_location").is_null() | pl.col("provenance_id").is_null()).is_empty()
     assert ssb.filter((pl.col("measure") == "offences_reported") & (pl.col("year") == 2016))["value"].to_list() == [
-        "52"
+        figure
     ]
     cited = sources.filter(pl.col("source_id") == "ssb")
     assert set(ssb["provenance_id"]) <= set(cited["provenance_id"])
     assert all("Statistisk sentralbyrå" in publication for publication in cited["publication"])
     assert all(url.startswith("https://data.ssb.no/api/pxwebapi/v2/tables/") for url in cited["url"])
-    assert reconciliation.filter(pl.col("year") == 2016)["ssb_offences_reported"].to_list() == ["52"]
+    assert reconciliation.filter(pl.col("year") == 2016)["ssb_offences_reported"].to_list() == [figure]
 
 
 @pytest.mark.refresh
@@ -162,13 +182,14 @@ def test_one_table_in_trouble_costs_only_that_table(with_ssb, mirror, tmp_path, 
     table = fake.tables["09406"]
     saved = list(table.dimensions)
     if trouble == "offence-gone":
-        table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", [("ALLE", "Alle lovbrudd"), ("R1", "Ran")])
+        table.dimensions[0] = ("LovbruddKrim", "lovbruddstype", [("1AAAAA-9ZZZZZ", "Alle lovbruddsgrupper"),
+                                                                  ("R1", "¬¬ Ran")])  # fmt: skip
     elif trouble == "answers-404":
         fake.fail_always[("GET", "/api/pxwebapi/v2/tables/09406/metadata")] = (404, {})
     else:
-        categories = [("ALLE", "Alle lovbrudd"), ("G224", "Menneskehandel (klassifisering før 2015)"),
-                      ("N257", "Menneskehandel mv.")]  # fmt: skip
-        table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", categories)
+        categories = [("1AAAAA-9ZZZZZ", "Alle lovbruddsgrupper"), ("X1224", "Menneskehandel (gammel klassifisering)"),
+                      ("1BM100", "¬¬ Menneskehandel mv.")]  # fmt: skip
+        table.dimensions[0] = ("LovbruddKrim", "lovbruddstype", categories)
     try:
         outcome = refresh(data.root, str(mirror))
     finally:
@@ -183,7 +204,7 @@ def test_one_table_in_trouble_costs_only_that_table(with_ssb, mirror, tmp_path, 
         assert reason is None
     else:
         assert reason.startswith("table 09406 kept at its last good release: ")
-        assert ("'Alle lovbrudd', 'Ran'" if trouble == "offence-gone" else "answered HTTP 404") in reason
+        assert ("'Alle lovbruddsgrupper', '¬¬ Ran'" if trouble == "offence-gone" else "answered HTTP 404") in reason
     figures = ["measure", "year", "period", "value", "value_low", "value_high", "flags", "definition_id", "legal_basis"]
     if trouble == "suffixed-offence":  # read anew under its new label: the same figures, a new place in the file
         assert ssb_facts(data.published).select(figures).equals(before.select(figures))
@@ -202,8 +223,8 @@ def test_a_decision_group_the_crosswalk_does_not_know_costs_only_its_cells(with_
     table = fake.tables["09405"]
     saved_dimensions, saved_cells = list(table.dimensions), dict(table.cells)
     groups = table.dimensions[1]
-    table.dimensions[1] = (groups[0], groups[1], [*groups[2], ("04", "Henlagt")])
-    table.cells.update({("1270", "04", "Etterforskede", year): (3.0, None) for year in ("2015", "2016")})
+    table.dimensions[1] = (groups[0], groups[1], [*groups[2], ("BZZ", "¬¬ Henlagt")])
+    table.cells.update({("1BM100", "BZZ", "LovbrEtterforsket", year): (3.0, None) for year in ("2015", "2016")})
     try:
         outcome = refresh(data.root, str(mirror))
     finally:

@@ -1,6 +1,6 @@
 """Source freshness: a warning when a source's newest figure or its release is older than its cadence allows.
 
-The cadences are data (`data/reference/source_freshness.csv`): a source is overdue when its newest
+The cadences are data (the register of sources, `data/reference/sources.csv`): a source is overdue when its newest
 year lies more than `max_years_behind` years before the current year, or when the release it was
 read from is older than `max_release_age_years`. The release's date is the publisher's (the month
 in UNODC's dated folder, a server's Last-Modified date) or else when that release was first
@@ -14,9 +14,7 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import polars as pl
 
-from core.settings import REFERENCE_DIR
-
-FRESHNESS_FILE = REFERENCE_DIR / "source_freshness.csv"
+from core.sources import Source, register
 
 
 def overdue_by(newest_year: int | None, max_years_behind: int, current_year: int) -> int:
@@ -35,16 +33,16 @@ def release_date(release: str | None, retrieved_at: str | None) -> date | None:
     return datetime.fromisoformat(retrieved_at).date() if retrieved_at else None
 
 
-def _freshness_check(row: dict[str, str]) -> dg.AssetChecksDefinition:
-    allowed = int(row["max_years_behind"])
-    max_age = int(row["max_release_age_years"])
-    source = row["source"]
+def _freshness_check(entry: Source) -> dg.AssetChecksDefinition:
+    allowed = entry.max_years_behind or 0
+    max_age = entry.max_release_age_years or allowed
+    source = entry.source_id
 
     @dg.asset_check(
         asset=dg.AssetKey(["harmonised", f"facts_{source}"]),
         name="source_freshness",
-        description=f"{source} ({row['cadence']}): newest figure at most {allowed} years old, release at most "
-        f"{max_age} years old. {row['note']}",
+        description=f"{source} ({entry.cadence}): newest figure at most {allowed} years old, release at most "
+        f"{max_age} years old. {entry.note}",
         additional_ins={"raw": dg.AssetIn(key=["raw", source])},
     )
     def _check(facts: pl.DataFrame, raw: pl.DataFrame) -> dg.AssetCheckResult:
@@ -66,7 +64,7 @@ def _freshness_check(row: dict[str, str]) -> dg.AssetChecksDefinition:
                 "release": raw["release"][0],
                 "release_date": str(released),
                 "status": raw["status"][0],
-                "cadence": row["cadence"],
+                "cadence": entry.cadence,
                 "max_years_behind": allowed,
             },
         )
@@ -74,4 +72,4 @@ def _freshness_check(row: dict[str, str]) -> dg.AssetChecksDefinition:
     return _check
 
 
-freshness_checks = [_freshness_check(row) for row in pl.read_csv(FRESHNESS_FILE, infer_schema=False).to_dicts()]
+freshness_checks = [_freshness_check(entry) for entry in register().values() if entry.checks_freshness]

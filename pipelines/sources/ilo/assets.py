@@ -1,10 +1,12 @@
 """ILO global estimates of forced labour, forced marriage and modern slavery, and of illegal profits (curated)."""
 
+from functools import partial
+
 import dagster as dg
 import polars as pl
 
-from core.vocabulary import no_facts
-from pipelines.checks.facts import fact_checks
+from core.vocabulary import definition_id
+from pipelines.facts import facts_asset
 from pipelines.raw import curated_file_asset, staging_asset
 from pipelines.sources.ilo import harmonise
 from pipelines.sources.ilo.parse import newest_edition, read_estimates
@@ -42,17 +44,12 @@ def ilo_parts_add_up(staging: pl.DataFrame) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset(
-    key_prefix="harmonised",
-    group_name="harmonised",
-    ins={"staging": dg.AssetIn(key=["staging", SOURCE_ID])},
-    kinds={"polars"},
+facts_ilo, ilo_fact_checks = facts_asset(
+    SOURCE_ID,
+    partial(harmonise.to_facts, file_name=CURATED_FILE),
+    "ILO estimates in canonical terms: persons in forced labour, forced marriage, modern slavery; profits.",
+    FIRST_YEAR,
 )
-def facts_ilo(staging: pl.DataFrame) -> pl.DataFrame:
-    """ILO estimates in canonical terms: persons in forced labour, forced marriage, modern slavery; profits."""
-    if staging.is_empty():
-        return no_facts()
-    return harmonise.to_facts(staging.drop("geo", "provenance_id"), staging["provenance_id"][0], CURATED_FILE)
 
 
 @dg.asset(
@@ -85,11 +82,8 @@ def ilo_estimates(staging: pl.DataFrame) -> pl.DataFrame:
         rounded_to="rounded_to",
         confidence="confidence",
         reference="reference",
-        definition_id=pl.lit(f"{harmonise.SOURCE}.") + pl.col("measure"),
+        definition_id=definition_id(harmonise.SOURCE),
         provenance_id="provenance_id",
         source_location=pl.lit(f"{CURATED_FILE}, row ") + pl.col("row").cast(pl.String),
     )
     return estimates.cast(harmonise.ESTIMATES_SCHEMA)
-
-
-ilo_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ilo"]), FIRST_YEAR)

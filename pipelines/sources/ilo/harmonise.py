@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from core.vocabulary import WORLD, conform
+from core.vocabulary import WORLD, conform, definition_id
 from pipelines import crosswalk
 
 SOURCE = "ilo"
@@ -64,8 +64,9 @@ def figure_columns() -> dict[str, pl.Expr]:
     }
 
 
-def to_facts(estimates: pl.DataFrame, provenance_id: str, file_name: str) -> pl.DataFrame:
-    """One canonical fact per curated figure; a lower bound has a null value and no upper bound."""
+def to_facts(staging: pl.DataFrame, file_name: str) -> pl.DataFrame:
+    """One canonical fact per curated figure (the staging frame); a lower bound has a null value and no upper bound."""
+    provenance_id, estimates = staging["provenance_id"][0], staging.drop("geo", "provenance_id")
     located = with_geo(estimates)
     facts = located.select(
         source=pl.lit(SOURCE),
@@ -78,7 +79,7 @@ def to_facts(estimates: pl.DataFrame, provenance_id: str, file_name: str) -> pl.
         exploitation_form="exploitation_form",
         **figure_columns(),
         unit="unit",
-        definition_id=pl.lit(f"{SOURCE}.") + pl.col("measure"),
+        definition_id=definition_id(SOURCE),
         provenance_id=pl.lit(provenance_id),
         source_location=pl.lit(f"{file_name}, row ")
         + pl.col("row").cast(pl.String)

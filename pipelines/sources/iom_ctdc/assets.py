@@ -11,9 +11,9 @@ import dagster as dg
 import polars as pl
 
 from core.vocabulary import FACT_KEY, has_flag
-from pipelines.checks.facts import fact_checks
 from pipelines.checks.shrink import shrink_check
 from pipelines.download import Announcement, RemoteFile
+from pipelines.facts import facts_asset
 from pipelines.raw import downloaded_file_asset
 from pipelines.sources.iom_ctdc.cells import CELLS_SCHEMA, count_cells
 from pipelines.sources.iom_ctdc.facts import facts_from_cells
@@ -124,10 +124,13 @@ def iom_ctdc_cells_small_counts_hidden(cells: pl.DataFrame) -> dg.AssetCheckResu
     )
 
 
-@dg.asset(key=FACTS, group_name="harmonised", ins={"cells": dg.AssetIn(key=CELLS)}, kinds={"polars"})
-def facts_iom_ctdc(cells: pl.DataFrame) -> pl.DataFrame:
-    """Registered victims (synthetic records) by country of exploitation and WORLD; counts 1-4 suppressed."""
-    return facts_from_cells(cells)
+facts_iom_ctdc, ctdc_fact_checks = facts_asset(
+    "iom_ctdc",
+    facts_from_cells,
+    "Registered victims (synthetic records) by country of exploitation and WORLD; counts 1-4 suppressed.",
+    FIRST_YEAR,
+    upstream=CELLS,
+)
 
 
 @dg.asset_check(asset=FACTS, blocking=True, description="No count from 1 to 4 or 0 is shown as a number.")
@@ -140,9 +143,6 @@ def ctdc_facts_small_counts_hidden(facts: pl.DataFrame) -> dg.AssetCheckResult:
         f"{unflagged.height} fact(s) without the synthetic flag",
         metadata={"small_counts_shown": shown.height, "facts_without_synthetic_flag": unflagged.height},
     )
-
-
-ctdc_fact_checks = fact_checks(FACTS, FIRST_YEAR)
 
 
 ctdc_shrink_check = shrink_check(FACTS, "iom_ctdc", "SELECT * FROM fact_indicator WHERE source = ?", FACT_KEY)

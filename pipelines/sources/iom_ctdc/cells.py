@@ -25,7 +25,7 @@ import duckdb
 import polars as pl
 
 from core.disclosure import disclose
-from core.vocabulary import ANY_FLAG, WORLD
+from core.vocabulary import ANY_FLAG, WORLD, definition_id
 from pipelines import crosswalk
 from pipelines.sources.iom_ctdc.records import CROSSWALK, create_canonical_view, flag_columns, regions
 
@@ -90,7 +90,7 @@ def count_cells(connection: duckdb.DuckDBPyConnection, table: str, source_file: 
     cells = disclose(cells, _additive_groups(cells, f"{first}-{last}")).drop("cell")
     return (
         cells.with_columns(
-            definition_id=pl.lit(f"{SOURCE}.{MEASURE}"),
+            definition_id=definition_id(SOURCE, pl.lit(MEASURE)),
             provenance_id=pl.lit(provenance_id),
             source_file=pl.lit(source_file),
         )

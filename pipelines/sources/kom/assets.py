@@ -1,10 +1,8 @@
 """KOM (Koordineringsenheten mot menneskehandel): Norway's national figures, curated with references."""
 
-import dagster as dg
-import polars as pl
+from functools import partial
 
-from core.vocabulary import no_facts
-from pipelines.checks.facts import fact_checks
+from pipelines.facts import facts_asset
 from pipelines.raw import curated_file_asset, staging_asset
 from pipelines.sources.kom import harmonise
 from pipelines.sources.kom.parse import FIRST_YEAR, read_figures, report_year
@@ -24,17 +22,9 @@ kom_staging = staging_asset(
 )
 
 
-@dg.asset(
-    key_prefix="harmonised",
-    group_name="harmonised",
-    ins={"staging": dg.AssetIn(key=["staging", SOURCE_ID])},
-    kinds={"polars"},
+facts_kom, kom_fact_checks = facts_asset(
+    SOURCE_ID,
+    partial(harmonise.to_facts, file_name=CURATED_FILE),
+    "KOM in canonical terms: presumed victims assisted and newly identified, police reports, judgments.",
+    FIRST_YEAR,
 )
-def facts_kom(staging: pl.DataFrame) -> pl.DataFrame:
-    """KOM in canonical terms: presumed victims assisted and newly identified, police reports, judgments."""
-    if staging.is_empty():
-        return no_facts()
-    return harmonise.to_facts(staging.drop("provenance_id"), staging["provenance_id"][0], CURATED_FILE)
-
-
-kom_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_kom"]), FIRST_YEAR)

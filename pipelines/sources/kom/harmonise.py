@@ -14,7 +14,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from core.vocabulary import KOM_LAST_YEAR_BEFORE_BREAK, NORWAY, codes, conform, flag_set, has_flag, join_flags
+from core.vocabulary import (
+    KOM_LAST_YEAR_BEFORE_BREAK,
+    NORWAY,
+    codes,
+    conform,
+    definition_id,
+    flag_set,
+    has_flag,
+    join_flags,
+)
 from pipelines import crosswalk
 from pipelines.legal_basis import with_legal_basis
 from pipelines.sources.kom.parse import CROSSWALK
@@ -44,8 +53,9 @@ def flag_codes(label_flags: str) -> str:
     return join_flags(*flags)
 
 
-def to_facts(figures: pl.DataFrame, provenance_id: str, file_name: str) -> pl.DataFrame:
-    """One canonical fact per curated figure (figures as returned by `parse.read_figures`)."""
+def to_facts(staging: pl.DataFrame, file_name: str) -> pl.DataFrame:
+    """One canonical fact per curated figure (the staging frame: `parse.read_figures` and the provenance id)."""
+    provenance_id, figures = staging["provenance_id"][0], staging.drop("provenance_id")
     fields = {
         "measure_nb": ("measure", "measure"),
         "sex_nb": ("sex", "sex"),
@@ -84,7 +94,7 @@ def to_facts(figures: pl.DataFrame, provenance_id: str, file_name: str) -> pl.Da
         .then(pl.col("value_to")),
         unit=pl.col("measure").replace_strict(UNITS),
         flags="flags",
-        definition_id=pl.lit(f"{SOURCE}.") + pl.col("measure"),
+        definition_id=definition_id(SOURCE),
         provenance_id=pl.lit(provenance_id),
         source_location=pl.lit(f"{file_name}, line ")
         + pl.col("line").cast(pl.String)

@@ -42,7 +42,7 @@ import requests
 
 from core import atomic
 from core.checksums import sha256_of
-from pipelines.download import DownloadError, read_capped
+from pipelines.download import DownloadError, read_capped, registered_max_bytes
 from pipelines.sources.ssb.jsonstat import Dataset, JsonStatError, parse_dataset
 from pipelines.sources.ssb.tables import (
     KNOWN_TABLE_IDS,
@@ -60,9 +60,9 @@ PACE_SETTING = "TRAFFICKING_SSB_REQUESTS_PER_MINUTE"
 DEFAULT_REQUESTS_PER_MINUTE = 25
 MAX_CELLS = 800_000
 """SSB's limit on the cells of one data request."""
-MAX_ANSWER_BYTES = 100 << 20
-"""The largest answer SSB's API may send (a full 800,000-cell JSON-stat answer is a few tens of megabytes);
-a larger one is refused as it arrives, naming the table, instead of filling memory and disk."""
+MAX_ANSWER_BYTES = registered_max_bytes("ssb")
+"""The largest answer SSB's API may send, from the register of sources (a full 800,000-cell JSON-stat answer is
+a few tens of megabytes); a larger one is refused as it arrives, naming the table, instead of filling memory."""
 MAX_GET_ADDRESS = 2000
 """A longer data address goes as a POST (SSB answers 404 to GET addresses beyond about 2,100 characters)."""
 MAX_DISCOVERED = 10

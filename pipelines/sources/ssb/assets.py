@@ -11,10 +11,10 @@ import dagster as dg
 import polars as pl
 
 from core.settings import source_start_from_env
-from core.vocabulary import FACT_KEY, no_facts
-from pipelines.checks.facts import fact_checks
+from core.vocabulary import FACT_KEY
 from pipelines.checks.shrink import shrink_check
 from pipelines.download import Downloader, DownloadError, http_session
+from pipelines.facts import facts_asset
 from pipelines.raw import current_release, last_good_release
 from pipelines.releases import Releases, pinned_sources
 from pipelines.sources.ssb import harmonise
@@ -171,21 +171,13 @@ def ssb_found_tables_harmonised(staging: pl.DataFrame) -> dg.AssetCheckResult:
     )
 
 
-@dg.asset(
-    key_prefix="harmonised",
-    group_name="harmonised",
-    ins={"staging": dg.AssetIn(key=["staging", SOURCE_ID])},
-    kinds={"polars"},
+facts_ssb, ssb_fact_checks = facts_asset(
+    SOURCE_ID,
+    harmonise.to_facts,
+    "SSB in canonical terms: reported offences, offences investigated (by the police's decision), offences "
+    "cleared up, sanctions (by type), each under SSB's own definition.",
+    FIRST_YEAR,
 )
-def facts_ssb(staging: pl.DataFrame) -> pl.DataFrame:
-    """SSB in canonical terms: reported offences, offences investigated (by the police's decision), offences
-    cleared up, sanctions (by type), each under SSB's own definition."""
-    if staging.is_empty():
-        return no_facts()
-    return harmonise.to_facts(staging)
-
-
-ssb_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ssb"]), FIRST_YEAR)
 ssb_shrink_check = shrink_check(
     dg.AssetKey(["harmonised", "facts_ssb"]), SOURCE_ID, "SELECT * FROM fact_indicator WHERE source = ?", FACT_KEY
 )

@@ -4,24 +4,35 @@ by the police's decision, offences cleared up, sanctions by type.
 Each cell's measure comes from the crosswalk `data/reference/crosswalks/ssb.csv`:
 
 - field `contents`: the measured variable's label (`Anmeldte lovbrudd`) gives the measure
-  (`offences_reported`), or `excluded` for what is not a count of its own (a rate, a percentage, an
-  average sentence): kept in staging, not harmonised;
+  (`offences_reported`), or `excluded` for what is not harmonised (a rate per 1,000 inhabitants, an
+  average sentence): kept in staging. 09406's clearance percentage is its own measure
+  (`clearance_rate`, unit `percent`): a rate, never summed or made into a count;
 - field `category`: a label of any other dimension (the police's decision, the type of sanction) is
   `total` (all of them), a breakdown that is appended to the measure (`Ubetinget fengsel` ->
   `unconditional_prison`, so `sanctions_unconditional_prison`), or `excluded` (a group of other
   categories, or a detail not harmonised);
-- field `status`: a cell's symbol gives its flag (`..` -> `not_available`); `exact` is no flag.
+- field `status`: a cell's symbol gives its flag (`..` -> `not_available`, `...` -> `not_yet_available`,
+  `:` -> `confidential`); `exact` is no flag, and `zero` (SSB's nil `-`, which PxWebApi sends as a null
+  with the symbol) is the figure 0 without a flag.
 
-Every label of a known table must be in the crosswalk (a blocking check on staging names the rest);
-a table only the table search found is harmonised only when all its labels are known, else it is
-left out and a warning says so. The composed measure must be in the vocabulary (`known_codes`).
+Labels are compared without SSB's depth marks (`¬`, `¬¬`; `pipelines.sources.ssb.parse`). Every label of
+a known table must be in the crosswalk (a blocking check on staging names the rest); a table only the
+table search found is harmonised only when all its labels are known, else it is left out and a warning
+says so. The composed measure must be in the vocabulary (`known_codes`).
 
 Where two tables give the same measure and year, the first in the known order is taken (and a
-warning check compares them); where a table holds the offence under two classifications (two
-codes), the one with a figure is taken. A missing cell stays missing (value null, its symbol as a
-flag): a null is never a zero. The first year under the Standard for lovbruddstyper 2015 is a series
-break when the series has earlier years, as is any year whose offence code differs from the year
-before. The legal basis comes from `data/reference/legal_basis.csv`.
+warning check compares them). Where a table holds the offence under two codes (SSB keeps legacy codes
+beside those of the Standard for lovbruddstyper 2015), the table's current code is preferred: the one
+with a figure in the latest year; an older code fills only the years the current one has no figure for.
+A missing cell stays missing (value null, its symbol as a flag): a null is never a zero, except SSB's nil.
+
+The series break is placed per table from the table itself: a year whose offence code differs from the
+year before's (the table changes classification there) starts a new segment, as does a year whose figure
+comes from another table than the year before's. A table that carries one
+code across 2015 (SSB back-casts the 2015 standard in 08484) has no classification break; the new
+penal code of 1 October 2015 is carried by every fact's `legal_basis` (2015 is `mixed_2015`). SSB's
+table notes are free text, not read for breaks (docs/SOURCES.md). The legal basis comes from
+`data/reference/legal_basis.csv`.
 """
 
 from __future__ import annotations
@@ -30,7 +41,7 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from core.vocabulary import NORWAY, SERIES_BREAK, TOTAL, conform, join_flags
+from core.vocabulary import NORWAY, SERIES_BREAK, TOTAL, conform, definition_id, join_flags
 from pipelines import crosswalk
 from pipelines.legal_basis import with_legal_basis
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, SOURCE_ID
@@ -39,15 +50,16 @@ CROSSWALK = SOURCE_ID
 EXCLUDED = "excluded"
 """Crosswalk code: kept in staging, not harmonised (the crosswalk's note says why)."""
 NO_FLAG = "exact"
-"""Crosswalk code of a status symbol that adds no flag (SSB's `-`, nil, with its value)."""
-FIRST_YEAR_2015_CLASSIFICATION = 2015
-"""The first year SSB's tables count under the Standard for lovbruddstyper 2015; earlier years use the
-classification before it: a series that spans the change carries `series_break` on this year."""
+"""Crosswalk code of a status symbol that adds no flag (the value as given)."""
+ZERO = "zero"
+"""Crosswalk code of SSB's nil (`-`): PxWebApi's JSON-stat serializer writes the cell as `null` with the symbol
+in `status`; it is a true zero, published as 0 (exact, no flag)."""
 UNITS = {
     "offences_reported": "offences",
     "offences_investigated": "offences",
     "offences_cleared": "offences",
     "sanctions": "sanctions",
+    "clearance_rate": "percent",
 }
 """The unit of each measure the crosswalk's `contents` field gives; a breakdown keeps its measure's unit."""
 LABEL_FIELDS = {"contents_label": "contents", "status": "status"}
@@ -155,22 +167,36 @@ def with_measures(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def per_table(rows: pl.DataFrame) -> pl.DataFrame:
-    """One row per table, measure and year: where a table holds the offence under two codes, the one with a figure.
+    """One row per table, measure and year: SSB's nil as 0, and where a table holds the offence under two codes,
+    the current code's figure (the code with a figure in the latest year), else the other's.
 
-    Raises `SsbHarmoniseError` when one table gives two figures for the same measure and year.
+    Raises `SsbHarmoniseError` when one table gives two figures for the same code, measure and year.
     """
-    measured = rows.filter(pl.col("measure").is_not_null())
+    measured = with_zeros(rows.filter(pl.col("measure").is_not_null()))
     keys = ["table_id", "measure", "year"]
     with_figures = measured.filter(pl.col("value").is_not_null())
-    doubled = with_figures.filter(pl.struct(keys).is_duplicated())
+    doubled = with_figures.filter(pl.struct(*keys, "offence_code").is_duplicated())
     if doubled.height:
         first = doubled.sort(keys).head(2).to_dicts()
         raise SsbHarmoniseError(
             f"SSB table {first[0]['table_id']}: cells {first[0]['cell']} and {first[1]['cell']} both give "
-            f"{first[0]['measure']} for {first[0]['year']} (offence codes {first[0]['offence_code']!r} and "
-            f"{first[1]['offence_code']!r}, categories mapped to the same measure)"
+            f"{first[0]['measure']} for {first[0]['year']} (offence code {first[0]['offence_code']!r}, "
+            f"categories mapped to the same measure)"
         )
-    return measured.sort(*keys, pl.col("value").is_null(), "cell").unique(keys, keep="first", maintain_order=True)
+    latest = with_figures.group_by("table_id", "measure", "offence_code").agg(latest=pl.col("year").max())
+    ranked = measured.join(latest, on=["table_id", "measure", "offence_code"], how="left")
+    ordered = ranked.sort(
+        [*keys, pl.col("value").is_null(), pl.col("latest").fill_null(-1), "cell"],
+        descending=[False, False, False, False, True, False],
+    )
+    return ordered.unique(keys, keep="first", maintain_order=True).drop("latest")
+
+
+def with_zeros(rows: pl.DataFrame) -> pl.DataFrame:
+    """`rows` with SSB's nil (a null whose symbol the crosswalk maps to `zero`) as the figure 0."""
+    nil = [symbol for symbol, code in _mapping("status").items() if code == ZERO]
+    is_nil = pl.col("value").is_null() & pl.col("status").is_in(nil)
+    return rows.with_columns(value=pl.when(is_nil).then(0.0).otherwise(pl.col("value")))
 
 
 def disagreements(by_table: pl.DataFrame) -> pl.DataFrame:
@@ -190,26 +216,22 @@ def chosen(by_table: pl.DataFrame) -> pl.DataFrame:
 
 
 def series_breaks(facts: pl.DataFrame) -> pl.Series:
-    """Whether each fact starts a new segment: the first year of the 2015 classification after earlier figures,
-    or a year whose offence code differs from the year before's."""
+    """Whether each fact starts a new segment: a year whose offence code differs from the year before's (the table
+    changes classification there, as its own categories show), or whose figure comes from another table."""
     ordered = facts.with_row_index("row").sort("measure", "year")
-    first_figure = pl.col("year").filter(pl.col("value").is_not_null()).min().over("measure")
-    earlier = first_figure < FIRST_YEAR_2015_CLASSIFICATION
-    first_new = pl.col("year") == pl.col("year").filter(pl.col("year") >= FIRST_YEAR_2015_CLASSIFICATION).min().over(
-        "measure"
-    )
-    previous = pl.col("offence_code").shift(1).over("measure")
-    code_changed = previous.is_not_null() & (previous != pl.col("offence_code"))
-    flagged = ordered.select("row", breaks=(earlier & first_new) | code_changed).sort("row")
+    where = pl.concat_str("table_id", "offence_code", separator="/")
+    previous = where.shift(1).over("measure")
+    code_changed = previous.is_not_null() & (previous != where)
+    flagged = ordered.select("row", breaks=code_changed).sort("row")
     return flagged["breaks"].fill_null(False)
 
 
 def source_location(row: dict) -> str:
-    """Table, file, every dimension's code (and label), the cell's position in `value` and its symbol."""
+    """Table, file, every dimension's code (and SSB's own label), the cell's position in `value` and its symbol."""
     parts = [
         f"{row['offence_dimension']}={row['offence_code']} ({row['offence_label']})",
-        f"{row['contents_dimension']}={row['contents_code']} ({row['contents_label']})",
-        *(f"{category['dimension']}={category['code']} ({category['label']})" for category in row["categories"]),
+        f"{row['contents_dimension']}={row['contents_code']} ({row['contents_label_ssb']})",
+        *(f"{category['dimension']}={category['code']} ({category['label_ssb']})" for category in row["categories"]),
         f"{row['time_dimension']}={row['time_code']}",
     ]
     symbol = f", status {row['status']!r}" if row["status"] else ""
@@ -217,8 +239,9 @@ def source_location(row: dict) -> str:
 
 
 def status_flags(statuses: Iterable[str | None]) -> list[str]:
+    """Each cell's flag from its symbol (none for no symbol, the value as given, or SSB's nil)."""
     flags = _mapping("status")
-    return [join_flags(*(code for code in [flags[status]] if code != NO_FLAG)) if status else "" for status in statuses]
+    return [flags[status] if status and flags[status] not in {NO_FLAG, ZERO} else "" for status in statuses]
 
 
 def to_facts(staging: pl.DataFrame) -> pl.DataFrame:
@@ -241,7 +264,7 @@ def to_facts(staging: pl.DataFrame) -> pl.DataFrame:
         value_high="value",
         unit=pl.col("base").replace_strict(UNITS, default=None),
         flags=pl.Series(flags, dtype=pl.String),
-        definition_id=pl.lit(f"{SOURCE_ID}.") + pl.col("measure"),
+        definition_id=definition_id(SOURCE_ID),
         provenance_id="provenance_id",
         source_location=pl.Series(locations, dtype=pl.String),
     )

@@ -14,8 +14,13 @@ What the reader relies on (https://json-stat.org/format/, and SSB's answers as d
 - `role.time` and `role.metric` name the time and the measured-variable dimensions;
 - `updated` is when the table was last updated: the release.
 
-A metadata answer has the dimensions and no values. A null is never read as 0: a missing cell keeps
-`value` None and its symbol.
+A metadata answer has the dimensions and no values: PxWebApi 2.x writes `"value": []` in every metadata
+answer (`PxWeb/Mappers/DatasetMapper.cs` in github.com/PxTools/PxWebApi sets `dataset.Value = new
+List<double?>()`; its fixture `PxWebApi_Mvc.Tests/ExpectedJson/MetadataById_tab004_js2.json` ends in
+`"value": []`), so an empty `value` is read as no values, never as a table of zero cells. A null is never
+read as 0 here: a missing cell keeps `value` None and its symbol (PxWebApi's JSON-stat serializer writes
+every cell with a data symbol, SSB's nil `-` included, as `null` with the symbol in `status`); what a
+symbol means is the harmonisation's business.
 """
 
 from __future__ import annotations
@@ -135,7 +140,7 @@ def parse_dataset(document: object, name: str) -> Dataset:
         _dimension(name, str(dimension_id), dimensions, size) for dimension_id, size in zip(ids, sizes, strict=True)
     )
     count = math.prod(len(dimension.codes) for dimension in parsed)
-    values = None if document.get("value") is None else _values(name, document["value"], count)
+    values = None if document.get("value") in (None, []) else _values(name, document["value"], count)
     roles = {
         str(role): tuple(str(member) for member in members)
         for role, members in (document.get("role") or {}).items()

@@ -6,6 +6,10 @@ cells are read from the data. Each row keeps the table, the offence's code and l
 measured variable (`ContentsCode`, SSB's "statistikkvariabel") and every other dimension's code and
 label, the cell's value (None when missing: never 0), its status symbol and its position in `value`.
 A problem raises `SsbFormatError` naming the table and file.
+
+SSB marks a category's depth in its hierarchy with `¬` or `¬¬` before the label, in every dimension
+(`¬¬ Tiltale`); the labels the crosswalk compares (`contents_label`, a category's `label`) are without
+the marks, and SSB's own words are kept beside them (`contents_label_ssb`, a category's `label_ssb`).
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import polars as pl
 from pipelines.sources.ssb.jsonstat import JsonStatError, read_dataset
 from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, SOURCE_ID, OffenceNotFound, find_offence
 
-CATEGORY = pl.Struct({"dimension": pl.String(), "code": pl.String(), "label": pl.String()})
+CATEGORY = pl.Struct({"dimension": pl.String(), "code": pl.String(), "label": pl.String(), "label_ssb": pl.String()})
 STAGING_SCHEMA: dict[str, pl.DataType] = {
     "table_id": pl.String(),
     "table_label": pl.String(),
@@ -32,6 +36,7 @@ STAGING_SCHEMA: dict[str, pl.DataType] = {
     "contents_dimension": pl.String(),
     "contents_code": pl.String(),
     "contents_label": pl.String(),
+    "contents_label_ssb": pl.String(),
     "categories": pl.List(CATEGORY),
     "cell": pl.Int64(),
     "value": pl.Float64(),
@@ -43,10 +48,17 @@ STAGING_SCHEMA: dict[str, pl.DataType] = {
 """One row per cell of the offence: `categories` holds the dimensions other than offence, time and measured
 variable (such as the police's decision or the type of sanction), in the table's order."""
 YEAR = re.compile(r"^\d{4}$")
+DEPTH_MARKS = re.compile(r"^\s*¬+\s*")
+"""SSB's marks of a category's depth in its hierarchy (`¬`, `¬¬`) before the label's words."""
 
 
 class SsbFormatError(ValueError):
     """A table that cannot be read as SSB's trafficking cells; the message names the table and file."""
+
+
+def without_depth_marks(label: str) -> str:
+    """A label without SSB's depth marks (`¬¬ Tiltale` -> `Tiltale`): the words the crosswalk compares."""
+    return DEPTH_MARKS.sub("", label)
 
 
 def table_files(raw: pl.DataFrame) -> dict[str, dict[str, dict[str, object]]]:
@@ -99,6 +111,7 @@ def read_table(table_id: str, metadata_record: dict[str, object], data_record: d
         if not YEAR.match(year):
             raise SsbFormatError(f"SSB table {table_id}, {file}: time {time_code!r} ({time_label!r}) is not a year")
         contents_code, contents_label = cell.categories[position[contents]]
+        others_of_cell = ((other, *cell.categories[position[other]]) for other in others)
         rows.append(
             {
                 "offence_code": offence_code,
@@ -106,12 +119,11 @@ def read_table(table_id: str, metadata_record: dict[str, object], data_record: d
                 "time_code": time_code,
                 "year": int(year),
                 "contents_code": contents_code,
-                "contents_label": contents_label,
+                "contents_label": without_depth_marks(contents_label),
+                "contents_label_ssb": contents_label,
                 "categories": [
-                    {"dimension": dimension_id, "code": code, "label": label}
-                    for dimension_id, (code, label) in zip(
-                        others, (cell.categories[position[other]] for other in others), strict=True
-                    )
+                    {"dimension": dimension_id, "code": code, "label": without_depth_marks(label), "label_ssb": label}
+                    for dimension_id, code, label in others_of_cell
                 ],
                 "cell": cell.position,
                 "value": cell.value,

@@ -1,15 +1,16 @@
 """UNODC GLOTIP: the workbook as published, its staging frame, and its canonical facts."""
 
+from functools import partial
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from core.isolated import run_isolated
-from core.vocabulary import FACT_KEY, no_facts
-from pipelines.checks.facts import fact_checks
+from core.vocabulary import FACT_KEY
 from pipelines.checks.shrink import shrink_check
 from pipelines.download import Announcement, RemoteFile
+from pipelines.facts import facts_asset
 from pipelines.raw import downloaded_file_asset, staging_asset
 from pipelines.sources.unodc_glotip import harmonise
 from pipelines.sources.unodc_glotip.parse import SHEET, read_glotip, release_day
@@ -87,21 +88,12 @@ def _sheet_rows(staging: pl.DataFrame, column: str, labels: list[str], shown: in
     return f"{'row' if rows.len() == 1 else 'rows'} {', '.join(map(str, rows.head(shown).to_list()))}{more}"
 
 
-@dg.asset(
-    key_prefix="harmonised",
-    group_name="harmonised",
-    ins={"staging": dg.AssetIn(key=["staging", "unodc_glotip"])},
-    kinds={"polars"},
+facts_unodc_glotip, unodc_fact_checks = facts_asset(
+    "unodc_glotip",
+    partial(harmonise.to_facts, file_name=Path(GLOTIP.mirror_path).name),
+    "GLOTIP in canonical terms: detected victims, persons in contact, prosecuted, convicted, offences.",
+    FIRST_YEAR,
 )
-def facts_unodc_glotip(staging: pl.DataFrame) -> pl.DataFrame:
-    """GLOTIP in canonical terms: detected victims, persons in contact, prosecuted, convicted, offences."""
-    if staging.is_empty():
-        return no_facts()
-    provenance_id = staging["provenance_id"][0]
-    return harmonise.to_facts(staging, provenance_id, Path(GLOTIP.mirror_path).name)
-
-
-unodc_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_unodc_glotip"]), FIRST_YEAR)
 
 
 unodc_shrink_check = shrink_check(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from core.vocabulary import conform
+from core.vocabulary import conform, definition_id
 from pipelines import crosswalk
 from pipelines.legal_basis import with_legal_basis
 
@@ -59,8 +59,9 @@ def _with_counterpart_label(staging: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def to_facts(staging: pl.DataFrame, provenance_id: str, file_name: str) -> pl.DataFrame:
+def to_facts(staging: pl.DataFrame, file_name: str) -> pl.DataFrame:
     """Canonical facts; raises `crosswalk.UnknownLabelError` naming any label no crosswalk knows."""
+    provenance_id = staging["provenance_id"][0]
     unknown = unknown_labels(staging)
     if unknown:
         raise crosswalk.UnknownLabelError(f"{CROSSWALK}/{COUNTRY_CROSSWALK}", unknown)
@@ -109,7 +110,7 @@ def to_facts(staging: pl.DataFrame, provenance_id: str, file_name: str) -> pl.Da
         )
         .str.replace_all(r";+", ";")
         .str.strip_chars(";"),
-        definition_id=pl.lit(f"{SOURCE}.") + pl.col("canonical_indicator"),
+        definition_id=definition_id(SOURCE, pl.col("canonical_indicator")),
         provenance_id=pl.lit(provenance_id),
         source_location=pl.lit(f"{file_name}, sheet data_glotip_1, row ") + pl.col("sheet_rows"),
     )
