@@ -35,7 +35,8 @@ class Source:
     name_nb: str
     name_en: str
     homepage: str
-    cadence: str
+    cadence_nb: str
+    cadence_en: str
     release_month: int | None
     next_expected: str
     """The month (`YYYY-MM`) the analysts expect the next edition in, or "" when the publisher has not said."""
@@ -49,6 +50,10 @@ class Source:
 
     def name(self, language: str) -> str:
         return self.name_nb if language == "nb" else self.name_en
+
+    def cadence(self, language: str) -> str:
+        """How often the publisher releases it, in words ("årlig", "yearly")."""
+        return self.cadence_nb if language == "nb" else self.cadence_en
 
     @property
     def curated_dir(self) -> Path:
@@ -94,7 +99,8 @@ def _source(row: dict[str, str | None]) -> Source:
         name_nb=row["name_nb"] or "",
         name_en=row["name_en"] or "",
         homepage=row["homepage"] or "",
-        cadence=row["cadence"] or "",
+        cadence_nb=row["cadence_nb"] or "",
+        cadence_en=row["cadence_en"] or "",
         release_month=month,
         next_expected=expected,
         max_years_behind=_optional_int(row["max_years_behind"], source_id, "max_years_behind"),

@@ -84,7 +84,8 @@ def test_a_bad_row_is_refused_naming_the_file_the_source_and_the_value(column, v
         "name_nb": "x",
         "name_en": "x",
         "homepage": "",
-        "cadence": "",
+        "cadence_nb": "",
+        "cadence_en": "",
         "release_month": "",
         "next_expected": "",
         "max_years_behind": "",
@@ -94,3 +95,9 @@ def test_a_bad_row_is_refused_naming_the_file_the_source_and_the_value(column, v
     }
     with pytest.raises(RegisterError, match=f"sources.csv, source tip: {named}"):
         _source(row | {column: value})
+
+
+def test_cadence_and_next_edition_in_both_languages():
+    for entry in register().values():
+        assert entry.cadence("nb") and entry.cadence("en"), entry.source_id
+        assert entry.cadence("nb") != entry.cadence("en") or entry.cadence("nb") == "", entry.source_id

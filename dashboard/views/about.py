@@ -61,6 +61,7 @@ def calendar(tables: dict[str, pl.DataFrame]) -> None:
             {
                 t("calendar.source"): [entry.source.name(lang) for entry in entries],
                 t("calendar.shown"): [shown.get(entry.source.source_id, t("calendar.no_figures")) for entry in entries],
+                t("calendar.cadence"): [entry.source.cadence(lang) for entry in entries],
                 t("calendar.next"): [expected_text(entry, lang) for entry in entries],
                 t("calendar.state"): [state_text(entry, lang) for entry in entries],
             }

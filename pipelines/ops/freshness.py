@@ -41,7 +41,7 @@ def _freshness_check(entry: Source) -> dg.AssetChecksDefinition:
     @dg.asset_check(
         asset=dg.AssetKey(["harmonised", f"facts_{source}"]),
         name="source_freshness",
-        description=f"{source} ({entry.cadence}): newest figure at most {allowed} years old, release at most "
+        description=f"{source} ({entry.cadence('en')}): newest figure at most {allowed} years old, release at most "
         f"{max_age} years old. {entry.note}",
         additional_ins={"raw": dg.AssetIn(key=["raw", source])},
     )
@@ -64,7 +64,7 @@ def _freshness_check(entry: Source) -> dg.AssetChecksDefinition:
                 "release": raw["release"][0],
                 "release_date": str(released),
                 "status": raw["status"][0],
-                "cadence": entry.cadence,
+                "cadence": entry.cadence("en"),
                 "max_years_behind": allowed,
             },
         )
