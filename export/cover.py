@@ -59,8 +59,9 @@ def pack_title(year_from: int, year_to: int, language: str) -> str:
     return text("pack.title", language, first=year_from, last=year_to)
 
 
-def cover(year_from: int, year_to: int, contents: Contents, language: str) -> list[tuple[str, str]]:
-    """The workbook's cover in `language`: (heading, text) pairs, the title first."""
+def cover(year_from: int, year_to: int, contents: Contents, code: dict, language: str) -> list[tuple[str, str]]:
+    """The workbook's cover in `language`: (heading, text) pairs, the title first; `code` is the version of the
+    code building the pack (a line says so when it is not the code that made the publication)."""
     title = pack_title(year_from, year_to, language)
     citation = text("pack.cover.citation", language, title=title, published=contents.published_on(language))
     said = [
@@ -86,7 +87,13 @@ def cover(year_from: int, year_to: int, contents: Contents, language: str) -> li
     ]
     if contents.estimate is not None:
         lines.append(front_page_line(contents.estimate, language))
+    if _code_changed(contents, code):
+        lines.append((text("pack.label.code_changed", language), text("pack.cover.code_changed_text", language)))
     return lines
+
+
+def _code_changed(contents: Contents, code: dict) -> bool:
+    return contents.code_at_publication is not None and not same_code(contents.code_at_publication, code)
 
 
 def _next_editions(language: str) -> str:
@@ -171,7 +178,7 @@ def readme(name: str, year_from: int, year_to: int, contents: Contents, code: di
     """`LES-MEG.md`: the cover in Norwegian, then in English, then the technical lines."""
     parts = []
     for language in LANGUAGES:
-        title, *lines = cover(year_from, year_to, contents, language)
+        title, *lines = cover(year_from, year_to, contents, code, language)
         parts += [f"# {title[1]}", "", *[f"- **{heading}**: {said}" for heading, said in lines], ""]
     parts += [
         "## Teknisk / Technical",
@@ -206,7 +213,7 @@ def _technical(name: str, contents: Contents, code: dict) -> list[tuple[str, str
     uncommitted = [text("pack.text.uncommitted", language) if code["dirty"] else "" for language in LANGUAGES]
     lines.append((_both("pack.label.code"), f"git {code['git_commit']}" + " / ".join(dict.fromkeys(uncommitted))))
     made_by = contents.code_at_publication
-    if made_by is not None and not same_code(made_by, code):
+    if made_by is not None and _code_changed(contents, code):
         dirty = " / ".join(
             text("pack.text.code_changed", language, commit=made_by["git_commit"],
                  dirty=text("pack.text.uncommitted", language) if made_by.get("dirty") else "")

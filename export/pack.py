@@ -166,8 +166,7 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
             raise ExportError(f"the published marts {published} do not say when they were published", "unreadable")
         charts = {language: figures(connection, year_from, year_to, language) for language in LANGUAGES}
         status = _source_status(connection)
-        files = {row["provenance_id"]: row for row in connection.sql(FILES).pl().to_dicts()}
-        flag_words = {row["code"]: (row["label_nb"], row["label_en"]) for row in connection.sql(FLAGS).pl().to_dicts()}
+        files, flag_words = _citation_data(connection)
         revision_counts = count_revisions(connection) if publication[0].get("publication_id") else None
     except duckdb.Error as error:
         raise ExportError(f"the published marts {published} lack what the pack needs: {error}", "unreadable") from error
@@ -190,6 +189,13 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
         ),
         revision_counts=revision_counts,
     )
+
+
+def _citation_data(connection: duckdb.DuckDBPyConnection) -> tuple[dict[str, dict], dict[str, tuple[str, str]]]:
+    """The input files by id (for the citations' addresses and dates) and each flag's words in both languages."""
+    files = {row["provenance_id"]: row for row in connection.sql(FILES).pl().to_dicts()}
+    flag_words = {row["code"]: (row["label_nb"], row["label_en"]) for row in connection.sql(FLAGS).pl().to_dicts()}
+    return files, flag_words
 
 
 def _source_status(connection: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -263,16 +269,16 @@ def _write_pack(folder: Path, name: str, year_from: int, year_to: int, contents:
     (folder / "csv").mkdir()
     for table, frame in contents.tables:
         write_csv(folder / "csv" / f"{table.name}.csv", frame, table)
+    code = code_version()
     for language in LANGUAGES:
         write_workbook(
             folder / workbook_name(name, language),
             language,
-            cover(year_from, year_to, contents, language),
+            cover(year_from, year_to, contents, code, language),
             reader_tables(contents, year_from, year_to, language),
             contents.published,
         )
     draw_charts(contents.charts, folder / "charts")
-    code = code_version()
     (folder / "LES-MEG.md").write_text(readme(name, year_from, year_to, contents, code), encoding="utf-8")
     package = datapackage(folder, name, year_from, year_to, contents, code)
     (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from browser_checks import developer_words
 from openpyxl.utils import range_boundaries
 from pack_workbook import table_rows, workbook_of
 from published_states import offline_then_mirror
@@ -261,3 +262,14 @@ def test_a_chart_credits_only_the_sources_it_draws(pack, state, language, tmp_pa
     assert credited == {register()[source].publisher(language) for source, _, _ in drawn}
     legend = {item["text"] for item in boxes["legend"]}
     assert {names[language == "en"] for _, *names in drawn} <= legend, "every series drawn is in the legend"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_cover_and_the_lines_above_each_table_are_plain_words(workbooks, language):
+    """What a reader reads before the tables names no hash, file, path, table, raw error or timestamp."""
+    workbook = workbooks[language]
+    said = [cell for (cell,) in workbook[text("pack.sheet.cover", language)].iter_rows(values_only=True) if cell]
+    for name in table_sheets(workbook, language):
+        said += [workbook[name][f"A{row}"].value for row in range(1, 5) if workbook[name][f"A{row}"].value]
+    found = developer_words("\n".join(re.sub(r"https?://\S+", "", line) for line in said), language)
+    assert found == {}, found
