@@ -181,7 +181,7 @@ def readme(name: str, year_from: int, year_to: int, contents: Contents, code: di
         title, *lines = cover(year_from, year_to, contents, code, language)
         parts += [f"# {title[1]}", "", *[f"- **{heading}**: {said}" for heading, said in lines], ""]
     parts += [
-        "## Teknisk / Technical",
+        f"## {_both('pack.label.technical')}",
         "",
         *[f"- **{label}**: {said}" for label, said in _technical(name, contents, code)],
     ]

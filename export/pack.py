@@ -254,7 +254,9 @@ def draw_charts(charts: dict[str, dict[str, go.Figure]], folder: Path) -> None:
     try:
         write_svgs(charts, folder)
     except Exception as error:  # kaleido's and chromium's own errors, whatever their kind: say what failed
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        said = error.args[0] if error.args else ""
+        said = str(said[0] if isinstance(said, tuple) and said else said).strip()
+        reason = said.splitlines()[0] if said else type(error).__name__
         raise ExportError(
             f"the charts could not be drawn ({reason}); is Debian's chromium installed?", "charts"
         ) from error

@@ -274,16 +274,22 @@ def test_an_output_folder_that_cannot_be_written_says_so_and_writes_nothing(refr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file"]
 
 
-def test_a_failure_while_writing_leaves_no_half_written_pack(refreshed, tmp_path, monkeypatch):
-    from export import pack as pack_module
-
-    def broken(*_arguments, **_keywords):
-        raise RuntimeError("no browser to draw with")
-
-    monkeypatch.setattr(pack_module, "write_svgs", broken)
-    with pytest.raises(ExportError, match="charts could not be drawn"):
-        build_pack(refreshed.published, 2015, 2020, tmp_path / "new" / "folder")
-    assert list(tmp_path.iterdir()) == [], "neither the pack, its staging folder nor the folders it made are left"
+def test_charts_that_cannot_be_drawn_fail_the_command_with_a_sentence_and_leave_nothing(refreshed, tmp_path):
+    """A browser that will not start (`BROWSER_PATH`, choreographer's own setting): exit 1, one sentence, no
+    traceback, and neither the pack, its staging folder nor the folders it made are left."""
+    out = tmp_path / "new" / "folder"
+    result = subprocess.run(
+        [sys.executable, "-m", "export", "--from", "2015", "--to", "2020", "--out", str(out)],
+        cwd=REPO,
+        env={"TRAFFICKING_DATA_DIR": str(refreshed.root), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin",
+             "BROWSER_PATH": "/bin/false"},
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "export FAILED: the charts could not be drawn" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_missing_published_file_says_so_and_writes_nothing(tmp_path):
