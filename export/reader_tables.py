@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from core.sources import register
 from export.citations import FILE_IN_BRACKETS, address_of, figure_citation, read_on
 from export.columns import Field, field
 from export.tables import Table
@@ -18,6 +19,7 @@ from export.workbook import CONFIDENTIAL, LOW_RELIABILITY, NOT_AVAILABLE, Reader
 from export.writers import cell
 from reporting.figures import reader_style, shown
 from reporting.texts import text
+from reporting.words import moment_text, release_text
 
 MACHINE_COLUMNS = frozenset({"provenance_id", "population_provenance_id", "fetched_from", "sha256", "table"})
 """Columns for the machine only: ids, local paths, checksums and table names stay in the CSV files."""
@@ -29,6 +31,18 @@ WIDE_BOUNDS = (
     (re.compile(r"^>=(-?[\d.]+)$"), "value.at_least"),
     (re.compile(r"^<(-?[\d.]+)$"), "value.under"),
 )
+
+
+WORDS = {
+    "retrieved_at": moment_text,
+    "release": lambda release, language: release_text(release, None, language),
+    "release_before": lambda release, language: release_text(release, None, language),
+    "change": lambda change, language: text(f"changes.change_{change}", language),
+    "source": lambda source, language: register()[source].publisher(language) if source in register() else source,
+    "source_id": lambda source, language: register()[source].publisher(language) if source in register() else source,
+}
+"""Columns a reader gets in words: a time as Oslo's, a source's release by its date (never its checksum), a
+change, a source by its publisher."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +114,8 @@ def _reader_row(table: Table, row: dict, language: str, context: Context) -> lis
             cells.append(_flag_words(value, language, context))
         elif name in ("value_low", "value_high") and small:
             cells.append(CONFIDENTIAL)
+        elif name in WORDS:
+            cells.append(WORDS[name](value, language) if value else None)
         elif name == "url" and table.name == "sources":
             cells.append(address_of(row["source_id"], value))
         elif name == "publication" and table.name == "sources":
