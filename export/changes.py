@@ -8,35 +8,21 @@ sides of a revision are written by the pack's figure rule: `<5` for a small cell
 import duckdb
 import polars as pl
 
-from export.tables import Field, Table, disclosure_controlled
+from core.vocabulary import NORWAY
+from export.columns import fields
+from export.tables import Table, disclosure_controlled
+from reporting.catalogue import catalogue
 
 SIDES = {
     "before": ("value_before", "value_low_before", "value_high_before", "flags_before"),
     "after": ("value", "value_low", "value_high", "flags"),
 }
-FIELDS = (
-    Field("change", "string", "new, revised or withdrawn since the publication before"),
-    Field("source", "string", "Source of the figure"),
-    Field("measure", "string", "Canonical measure"),
-    Field("geo", "string", "ISO 3166-1 alpha-3 country code, or a region code"),
-    Field("year", "integer", "Year (the last year of a period)"),
-    Field("period", "string", "The year, or the span of years the figure covers"),
-    Field("breakdown", "string", "The figure's breakdown (total for none), e.g. sex=female; age_group=child"),
-    Field("table", "string", "The published table the figure is in (fact_indicator, population, ctdc_profiles)"),
-    Field("definition_id", "string", "The definition in the definitions sheet"),
-    Field("before", "string", "The figure in the publication before (<5 for a small cell; empty for a new figure)"),
-    Field("before_low", "number", "Its lower bound"),
-    Field("before_high", "number", "Its upper bound"),
-    Field("before_flags", "string", "Its flags"),
-    Field("after", "string", "The figure in this publication (<5 for a small cell; empty for a withdrawn figure)"),
-    Field("after_low", "number", "Its lower bound"),
-    Field("after_high", "number", "Its upper bound"),
-    Field("after_flags", "string", "Its flags"),
-    Field("release_before", "string", "The release of the figure's source in the publication before"),
-    Field(
-        "release", "string", "The release of the figure's source in this publication: the one that brought the change"
-    ),
-)
+COLUMNS = (
+    "change", "source", "measure", "geo", "year", "period", "breakdown", "table", "definition_id",
+    "before", "before_low", "before_high", "before_flags", "after", "after_low", "after_high", "after_flags",
+    "release_before", "release",
+)  # fmt: skip
+FIELDS = fields("revisions", *COLUMNS)
 SCHEMA = {field.name: pl.Int32() if field.type == "integer" else
           pl.Float64() if field.type == "number" else pl.String() for field in FIELDS}  # fmt: skip
 
@@ -50,13 +36,19 @@ def has_revisions(connection: duckdb.DuckDBPyConnection) -> bool:
 def read_revisions(
     connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int
 ) -> pl.DataFrame:
-    """The publication's revisions of figures in `year_from`–`year_to`, each side written by the pack's figure rule."""
+    """The publication's revisions of the pack's figures in `year_from`–`year_to`, each side written by the pack's
+    figure rule: Norway's figures of the pack's series, the Nordic countries' counts and population of its rates,
+    and the ILO's global estimates (`covered`)."""
     if not has_revisions(connection):
         return pl.DataFrame(schema=SCHEMA)
     frame = connection.sql(
         "SELECT * FROM revisions WHERE year BETWEEN $year_from AND $year_to",
         params={"year_from": year_from, "year_to": year_to},
     ).pl()
+    nordic = [
+        geo for (geo,) in connection.execute("SELECT DISTINCT geo FROM rates_per_100k WHERE is_nordic").fetchall()
+    ]
+    frame = frame.filter(covered(nordic))
     names = ("value", "value_low", "value_high", "flags")
     written = {
         side: disclosure_controlled(frame.select("source", *[pl.col(column).alias(name) for name, column in zip(
@@ -75,6 +67,25 @@ def read_revisions(
     ).cast(SCHEMA)  # fmt: skip
 
 
+def covered(nordic: list[str]) -> pl.Expr:
+    """Whether a revision is of a figure the pack shows: a series of its tables for Norway, a Nordic rate's count
+    or population for a Nordic country, or an ILO global estimate."""
+    blocks = catalogue()
+    pack_series = {
+        entry.definition_id for (view, _), entries in blocks.items() if view == "pack_tables" for entry in entries
+    }
+    nordic_series = {entry.definition_id for entry in blocks.get(("pack_tables", "nordic_rates"), ())}
+    in_pack = pl.col("definition_id").is_in(sorted(pack_series))
+    return (
+        (in_pack & (pl.col("geo") == NORWAY))
+        | (
+            pl.col("geo").is_in(nordic)
+            & (pl.col("definition_id").is_in(sorted(nordic_series)) | (pl.col("table") == "population"))
+        )
+        | (in_pack & (pl.col("source") == "ilo"))
+    )
+
+
 def count_revisions(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """How many figures the publication made new, revised and withdrawn (all years)."""
     if not has_revisions(connection):
@@ -83,12 +94,4 @@ def count_revisions(connection: duckdb.DuckDBPyConnection) -> dict[str, int]:
     return {change: int(found.get(change, 0)) for change in ("new", "revised", "withdrawn")}
 
 
-REVISIONS = Table(
-    "revisions",
-    "Revisions since the publication before",
-    "Every figure of the pack's years (any place) that this publication made new, revised or withdrawn since the "
-    "publication before it, with the figure before and after and the source release that brought the change.",
-    FIELDS,
-    ("source", "measure", "table", "geo", "period", "breakdown"),
-    read_revisions,
-)
+REVISIONS = Table("revisions", FIELDS, ("source", "measure", "table", "geo", "period", "breakdown"), read_revisions)

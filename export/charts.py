@@ -1,18 +1,18 @@
-"""The pack's charts as SVG: the dashboard's own figures (same rules for gaps, breaks and `<5`), in Norwegian.
+"""The pack's charts as SVG, in Norwegian and English: the dashboard's own figures (same rules for gaps, breaks and
+`<5`, same colours and markers), drawn from the same questions the pages ask (`reporting.queries`).
 
 Chosen: kaleido 1.x (pinned in requirements.lock), which drives Debian's `chromium` (found on PATH by
 choreographer, started with --no-sandbox, so it runs as root too). Nothing is downloaded: kaleido is
 called directly with MathJax off, because plotly's `write_image(s)` always adds MathJax from a CDN,
 which offline is a failed request at best and a wait for a timeout at worst; plotly.js comes from the
-installed plotly package. SVG rather than PNG: vector, small (10–25 kB a chart) and sharp in print.
-Measured on the dev machine: the four charts of 2015–2024 in one browser session take 4–5 s, most
-of it chromium's start (`build_pack` takes 5.3 s in all, the command 8 s). A missing chromium fails
-the export with the reason (see `pack.py`), never a pack without charts. Plotly.js names each chart
-and trace with a random id; traces get fixed ids and the chart's id is replaced by one made from the
-file name, so the same figures give byte-identical files.
+installed plotly package. SVG rather than PNG: vector, small and sharp in print. A chart kaleido did not
+write fails the export (`ChartError`, said in a sentence by `pack.py`), never a pack without it. Plotly.js
+names each chart and trace with a random id; traces get fixed ids and the chart's id is replaced by one
+made from the file name, so the same figures give byte-identical files.
 
 Which series each chart draws, and in which order, is its `pack_charts` block in the reporting
-catalogue; titles and sources are the texts `pack.<chart>.title` and `pack.<chart>.source`.
+catalogue; titles are the texts `pack.<chart>.title`, the caption credits the publishers of the sources
+drawn (the register of sources), the legend sits under the plot and the x axis spans the pack's years.
 """
 
 import re
@@ -22,101 +22,173 @@ import duckdb
 import kaleido
 import plotly.graph_objects as go
 import polars as pl
+from plotly.basedatatypes import BaseTraceType
 
-from core.vocabulary import NORWAY, TOTAL, WORLD
+from core.sources import register
+from core.vocabulary import CUMULATIVE, TOTAL, WORLD
+from export.tables import tables_of
+from reporting import queries
 from reporting.catalogue import definition_ids
-from reporting.charts import bar_figure, series_figure
+from reporting.charts import OKABE_ITO, bar_figure, series_figure
+from reporting.flags import figure_rows
 from reporting.texts import text
 
-LANGUAGE = "nb"
-"""The pack's charts are in Norwegian."""
+
+class ChartError(RuntimeError):
+    """A chart kaleido did not draw."""
 
 
-def _titled(figure: go.Figure, stem: str) -> go.Figure:
-    title, source = text(f"pack.{stem}.title", LANGUAGE), text(f"pack.{stem}.source", LANGUAGE)
+WIDTH, HEIGHT = 1200, 700
+"""The export size of every chart."""
+
+
+def _titled(figure: go.Figure, stem: str, sources: list[str], years: tuple[int, int], language: str) -> go.Figure:
+    """The chart's title, its caption crediting the sources it draws, the legend under the plot, the pack's years."""
+    credited = ", ".join(register()[source].publisher(language) for source in sources if source in register())
     figure.update_layout(
-        title={"text": f"{title}<br><sup>{text('chart.source', LANGUAGE)}: {source}</sup>"},
-        width=1200,
-        height=650,
-        margin={"t": 120},
-    )
+        title={"text": text(f"pack.{stem}.title", language), "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+        width=WIDTH,
+        height=HEIGHT,
+        margin={"t": 70, "b": 80, "l": 90, "r": 30},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.14, "x": 0, "xanchor": "left"},
+        annotations=[
+            *_distinct(figure.layout.annotations),
+            {
+                "text": f"{text('chart.source', language)}: {credited}",
+                "xref": "paper", "yref": "paper", "x": 1, "y": 1.01, "xanchor": "right", "yanchor": "bottom",
+                "showarrow": False, "font": {"size": 14},
+            },
+        ],
+    )  # fmt: skip
+    if years[0] is not None:
+        figure.update_xaxes(range=[years[0] - 0.5, years[1] + 0.5], dtick=1 if years[1] - years[0] <= 12 else None)
     return figure
 
 
-def _read(connection: duckdb.DuckDBPyConnection, sql: str, stem: str, year_from: int, year_to: int) -> pl.DataFrame:
-    """`sql`'s rows, with `$series` the chart's catalogue series and `$year_from`, `$year_to` the years."""
-    parameters = {"series": list(definition_ids("pack_charts", stem)), "year_from": year_from, "year_to": year_to}
-    return connection.sql(sql, params=parameters).pl()
+def _distinct(annotations: tuple) -> list:
+    """One label where several series break in the same year (their dotted lines lie on top of each other)."""
+    seen: dict[tuple, object] = {}
+    for annotation in annotations:
+        seen.setdefault((annotation.text, annotation.x), annotation)
+    return list(seen.values())
 
 
-def _norway_series(connection: duckdb.DuckDBPyConnection, stem: str, year_from: int, year_to: int) -> pl.DataFrame:
-    """Norway's annual series of the chart, in catalogue order, named by their definitions."""
-    sql = f"""SELECT s.*, d.name_{LANGUAGE} AS series FROM series_totals s JOIN definitions d USING (definition_id)
-              WHERE s.geo = '{NORWAY}' AND list_contains($series, s.definition_id)
-                AND s.year BETWEEN $year_from AND $year_to
-              ORDER BY list_position($series, s.definition_id), s.year"""
-    return _read(connection, sql, stem, year_from, year_to)
+def drawn_sources(frame: pl.DataFrame) -> list[str]:
+    """The sources of the rows a series chart draws (cumulative figures are not drawn)."""
+    rows = [row for row in figure_rows(frame) if CUMULATIVE not in row["flags"]]
+    return sorted({row["source"] for row in rows})
 
 
-def figures(connection: duckdb.DuckDBPyConnection, year_from: int, year_to: int) -> dict[str, go.Figure]:
-    """File stem → figure, for the charts with data in the years."""
+def _with_legend_for_every_series(figure: go.Figure) -> go.Figure:
+    """One legend entry for every series drawn, even one drawn only as bounded markers or period levels, and none
+    for a series with nothing drawn (a cumulative figure, shown in the tables only)."""
+    listed: set[str] = set()
+    for trace in figure.data:
+        if trace.legendgroup:
+            drawn = _has_points(trace) and trace.legendgroup not in listed
+            trace.showlegend = drawn
+            listed |= {trace.legendgroup} if drawn else set()
+    return figure
+
+
+def _has_points(trace: BaseTraceType) -> bool:
+    return any(value is not None for value in (trace.y or ()))
+
+
+def _bounded_legend(figure: go.Figure, language: str) -> None:
+    """A legend entry for the hollow marker of a figure with bounds, when the chart has one."""
+    if any(getattr(trace.marker, "symbol", None) == "circle-open" for trace in figure.data if _has_points(trace)):
+        figure.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="markers", name=text("pack.chart.bounded", language), hoverinfo="skip",
+                marker={"symbol": "circle-open", "size": 12, "color": OKABE_ITO[-1], "line": {"width": 2}},
+            )
+        )  # fmt: skip
+
+
+def _series_chart(
+    frame: pl.DataFrame, stem: str, years: tuple[int, int], language: str, sources: list[str], **options: str
+) -> go.Figure:
+    figure = _with_legend_for_every_series(series_figure(frame, language=language, **options))
+    _bounded_legend(figure, language)
+    return _titled(figure, stem, sources, years, language)
+
+
+def _named(frame: pl.DataFrame, language: str, series: tuple[str, ...]) -> pl.DataFrame:
+    """`frame` with each row's series named by its definition in `language`, in the catalogue's order."""
+    order = {definition: position for position, definition in enumerate(series)}
+    return frame.with_columns(pl.col(f"name_{language}").alias("series")).sort(
+        pl.col("definition_id").replace_strict(order, default=len(order)), "year"
+    )
+
+
+def figures(connection: duckdb.DuckDBPyConnection, year_from: int, year_to: int, language: str) -> dict[str, go.Figure]:
+    """File stem → figure in `language`, for the charts with data in the years, read by the pages' own questions."""
+    tables = tables_of(connection, "series_totals", "definitions", "rates_per_100k", "ilo_estimates")
+    years = (year_from, year_to)
     charts: dict[str, go.Figure] = {}
     for stem in ("victims_norway", "justice_chain_norway"):
-        frame = _norway_series(connection, stem, year_from, year_to)
-        if frame.height:
-            charts[stem] = _titled(series_figure(frame, language=LANGUAGE), stem)
-    rates = _read(
-        connection,
-        f"SELECT name_{LANGUAGE} AS series, year, CAST(year AS VARCHAR) AS period, rate AS value, "
-        "rate_low AS value_low, rate_high AS value_high, flags FROM rates_per_100k "
-        "WHERE is_nordic AND list_contains($series, definition_id) AND year BETWEEN $year_from AND $year_to "
-        "ORDER BY series, year",
-        "nordic_rates",
-        year_from,
-        year_to,
-    )
+        series = definition_ids("pack_charts", stem)
+        frame = queries.with_definition_names(queries.norway_series(tables, series, years), tables)
+        if drawn_sources(frame):
+            named = _named(frame, language, series)
+            charts[stem] = _series_chart(named, stem, years, language, drawn_sources(frame))
+    series = definition_ids("pack_charts", "nordic_rates")
+    rates = queries.nordic_rates(tables, series, years)
     if rates.height:
-        figure = series_figure(rates, language=LANGUAGE, y_title=text("world.per_100k", LANGUAGE))
-        charts["nordic_rates"] = _titled(figure, "nordic_rates")
-    estimates = _read(
-        connection,
-        f"SELECT edition || ' (' || year || ')' AS edition, i.value, i.value_low, i.value_high, i.flags, "
-        f"d.name_{LANGUAGE} AS series FROM ilo_estimates i JOIN definitions d USING (definition_id) "
-        f"WHERE geo = '{WORLD}' AND sex = '{TOTAL}' AND age_group = '{TOTAL}' AND exploitation_form = '{TOTAL}' "
-        "AND list_contains($series, i.definition_id) AND year BETWEEN $year_from AND $year_to "
-        "ORDER BY i.year, edition, series",
-        "global_estimates",
-        year_from,
-        year_to,
+        rates = rates.select(
+            series=pl.col(f"name_{language}"), year="year", period=pl.col("year").cast(pl.String), value="rate",
+            value_low="rate_low", value_high="rate_high", flags="flags", source=pl.lit("unodc_glotip"),
+        ).sort("series", "year")  # fmt: skip
+        sources = ["unodc_glotip", "worldbank_population"]  # the rate divides UNODC's count by the population
+        y_title = text("world.per_100k", language)
+        charts["nordic_rates"] = _series_chart(rates, "nordic_rates", years, language, sources, y_title=y_title)
+    estimates = _world_totals(
+        queries.global_estimates(tables, definition_ids("pack_charts", "global_estimates"), years)
     )
     if estimates.height:
-        figure = bar_figure(
-            estimates,
-            "edition",
-            "series",
-            stacked=False,
-            x_title=text("world.edition", LANGUAGE),
-            language=LANGUAGE,
-            y_title=text("world.unit_persons", LANGUAGE),
+        estimates = queries.with_definition_names(estimates, tables).with_columns(
+            edition=pl.col("edition") + " (" + pl.col("year").cast(pl.String) + ")", series=pl.col(f"name_{language}")
         )
-        charts["global_estimates"] = _titled(figure, "global_estimates")
+        figure = bar_figure(
+            estimates.sort("year", "edition", "series"), "edition", "series", stacked=False, language=language,
+            x_title=text("world.edition", language), y_title=text("world.unit_persons", language),
+        )  # fmt: skip
+        charts["global_estimates"] = _titled(figure, "global_estimates", ["ilo"], (None, None), language)
     return charts
 
 
-def write_svgs(charts: dict[str, go.Figure], folder: Path) -> list[Path]:
-    """Every chart as `<stem>.svg` in `folder`, rendered in one chromium session."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = [folder / f"{stem}.svg" for stem in charts]
+def _world_totals(frame: pl.DataFrame) -> pl.DataFrame:
+    """The world's totals of the ILO's estimates: every sex, age group and form of exploitation together."""
+    return frame.filter(
+        (pl.col("geo") == WORLD) & (pl.col("sex") == TOTAL) & (pl.col("age_group") == TOTAL)
+        & (pl.col("exploitation_form") == TOTAL)
+    )  # fmt: skip
+
+
+def write_svgs(charts: dict[str, dict[str, go.Figure]], folder: Path) -> list[Path]:
+    """Every chart as `<language>/<stem>.svg` in `folder`, both languages rendered in one chromium session."""
+    drawn = [
+        (figure, folder / language / f"{stem}.svg")
+        for language, figures in charts.items()
+        for stem, figure in figures.items()
+    ]
+    for _, path in drawn:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    paths = [path for _, path in drawn]
     specs = [
         {
             "fig": _with_trace_ids(figure.to_dict()),
             "path": path,
             "opts": {"format": "svg", "width": figure.layout.width, "height": figure.layout.height, "scale": 1},
         }
-        for figure, path in zip(charts.values(), paths, strict=True)
+        for figure, path in drawn
     ]
     if specs:
         kaleido.write_fig_from_object_sync(specs, kopts={"mathjax": False})
+    unwritten = [f"{path.parent.name}/{path.name}" for path in paths if not path.is_file() or not path.stat().st_size]
+    if unwritten:  # kaleido may log a failed chart and carry on: the export must not
+        raise ChartError(f"chromium did not draw {', '.join(unwritten)}")
     for path in paths:
         path.write_text(_with_stable_ids(path.read_text(encoding="utf-8"), path.stem), encoding="utf-8")
     return paths

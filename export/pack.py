@@ -11,8 +11,7 @@ import io
 import json
 import threading
 import zipfile
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -22,27 +21,24 @@ import polars as pl
 from core import atomic
 from core.checksums import sha256_of
 from core.code_version import code_version as git_code_version
-from core.code_version import same_code
 from core.lock import packs_lock
 from core.settings import REPO_ROOT
 from export.changes import REVISIONS, count_revisions
 from export.charts import figures, write_svgs
-from export.dark_figure import estimate_tables, front_page_line
-from export.tables import DEFINITIONS, SOURCES, TABLES, Table, read_table
-from export.writers import write_csv, write_workbook
+from export.cover import Contents, cover, pack_title, reader_tables, readme
+from export.dark_figure import estimate_tables
+from export.tables import DEFINITIONS, SOURCES, TABLES, read_table
+from export.workbook import write_workbook
+from export.writers import write_csv
 from publications import PublicationStore
-from reporting.catalogue import catalogue
 from reporting.dark_figure import DarkFigureEstimate
 from reporting.published import open_published
-from reporting.texts import text, texts
-from reporting.words import day_text, moment_text, reason_text, release_text
+from reporting.texts import LANGUAGES, text
 
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
-LICENSE = {
-    "name": "other-at",
-    "title": "Each figure stays under its publisher's terms of use (UNODC, ILO, IOM, World Bank, KOM; SSB's under "
-    "CC BY 4.0, cited as Statistisk sentralbyrå); cite the source, the definition and source_location of every figure",
-}
+LICENSE = {"name": "other-at", "title": text("pack.text.terms", "en")}
+FILES = "SELECT provenance_id, source_id, url, retrieved_at, release FROM provenance"
+FLAGS = "SELECT code, label_nb, label_en FROM canonical_vocabulary WHERE dimension = 'flag'"
 
 
 class ExportError(Exception):
@@ -63,31 +59,6 @@ class ExportNotNoted(ExportError):
     def __init__(self, pack: Path, publication_id: str, reason: str) -> None:
         super().__init__(f"the export could not be noted ({reason}): pruning may remove {publication_id}")
         self.pack, self.publication_id, self.reason = pack, publication_id, reason
-
-
-@dataclass(frozen=True)
-class Contents:
-    """What one pack holds, read from the published marts before anything is written."""
-
-    tables: list[tuple[Table, pl.DataFrame]]
-    charts: dict[str, go.Figure]
-    published_at: str
-    content_hash: str
-    run_id: str
-    source_status: list[dict]
-    estimate_line: tuple[str, str] | None = None
-    """The front sheet's line for a dark-figure estimate the request brought (none without one)."""
-    publication_id: str | None = None
-    """The kept publication the pack is built from (none for a file published before publications were kept)."""
-    previous_publication_id: str | None = None
-    code_at_publication: dict | None = None
-    """The code version that made the publication (git commit, uncommitted changes), when it was recorded."""
-    revision_counts: dict[str, int] | None = None
-    """How many figures the publication made new, revised and withdrawn since the one before (all years)."""
-
-    @property
-    def published(self) -> datetime:
-        return datetime.fromisoformat(self.published_at)
 
 
 MAX_CONCURRENT_BUILDS = 2
@@ -150,9 +121,7 @@ def _build(published: Path, year_from: int, year_to: int, out_dir: Path, estimat
     _check_request(published, year_from, year_to)
     contents = _read(published, year_from, year_to)
     if estimate is not None:
-        contents = replace(
-            contents, tables=contents.tables + estimate_tables(estimate), estimate_line=front_page_line(estimate)
-        )
+        contents = replace(contents, tables=contents.tables + estimate_tables(estimate), estimate=estimate)
     name = f"menneskehandel-norge-{year_from}-{year_to}-{contents.published:%Y%m%d}"
     created = _first_missing(out_dir)
     _make_out_dir(out_dir)
@@ -195,8 +164,9 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
         publication = connection.sql("SELECT * FROM publication").pl().to_dicts()
         if not publication:
             raise ExportError(f"the published marts {published} do not say when they were published", "unreadable")
-        charts = figures(connection, year_from, year_to)
+        charts = {language: figures(connection, year_from, year_to, language) for language in LANGUAGES}
         status = _source_status(connection)
+        files, flag_words = _citation_data(connection)
         revision_counts = count_revisions(connection) if publication[0].get("publication_id") else None
     except duckdb.Error as error:
         raise ExportError(f"the published marts {published} lack what the pack needs: {error}", "unreadable") from error
@@ -210,6 +180,8 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
         row["content_hash"],
         row["run_id"],
         source_status=status,
+        files=files,
+        flag_words=flag_words,
         publication_id=row.get("publication_id"),
         previous_publication_id=row.get("previous_publication_id"),
         code_at_publication=(
@@ -217,6 +189,13 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
         ),
         revision_counts=revision_counts,
     )
+
+
+def _citation_data(connection: duckdb.DuckDBPyConnection) -> tuple[dict[str, dict], dict[str, tuple[str, str]]]:
+    """The input files by id (for the citations' addresses and dates) and each flag's words in both languages."""
+    files = {row["provenance_id"]: row for row in connection.sql(FILES).pl().to_dicts()}
+    flag_words = {row["code"]: (row["label_nb"], row["label_en"]) for row in connection.sql(FLAGS).pl().to_dicts()}
+    return files, flag_words
 
 
 def _source_status(connection: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -270,147 +249,41 @@ def _make_out_dir(out_dir: Path) -> None:
         raise ExportError(f"cannot write the pack into {out_dir}: {error.strerror or error}", "cannot_write") from error
 
 
+def draw_charts(charts: dict[str, dict[str, go.Figure]], folder: Path) -> None:
+    """Every chart in both languages; one that cannot be drawn fails the export with a sentence, never a traceback."""
+    try:
+        write_svgs(charts, folder)
+    except Exception as error:  # kaleido's and chromium's own errors, whatever their kind: say what failed
+        said = error.args[0] if error.args else ""
+        said = str(said[0] if isinstance(said, tuple) and said else said).strip()
+        reason = said.splitlines()[0] if said else type(error).__name__
+        raise ExportError(
+            f"the charts could not be drawn ({reason}); is Debian's chromium installed?", "charts"
+        ) from error
+
+
+def workbook_name(name: str, language: str) -> str:
+    """The Norwegian workbook is `<name>.xlsx`, the English one beside it `<name>-en.xlsx`."""
+    return f"{name}.xlsx" if language == "nb" else f"{name}-{language}.xlsx"
+
+
 def _write_pack(folder: Path, name: str, year_from: int, year_to: int, contents: Contents) -> None:
     (folder / "csv").mkdir()
     for table, frame in contents.tables:
         write_csv(folder / "csv" / f"{table.name}.csv", frame, table)
     code = code_version()
-    front_page = _front_page(name, year_from, year_to, contents, code)
-    write_workbook(folder / f"{name}.xlsx", front_page, contents.tables, contents.published)
-    try:
-        write_svgs(contents.charts, folder / "charts")
-    except Exception as error:  # kaleido's own errors: say what is missing
-        raise ExportError(
-            f"the charts could not be drawn ({error}); is Debian's chromium installed?", "charts"
-        ) from error
-    (folder / "LES-MEG.md").write_text(
-        "\n".join(f"- **{label}**: {text}" for label, text in front_page) + "\n", encoding="utf-8"
-    )
+    for language in LANGUAGES:
+        write_workbook(
+            folder / workbook_name(name, language),
+            language,
+            cover(year_from, year_to, contents, code, language),
+            reader_tables(contents, year_from, year_to, language),
+            contents.published,
+        )
+    draw_charts(contents.charts, folder / "charts")
+    (folder / "LES-MEG.md").write_text(readme(name, year_from, year_to, contents, code), encoding="utf-8")
     package = datapackage(folder, name, year_from, year_to, contents, code)
     (folder / "datapackage.json").write_text(json.dumps(package, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
-def both(key: str, **values: object) -> str:
-    """A text of the catalogue in Norwegian and English, as the pack's front sheet writes it: `nb / en`."""
-    return f"{text(key, 'nb', **values)} / {text(key, 'en', **values)}"
-
-
-def _front_page(name: str, year_from: int, year_to: int, contents: Contents, code: dict) -> list[tuple[str, str]]:
-    dirty = f"{text('pack.text.uncommitted', 'nb')} /{text('pack.text.uncommitted', 'en')}" if code["dirty"] else ""
-    return [
-        (both("pack.label.pack"), name),
-        (both("pack.label.years"), f"{year_from}–{year_to}"),
-        (both("pack.label.published"), f"{_when(contents.published_at)} (run {contents.run_id})"),
-        (both("pack.label.content_hash"), contents.content_hash),
-        *_publication_lines(contents),
-        (both("pack.label.code"), f"git {code['git_commit']}{dirty}"),
-        *_code_change_lines(contents, code),
-        (both("pack.label.citation"), both("pack.text.citation")),
-        (both("pack.label.small"), both("pack.text.small")),
-        (both("pack.label.terms"), LICENSE["title"]),
-        *[
-            (f"{both('pack.label.source')}: {_names(row['source_id'])}", _status_line(row))
-            for row in contents.source_status
-        ],
-        *([contents.estimate_line] if contents.estimate_line else []),
-        *[(table.name, _table_line(table, frame, contents)) for table, frame in contents.tables],
-    ]
-
-
-def _when(published_at: str) -> str:
-    return f"{moment_text(published_at, 'nb')} / {moment_text(published_at, 'en')}"
-
-
-def _names(source_id: str) -> str:
-    nb, en = text(f"source.{source_id}", "nb"), text(f"source.{source_id}", "en")
-    return nb if nb == en else f"{nb} / {en}"
-
-
-def _table_sources(table: Table, frame: pl.DataFrame) -> list[str]:
-    """The sources a table's figures come from: its own source column, else its series in the catalogue."""
-    column = next((name for name in ("source", "source_id") if name in frame.columns), None)
-    found = set(frame[column].drop_nulls().to_list()) if column else set()
-    if "population_provenance_id" in frame.columns:
-        found.add("worldbank_population")
-    if not found:
-        found = {entry.source for entry in catalogue().get(("pack_tables", table.name), ())}
-    return sorted(source for source in found if f"source.{source}" in texts())
-
-
-def _table_line(table: Table, frame: pl.DataFrame, contents: Contents) -> str:
-    """The table's Norwegian and English title, its rows, and a citation ready to paste (in each language)."""
-    said = []
-    for language in ("nb", "en"):
-        title = text(f"pack.table.{table.name}", language) if f"pack.table.{table.name}" in texts() else table.title
-        sources = "; ".join(text(f"source.{source}", language) for source in _table_sources(table, frame))
-        published = day_text(datetime.fromisoformat(contents.published_at).date(), language)
-        citation = text(
-            "pack.text.cite",
-            language,
-            title=title,
-            published=published,
-            publication=contents.publication_id or contents.content_hash[:16],
-            sources=sources or "–",
-        )
-        said.append(text("pack.text.table", language, title=title, rows=frame.height, citation=citation))
-    return " / ".join(said)
-
-
-def _publication_lines(contents: Contents) -> list[tuple[str, str]]:
-    """The publication the pack is built from, and what it changed since the one before (none for an older file)."""
-    if contents.publication_id is None:
-        return []
-    lines = [
-        (
-            both("pack.label.publication"),
-            f"{contents.publication_id} (forrige / previous: {contents.previous_publication_id or '-'})",
-        )
-    ]
-    if contents.previous_publication_id is None:
-        said = (
-            "første bevarte publikasjon: ingen tidligere å sammenligne med / the first kept publication: none before it"
-        )
-    else:
-        counts = contents.revision_counts or {}
-        listed = next(frame.height for table, frame in contents.tables if table is REVISIONS)
-        said = (
-            f"{counts.get('new', 0)} nye, {counts.get('revised', 0)} reviderte, {counts.get('withdrawn', 0)} trukket "
-            f"tall siden {contents.previous_publication_id}; {listed} av dem i pakkens år står i arket revisions / "
-            f"{counts.get('new', 0)} new, {counts.get('revised', 0)} revised, {counts.get('withdrawn', 0)} withdrawn "
-            f"figures since {contents.previous_publication_id}; the {listed} in the pack's years are in the revisions "
-            "sheet"
-        )
-    return [*lines, (both("pack.label.revisions"), said)]
-
-
-def _code_change_lines(contents: Contents, code: dict) -> list[tuple[str, str]]:
-    """A line when the pack is built by other code than made the publication (or either had uncommitted changes)."""
-    made_by = contents.code_at_publication
-    if made_by is None or same_code(made_by, code):
-        return []
-    dirty = {
-        language: text("pack.text.uncommitted", language) if made_by.get("dirty") else "" for language in ("nb", "en")
-    }
-    said = " / ".join(
-        text("pack.text.code_changed", language, commit=made_by["git_commit"], dirty=dirty[language])
-        for language in ("nb", "en")
-    )
-    return [(both("pack.label.code_changed"), said)]
-
-
-def _status_line(row: dict) -> str:
-    """A source's status for the front sheet, in a sentence in both languages (the reason said, not the error)."""
-    said = []
-    for language in ("nb", "en"):
-        release = release_text(row["release"], row["retrieved_at"], language)
-        retrieved = moment_text(row["retrieved_at"], language)
-        reason = reason_text(row["reason"], row["source_id"], language) if row["reason"] else ""
-        status = "curated" if row["status"] == "current" and not row["retrieved_at"] else row["status"]
-        line = text(f"pack.text.source_{status}", language, release=release, retrieved=retrieved, reason=reason)
-        if row["status"] == "current" and reason:  # current, with a part kept at its last good release (SSB's tables)
-            line += f"; {reason}"
-        said.append(line)
-    return " / ".join(said)
 
 
 def datapackage(folder: Path, name: str, year_from: int, year_to: int, contents: Contents, code: dict) -> dict:
@@ -419,7 +292,7 @@ def datapackage(folder: Path, name: str, year_from: int, year_to: int, contents:
     cited = {row["provenance_id"]: _source(row) for row in sources.iter_rows(named=True)}
     return {
         "name": name,
-        "title": f"Menneskehandel i Norge / Human trafficking in Norway, {year_from}–{year_to}",
+        "title": " / ".join(pack_title(year_from, year_to, language) for language in LANGUAGES),
         "created": contents.published_at,
         "licenses": [LICENSE],
         "sources": list(cited.values()),

@@ -13,12 +13,14 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from export.columns import Field, fields
 from reporting import queries
 from reporting.catalogue import catalogue
 from reporting.figures import PACK_CELL, PACK_VALUE, Kind, kind, shown, wide_series, with_shown
 from reporting.flags import figure_rows
 from reporting.justice import justice_chain
 from reporting.queries import with_category_names, with_definition_names
+from reporting.texts import text
 
 Reader = Callable[[duckdb.DuckDBPyConnection, list[str], int, int], pl.DataFrame]
 """Reads a table's rows from the published marts: the series (definitions) of the table's catalogue
@@ -27,22 +29,34 @@ BOUND_COLUMNS = ("value_low", "value_high", "rate_low", "rate_high")
 
 
 @dataclass(frozen=True)
-class Field:
-    name: str
-    type: str  # a Frictionless type: string, integer, number, boolean
-    description: str
-
-
-@dataclass(frozen=True)
 class Table:
-    """One sheet of the workbook and one CSV file of the pack."""
+    """One sheet of the workbook and one CSV file of the pack; its title and description are the texts
+    `pack.table.<name>` and `pack.about.<name>`, its columns' words rows of `columns.csv`."""
 
     name: str
-    title: str
-    description: str
     fields: tuple[Field, ...]
     sort_by: tuple[str, ...]
     read: Reader
+
+    def heading(self, language: str) -> str:
+        return text(f"pack.table.{self.name}", language)
+
+    def about(self, language: str) -> str:
+        return text(f"pack.about.{self.name}", language)
+
+    @property
+    def title(self) -> str:
+        """The table's title in English (the data package's)."""
+        return self.heading("en")
+
+    @property
+    def description(self) -> str:
+        return self.about("en")
+
+
+def table(name: str, columns: Sequence[str], sort_by: Sequence[str], read: Reader) -> Table:
+    """A pack table whose columns are described in `columns.csv`."""
+    return Table(name, fields(name, *columns), tuple(sort_by), read)
 
 
 def tables_of(connection: duckdb.DuckDBPyConnection, *names: str) -> dict[str, pl.DataFrame]:
@@ -115,220 +129,89 @@ def read_justice_chain(
     return with_definition_names(chain, tables)
 
 
-CITATION_FIELDS = (
-    Field("flags", "string", "Qualifiers of the figure (suppressed, approximate, range, cumulative, series_break…)"),
-    Field("definition_id", "string", "The definition in the definitions sheet"),
-    Field("source_location", "string", "Where in the source publication the figure is"),
-    Field("provenance_id", "string", "The input file in the sources sheet"),
-)
-VALUE_FIELDS = (
-    Field(
-        "value",
-        "string",
-        "The figure as published; <5 for a suppressed or small cell, >=5 for one hidden to protect it",
-    ),
-    Field("value_low", "number", "Lower bound where the source gives a range or a bound"),
-    Field("value_high", "number", "Upper bound where the source gives a range or a bound"),
-    Field("unit", "string", "What is counted"),
-)
-SERIES_FIELDS = (
-    Field("source", "string", "Source of the figure"),
-    Field("measure", "string", "Canonical measure"),
-    Field("name_nb", "string", "The definition's name in Norwegian"),
-    Field("name_en", "string", "The definition's name in English"),
-    Field("geo", "string", "ISO 3166-1 alpha-3 country code, or a region code"),
-    Field("year", "integer", "Year (the last year of a period)"),
-    Field("period", "string", "The year, or the span of years a cumulative or per-year-average figure covers"),
-)
+CITATION_COLUMNS = ("flags", "definition_id", "source_location", "provenance_id")
+VALUE_COLUMNS = ("value", "value_low", "value_high", "unit")
+SERIES_COLUMNS = ("source", "measure", "name_nb", "name_en", "geo", "year", "period")
 
 TABLES = (
-    Table(
+    table(
         "victims_norway",
-        "Victims in Norway by source and definition",
-        "Presumed, identified, detected and registered victims in Norway; each definition is its own series.",
-        (*SERIES_FIELDS, *VALUE_FIELDS, *CITATION_FIELDS),
+        (*SERIES_COLUMNS, *VALUE_COLUMNS, *CITATION_COLUMNS),
         ("source", "measure", "year", "period"),
         read_victims,
     ),
-    Table(
+    table(
         "victims_norway_by_group",
-        "Victims in Norway by sex, age and form of exploitation",
-        "Breakdowns of Norway's victim figures; categories from the canonical vocabulary.",
-        (
-            *SERIES_FIELDS,
-            Field("breakdown", "string", "sex, age_group or exploitation_form"),
-            Field("category", "string", "Canonical category code"),
-            Field("category_nb", "string", "Category in Norwegian"),
-            Field("category_en", "string", "Category in English"),
-            *VALUE_FIELDS,
-            *CITATION_FIELDS,
-        ),
+        (*SERIES_COLUMNS, "breakdown", "category", "category_nb", "category_en", *VALUE_COLUMNS, *CITATION_COLUMNS),
         ("source", "measure", "breakdown", "category", "year", "period"),
         read_victim_groups,
     ),
-    Table(
+    table(
         "justice_chain_norway",
-        "The justice chain in Norway",
-        "Police reports, offences recorded, persons prosecuted and convicted, judgments (KOM, UNODC); offences "
-        "reported, investigated (by decision) and cleared up, sanctions (by type) (SSB); with the penal provision.",
-        (
-            *SERIES_FIELDS,
-            *VALUE_FIELDS,
-            Field("legal_basis", "string", "Penal provision the figure counts under (mixed_2015: both codes)"),
-            *CITATION_FIELDS,
-        ),
+        (*SERIES_COLUMNS, *VALUE_COLUMNS, "legal_basis", *CITATION_COLUMNS),
         ("source", "measure", "year", "period"),
         read_justice_chain,
     ),
-    Table(
+    table(
         "nordic_rates",
-        "Norway beside its Nordic neighbours, per 100,000 inhabitants",
-        "UNODC counts for the Nordic countries with the World Bank's population and the rate per 100,000.",
         (
-            Field("source", "string", "Source of the count"),
-            Field("measure", "string", "Canonical measure"),
-            Field("name_nb", "string", "The definition's name in Norwegian"),
-            Field("name_en", "string", "The definition's name in English"),
-            Field("geo", "string", "ISO 3166-1 alpha-3 country code"),
-            Field("country_nb", "string", "Country in Norwegian"),
-            Field("country_en", "string", "Country in English"),
-            Field("year", "integer", "Year"),
-            Field("value", "string", "The count as published; <5 for a suppressed cell"),
-            Field("population", "integer", "Total population (World Bank SP.POP.TOTL)"),
-            Field("rate_per_100k", "number", "Count per 100,000 inhabitants (empty where the count is suppressed)"),
-            Field("rate_low", "number", "Lower bound of the rate where the count is a bound"),
-            Field("rate_high", "number", "Upper bound of the rate where the count is a bound"),
-            Field("flags", "string", "Qualifiers of the figure"),
-            Field("definition_id", "string", "The definition in the definitions sheet"),
-            Field("source_location", "string", "Where in the source publication the count is"),
-            Field("provenance_id", "string", "The input file of the count in the sources sheet"),
-            Field("population_provenance_id", "string", "The input file of the population in the sources sheet"),
+            "source", "measure", "name_nb", "name_en", "geo", "country_nb", "country_en", "year", "value",
+            "population", "rate_per_100k", "rate_low", "rate_high", *CITATION_COLUMNS, "population_provenance_id",
         ),
         ("measure", "geo", "year"),
         read_nordic_rates,
     ),
-    Table(
+    table(
         "global_estimates",
-        "ILO global estimates by edition",
-        "ILO's global estimates as each edition published them; methods differ between editions.",
         (
-            Field("source", "string", "Source of the figure"),
-            Field("edition", "string", "ILO edition"),
-            Field("publication", "string", "Publication"),
-            Field("year", "integer", "Reference year"),
-            Field("geo", "string", "Region code"),
-            Field("region", "string", "Region as the edition names it"),
-            Field("measure", "string", "Canonical measure"),
-            Field("name_nb", "string", "The definition's name in Norwegian"),
-            Field("name_en", "string", "The definition's name in English"),
-            Field("sex", "string", "Sex"),
-            Field("age_group", "string", "Age group"),
-            Field("exploitation_form", "string", "Form of exploitation"),
-            *VALUE_FIELDS,
-            Field("flags", "string", "Qualifiers of the figure"),
-            Field("definition_id", "string", "The definition in the definitions sheet"),
-            Field("source_location", "string", "The row of the curated file that holds the figure"),
-            Field("reference", "string", "Address of the publication the figure is taken from"),
-            Field("provenance_id", "string", "The input file in the sources sheet"),
+            "source", "edition", "publication", "year", "geo", "region", "measure", "name_nb", "name_en", "sex",
+            "age_group", "exploitation_form", *VALUE_COLUMNS, "flags", "definition_id", "source_location",
+            "reference", "provenance_id",
         ),
         ("edition", "geo", "measure", "sex", "age_group", "exploitation_form"),
         read_global_estimates,
     ),
-    Table(
+    table(
         "reconciliation_norway",
-        "KOM's figures beside UNODC's figure for Norway",
-        "Per year: KOM's assisted and newly identified victims, UNODC's detected victims, and which one UNODC equals.",
         (
-            Field("year", "integer", "Year"),
-            Field("kom_victims_assisted", "string", "kom.victims_assisted: presumed victims assisted (a-b: range)"),
-            Field("kom_victims_assisted_location", "string", "Where in KOM's publication that figure is"),
-            Field("kom_victims_identified", "string", "kom.victims_identified: victims identified for the first time"),
-            Field("kom_victims_identified_location", "string", "Where in KOM's publication that figure is"),
-            Field("unodc_victims_detected", "string", "unodc_glotip.victims_detected (<5: suppressed)"),
-            Field("unodc_victims_detected_location", "string", "Where in UNODC's data file that figure is"),
-            Field("unodc_relation_to_kom", "string", "How UNODC's figure relates to KOM's (see explanation_en)"),
-            Field("explanation_nb", "string", "Explanation in Norwegian"),
-            Field("explanation_en", "string", "Explanation in English"),
+            "year", "kom_victims_assisted", "kom_victims_assisted_location", "kom_victims_identified",
+            "kom_victims_identified_location", "unodc_victims_detected", "unodc_victims_detected_location",
+            "unodc_relation_to_kom", "explanation_nb", "explanation_en",
         ),
         ("year",),
         reconciliation("reconciliation_norway"),
     ),
-    Table(
+    table(
         "reconciliation_justice_norway",
-        "KOM's police reports, UNODC's offences recorded and SSB's reported offences for Norway",
-        "Per year: the three figures, each in its own definition, whether they are equal and by how much they differ.",
         (
-            Field("year", "integer", "Year"),
-            Field("kom_police_reports", "string", "kom.police_reports: police reports (about N: approximate)"),
-            Field("kom_police_reports_flags", "string", "Qualifiers of KOM's figure"),
-            Field("kom_police_reports_location", "string", "Where in KOM's publication that figure is"),
-            Field("unodc_offences_recorded", "string", "unodc_glotip.offences_recorded: offences recorded"),
-            Field("unodc_offences_recorded_flags", "string", "Qualifiers of UNODC's figure"),
-            Field("unodc_offences_recorded_location", "string", "Where in UNODC's data file that figure is"),
-            Field("ssb_offences_reported", "string", "ssb.offences_reported: offences reported (empty: no figure)"),
-            Field("ssb_offences_reported_flags", "string", "Qualifiers of SSB's figure (not_available: SSB's '..')"),
-            Field("ssb_offences_reported_location", "string", "SSB's table, dimension codes and cell of that figure"),
-            Field("unodc_relation_to_kom", "string", "equal, differs, not_exact or no_figure"),
-            Field("unodc_minus_kom", "number", "UNODC's figure minus KOM's, where both are exact"),
-            Field("ssb_relation_to_kom", "string", "equal, differs, not_exact or no_figure"),
-            Field("ssb_minus_kom", "number", "SSB's figure minus KOM's, where both are exact"),
-            Field("ssb_relation_to_unodc", "string", "equal, differs, not_exact or no_figure"),
-            Field("ssb_minus_unodc", "number", "SSB's figure minus UNODC's, where both are exact"),
-            Field("explanation_nb", "string", "Explanation in Norwegian"),
-            Field("explanation_en", "string", "Explanation in English"),
+            "year", "kom_police_reports", "kom_police_reports_flags", "kom_police_reports_location",
+            "unodc_offences_recorded", "unodc_offences_recorded_flags", "unodc_offences_recorded_location",
+            "ssb_offences_reported", "ssb_offences_reported_flags", "ssb_offences_reported_location",
+            "unodc_relation_to_kom", "unodc_minus_kom", "ssb_relation_to_kom", "ssb_minus_kom",
+            "ssb_relation_to_unodc", "ssb_minus_unodc", "explanation_nb", "explanation_en",
         ),
         ("year",),
         reconciliation("reconciliation_justice_norway"),
     ),
-)
+)  # fmt: skip
 
-DEFINITIONS = Table(
-    "definitions",
-    "Definitions",
-    "The definitions registry: what each series counts, its scope and its series breaks, in Norwegian and English.",
-    tuple(
-        Field(name, "string", description)
-        for name, description in (
-            ("definition_id", "Identifier used in the data sheets"),
-            ("source", "Source"),
-            ("measure", "Canonical measure"),
-            ("name_nb", "Name in Norwegian"),
-            ("name_en", "Name in English"),
-            ("description_nb", "Definition in Norwegian"),
-            ("description_en", "Definition in English"),
-            ("counting_unit_nb", "Counting unit in Norwegian"),
-            ("counting_unit_en", "Counting unit in English"),
-            ("scope_nb", "Scope in Norwegian"),
-            ("scope_en", "Scope in English"),
-            ("series_breaks_nb", "Series breaks in Norwegian"),
-            ("series_breaks_en", "Series breaks in English"),
-            ("publisher", "Publisher"),
-            ("source_url", "Address of the source"),
-        )
-    ),
-    ("definition_id",),
-    whole("definitions"),
+DEFINITION_COLUMNS = (
+    "definition_id", "source", "measure", "name_nb", "name_en", "description_nb", "description_en",
+    "counting_unit_nb", "counting_unit_en", "scope_nb", "scope_en", "series_breaks_nb", "series_breaks_en",
+    "publisher", "source_url",
+)  # fmt: skip
+DEFINITIONS = table("definitions", DEFINITION_COLUMNS, ("definition_id",), whole("definitions"))
+SOURCE_COLUMNS = (
+    "provenance_id",
+    "source_id",
+    "publication",
+    "url",
+    "fetched_from",
+    "retrieved_at",
+    "size_bytes",
+    "sha256",
 )
-SOURCES = Table(
-    "sources",
-    "Sources",
-    "Every input file: publication, address, retrieval time, size and sha256.",
-    (
-        Field("provenance_id", "string", "Identifier used in the data sheets"),
-        Field("source_id", "string", "Source"),
-        Field("publication", "string", "Publication"),
-        Field("url", "string", "Official address"),
-        Field("fetched_from", "string", "Where this copy was fetched from (the official address or a mirror)"),
-        Field("retrieved_at", "string", "Time of retrieval (UTC)"),
-        Field("size_bytes", "integer", "Size of the file in bytes"),
-        Field("sha256", "string", "SHA-256 checksum of the file"),
-    ),
-    ("provenance_id",),
-    whole(
-        "provenance",
-        ["provenance_id", "source_id", "publication", "url", "fetched_from", "retrieved_at", "size_bytes", "sha256"],
-    ),
-)
+SOURCES = table("sources", SOURCE_COLUMNS, ("provenance_id",), whole("provenance", SOURCE_COLUMNS))
 
 
 def read_table(connection: duckdb.DuckDBPyConnection, table: Table, year_from: int, year_to: int) -> pl.DataFrame:

@@ -67,3 +67,12 @@ def revised(good: DataPaths, root: Path, mirror: Path, tmp: Path) -> tuple[DataP
     outcome = refresh(root, str(mirror), curated_dir=curated)
     assert outcome.published
     return DataPaths(root), row["value"]
+
+
+def offline_then_mirror(root: Path, mirror: Path) -> DataPaths:
+    """The README's first path: a refresh offline (the curated tables only), then one from the mirror; the second
+    publication makes every downloaded figure of the world `new`."""
+    offline(root)
+    outcome = refresh(root, str(mirror))
+    assert outcome.published
+    return DataPaths(root)

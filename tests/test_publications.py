@@ -282,7 +282,7 @@ def test_the_pack_of_the_second_publication_names_it_and_lists_its_revisions(his
     pack = build_pack(history.data.published, *YEARS, tmp_path)
     second, first = history.second["publication_id"], history.first["publication_id"]
     front = (pack / "LES-MEG.md").read_text()
-    assert f"{second} (forrige / previous: {first})" in front
+    assert f"{second} (forrige: {first}) / {second} (previous: {first})" in front
     assert "0 new, 3 revised, 0 withdrawn figures since" in front
     with (pack / "csv" / "revisions.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))

@@ -87,7 +87,7 @@ def test_every_pack_table_and_chart_has_its_block_and_texts(published):
     assert SOURCES.name not in {block for view, block in catalogue() if view == "pack_tables"}
     for view, block in catalogue():
         if view == "pack_charts":
-            assert {f"pack.{block}.title", f"pack.{block}.source"} <= texts().keys(), block
+            assert f"pack.{block}.title" in texts(), block
     columns = {name for (name, *_rest) in published.execute("DESCRIBE reconciliation_norway").fetchall()}
     for view, block in (("victims", "reconciliation"), ("pack_tables", "reconciliation_norway")):
         for entry in series(view, block):
