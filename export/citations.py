@@ -15,7 +15,7 @@ from datetime import datetime
 
 from core.sources import register
 from reporting.texts import text
-from reporting.words import day_text, release_text
+from reporting.words import day_text, edition_text
 
 FILE_PREFIX = re.compile(r"^[\w.-]+\.(?:csv|xlsx|json|txt)(?:, (?:line|row) \d+)?(?::|,)\s*")
 """`kom_figures.csv, line 27: `, `ilo_estimates.csv, row 28: `, `data_glotip.xlsx, `, `ctdc_….csv: `."""
@@ -74,9 +74,17 @@ def figure_citation(
             "pack.cite.quoted", language, publisher=publisher, quoted_in=found.quoted_in, address=address, read=day
         )
     title = publisher if found.curated or not entry else entry.name(language)
-    edition = release_text((source_file or {}).get("release"), None, language)
-    said = [title, *([edition] if RELEASE_DATED.match((source_file or {}).get("release") or "") else []), found.where]
+    said = [title, _edition(source_file or {}, language), found.where]
     return text("pack.cite.figure", language, said=", ".join(part for part in said if part), address=address, read=day)
+
+
+def _edition(source_file: Mapping[str, str], language: str) -> str:
+    """The file's edition as the pages name it (the publisher's own date, else a dated release), or "" when the
+    publisher gives it no date (a checksum names no edition a reader could look up)."""
+    edition, release = source_file.get("edition"), source_file.get("release")
+    if not (edition or RELEASE_DATED.match(release or "")):
+        return ""
+    return edition_text(edition, release if RELEASE_DATED.match(release or "") else None, language)
 
 
 def table_citation(title: str, pack_title: str, published_on: str, sources: list[str], language: str) -> str:

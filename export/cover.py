@@ -18,8 +18,9 @@ from export.tables import Table
 from export.workbook import ReaderTable
 from reporting.catalogue import catalogue
 from reporting.dark_figure import DarkFigureEstimate
+from reporting.status import SourceState, status_sentence
 from reporting.texts import LANGUAGES, text, texts
-from reporting.words import day_text, moment_text, reason_text, release_text
+from reporting.words import day_text, moment_text
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Contents:
     content_hash: str
     run_id: str
     source_status: list[dict]
+    source_states: list[SourceState]
+    """Every source's state in the publication, for the status sentences the pages say too."""
     files: dict[str, dict]
     """The input files by `provenance_id`: `source_id`, `url`, `retrieved_at`, `release` (for citations)."""
     flag_words: dict[str, tuple[str, str]]
@@ -80,10 +83,10 @@ def cover(year_from: int, year_to: int, contents: Contents, code: dict, language
                             for key, line in said]]  # fmt: skip
     lines += [
         (
-            f"{text('pack.label.source', language)}: {text('source.' + row['source_id'], language)}",
-            _status(row, language),
+            f"{text('pack.label.source', language)}: {text('source.' + state.source_id, language)}",
+            _said(state, language),
         )
-        for row in contents.source_status
+        for state in contents.source_states
     ]
     if contents.estimate is not None:
         lines.append(front_page_line(contents.estimate, language))
@@ -128,16 +131,9 @@ def _revision_lines(contents: Contents, language: str) -> list[str]:
     ]
 
 
-def _status(row: dict, language: str) -> str:
-    """A source's status in a sentence (the reason said, not the error)."""
-    release = release_text(row["release"], row["retrieved_at"], language)
-    retrieved = moment_text(row["retrieved_at"], language)
-    reason = reason_text(row["reason"], row["source_id"], language) if row["reason"] else ""
-    status = "curated" if row["status"] == "current" and not row["retrieved_at"] else row["status"]
-    line = text(f"pack.text.source_{status}", language, release=release, retrieved=retrieved, reason=reason)
-    if row["status"] == "current" and reason:  # current, with a part kept at its last good release (SSB's tables)
-        line += f"; {reason}"
-    return line
+def _said(state: SourceState, language: str) -> str:
+    """A source's status as every page says it, without the markdown emphasis (a workbook cell is plain text)."""
+    return status_sentence(state, language).replace("**", "")
 
 
 def table_sources(table: Table, frame: pl.DataFrame) -> list[str]:

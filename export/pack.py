@@ -33,11 +33,13 @@ from export.writers import write_csv
 from publications import PublicationStore
 from reporting.dark_figure import DarkFigureEstimate
 from reporting.published import open_published
+from reporting.status import SourceState, source_states
 from reporting.texts import LANGUAGES, text
 
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
 LICENSE = {"name": "other-at", "title": text("pack.text.terms", "en")}
-FILES = "SELECT provenance_id, source_id, url, retrieved_at, release FROM provenance"
+FILES = "SELECT provenance_id, source_id, url, retrieved_at, release{edition} FROM provenance"
+"""The input files; `edition` where the publication records it (publications made before editions were read do not)."""
 FLAGS = "SELECT code, label_nb, label_en FROM canonical_vocabulary WHERE dimension = 'flag'"
 
 
@@ -166,6 +168,7 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
             raise ExportError(f"the published marts {published} do not say when they were published", "unreadable")
         charts = {language: figures(connection, year_from, year_to, language) for language in LANGUAGES}
         status = _source_status(connection)
+        states = _source_states(connection)
         files, flag_words = _citation_data(connection)
         revision_counts = count_revisions(connection) if publication[0].get("publication_id") else None
     except duckdb.Error as error:
@@ -180,6 +183,7 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
         row["content_hash"],
         row["run_id"],
         source_status=status,
+        source_states=states,
         files=files,
         flag_words=flag_words,
         publication_id=row.get("publication_id"),
@@ -193,7 +197,9 @@ def _read(published: Path, year_from: int, year_to: int) -> Contents:
 
 def _citation_data(connection: duckdb.DuckDBPyConnection) -> tuple[dict[str, dict], dict[str, tuple[str, str]]]:
     """The input files by id (for the citations' addresses and dates) and each flag's words in both languages."""
-    files = {row["provenance_id"]: row for row in connection.sql(FILES).pl().to_dicts()}
+    columns = {row[0] for row in connection.execute("DESCRIBE provenance").fetchall()}
+    query = FILES.format(edition=", edition" if "edition" in columns else "")
+    files = {row["provenance_id"]: row for row in connection.sql(query).pl().to_dicts()}
     flag_words = {row["code"]: (row["label_nb"], row["label_en"]) for row in connection.sql(FLAGS).pl().to_dicts()}
     return files, flag_words
 
@@ -205,6 +211,13 @@ def _source_status(connection: duckdb.DuckDBPyConnection) -> list[dict]:
         return []
     columns = "source_id, status, release, retrieved_at, reason"
     return connection.sql(f"SELECT {columns} FROM source_status ORDER BY source_id").pl().to_dicts()
+
+
+def _source_states(connection: duckdb.DuckDBPyConnection) -> list[SourceState]:
+    """Every source's state as the pages say it (edition, newest year, warnings): the cover's status sentences."""
+    present = {row[0] for row in connection.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    needed = ("source_status", "provenance", "asset_check_results", "fact_indicator", "population")
+    return source_states({name: connection.sql(f"SELECT * FROM {name}").pl() for name in needed if name in present})
 
 
 def _check_request(published: Path, year_from: int, year_to: int) -> None:
