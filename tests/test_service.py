@@ -119,6 +119,23 @@ def test_a_restore_from_a_backup_brings_back_every_kept_publication_byte_identic
     assert listed.returncode == 0 and len(listed.stdout.splitlines()) == 2
 
 
+def test_a_second_backup_links_what_the_first_holds_and_each_restores_whole(kept, tmp_path):
+    before = _digests(kept)
+    first = _backup(kept, tmp_path / "first")
+    time.sleep(1.1)  # a backup folder is named by its second
+    shutil.copytree(first, tmp_path / "backups" / first.name)
+    second = _publications(kept, "backup", str(tmp_path / "backups"))
+    assert second.returncode == 0, second.stderr
+    (newer,) = (folder for folder in (tmp_path / "backups").iterdir() if folder.name != first.name)
+    database = next(path.relative_to(first) for path in first.rglob("*.duckdb"))
+    linked = tmp_path / "backups" / first.name / database
+    assert (newer / database).stat().st_ino == linked.stat().st_ino, "an unchanged kept file costs no second copy"
+    for backup in (first, newer):
+        shutil.rmtree(kept.root)
+        assert _publications(kept, "restore", str(backup)).returncode == 0
+        assert _digests(kept) == before
+
+
 def test_a_damaged_kept_publication_is_replaced_and_an_intact_one_left_alone(kept, tmp_path):
     before = _digests(kept)
     folder = _backup(kept, tmp_path / "backups")
