@@ -82,9 +82,9 @@ daemon: setup dagster-home
 webserver: setup dagster-home
 	$(DAGSTER_RUN) $(VENV)/bin/dagster-webserver -h $(ADDRESS) -p $(DAGSTER_PORT) -w $(DAGSTER_WORKSPACE)
 
-# Both in one terminal; a SIGTERM to make stops both.
+# Both in one terminal (set up once, above); a SIGTERM to make stops both.
 service: setup dagster-home
-	$(MAKE) --no-print-directory -j2 daemon webserver
+	$(MAKE) --no-print-directory -j2 -o $(STAMP) daemon webserver
 
 bench: setup browser
 	$(PY) benchmarks/bench.py

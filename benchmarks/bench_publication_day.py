@@ -64,6 +64,10 @@ class Reader:
     seconds: float | None = None
     error: str | None = None
 
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/{self.page}?lang={self.language}"
+
 
 async def websocket_reader(reader: Reader, timeout: float) -> None:
     """Open the page over Streamlit's websocket as its front end does, until the script has finished."""
@@ -75,7 +79,9 @@ async def websocket_reader(reader: Reader, timeout: float) -> None:
     try:
         async with (
             asyncio.timeout(timeout),
-            websockets.connect(address, subprotocols=["streamlit"], max_size=None, open_timeout=timeout) as connection,
+            websockets.connect(
+                address, subprotocols=["streamlit"], max_size=None, open_timeout=timeout, ping_interval=None
+            ) as connection,  # a browser sends no pings of its own
         ):
             await connection.send(request.SerializeToString())
             marked = False
@@ -137,8 +143,8 @@ def _browse(readers: list[Reader], ready: threading.Event, start: threading.Even
             page.add_init_script(MARK_DRAWN)
         ready.set()
         start.wait()
-        for page, reader in zip(pages, readers, strict=True):  # the navigations start without waiting for each other
-            page.goto(f"{reader.base_url}/{reader.page}?lang={reader.language}", wait_until="commit")
+        for page, reader in zip(pages, readers, strict=True):  # every navigation starts, none waits for another
+            page.evaluate("address => { window.location.href = address; }", reader.url)
         for page, reader in zip(pages, readers, strict=True):
             try:
                 page.wait_for_function("() => window.drawnAt !== undefined", timeout=timeout * 1000)

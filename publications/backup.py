@@ -6,8 +6,10 @@ data dir (downloads, the working warehouse, the last good releases) a refresh re
 
 A backup is a folder `DEST/publications-<UTC time>/` holding a copy of `publications/` and `manifest.json`
 (every file's path, size and sha256). It is made under a hidden name, each copy checked against the
-manifest, and renamed into place when whole, under the data dir's refresh lock (no refresh keeps and no
-prune removes a publication meanwhile). Copy it off the server with any tool (rsync, a backup agent).
+manifest (a file the newest earlier backup in DEST holds identical is hard-linked from it, so a nightly
+backup costs only what is new), and renamed into place when whole, under the data dir's refresh lock (no
+refresh keeps and no prune removes a publication meanwhile). Copy it off the server with any tool (rsync,
+a backup agent).
 
 A restore checks every file of the backup against its manifest first and refuses a damaged backup, naming
 the file, before it changes anything. Then, under the refresh lock, it puts back each kept publication the
@@ -20,6 +22,7 @@ publication is then byte-identical to the backup (`tests/test_service.py`).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -85,23 +88,49 @@ def _backup(paths: DataPaths, destination: Path) -> Path:
     target = destination / f"{BACKUP_PREFIX}{made_at:%Y%m%dT%H%M%SZ}"
     if target.exists():
         raise BackupError(f"{target} exists already; wait a second and back up again")
+    earlier = _newest_backup(destination)
     lock = hold_refresh_lock(paths)
     try:
         with atomic.replacing_folder(target) as staging:
             files = {}
             for path in _files(store.root):
                 relative = path.relative_to(store.root).as_posix()
-                copy = staging / relative
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(path, copy)
-                files[relative] = (copy.stat().st_size, sha256_of(path))
-                if sha256_of(copy) != files[relative][1]:
-                    raise BackupError(f"{path} changed while it was copied to {copy}")
+                files[relative] = (path.stat().st_size, sha256_of(path))
+                _copy_or_link(path, staging / relative, files[relative][1], earlier, relative)
             manifest = Manifest(files, made_at.isoformat(timespec="seconds"), store.current_id())
             (staging / MANIFEST_NAME).write_text(json.dumps(manifest.to_json(), indent=1) + "\n", encoding="utf-8")
     finally:
         lock.close()
     return target
+
+
+def _newest_backup(destination: Path) -> tuple[Path, Manifest] | None:
+    """The newest earlier backup in `destination` and its manifest (unchecked: each file is checked when used)."""
+    for folder in sorted(destination.glob(f"{BACKUP_PREFIX}*"), reverse=True):
+        try:
+            document = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+            files = {entry["path"]: (int(entry["size"]), str(entry["sha256"])) for entry in document["files"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        return folder, Manifest(files, str(document.get("made_at")), document.get("current"))
+    return None
+
+
+def _copy_or_link(path: Path, copy: Path, digest: str, earlier: tuple[Path, Manifest] | None, relative: str) -> None:
+    """`copy` as a hard link of the earlier backup's identical file (a kept publication never changes, so a nightly
+    backup costs only what is new), else a copy of `path`; either way checked against `digest`."""
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    if earlier is not None and earlier[1].files.get(relative, (None, None))[1] == digest:
+        try:
+            os.link(earlier[0] / relative, copy)
+            if sha256_of(copy) == digest:
+                return
+        except OSError:
+            pass  # another file system, or the earlier file is gone: copy instead
+        copy.unlink(missing_ok=True)
+    shutil.copy2(path, copy)
+    if sha256_of(copy) != digest:
+        raise BackupError(f"{path} changed while it was copied to {copy}")
 
 
 def read_manifest(source: Path) -> Manifest:

@@ -144,10 +144,11 @@ def _probe_ssb(downloader: Downloader, earlier: dict, log: dg.DagsterLogManager)
             updated[table_id] = table_updated(client, table_id)
         except SsbError as error:
             problems.append(str(error))
+    if len(problems) == len(KNOWN_TABLE_IDS):
+        log.warning(f"ssb: none of the {len(problems)} known tables answered ({problems[0]}; and so on)")
+        return None
     if problems:
         log.warning(f"ssb: {len(problems)} of {len(KNOWN_TABLE_IDS)} tables did not answer: {'; '.join(problems)}")
-    if len(problems) == len(KNOWN_TABLE_IDS):
-        return None
     digest = hashlib.sha256(json.dumps(updated, sort_keys=True).encode()).hexdigest()
     return {"sha256": digest, "updated": updated}
 
