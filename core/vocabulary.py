@@ -30,6 +30,9 @@ ANNUAL_IN_PERIOD = "annual_in_period"
 SERIES_BREAK = "series_break"
 SYNTHETIC = "synthetic"
 COMPLEMENTARY_HIDDEN = "complementary_hidden"
+STATED_IN_WORDS = "stated_in_words"
+WORDS_FLAGS = ("words_more", "words_fewer", "words_none", "words_not_reported")
+"""A year a source (TIP) describes only in words: `stated_in_words` and one of `WORDS_FLAGS` (what the words say)."""
 """Flag codes (dimension `flag` of the vocabulary) that readers of the published file act on."""
 
 ANY_FLAG = "_any"

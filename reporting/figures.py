@@ -15,8 +15,11 @@ how each kind is written:
 | range | `120–160` | empty (the bounds have columns) | `120-160` |
 | lower bound | `minst 51` / `at least 51` | empty | `>=51` |
 | upper bound | `under 100` | empty | `<100` |
+| in words | `ikke oppgitt som tall – færre enn året før` / `not stated as a number – fewer …` | empty | empty |
 | nothing | `mangler` / `missing` | empty | empty |
 
+A year a source describes only in words (flag `stated_in_words`) is never 0 and never `mangler`: the reader
+sees the words (the vocabulary's label of its `words_…` flag); the pack leaves the value empty and keeps the flags.
 A rate computed from a small count is written `<5` with the rate's bounds (`rate_style`).
 """
 
@@ -27,7 +30,7 @@ from functools import cache
 
 import polars as pl
 
-from core.vocabulary import APPROXIMATE, COMPLEMENTARY_HIDDEN, SUPPRESSED
+from core.vocabulary import APPROXIMATE, COMPLEMENTARY_HIDDEN, STATED_IN_WORDS, SUPPRESSED, WORDS_FLAGS, vocabulary
 from reporting.flags import figure_rows
 from reporting.texts import text
 
@@ -50,6 +53,8 @@ class Kind(StrEnum):
     RANGE = "range"
     AT_LEAST = "at_least"
     UNDER = "under"
+    IN_WORDS = "in_words"
+    """The source gives no number for the year, only words (`stated_in_words`)."""
     MISSING = "missing"
 
 
@@ -61,6 +66,8 @@ def kind(row: Mapping[str, object]) -> Kind:
     value, low, high = row.get("value"), row.get("value_low"), row.get("value_high")
     if _is_small(row, flags):
         return Kind.SMALL
+    if STATED_IN_WORDS in flags and value is None:
+        return Kind.IN_WORDS
     if value is not None:
         return Kind.APPROXIMATE if APPROXIMATE in flags else Kind.EXACT
     if COMPLEMENTARY_HIDDEN in flags and low is not None:
@@ -87,6 +94,8 @@ class Style:
 
     number: Callable[[float | None], str]
     templates: Mapping[Kind, str | None]
+    words: Callable[[frozenset[str]], str] = lambda flags: ""
+    """What a year stated only in words says, from its flags (`{words}` in the `IN_WORDS` template)."""
 
 
 def shown(row: Mapping[str, object], style: Style) -> str | None:
@@ -98,6 +107,7 @@ def shown(row: Mapping[str, object], style: Style) -> str | None:
         value=style.number(row.get("value")),
         low=style.number(row.get("value_low")),
         high=style.number(row.get("value_high")),
+        words=style.words(row["flags"]),
     )
 
 
@@ -126,6 +136,14 @@ def plain_number(value: float | None) -> str:
     return f"{round(value, DECIMALS):.{DECIMALS}f}".rstrip("0").rstrip(".")
 
 
+def stated_words(flags: frozenset[str], language: str) -> str:
+    """The words a source gave instead of a number, as the vocabulary labels its `words_…` flag (lower case)."""
+    said_by = sorted(flags & set(WORDS_FLAGS))
+    labels = vocabulary().filter((pl.col("dimension") == "flag") & pl.col("code").is_in(said_by))
+    said = ", ".join(labels[f"label_{language}"].to_list())
+    return said[:1].lower() + said[1:]
+
+
 @cache
 def reader_style(language: str, decimals: int = 0) -> Style:
     """How the dashboard shows a figure to a reader of `language`, numbers with `decimals` places."""
@@ -140,8 +158,10 @@ def reader_style(language: str, decimals: int = 0) -> Style:
             Kind.RANGE: "{low}–{high}",
             Kind.AT_LEAST: at_least,
             Kind.UNDER: text("value.under", language),
+            Kind.IN_WORDS: text("value.in_words", language),
             Kind.MISSING: text("value.missing", language),
         },
+        words=lambda flags: stated_words(flags, language),
     )
 
 
@@ -162,6 +182,7 @@ PACK_VALUE = Style(
         Kind.RANGE: None,
         Kind.AT_LEAST: None,
         Kind.UNDER: None,
+        Kind.IN_WORDS: None,
         Kind.MISSING: None,
     },
 )
