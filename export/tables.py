@@ -236,8 +236,9 @@ TABLES = (
     ),
     Table(
         "reconciliation_norway",
-        "KOM's figures beside UNODC's figure for Norway",
-        "Per year: KOM's assisted and newly identified victims, UNODC's detected victims, and which one UNODC equals.",
+        "KOM's figures beside UNODC's and TIP's figures for Norway",
+        "Per year: KOM's assisted and newly identified victims, UNODC's detected victims and TIP's victims identified, "
+        "and which KOM count UNODC and TIP equal.",
         (
             Field("year", "integer", "Year"),
             Field("kom_victims_assisted", "string", "kom.victims_assisted: presumed victims assisted (a-b: range)"),
@@ -249,6 +250,12 @@ TABLES = (
             Field("unodc_relation_to_kom", "string", "How UNODC's figure relates to KOM's (see explanation_en)"),
             Field("explanation_nb", "string", "Explanation in Norwegian"),
             Field("explanation_en", "string", "Explanation in English"),
+            Field("tip_victims_reported_identified", "string", "tip.victims_reported_identified (reported to the US)"),
+            Field("tip_victims_reported_identified_flags", "string", "Qualifiers of TIP's figure (stated_in_words)"),
+            Field("tip_victims_reported_identified_location", "string", "TIP edition, place and address of it"),
+            Field("tip_relation", "string", "How TIP's figure relates to KOM's and UNODC's (see tip_explanation_en)"),
+            Field("tip_explanation_nb", "string", "How TIP's figure relates, in Norwegian"),
+            Field("tip_explanation_en", "string", "How TIP's figure relates, in English"),
         ),
         ("year",),
         reconciliation("reconciliation_norway"),

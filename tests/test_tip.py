@@ -151,3 +151,30 @@ def test_world_victims_identified_2023_as_the_2024_edition_prints_them(published
     ).fetchone()
     assert (row["edition"], value) == ("2024", float(row["value"]))
     assert f"TIP {row['edition']}, " in location
+
+
+def test_the_victims_reconciliation_sets_tip_beside_kom_and_unodc_and_says_how_they_relate(published):
+    mart = published.sql(
+        "SELECT year, kom_victims_assisted, unodc_victims_detected, tip_victims_reported_identified, "
+        "tip_victims_reported_identified_flags AS flags, tip_relation, tip_explanation_en FROM reconciliation_norway"
+    ).pl()
+    on_file = {
+        int(row["period"]): row
+        for row in curated_rows()
+        if (row["geo"], row["measure"], row["age"], row["sex"], row["exploitation"])
+        == ("NOR", "victims identified", "all", "all", "all")
+    }
+    shared = mart.filter(pl.col("year").is_in(list(on_file)))
+    assert shared.height
+    for row in shared.iter_rows(named=True):
+        curated = on_file[row["year"]]
+        if curated["words"]:
+            assert row["tip_victims_reported_identified"] is None
+            assert (row["tip_relation"], "stated_in_words" in row["flags"]) == ("in_words", True)
+        elif curated["qualifier"]:
+            assert row["tip_relation"] == "approximate"
+        else:
+            assert row["tip_victims_reported_identified"] == float(curated["value"])
+            equal_kom = row["kom_victims_assisted"] == float(curated["value"])
+            assert (row["tip_relation"] == "kom_assisted") == equal_kom
+        assert row["tip_explanation_en"]
