@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from reporting.figures import reader_style, with_shown
 from reporting.texts import texts
-from tests.test_dashboard_pages import APP
+from tests.test_dashboard_pages import APP, REPO
 
 
 @pytest.fixture
@@ -73,3 +73,29 @@ def test_justice_page_shows_years_stated_in_words_as_words_never_as_zero(data_di
     for row in in_words.iter_rows(named=True):
         assert row["shown"] in shown
     assert sorted(shown) == sorted(expected["shown"].to_list())
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_sources_page_sets_the_four_databases_of_2008_beside_the_newest_figures(data_dir, published, language):
+    norad = pl.read_csv(REPO / "reporting" / "four_databases.csv", infer_schema=False).fill_null("")
+    newest = published.sql(
+        "SELECT * FROM series_totals WHERE definition_id = 'tip.victims_reported_identified' AND geo = 'WORLD' "
+        "ORDER BY year DESC LIMIT 1"
+    ).pl()
+    tip_now = with_shown(newest, reader_style(language))["shown"][0]
+    app = open_page("views/sources.py", language)
+    assert texts()["four.title"][language] in [subheader.value for subheader in app.subheader]
+    table = next(frame.value for frame in app.dataframe if texts()["four.db.tip"][language] in frame.value)
+    cells = table[texts()["four.db.tip"][language]].to_list()
+    for said in norad.filter(pl.col("database") == "tip")[f"norad_{language}"].to_list():
+        assert any(cell.startswith(said) for cell in cells), said
+    assert any(tip_now in cell and str(newest["year"][0]) in cell for cell in cells)
+
+
+def test_sources_page_lists_every_greta_event_on_record_with_its_address(data_dir):
+    on_record = pl.read_csv(REPO / "reporting" / "greta_norway.csv", infer_schema=False).fill_null("")
+    app = open_page("views/sources.py", "en")
+    table = next(frame.value for frame in app.dataframe if texts()["greta.column_document"]["en"] in frame.value)
+    assert table[texts()["greta.column_address"]["en"]].to_list() == on_record.sort("date")["address"].to_list()
+    documents = {document for document in table[texts()["greta.column_document"]["en"]].to_list() if document}
+    assert documents == {document for document in on_record["document"].to_list() if document}
