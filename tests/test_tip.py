@@ -178,3 +178,27 @@ def test_the_victims_reconciliation_sets_tip_beside_kom_and_unodc_and_says_how_t
             equal_kom = row["kom_victims_assisted"] == float(curated["value"])
             assert (row["tip_relation"] == "kom_assisted") == equal_kom
         assert row["tip_explanation_en"]
+
+
+def test_the_justice_reconciliation_sets_tip_beside_unodc_and_words_stay_words(published):
+    mart = published.sql("SELECT * FROM reconciliation_tip_justice_norway").pl()
+    by_year = {row["year"]: row for row in mart.iter_rows(named=True)}
+    on_file = [
+        row for row in curated_rows()
+        if row["geo"] == "NOR" and row["measure"] in ("prosecutions", "convictions") and "-" not in row["period"]
+    ]  # fmt: skip
+    newest: dict[tuple[str, str], dict[str, str]] = {}
+    for row in on_file:
+        key = (row["measure"], row["period"])
+        if key not in newest or int(row["edition"]) > int(newest[key]["edition"]):
+            newest[key] = row
+    assert {int(period) for _, period in newest} == set(by_year)
+    for (measure, period), row in newest.items():
+        published_row = by_year[int(period)]
+        if row["words"]:
+            assert published_row[f"tip_{measure}"] is None
+            assert published_row[f"tip_{measure}_relation"] == "in_words"
+        else:
+            assert published_row[f"tip_{measure}"] == float(row["value"])
+            assert str(int(float(row["value"]))) in published_row["explanation_en"]
+        assert published_row["explanation_nb"] and published_row["explanation_en"]

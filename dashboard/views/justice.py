@@ -263,6 +263,27 @@ def tip_context(tables: dict[str, pl.DataFrame]) -> None:
     )
     st.dataframe(table, hide_index=True, width="stretch")
     st.caption(t("justice.tip_table_note"))
+    tip_reconciliation(tables)
+
+
+@needs("reconciliation_tip_justice_norway")
+def tip_reconciliation(tables: dict[str, pl.DataFrame]) -> None:
+    """TIP's Norway prosecutions and convictions beside UNODC's, KOM's and SSB's figures of the same year, and why
+    they differ."""
+    frame = tables["reconciliation_tip_justice_norway"].sort("year")
+    st.markdown(f"**{t('justice.tip_reconciliation_title')}**")
+    columns = {
+        definition_name(tables, entry.definition_id): with_shown_values(wide_series(frame, entry.table_column))["shown"]
+        for entry in series("justice", "tip_reconciliation")
+    }
+    table = pl.DataFrame(
+        {
+            t("chart.year"): frame["year"].cast(pl.String),
+            **columns,
+            t("justice.explanation"): frame[f"explanation_{language()}"],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
 
 
 def main() -> None:
