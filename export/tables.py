@@ -90,6 +90,14 @@ def read_nordic_rates(
     return with_definition_names(rates, tables).join(locations, on=["definition_id", "geo", "year"], how="left")
 
 
+def read_tip(connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int) -> pl.DataFrame:
+    """The TIP report's series (Norway's tier and stated figures, the world table) as the published totals give them."""
+    tables = tables_of(connection, "series_totals", "definitions")
+    chosen = tables["series_totals"].filter(pl.col("definition_id").is_in(series))
+    totals = queries.in_years(chosen, (year_from, year_to))
+    return with_definition_names(totals, tables)
+
+
 def read_global_estimates(
     connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int
 ) -> pl.DataFrame:
@@ -233,6 +241,16 @@ TABLES = (
         ),
         ("edition", "geo", "measure", "sex", "age_group", "exploitation_form"),
         read_global_estimates,
+    ),
+    Table(
+        "tip_report",
+        "The US Trafficking in Persons report: Norway's tier and figures, and the world law enforcement table",
+        "Norway's tier by edition (year = the edition; an assessment, not a count), the prosecutions, convictions and "
+        "victims identified the report gives for Norway (a year stated only in words: no value, flag stated_in_words "
+        "and the words' flag) and for the world, each from the newest edition that prints it.",
+        (*SERIES_FIELDS, *VALUE_FIELDS, *CITATION_FIELDS),
+        ("geo", "source", "measure", "year", "period"),
+        read_tip,
     ),
     Table(
         "reconciliation_norway",

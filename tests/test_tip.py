@@ -10,7 +10,7 @@ import pytest
 from core.settings import CURATED_DIR
 from pipelines import crosswalk
 from pipelines.sources.tip import harmonise
-from pipelines.sources.tip.parse import TipFormatError, read_figures
+from pipelines.sources.tip.parse import FIRST_EDITION, TipFormatError, read_figures
 
 CURATED = CURATED_DIR / "tip" / "tip_figures.csv"
 FACT_KEY = ("measure", "geo", "period", "sex", "age_group", "exploitation_form")
@@ -202,3 +202,21 @@ def test_the_justice_reconciliation_sets_tip_beside_unodc_and_words_stay_words(p
             assert published_row[f"tip_{measure}"] == float(row["value"])
             assert str(int(float(row["value"]))) in published_row["explanation_en"]
         assert published_row["explanation_nb"] and published_row["explanation_en"]
+
+
+def test_the_pack_table_carries_every_tip_total_of_the_curated_file(published):
+    from export.tables import read_tip
+    from reporting.catalogue import definition_ids
+
+    frame = read_tip(published, list(definition_ids("pack_tables", "tip_report")), FIRST_EDITION, 2100)
+    totals = [row for row in curated_rows() if (row["exploitation"], row["age"], row["sex"]) == ("all", "all", "all")]
+    newest: dict[tuple[str, ...], dict[str, str]] = {}
+    for row in totals:
+        key = series_key(row)
+        if key not in newest or int(row["edition"]) > int(newest[key]["edition"]):
+            newest[key] = row
+    in_pack = {(row["geo"], row["period"]): row for row in frame.iter_rows(named=True) if row["measure"] == "tier"}
+    assert frame.height == len(newest)
+    assert {period: row["value"] for (_, period), row in in_pack.items()} == {
+        row["period"]: float(row["value"]) for row in newest.values() if row["measure"] == "tier placement"
+    }
