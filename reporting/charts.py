@@ -292,5 +292,6 @@ def tier_figure(frame: pl.DataFrame, *, x_title: str, y_title: str, language: st
             showlegend=False,
         )
     )
-    figure.update_yaxes(autorange="reversed", dtick=1, tickformat="d")
-    return styled(figure, x_title, y_title, language)
+    lowest = max((row["value"] for row in rows), default=1)
+    figure.update_yaxes(range=[lowest + 0.4, 0.6], dtick=1, tickformat="d")  # a range given high-first: Tier 1 on top
+    return styled(figure, x_title, y_title, language).update_layout(height=320)

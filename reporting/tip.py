@@ -73,7 +73,8 @@ def norway_stated(tables: Tables, language: str) -> pl.DataFrame:
 def unodc_world_sums(tables: Tables, measures: list[str]) -> pl.DataFrame:
     """Per year, the sum of what countries reported to UNODC for each measure, and how many countries reported.
 
-    A country's hidden small count adds its bounds (1 to 4), so such a year is a range, never a count read as 0.
+    A country's hidden small count adds its bounds (1 to 4): such a year keeps the range in `value_low`/`value_high`
+    and is shown as about its middle (flag `approximate`), never with the hidden count read as 0.
     """
     facts = tables["fact_indicator"].filter(
         (pl.col("source") == "unodc_glotip")
@@ -93,9 +94,13 @@ def unodc_world_sums(tables: Tables, measures: list[str]) -> pl.DataFrame:
         value_high=pl.when(high.is_null().any()).then(None).otherwise(high.sum()),
         exact=pl.col("value").is_not_null().all(),
     )
+    bounded = ~pl.col("exact") & pl.col("value_high").is_not_null()
     return sums.with_columns(
-        value=pl.when("exact").then(pl.col("value_low")),
-        flags=pl.lit(""),
+        value=pl.when("exact")
+        .then(pl.col("value_low"))
+        .when(bounded)
+        .then(((pl.col("value_low") + pl.col("value_high")) / 2).round()),
+        flags=pl.when(bounded).then(pl.lit("approximate")).otherwise(pl.lit("")),
     ).drop("exact")
 
 
