@@ -246,7 +246,7 @@ def tip_context(tables: dict[str, pl.DataFrame]) -> None:
     tiers = tip.tier_rows(tables, language())
     if tiers.height:
         newest = tiers.row(-1, named=True)
-        st.markdown(f"{newest['year']}: **{newest['shown']}**")
+        st.markdown(t("justice.tip_newest", edition=newest["year"], tier=newest["shown"]))
     sentence = tip.downgrade_sentence(tables, language())
     if sentence:
         st.markdown(sentence)
