@@ -31,7 +31,10 @@ SERIES_BREAK = "series_break"
 SYNTHETIC = "synthetic"
 COMPLEMENTARY_HIDDEN = "complementary_hidden"
 NOT_YET_AVAILABLE = "not_yet_available"
+STATED_IN_WORDS = "stated_in_words"
 """Flag codes (dimension `flag` of the vocabulary) that readers of the published file act on."""
+WORDS_FLAGS = ("words_more", "words_fewer", "words_none", "words_not_reported")
+"""A year a source (TIP) describes only in words: `stated_in_words` and one of `WORDS_FLAGS` (what the words say)."""
 
 ANY_FLAG = "_any"
 """The category of a flag profile's base (CTDC): records with at least one flag of the profile set."""

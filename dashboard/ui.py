@@ -37,6 +37,7 @@ PUBLISHED_TABLES = (
     "fact_indicator",
     "reconciliation_norway",
     "reconciliation_justice_norway",
+    "reconciliation_tip_justice_norway",
     "rates_per_100k",
     "ilo_estimates",
     "ctdc_profiles",

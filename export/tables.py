@@ -104,6 +104,14 @@ def read_nordic_rates(
     return with_definition_names(rates, tables).join(locations, on=["definition_id", "geo", "year"], how="left")
 
 
+def read_tip(connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int) -> pl.DataFrame:
+    """The TIP report's series (Norway's tier and stated figures, the world table) as the published totals give them."""
+    tables = tables_of(connection, "series_totals", "definitions")
+    chosen = tables["series_totals"].filter(pl.col("definition_id").is_in(series))
+    totals = queries.in_years(chosen, (year_from, year_to))
+    return with_definition_names(totals, tables)
+
+
 def read_global_estimates(
     connection: duckdb.DuckDBPyConnection, series: list[str], year_from: int, year_to: int
 ) -> pl.DataFrame:
@@ -172,11 +180,19 @@ TABLES = (
         read_global_estimates,
     ),
     table(
+        "tip_report",
+        (*SERIES_COLUMNS, *VALUE_COLUMNS, *CITATION_COLUMNS),
+        ("geo", "source", "measure", "year", "period"),
+        read_tip,
+    ),
+    table(
         "reconciliation_norway",
         (
             "year", "kom_victims_assisted", "kom_victims_assisted_location", "kom_victims_identified",
             "kom_victims_identified_location", "unodc_victims_detected", "unodc_victims_detected_location",
-            "unodc_relation_to_kom", "explanation_nb", "explanation_en",
+            "unodc_relation_to_kom", "explanation_nb", "explanation_en", "tip_victims_reported_identified",
+            "tip_victims_reported_identified_flags", "tip_victims_reported_identified_location", "tip_relation",
+            "tip_explanation_nb", "tip_explanation_en",
         ),
         ("year",),
         reconciliation("reconciliation_norway"),

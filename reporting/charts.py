@@ -281,3 +281,23 @@ def describe(frame: pl.DataFrame, kind_key: str, language: str) -> str:
         series="; ".join(names),
         span=span,
     )
+
+
+def tier_figure(frame: pl.DataFrame, *, x_title: str, y_title: str, language: str) -> go.Figure:
+    """A placement by edition (`year`, `value`, `shown`): steps between tiers, Tier 1 at the top, whole tiers only."""
+    rows = frame.sort("year").to_dicts()
+    figure = go.Figure(
+        go.Scatter(
+            x=[row["year"] for row in rows],
+            y=[row["value"] for row in rows],
+            text=[row["shown"] for row in rows],
+            hovertemplate="%{x}: %{text}<extra></extra>",
+            mode="lines+markers",
+            line={"color": colour(0), "width": 3, "shape": "hv"},
+            marker={"size": 10, "symbol": marker(0)},
+            showlegend=False,
+        )
+    )
+    lowest = max((row["value"] for row in rows), default=1)
+    figure.update_yaxes(range=[lowest + 0.4, 0.6], dtick=1, tickformat="d")  # a range given high-first: Tier 1 on top
+    return styled(figure, x_title, y_title, language).update_layout(height=320)

@@ -15,11 +15,14 @@ how each kind is written:
 | range | `120–160` | empty (the bounds have columns) | `120-160` |
 | lower bound | `minst 51` / `at least 51` | empty | `>=51` |
 | upper bound | `under 100` | empty | `<100` |
+| in words | `ikke oppgitt som tall – færre enn året før` / `not stated as a number – fewer …` | empty | empty |
 | nothing | `mangler` / `missing` | empty | empty |
 | not yet available (`...`) | `ikke tilgjengelig ennå` / `not yet available` | empty | empty |
 
 A rate computed from a small count is written `<5` with the rate's bounds (`rate_style`). "Not yet
 available" is nothing with the flag `not_yet_available` (SSB's `...`): said so, never as hidden.
+A year a source describes only in words (flag `stated_in_words`) is never 0 and never `mangler`: the reader
+sees the words (the vocabulary's label of its `words_…` flag); the pack leaves the value empty and keeps the flags.
 """
 
 from collections.abc import Callable, Mapping
@@ -29,7 +32,15 @@ from functools import cache
 
 import polars as pl
 
-from core.vocabulary import APPROXIMATE, COMPLEMENTARY_HIDDEN, NOT_YET_AVAILABLE, SUPPRESSED
+from core.vocabulary import (
+    APPROXIMATE,
+    COMPLEMENTARY_HIDDEN,
+    NOT_YET_AVAILABLE,
+    STATED_IN_WORDS,
+    SUPPRESSED,
+    WORDS_FLAGS,
+    vocabulary,
+)
 from reporting.flags import figure_rows
 from reporting.texts import text
 
@@ -52,6 +63,8 @@ class Kind(StrEnum):
     RANGE = "range"
     AT_LEAST = "at_least"
     UNDER = "under"
+    IN_WORDS = "in_words"
+    """The source gives no number for the year, only words (`stated_in_words`)."""
     MISSING = "missing"
     NOT_YET_AVAILABLE = "not_yet_available"
     """No figure yet (the publisher says it will come, SSB's `...`): not hidden, not a zero."""
@@ -65,6 +78,8 @@ def kind(row: Mapping[str, object]) -> Kind:
     value, low, high = row.get("value"), row.get("value_low"), row.get("value_high")
     if _is_small(row, flags):
         return Kind.SMALL
+    if STATED_IN_WORDS in flags and value is None:
+        return Kind.IN_WORDS
     if value is not None:
         return Kind.APPROXIMATE if APPROXIMATE in flags else Kind.EXACT
     if COMPLEMENTARY_HIDDEN in flags and low is not None:
@@ -91,6 +106,8 @@ class Style:
 
     number: Callable[[float | None], str]
     templates: Mapping[Kind, str | None]
+    words: Callable[[frozenset[str]], str] = lambda flags: ""
+    """What a year stated only in words says, from its flags (`{words}` in the `IN_WORDS` template)."""
 
 
 def shown(row: Mapping[str, object], style: Style) -> str | None:
@@ -102,6 +119,7 @@ def shown(row: Mapping[str, object], style: Style) -> str | None:
         value=style.number(row.get("value")),
         low=style.number(row.get("value_low")),
         high=style.number(row.get("value_high")),
+        words=style.words(row["flags"]),
     )
 
 
@@ -130,6 +148,14 @@ def plain_number(value: float | None) -> str:
     return f"{round(value, DECIMALS):.{DECIMALS}f}".rstrip("0").rstrip(".")
 
 
+def stated_words(flags: frozenset[str], language: str) -> str:
+    """The words a source gave instead of a number, as the vocabulary labels its `words_…` flag (lower case)."""
+    said_by = sorted(flags & set(WORDS_FLAGS))
+    labels = vocabulary().filter((pl.col("dimension") == "flag") & pl.col("code").is_in(said_by))
+    said = ", ".join(labels[f"label_{language}"].to_list())
+    return said[:1].lower() + said[1:]
+
+
 @cache
 def reader_style(language: str, decimals: int = 0) -> Style:
     """How the dashboard shows a figure to a reader of `language`, numbers with `decimals` places."""
@@ -144,9 +170,11 @@ def reader_style(language: str, decimals: int = 0) -> Style:
             Kind.RANGE: "{low}–{high}",
             Kind.AT_LEAST: at_least,
             Kind.UNDER: text("value.under", language),
+            Kind.IN_WORDS: text("value.in_words", language),
             Kind.MISSING: text("value.missing", language),
             Kind.NOT_YET_AVAILABLE: text("value.not_yet_available", language),
         },
+        words=lambda flags: stated_words(flags, language),
     )
 
 
@@ -167,6 +195,7 @@ PACK_VALUE = Style(
         Kind.RANGE: None,
         Kind.AT_LEAST: None,
         Kind.UNDER: None,
+        Kind.IN_WORDS: None,
         Kind.MISSING: None,
         Kind.NOT_YET_AVAILABLE: None,
     },

@@ -74,7 +74,9 @@ def test_a_figure_from_the_source_file_reaches_the_workbook_with_its_citation(pa
     rows = table_rows(workbook_of(pack), "victims_norway")
     row = next(r for r in rows if r["Definisjon (kode)"] == "unodc_glotip.victims_detected" and r["År"] == 2016)
     assert row["Tall"] == stated, "stored as a number"
-    assert row["Kildehenvisning"].startswith("UNODC: Global Report on Trafficking in Persons (GLOTIP), sheet ")
+    cited = row["Kildehenvisning"]
+    assert cited.startswith("UNODC: Global Report on Trafficking in Persons (GLOTIP), utgave "), "the edition named"
+    assert ", sheet data_glotip_1, row " in cited and "ukjent" not in cited
     in_csv = next(
         r for r in read_csv(pack / "csv" / "victims_norway.csv")
         if r["definition_id"] == "unodc_glotip.victims_detected" and r["year"] == "2016"

@@ -1,5 +1,6 @@
 """Straffesakskjeden: police reports, offences (UNODC, SSB), persons prosecuted and convicted, sanctions, their ratios,
-the 2015 code change, and KOM's, UNODC's and SSB's first step of the chain side by side."""
+the 2015 code change, KOM's, UNODC's and SSB's first step of the chain side by side, and the US TIP report's
+assessment of Norway (its tier and what it says about Norway's criminal cases)."""
 
 from datetime import date
 from itertools import pairwise
@@ -18,7 +19,7 @@ from dashboard.ui import (
     vocabulary_label,
     with_revision_marks,
 )
-from reporting import queries
+from reporting import queries, tip
 from reporting.catalogue import definition_ids, series
 from reporting.charts import series_figure
 from reporting.figures import wide_series
@@ -238,6 +239,53 @@ def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
 
 
+@needs("series_totals")
+def tip_context(tables: dict[str, pl.DataFrame]) -> None:
+    """The TIP report's tier for Norway, its newest downgrade and reasons, and the criminal cases it states."""
+    st.subheader(t("justice.tip_heading"))
+    tiers = tip.tier_rows(tables, language())
+    if tiers.height:
+        newest = tiers.row(-1, named=True)
+        st.markdown(t("justice.tip_newest", edition=newest["year"], tier=newest["shown"]))
+    sentence = tip.downgrade_sentence(tables, language())
+    if sentence:
+        st.markdown(sentence)
+    stated = tip.norway_stated(tables, language())
+    if stated.is_empty():
+        st.info(t("chart.no_figures"))
+        return
+    st.markdown(f"**{t('justice.tip_table_title')}**")
+    names = {entry: definition_name(tables, entry) for entry in definition_ids("justice", "tip_norway")}
+    table = stated.sort("period", "measure").select(
+        pl.col("period").str.replace("-", "–").alias(t("chart.column_period")),
+        pl.col("definition_id").replace_strict(names).alias(t("justice.tip_measure")),
+        pl.col("shown").alias(t("chart.column_value")),
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.caption(t("justice.tip_table_note"))
+    tip_reconciliation(tables)
+
+
+@needs("reconciliation_tip_justice_norway")
+def tip_reconciliation(tables: dict[str, pl.DataFrame]) -> None:
+    """TIP's Norway prosecutions and convictions beside UNODC's, KOM's and SSB's figures of the same year, and why
+    they differ."""
+    frame = tables["reconciliation_tip_justice_norway"].sort("year")
+    st.markdown(f"**{t('justice.tip_reconciliation_title')}**")
+    columns = {
+        definition_name(tables, entry.definition_id): with_shown_values(wide_series(frame, entry.table_column))["shown"]
+        for entry in series("justice", "tip_reconciliation")
+    }
+    table = pl.DataFrame(
+        {
+            t("chart.year"): frame["year"].cast(pl.String),
+            **columns,
+            t("justice.explanation"): frame[f"explanation_{language()}"],
+        }
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
 def main() -> None:
     tables = page_header("page.justice", "justice.intro")
     years = year_range(tables)
@@ -249,6 +297,7 @@ def main() -> None:
         ssb_breakdown_chart(tables, years, "ssb_decisions")
         ssb_breakdown_chart(tables, years, "ssb_sanctions")
     judgments(tables)
+    tip_context(tables)
 
 
 main()

@@ -1,4 +1,5 @@
-"""Definisjoner og kilder: the definitions, the sources' status, the files fetched, the penal provisions, the checks.
+"""Definisjoner og kilder: the definitions, four databases side by side, GRETA's evaluations of Norway, the
+sources' status, the files fetched, the penal provisions, the checks.
 
 Officials read names, dates and sentences; what an analyst needs besides (codes, checksums, the
 refresh's own messages, the crosswalks) sits in collapsed parts marked as technical detail.
@@ -11,6 +12,7 @@ import streamlit as st
 
 from dashboard.i18n import language, number, t, text_labels
 from dashboard.ui import page_header, published_when
+from reporting import four_databases, greta
 from reporting.status import check_source, source_states, status_detail, status_reason, status_sentence
 from reporting.texts import texts
 from reporting.words import day_text, edition_text, moment_text
@@ -175,9 +177,37 @@ def publication(tables: dict[str, pl.DataFrame]) -> None:
     )
 
 
+def four_databases_table(tables: dict[str, pl.DataFrame]) -> None:
+    """The Norad review's 2008 comparison of four databases, with what each offers now about the number of victims."""
+    st.subheader(t("four.title"))
+    st.markdown(t("four.intro"))
+    if "series_totals" not in tables or "fact_indicator" not in tables:
+        st.info(t("data.table_missing", tables="series_totals, fact_indicator"))
+        return
+    table = four_databases.comparison(tables, language())
+    headers = {"aspect": t("four.column_aspect")} | {db: t(f"four.db.{db}") for db in four_databases.DATABASES}
+    st.dataframe(table.rename(headers), hide_index=True, width="stretch")
+    st.caption(t("four.reference"))
+
+
+def greta_rounds() -> None:
+    """GRETA's evaluation rounds of Norway: dates and document ids as on record, with their addresses."""
+    st.subheader(t("greta.title"))
+    st.markdown(t("greta.intro"))
+    address = t("greta.column_address")
+    st.dataframe(
+        greta.events(language()),
+        hide_index=True,
+        width="stretch",
+        column_config={address: st.column_config.LinkColumn(address)},
+    )
+
+
 def main() -> None:
     tables = page_header("page.sources", "sources.intro")
     definitions(tables)
+    four_databases_table(tables)
+    greta_rounds()
     source_status(tables)
     provenance(tables)
     legal_bases(tables)

@@ -66,7 +66,7 @@ def victims_by_breakdown(tables: dict[str, pl.DataFrame]) -> None:
 
 @needs("reconciliation_norway")
 def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
-    """KOM's two counts beside UNODC's figure, year by year, and how UNODC's relates to them."""
+    """KOM's two counts beside UNODC's and TIP's figures, year by year, and how UNODC's and TIP's relate to them."""
     st.subheader(t("victims.reconciliation_title"))
     st.markdown(t("victims.reconciliation_intro"))
     frame = tables["reconciliation_norway"].sort("year")
@@ -86,6 +86,9 @@ def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
             t("victims.explanation"): frame[f"explanation_{language()}"],
         }
     )
+    tip_explanation = f"tip_explanation_{language()}"
+    if tip_explanation in frame.columns:  # publications before TIP have no such column
+        table = table.with_columns(frame[tip_explanation].alias(t("victims.tip_explanation")))
     st.dataframe(table, hide_index=True, width="stretch")
 
 

@@ -1,4 +1,5 @@
-"""Norge i verden: Norway beside the Nordic countries per 100,000, ILO's global estimates, CTDC profiles."""
+"""Norge i verden: Norway beside the Nordic countries per 100,000, ILO's global estimates, the US TIP report
+(Norway's tier, the world law enforcement figures beside UNODC's), CTDC profiles."""
 
 import polars as pl
 import streamlit as st
@@ -6,9 +7,9 @@ import streamlit as st
 from core.vocabulary import TOTAL, WORLD
 from dashboard.i18n import language, t, text_labels, with_shown_values
 from dashboard.ui import chart_block, definition_name, needs, page_header, vocabulary_label
-from reporting import queries
+from reporting import queries, tip
 from reporting.catalogue import CANONICAL_PROFILES, CTDC_AREAS, CTDC_PROFILES, definition_ids, series
-from reporting.charts import bar_figure, series_figure
+from reporting.charts import bar_figure, series_figure, tier_figure
 from reporting.figures import rate_style, with_shown
 
 
@@ -107,6 +108,38 @@ def ilo_estimates(tables: dict[str, pl.DataFrame]) -> None:
     )
 
 
+@needs("series_totals")
+def tip_tier(tables: dict[str, pl.DataFrame]) -> None:
+    """Norway's tier by edition, and the newest downgrade with the reasons the report gave."""
+    tiers = tip.tier_rows(tables, language())
+    sentence = tip.downgrade_sentence(tables, language())
+    if sentence:
+        st.markdown(sentence)
+    figure = tier_figure(tiers, x_title=t("world.tip_edition"), y_title=t("world.tip_tier_axis"), language=language())
+    chart_block(tables, t("world.tip_tier_title"), figure, tiers, [tip.TIER], "tip_tier")
+    st.caption(t("world.tip_tier_note"))
+
+
+@needs("series_totals", "fact_indicator")
+def tip_world(tables: dict[str, pl.DataFrame]) -> None:
+    """TIP's world prosecutions, convictions and victims identified beside the sum of countries' figures to UNODC."""
+    pairs = dict(zip(definition_ids("world", "tip_world"), definition_ids("world", "tip_world_unodc"), strict=True))
+    chosen = st.radio(
+        t("world.measure"),
+        list(pairs),
+        format_func={definition_id: definition_name(tables, definition_id) for definition_id in pairs}.get,
+        horizontal=True,
+        key="tip_world_measure",
+    )
+    data = tip.world_comparison(tables, chosen, pairs[chosen], language())
+    figure = series_figure(data, language=language())
+    title = t("world.tip_world_title", measure=definition_name(tables, chosen))
+    chart_block(tables, title, figure, data, [chosen, pairs[chosen]], f"tip_world_{chosen.split('.')[1]}")
+    counts = tip.unodc_world_sums(tables, [pairs[chosen].split(".", 1)[1]])["countries"]
+    countries = f"{counts.min()}–{counts.max()}" if counts.len() else "0"
+    st.caption(t("world.tip_world_note", countries=countries))
+
+
 @needs("ctdc_profiles")
 def ctdc_profiles(tables: dict[str, pl.DataFrame]) -> None:
     st.warning(t("world.synthetic_caveat"))
@@ -138,6 +171,9 @@ def main() -> None:
     tables = page_header("page.world", "world.intro")
     nordic_rates(tables)
     ilo_estimates(tables)
+    st.header(t("world.tip_heading"))
+    tip_tier(tables)
+    tip_world(tables)
     st.subheader(t("world.ctdc_heading"))
     ctdc_profiles(tables)
 

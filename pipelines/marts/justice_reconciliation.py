@@ -1,5 +1,6 @@
 """Norway's first step of the justice chain from three sources side by side: KOM's police reports, UNODC's
-offences recorded and SSB's reported offences, per year, and how they relate.
+offences recorded and SSB's reported offences, per year, and how they relate; and the US TIP report's Norway
+prosecutions and convictions beside UNODC's, KOM's and SSB's nearest figures (`reconciliation_tip_justice_norway`).
 
 UNODC's Norway offences have equalled KOM's police reports in every year both give: they are the
 same reports, not a later stage of the chain. SSB counts offences reported to the police and
@@ -44,6 +45,72 @@ NAMES = {
     "unodc_offences_recorded": ("UNODCs registrerte lovbrudd", "UNODC's offences recorded"),
     "ssb_offences_reported": ("SSBs anmeldte lovbrudd", "SSB's reported offences"),
 }
+TIP_SERIES = {
+    "tip_prosecutions": ("tip", "prosecutions"),
+    "unodc_persons_prosecuted": ("unodc_glotip", "persons_prosecuted"),
+    "tip_convictions": ("tip", "convictions"),
+    "unodc_persons_convicted": ("unodc_glotip", "persons_convicted"),
+    "kom_convicting_judgments": ("kom", "convicting_judgments"),
+    "ssb_sanctions": ("ssb", "sanctions"),
+}
+"""`reconciliation_tip_justice_norway`: TIP's Norway prosecutions and convictions beside the other sources' nearest
+figures of the same year (column prefix -> source, measure)."""
+TIP_PAIRS = (("tip_prosecutions", "unodc_persons_prosecuted"), ("tip_convictions", "unodc_persons_convicted"))
+TIP_SENTENCES = {
+    "tip_prosecutions": {
+        "in_words": (
+            "TIP oppgir ikke straffeforfølgningene som tall for året, bare i ord",
+            "TIP gives the year's prosecutions only in words, not as a number",
+        ),
+        "equal": (
+            "TIPs straffeforfølgninger er lik UNODCs personer straffeforfulgt ({value:g})",
+            "TIP's prosecutions equal UNODC's persons prosecuted ({value:g})",
+        ),
+        "differs": (
+            "TIP oppgir {value:g} straffeforfølgninger (saker, slik myndighetene meldte dem til USA), "
+            "UNODC {other:g} personer straffeforfulgt",
+            "TIP gives {value:g} prosecutions (cases, as the government reported them to the US), "
+            "UNODC {other:g} persons prosecuted",
+        ),
+        "not_exact": (
+            "TIP oppgir {value:g} straffeforfølgninger; UNODCs tall er skjult (<5) eller en grense",
+            "TIP gives {value:g} prosecutions; UNODC's figure is hidden (<5) or a bound",
+        ),
+        "no_figure": (
+            "TIP oppgir {value:g} straffeforfølgninger (saker); UNODC har ikke tall for året",
+            "TIP gives {value:g} prosecutions (cases); UNODC has no figure for the year",
+        ),
+    },
+    "tip_convictions": {
+        "in_words": (
+            "TIP oppgir ikke domfellelsene som tall for året, bare i ord",
+            "TIP gives the year's convictions only in words, not as a number",
+        ),
+        "equal": (
+            "TIPs domfellelser er lik UNODCs personer domfelt ({value:g})",
+            "TIP's convictions equal UNODC's persons convicted ({value:g})",
+        ),
+        "differs": (
+            "TIP oppgir {value:g} domfellelser (også etter andre straffebud, som hallikvirksomhet), "
+            "UNODC {other:g} personer domfelt for menneskehandel",
+            "TIP gives {value:g} convictions (also under other provisions, such as pimping), "
+            "UNODC {other:g} persons convicted of trafficking",
+        ),
+        "not_exact": (
+            "TIP oppgir {value:g} domfellelser; UNODCs tall er skjult (<5) eller en grense",
+            "TIP gives {value:g} convictions; UNODC's figure is hidden (<5) or a bound",
+        ),
+        "no_figure": (
+            "TIP oppgir {value:g} domfellelser; UNODC har ikke tall for året",
+            "TIP gives {value:g} convictions; UNODC has no figure for the year",
+        ),
+    },
+}
+"""How a TIP figure relates to UNODC's of the same year, by what each counts (0: Norwegian, 1: English)."""
+TIP_DEFINITIONS = (
+    "KOM teller fellende dommer (saker) og SSB straffereaksjoner etter hovedlovbrudd; ingen av dem er TIPs begrep.",
+    "KOM counts convicting judgments (cases) and SSB sanctions by principal offence; neither is TIP's concept.",
+)
 RELATIONS = {
     "equal": ("{a} er lik {b} ({value:g})", "{a} equal {b} ({value:g})"),
     "differs": ("{a} ({value:g}) er {difference:g} {more} enn {b} ({other:g})",
@@ -58,7 +125,7 @@ RELATIONS = {
 def _figures(facts: pl.DataFrame, prefix: str) -> pl.DataFrame:
     """One source's annual Norway totals of one measure as the columns `<prefix>`, `_low`, `_high`, `_flags`,
     `_location`."""
-    source, measure = SERIES[prefix]
+    source, measure = (SERIES | TIP_SERIES)[prefix]
     rows = facts.filter(
         (pl.col("source") == source)
         & (pl.col("measure") == measure)
@@ -148,6 +215,60 @@ def reconciliation(facts: pl.DataFrame) -> pl.DataFrame:
         .select("geo", *joined.columns, "explanation_nb", "explanation_en")
         .sort("year")
     )
+
+
+def tip_relation(a: str, b: str) -> pl.Expr:
+    """`in_words` when TIP states the year only in words, else the relation of the module docstring."""
+    return pl.when(has_flag("stated_in_words", f"{a}_flags")).then(pl.lit("in_words")).otherwise(relation(a, b))
+
+
+def tip_explanation(row: dict, language: int) -> str:
+    """The year's TIP figures against UNODC's, and what KOM and SSB count instead, in sentences."""
+    said = []
+    for a, b in TIP_PAIRS:
+        code = row[f"{a}_relation"]
+        if code == "in_words" or row[a] is not None:
+            said.append(TIP_SENTENCES[a][code][language].format(value=row[a] or 0, other=row[b] or 0))
+    kom_or_ssb = row["kom_convicting_judgments"] is not None or row["ssb_sanctions"] is not None
+    sentences = ["; ".join(said)] if said else []
+    return " ".join([f"{text[0].upper()}{text[1:]}." for text in sentences] + [TIP_DEFINITIONS[language]] * kom_or_ssb)
+
+
+def tip_reconciliation(facts: pl.DataFrame) -> pl.DataFrame:
+    """Per year with a TIP figure for Norway's prosecutions or convictions: it, the others' figures, relations, why."""
+    frames = {prefix: _figures(facts, prefix) for prefix in TIP_SERIES}
+    years = pl.concat([frames[prefix].select("year") for prefix in ("tip_prosecutions", "tip_convictions")]).unique()
+    joined = years
+    for frame in frames.values():
+        joined = joined.join(frame, on="year", how="left")
+    joined = joined.with_columns(tip_relation(a, b).alias(f"{a}_relation") for a, b in TIP_PAIRS)
+    rows = joined.to_dicts()
+    return (
+        joined.with_columns(
+            geo=pl.lit(NORWAY),
+            explanation_nb=pl.Series([tip_explanation(row, 0) for row in rows], dtype=pl.String),
+            explanation_en=pl.Series([tip_explanation(row, 1) for row in rows], dtype=pl.String),
+        )
+        .select("geo", *joined.columns, "explanation_nb", "explanation_en")
+        .sort("year")
+    )
+
+
+@dg.asset(
+    key_prefix="marts",
+    group_name="marts",
+    ins={"facts": dg.AssetIn(key=["harmonised", "fact_indicator"])},
+    kinds={"duckdb"},
+)
+def reconciliation_tip_justice_norway(facts: pl.DataFrame) -> pl.DataFrame:
+    """Per year with a TIP figure: TIP's Norway prosecutions and convictions beside UNODC's persons prosecuted and
+    convicted, KOM's convicting judgments and SSB's sanctions, how TIP's relate to UNODC's, and why, in words."""
+    return tip_reconciliation(facts)
+
+
+reconciliation_tip_justice_norway_unique_key = unique_key_check(
+    dg.AssetKey(["marts", "reconciliation_tip_justice_norway"]), ["geo", "year"]
+)
 
 
 @dg.asset(

@@ -1,4 +1,4 @@
-"""Norway's victim series side by side: KOM's two counts and UNODC's detected victims.
+"""Norway's victim series side by side: KOM's two counts, UNODC's detected victims and TIP's victims identified.
 
 UNODC's Norway series takes KOM's newly identified count in some years and KOM's assisted count
 in others; this table says, year by year, how the UNODC figure relates to KOM's, so that neither
@@ -16,6 +16,12 @@ The relation, in the order tried:
 - `no_official_total`: the years KOM published no victim totals (after the last year before the
   series break, until KOM's figures start again);
 - `no_kom_figure`: the curated table holds no KOM victim figure for the year.
+
+The US TIP report's Norway victims (`tip_victims_reported_identified`: what the government reported to the
+State Department) stand beside them in the years the table holds, with `tip_relation`: `kom_assisted` or
+`kom_identified` (TIP's figure equals that KOM count), `unodc` (it equals UNODC's and no KOM count),
+`approximate` ("about 290": too rough to tell), `in_words` (the report gives only words for the year, never
+read as 0) or `differs`; explained in `tip_explanation_nb`/`_en` by what each source counts.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from pipelines.checks.facts import unique_key_check
 GEO = NORWAY
 KOM_MEASURES = ("victims_assisted", "victims_identified")
 UNODC = ("unodc_glotip", "victims_detected")
+TIP = ("tip", "victims_reported_identified")
 CONCEPT_OF_RELATION = {
     "victims_assisted": "victims_assisted",
     "within_assisted_range": "victims_assisted",
@@ -73,6 +80,41 @@ EXPLANATIONS = {
         "Den kuraterte KOM-tabellen har ikke noe tall for antatte ofre dette året; UNODC-tallet kan ikke avstemmes.",
         "The curated KOM table holds no figure for presumed victims this year; the UNODC figure cannot be matched.",
     ),
+}
+
+
+TIP_EXPLANATIONS = {
+    "kom_assisted": (
+        "TIP gjengir myndighetenes tall, og det er lik KOMs antall antatte ofre fulgt opp i året.",
+        "TIP gives the government's figure, and it equals KOM's count of presumed victims assisted in the year.",
+    ),
+    "kom_identified": (
+        "TIP gjengir myndighetenes tall, og det er lik KOMs antall nye antatte ofre i året.",
+        "TIP gives the government's figure, and it equals KOM's count of presumed victims newly identified.",
+    ),
+    "unodc": (
+        "TIPs tall er lik UNODCs oppdagede ofre, men ikke noe KOM-tall for året.",
+        "TIP's figure equals UNODC's detected victims, but no KOM figure for the year.",
+    ),
+    "approximate": (
+        "TIP oppgir bare et omtrentlig tall for året; det kan ikke avgjøres nøyaktig hvilket tall det gjengir.",
+        "TIP gives only an approximate figure for the year; which figure it repeats cannot be told exactly.",
+    ),
+    "in_words": (
+        "TIP-rapporten gir ikke noe tall for året, bare ord (se tallet); det leses aldri som 0.",
+        "The TIP report gives no number for the year, only words (see the figure); never read as 0.",
+    ),
+    "differs": (
+        "TIPs tall skiller seg fra KOMs og UNODCs: TIP gjengir det myndighetene meldte til USA, "
+        "som identifiserte ofre i rapportens egen forstand.",
+        "TIP's figure differs from KOM's and UNODC's: TIP gives what the government reported to the United States, "
+        "as victims identified in the report's own sense.",
+    ),
+}
+"""How TIP's Norway victims relate to KOM's and UNODC's figures (`tip_relation`), in both languages."""
+TIP_WORDS = {
+    "nb": {key: nb for key, (nb, _) in TIP_EXPLANATIONS.items()},
+    "en": {key: en for key, (_, en) in TIP_EXPLANATIONS.items()},
 }
 
 
@@ -150,6 +192,28 @@ def _relation(first_after_break: int | None) -> pl.Expr:
     )
 
 
+def _tip_relation() -> pl.Expr:
+    """How TIP's figure for the year relates to KOM's and UNODC's (`TIP_EXPLANATIONS`)."""
+    figure = pl.col("tip_victims_reported_identified")
+    in_words = has_flag("stated_in_words", "tip_victims_reported_identified_flags")
+    approximate = has_flag("approximate", "tip_victims_reported_identified_flags")
+    return (
+        pl.when(in_words)
+        .then(pl.lit("in_words"))
+        .when(figure.is_null())
+        .then(None)
+        .when(approximate)
+        .then(pl.lit("approximate"))
+        .when(_exact("kom_victims_assisted") & (figure == pl.col("kom_victims_assisted")))
+        .then(pl.lit("kom_assisted"))
+        .when(_exact("kom_victims_identified") & (figure == pl.col("kom_victims_identified")))
+        .then(pl.lit("kom_identified"))
+        .when(figure == pl.col("unodc_victims_detected"))
+        .then(pl.lit("unodc"))
+        .otherwise(pl.lit("differs"))
+    )
+
+
 def _first_kom_year_after_break(kom: list[pl.DataFrame]) -> int | None:
     starts = pl.concat([rows.select(first=pl.col("period").str.split("-").list.first().cast(pl.Int32)) for rows in kom])
     after = starts.filter(pl.col("first") > KOM_LAST_YEAR_BEFORE_BREAK)["first"]
@@ -160,20 +224,36 @@ def reconciliation(facts: pl.DataFrame) -> pl.DataFrame:
     """Per year with a UNODC or KOM figure: the figures, how UNODC's relates to KOM's, and why in words."""
     kom = [_totals(facts, "kom", measure) for measure in KOM_MEASURES]
     unodc = _totals(facts, *UNODC).filter(pl.col("period") == pl.col("year").cast(pl.String))
+    tip = _totals(facts, *TIP).filter(pl.col("period") == pl.col("year").cast(pl.String))
     single_kom_years = [rows.filter(pl.col("period") == pl.col("year").cast(pl.String)).select("year") for rows in kom]
     years = pl.concat([unodc.select("year"), *single_kom_years]).unique()
     joined = years
     for measure, rows in zip(KOM_MEASURES, kom, strict=True):
         joined = joined.join(prefixed_columns(_per_year(rows, years), f"kom_{measure}"), on="year", how="left")
     joined = joined.join(prefixed_columns(unodc, "unodc_victims_detected"), on="year", how="left")
+    joined = joined.join(prefixed_columns(tip, "tip_victims_reported_identified"), on="year", how="left")
     joined = joined.with_columns(geo=pl.lit(GEO), unodc_relation_to_kom=_relation(_first_kom_year_after_break(kom)))
-    relation = pl.col("unodc_relation_to_kom")
+    joined = joined.with_columns(tip_relation=_tip_relation())
+    relation, tip_relation = pl.col("unodc_relation_to_kom"), pl.col("tip_relation")
     return (
         joined.with_columns(
             explanation_nb=relation.replace_strict({key: nb for key, (nb, _) in EXPLANATIONS.items()}, default=None),
             explanation_en=relation.replace_strict({key: en for key, (_, en) in EXPLANATIONS.items()}, default=None),
+            tip_explanation_nb=tip_relation.replace_strict(
+                {k: nb for k, (nb, _) in TIP_EXPLANATIONS.items()}, default=None
+            ),
+            tip_explanation_en=tip_relation.replace_strict(
+                {k: en for k, (_, en) in TIP_EXPLANATIONS.items()}, default=None
+            ),
         )
-        .select("geo", *[c for c in joined.columns if c != "geo"], "explanation_nb", "explanation_en")
+        .select(
+            "geo",
+            *[c for c in joined.columns if c != "geo"],
+            "explanation_nb",
+            "explanation_en",
+            "tip_explanation_nb",
+            "tip_explanation_en",
+        )
         .sort("year")
     )
 
@@ -199,8 +279,8 @@ def concept_switches(reconciliation: pl.DataFrame) -> list[int]:
     kinds={"duckdb"},
 )
 def reconciliation_norway(facts: pl.DataFrame) -> pl.DataFrame:
-    """Per year: KOM's presumed victims assisted and newly identified beside UNODC's detected victims
-    for Norway, and how the UNODC figure relates to KOM's (`unodc_relation_to_kom`, see above)."""
+    """Per year: KOM's presumed victims assisted and newly identified beside UNODC's detected victims and TIP's
+    victims identified for Norway, and how UNODC's and TIP's figures relate to KOM's (see above)."""
     return reconciliation(facts)
 
 

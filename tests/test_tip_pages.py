@@ -1,0 +1,104 @@
+"""The TIP report on the pages (Norge i verden, Straffesakskjeden) in both languages, against the session's
+published marts: the tier by edition and its downgrade, the world comparison, years stated in words."""
+
+import json
+
+import polars as pl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from reporting.figures import reader_style, with_shown
+from reporting.texts import texts
+from tests.test_dashboard_pages import APP, REPO
+
+
+@pytest.fixture
+def data_dir(refreshed, monkeypatch):
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(refreshed.root))
+    return refreshed
+
+
+def open_page(page: str, language: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=90)
+    app.session_state["language"] = language
+    app.run()
+    app.switch_page(page).run()
+    assert not app.exception, [error.value for error in app.exception]
+    return app
+
+
+def published_tiers(published) -> dict[int, int]:
+    rows = published.execute(
+        "SELECT year, value FROM series_totals WHERE definition_id = 'tip.tier' AND geo = 'NOR'"
+    ).fetchall()
+    return {year: int(value) for year, value in rows}
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_world_page_shows_the_tier_by_edition_and_the_downgrade_with_its_reasons(data_dir, published, language):
+    tiers = published_tiers(published)
+    downgraded = min(year for year, tier in tiers.items() if tier > tiers.get(year - 1, tier))
+    app = open_page("views/world.py", language)
+    assert texts()["world.tip_tier_title"][language] in [subheader.value for subheader in app.subheader]
+    sentence = texts()["tip.downgrade"][language].format(
+        edition=downgraded, previous=tiers[downgraded - 1], tier=tiers[downgraded]
+    )
+    assert any(sentence in markdown.value for markdown in app.markdown)
+    figure = next(chart for chart in app.get("plotly_chart") if "hv" in chart.proto.spec)
+    low, high = json.loads(figure.proto.spec)["layout"]["yaxis"]["range"]
+    assert low > high, "the tier axis runs downwards: Tier 1 at the top"
+
+
+def test_world_page_sets_tip_beside_unodc_and_the_measure_switch_changes_it(data_dir):
+    app = open_page("views/world.py", "en")
+    radio = next(radio for radio in app.radio if radio.key == "tip_world_measure")
+    before = [subheader.value for subheader in app.subheader]
+    series = texts()["tip.world_series_unodc"]["en"]
+    assert any(series in markdown.value for markdown in app.markdown)
+    radio.set_value("tip.convictions").run()
+    assert not app.exception
+    assert before != [subheader.value for subheader in app.subheader]
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_justice_page_shows_years_stated_in_words_as_words_never_as_zero(data_dir, published, language):
+    facts = published.sql(
+        "SELECT period, value, value_low, value_high, flags FROM series_totals "
+        "WHERE source = 'tip' AND geo = 'NOR' AND measure IN ('prosecutions', 'convictions')"
+    ).pl()
+    expected = with_shown(facts, reader_style(language))
+    in_words = expected.filter(pl.col("flags").str.contains("stated_in_words"))
+    assert in_words.height and in_words["value"].is_null().all()
+    app = open_page("views/justice.py", language)
+    assert texts()["justice.tip_heading"][language] in [subheader.value for subheader in app.subheader]
+    table = next(frame.value for frame in app.dataframe if texts()["justice.tip_measure"][language] in frame.value)
+    shown = table[texts()["chart.column_value"][language]].to_list()
+    for row in in_words.iter_rows(named=True):
+        assert row["shown"] in shown
+    assert sorted(shown) == sorted(expected["shown"].to_list())
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_sources_page_sets_the_four_databases_of_2008_beside_the_newest_figures(data_dir, published, language):
+    norad = pl.read_csv(REPO / "reporting" / "four_databases.csv", infer_schema=False).fill_null("")
+    newest = published.sql(
+        "SELECT * FROM series_totals WHERE definition_id = 'tip.victims_reported_identified' AND geo = 'WORLD' "
+        "ORDER BY year DESC LIMIT 1"
+    ).pl()
+    tip_now = with_shown(newest, reader_style(language))["shown"][0]
+    app = open_page("views/sources.py", language)
+    assert texts()["four.title"][language] in [subheader.value for subheader in app.subheader]
+    table = next(frame.value for frame in app.dataframe if texts()["four.db.tip"][language] in frame.value)
+    cells = table[texts()["four.db.tip"][language]].to_list()
+    for said in norad.filter(pl.col("database") == "tip")[f"norad_{language}"].to_list():
+        assert any(cell.startswith(said) for cell in cells), said
+    assert any(tip_now in cell and str(newest["year"][0]) in cell for cell in cells)
+
+
+def test_sources_page_lists_every_greta_event_on_record_with_its_address(data_dir):
+    on_record = pl.read_csv(REPO / "reporting" / "greta_norway.csv", infer_schema=False).fill_null("")
+    app = open_page("views/sources.py", "en")
+    table = next(frame.value for frame in app.dataframe if texts()["greta.column_document"]["en"] in frame.value)
+    assert table[texts()["greta.column_address"]["en"]].to_list() == on_record.sort("date")["address"].to_list()
+    documents = {document for document in table[texts()["greta.column_document"]["en"]].to_list() if document}
+    assert documents == {document for document in on_record["document"].to_list() if document}
