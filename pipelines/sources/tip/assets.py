@@ -6,14 +6,14 @@ from functools import partial
 from pipelines.facts import facts_asset
 from pipelines.raw import curated_file_asset, staging_asset
 from pipelines.sources.tip import harmonise
-from pipelines.sources.tip.parse import FIRST_YEAR, read_figures
+from pipelines.sources.tip.parse import FIRST_YEAR, newest_edition, read_figures
 
 SOURCE_ID = "tip"
 CURATED_FILE = "tip_figures.csv"
 PUBLICATION = "US Department of State: Trafficking in Persons Report, editions 2003-2025, curated with references"
 
 
-tip_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION)
+tip_file = curated_file_asset(SOURCE_ID, CURATED_FILE, PUBLICATION, edition=lambda path, _: newest_edition(path))
 
 
 tip_staging = staging_asset(

@@ -123,3 +123,9 @@ def read_figures(path: Path, last_year: int | None = None) -> pl.DataFrame:
         year=pl.col("period").str.split("-").list.last().cast(pl.Int32),
         value=pl.col("value").map_elements(parse_number, return_dtype=pl.Float64),
     )
+
+
+def newest_edition(path: Path) -> str | None:
+    """The newest edition (report year) the curated file holds figures of; None when it holds none."""
+    editions = pl.read_csv(path, infer_schema=False, columns=["edition"])["edition"].str.extract(r"^(\d{4})")
+    return editions.drop_nulls().max()
