@@ -3,7 +3,7 @@
 Everything the project says about a source as a whole comes from here: its kind (a `curated` file the
 analysts keep under `data/raw/<source id>/`, a `download` found where the publisher announces it, an
 `api` asked table by table, or the project's own `reference` tables), its publisher and name in both
-languages, the publisher's page, how often it appears and when its next edition is expected, how old its
+languages, what it counts, the publisher's page, how often it appears and when its next edition is expected, how old its
 newest figure and its release may grow before the freshness check warns, and how large a download may be.
 The probe's and the sensors' lists, the freshness checks, the source and publisher names readers see and
 the release calendar are all read from it; `tests/test_register.py` fails when a source's assets have no
@@ -34,6 +34,9 @@ class Source:
     publisher_en: str
     name_nb: str
     name_en: str
+    counts_nb: str
+    counts_en: str
+    """What the source counts, in a phrase for readers (the Om statistikken page)."""
     homepage: str
     cadence_nb: str
     cadence_en: str
@@ -50,6 +53,9 @@ class Source:
 
     def name(self, language: str) -> str:
         return self.name_nb if language == "nb" else self.name_en
+
+    def counts(self, language: str) -> str:
+        return self.counts_nb if language == "nb" else self.counts_en
 
     def cadence(self, language: str) -> str:
         """How often the publisher releases it, in words ("årlig", "yearly")."""
@@ -98,6 +104,8 @@ def _source(row: dict[str, str | None]) -> Source:
         publisher_en=row["publisher_en"] or "",
         name_nb=row["name_nb"] or "",
         name_en=row["name_en"] or "",
+        counts_nb=row["counts_nb"] or "",
+        counts_en=row["counts_en"] or "",
         homepage=row["homepage"] or "",
         cadence_nb=row["cadence_nb"] or "",
         cadence_en=row["cadence_en"] or "",

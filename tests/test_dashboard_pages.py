@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.sources import of_kind
 from dashboard.pages import PAGES as APP_PAGES
 from dashboard.ui import download_columns
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, CTDC_AREAS, CTDC_PROFILES
@@ -339,7 +340,8 @@ def status_lines(app: AppTest, language: str) -> dict[str, str]:
     return lines
 
 
-SOURCE_IDS = ("unodc_glotip", "iom_ctdc", "worldbank_population", "kom", "ilo", "ssb")
+SOURCE_IDS = tuple(entry.source_id for entry in of_kind("curated", "download", "api"))
+"""Every source a publisher releases, in the register's order."""
 
 
 def test_the_sources_page_says_every_sources_status_in_one_voice(degraded, monkeypatch):

@@ -51,7 +51,7 @@ def test_facts_assets_and_freshness_checks_cover_the_same_sources():
 def test_names_and_publishers_in_both_languages_come_from_the_register():
     for entry in register().values():
         for language in LANGUAGES:
-            assert entry.name(language) and entry.publisher(language), (entry.source_id, language)
+            assert entry.name(language) and entry.publisher(language) and entry.counts(language), entry.source_id
             assert text(f"source.{entry.source_id}", language) == entry.name(language)
             assert text(f"publisher.{entry.source_id}", language) == entry.publisher(language)
         if entry.kind != "reference":
@@ -83,6 +83,8 @@ def test_a_bad_row_is_refused_naming_the_file_the_source_and_the_value(column, v
         "publisher_en": "x",
         "name_nb": "x",
         "name_en": "x",
+        "counts_nb": "",
+        "counts_en": "",
         "homepage": "",
         "cadence_nb": "",
         "cadence_en": "",

@@ -26,7 +26,7 @@ def counted() -> None:
     lines = []
     for source in of_kind(*PUBLISHED_KINDS):
         link = f" ([{t('about.publisher_page')}]({source.homepage}))" if source.homepage else ""
-        lines.append(f"- **{source.name(lang)}**: {t(f'about.counts.{source.source_id}')}{link}.")
+        lines.append(f"- **{source.name(lang)}**: {source.counts(lang)}{link}.")
     st.markdown("\n".join(lines))
 
 
