@@ -24,10 +24,17 @@ import duckdb
 import polars as pl
 import pytest
 from mirror_copies import mirror_with
+from ssb_fake import FakeSsb, serve
 
 from core.settings import CURATED_DIR, DataPaths
-from pipelines.checks.facts import latest_year
+from pipelines.checks.facts import check_finite_counts, latest_year
+from pipelines.checks.shrink import definition_changes
+from pipelines.download import http_session
+from pipelines.raw import raw_frame
 from pipelines.refresh import EXIT_DEGRADED, failures, read_source_in, refresh, run_refresh_in
+from pipelines.sources.ssb.api import Client, Pace
+from pipelines.sources.ssb.harmonise import offence_definitions, to_facts
+from pipelines.sources.ssb.parse import SsbFormatError, read_tables
 from pipelines.sources.unodc_glotip.parse import read_rows
 
 WORKBOOK = Path("unodc") / "data_glotip.xlsx"
@@ -43,18 +50,53 @@ def sha256(path: Path) -> str:
 # --- making bad files from the real ones -------------------------------------------------------
 
 
-def edited_workbook(path: Path, member: str, edit: Callable[[str], str]) -> bytes:
-    """The workbook with one XML part edited as text (the rest byte-for-byte)."""
+def edited_workbook(
+    path: Path,
+    member: str | dict[str, Callable[[str], str]],
+    edit: Callable[[str], str] | None = None,
+    extra: dict[str, str] | None = None,
+) -> bytes:
+    """The workbook with XML parts edited as text (one `member` and its `edit`, or a dict of them) and `extra`
+    parts added (the rest byte-for-byte)."""
+    edits = member if isinstance(member, dict) else {member: edit}
     source, buffer = zipfile.ZipFile(path), io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             data = source.read(item)
-            if item.filename == member:
-                edited = edit(data.decode("utf-8"))
-                assert edited != data.decode("utf-8"), f"the edit changed nothing in {member}"
+            if item.filename in edits:
+                edited = edits[item.filename](data.decode("utf-8"))
+                assert edited != data.decode("utf-8"), f"the edit changed nothing in {item.filename}"
                 data = edited.encode("utf-8")
             target.writestr(item, data)
+        for name, text in (extra or {}).items():
+            target.writestr(name, text)
     return buffer.getvalue()
+
+
+def with_hidden_copy(path: Path, visible_name: str, row: int, value: str) -> bytes:
+    """The workbook with a hidden sheet named `data_glotip_1` before the real one (renamed `visible_name`): the
+    header rows and a copy of sheet row `row` whose value cell says `value` (a stale or edited copy)."""
+    sheet = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode("utf-8")
+    head = re.sub(r"<sheetViews>.*?</sheetViews>", "", sheet[: sheet.index("<sheetData>")])
+    rows = [re.search(rf'<row r="{number}"[^>]*>.*?</row>', sheet).group(0) for number in (1, 2, 3, row)]
+    hidden = cell_text(f"L{row}", value)(f"{head}<sheetData>{''.join(rows)}</sheetData></worksheet>")
+    part = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+    edits = {
+        "xl/workbook.xml": lambda xml: xml.replace(
+            '<sheet name="data_glotip_1" sheetId="1" r:id="rId1"/>',
+            '<sheet name="data_glotip_1" sheetId="2" state="hidden" r:id="rId9"/>'
+            f'<sheet name="{visible_name}" sheetId="1" r:id="rId1"/>',
+        ),
+        "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(
+            "</Relationships>",
+            f'<Relationship Id="rId9" Type="{part}" Target="worksheets/sheet2.xml"/></Relationships>',
+        ),
+        "[Content_Types].xml": lambda xml: xml.replace(
+            "</Types>", f'<Override PartName="/xl/worksheets/sheet2.xml" ContentType="{kind}"/></Types>'
+        ),
+    }
+    return edited_workbook(path, edits, extra={"xl/worksheets/sheet2.xml": hidden})
 
 
 def shared_string(old: str, new: str) -> Callable[[str], str]:
@@ -320,6 +362,18 @@ FAILING = {
         "staging__unodc_glotip",
         ["data_glotip.xlsx", "count above 10,000,000", "('1,000,000,000,000')"],
     ),
+    "a hidden sheet of the same name before the data sheet (Norway 2020 = 999 in it)": (
+        WORKBOOK,
+        lambda mirror: with_hidden_copy(mirror / WORKBOOK, "data_glotip_1", norway_total_row(mirror), "999"),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx: hidden data sheet(s) ['data_glotip_1']"],
+    ),
+    "a hidden old copy named data_glotip_1 beside the data sheet renamed": (
+        WORKBOOK,
+        lambda mirror: with_hidden_copy(mirror / WORKBOOK, "data_glotip_2", norway_total_row(mirror), "999"),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx: hidden data sheet(s) ['data_glotip_1']", "'data_glotip_2'"],
+    ),
     "Norway's World Bank line given twice": (
         WORLDBANK,
         lambda mirror: worldbank_with_norway(mirror, lambda line: line + line),
@@ -332,7 +386,7 @@ FAILING = {
             mirror, lambda line: re.sub(r'"\d+(\.\d+)?",$', '"0",', line.rstrip("\n")) + "\n"
         ),
         "staging__worldbank_population",
-        ["API_SP.POP.TOTL_DS2_en_csv_v2.csv", "population '0' is not positive and finite"],
+        ["API_SP.POP.TOTL_DS2_en_csv_v2.csv", "population '0' is not positive and finite, or not a whole number"],
     ),
     "a workbook without Norway": (
         WORKBOOK,
@@ -585,3 +639,82 @@ def test_an_operator_accepts_a_shrink_for_one_refresh(case_dirs, mirror, tmp_pat
             "AND asset_key = 'harmonised/facts_iom_ctdc'"
         ).fetchone()
     assert said.startswith("shrink accepted by the operator for this refresh")
+
+
+# --- numbers and definitions from SSB (the stand-in on 127.0.0.1, `ssb_fake`; its figures are invented) ------------
+
+
+@pytest.fixture
+def ssb():
+    fake = FakeSsb()
+    server, fake.base = serve(fake)
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+def ssb_staging(fake: FakeSsb, folder: Path) -> pl.DataFrame:
+    """SSB's tables as the raw and staging assets read them from the stand-in."""
+    session = http_session(3, 0.05, ("GET", "HEAD", "POST"))
+    fetched = Client(fake.base, "", session, Pace(100, 60), timeout=10).fetch(folder)
+    return read_tables(raw_frame(fetched.records, "current", None))
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")], ids=["NaN", "Infinity"])
+def test_a_value_ssb_sends_as_nan_or_infinity_is_refused_naming_table_cell_and_labels(ssb, tmp_path, value):
+    ssb.tables["08484"].cells[("1B07", "Anmeldte", "2013")] = (value, None)
+
+    with pytest.raises(SsbFormatError) as refused:
+        ssb_staging(ssb, tmp_path / "ssb")
+
+    said = str(refused.value)
+    for words in ("SSB table 08484, ssb/08484/data.json", "not a finite number", "Menneskehandel", "2013"):
+        assert words in said, f"{words!r} not in: {said}"
+
+
+def test_a_count_of_31_point_4_offences_is_held_by_a_blocking_check_naming_the_cell(ssb, tmp_path):
+    ssb.tables["08484"].cells[("1B07", "Anmeldte", "2014")] = (31.4, None)
+    facts = to_facts(ssb_staging(ssb, tmp_path / "ssb"))
+    assert 31.4 in facts["value"].to_list(), "the harmonised facts carry the served figure to the check"
+
+    passed, said, _ = check_finite_counts(facts)
+
+    assert not passed
+    assert "not finite, or a count that is not whole" in said and "SSB table 08484" in said and "=2014" in said
+    assert check_finite_counts(facts.filter(pl.col("value") != 31.4))[0], "the other figures pass"
+
+
+def test_a_data_answer_that_calls_the_offence_s_code_another_offence_is_not_read_as_trafficking(ssb, tmp_path):
+    """The metadata moves 'Menneskehandel' to code 1B08; the data answer still calls 1B08 'Frihetsberøvelse'."""
+    table = ssb.tables["08484"]
+    served = table.metadata
+
+    def moved() -> dict:
+        document = served()
+        labels = document["dimension"]["Lovbruddstype"]["category"]["label"]
+        labels["1B07"], labels["1B08"] = "Voldtekt", "Menneskehandel"
+        return document
+
+    table.metadata = moved
+
+    with pytest.raises(SsbFormatError) as refused:
+        ssb_staging(ssb, tmp_path / "ssb")
+
+    said = str(refused.value)
+    assert "SSB table 08484" in said and "not read as trafficking" in said
+    assert "code '1B08' 'Menneskehandel', the data answer 'Frihetsberøvelse'" in said
+
+
+def test_an_offence_code_that_changes_between_releases_is_held_until_accepted(ssb, tmp_path):
+    before = to_facts(ssb_staging(ssb, tmp_path / "before"))
+    table = ssb.tables["08484"]
+    table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", [("AAA", "Alle lovbrudd"), ("1B", "Vold og mishandling"),
+                           ("1B07", "Frihetsberøvelse"), ("1B08", "Menneskehandel")])  # fmt: skip
+    after = to_facts(ssb_staging(ssb, tmp_path / "after"))
+
+    held = definition_changes(before, after, offence_definitions)
+
+    assert held == [
+        "definition changed since the last good release: table 08484: offence code(s) 1B07 -> offence code(s) 1B08"
+    ]
+    assert definition_changes(before, before, offence_definitions) == [], "the same release holds nothing"

@@ -187,5 +187,9 @@ def facts_ssb(staging: pl.DataFrame) -> pl.DataFrame:
 
 ssb_fact_checks = fact_checks(dg.AssetKey(["harmonised", "facts_ssb"]), FIRST_YEAR)
 ssb_shrink_check = shrink_check(
-    dg.AssetKey(["harmonised", "facts_ssb"]), SOURCE_ID, "SELECT * FROM fact_indicator WHERE source = ?", FACT_KEY
+    dg.AssetKey(["harmonised", "facts_ssb"]),
+    SOURCE_ID,
+    "SELECT * FROM fact_indicator WHERE source = ?",
+    FACT_KEY,
+    definitions=harmonise.offence_definitions,
 )
