@@ -13,10 +13,12 @@ the workbook is in `test_refresh_garbled_download.py` (served over HTTP on 127.0
 import csv
 import hashlib
 import io
+import os
 import re
 import shutil
 import zipfile
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -36,6 +38,10 @@ from pipelines.sources.ssb.api import Client, Pace
 from pipelines.sources.ssb.harmonise import offence_definitions, to_facts
 from pipelines.sources.ssb.parse import SsbFormatError, read_tables
 from pipelines.sources.unodc_glotip.parse import read_rows
+from publications import ChangedFile, PublicationStore
+from publications.__main__ import main as publications_main
+from publications.prepare import ClockBehind, publication_time
+from reporting import published as reporting_published
 
 WORKBOOK = Path("unodc") / "data_glotip.xlsx"
 CTDC = Path("iom") / "ctdc_global_synthetic_20210825.csv"
@@ -718,3 +724,99 @@ def test_an_offence_code_that_changes_between_releases_is_held_until_accepted(ss
         "definition changed since the last good release: table 08484: offence code(s) 1B07 -> offence code(s) 1B08"
     ]
     assert definition_changes(before, before, offence_definitions) == [], "the same release holds nothing"
+
+
+# --- the published file, the kept publications and the clock -------------------------------------------------------
+
+
+def test_the_published_file_and_its_kept_publication_are_two_files_of_the_same_bytes(refreshed):
+    store = PublicationStore(refreshed)
+    kept = store.database(store.current_id())
+
+    assert not os.path.samefile(kept, refreshed.published), "a read-write open of one must not change the other"
+    assert sha256(kept) == sha256(refreshed.published) == store.newest().file_sha256
+
+
+def edited_in_place(path: Path) -> None:
+    """A read-write open of a published DuckDB file that changes one source's figures in place."""
+    os.chmod(path, 0o644)
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "UPDATE fact_indicator SET value = 999, value_low = 999, value_high = 999 WHERE source = 'kom'"
+        )
+
+
+@pytest.mark.refresh
+def test_a_published_file_changed_in_place_is_said_on_reading_and_put_back_by_the_next_refresh(
+    case_dirs, mirror, monkeypatch
+):
+    data, _ = case_dirs
+    store = PublicationStore(data)
+    entry = store.newest()
+    edited_in_place(data.published)
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(data.root))
+
+    assert 999 in [row[5] for row in published_kom(data.published)]
+    assert sha256(store.database(entry.publication_id)) == entry.file_sha256, "the kept publication is untouched"
+    with pytest.raises(ChangedFile, match=r"has been changed since publication \S+ was published"):
+        reporting_published.read_tables(data.published, ["fact_indicator"])  # what the dashboard reads through
+    with pytest.raises(ChangedFile):
+        store.export_source(None)  # what `python -m export` builds from
+
+    result = run_refresh_in(data.root, str(mirror))
+
+    assert result.success, "\n".join(failures(result))
+    assert sha256(data.published) == entry.file_sha256, "the published file is the publication again"
+    assert 999 not in [row[5] for row in published_kom(data.published)], "the edited figures are gone"
+    assert [other.publication_id for other in store.entries()] == [entry.publication_id], "no new publication"
+
+
+def test_a_kept_publication_changed_in_place_is_refused_with_a_sentence(case_dirs, monkeypatch, capsys):
+    data, _ = case_dirs
+    store = PublicationStore(data)
+    kept = store.database(store.current_id())
+    edited_in_place(kept)
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(data.root))
+
+    assert publications_main(["path", "current"]) == 1
+    said = capsys.readouterr().err
+    assert "its kept file has been changed since it was published" in said and "Traceback" not in said
+
+
+def test_a_clock_behind_the_last_publication_publishes_nothing_and_says_so(refreshed):
+    last = PublicationStore(refreshed).newest()
+    behind = datetime.fromisoformat(last.published_at) - timedelta(hours=1)
+
+    with pytest.raises(ClockBehind, match=f"before the last publication {last.publication_id}"):
+        publication_time(last, now=behind)
+    assert publication_time(last, now=behind + timedelta(hours=2)) > last.published_at
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["the published file", "a kept publication's folder", "/proc/version", "a missing folder", "a folder"],
+)
+def test_diff_csv_never_writes_over_the_data_dir_and_says_why_it_cannot_write(
+    case_dirs, tmp_path, monkeypatch, capsys, target
+):
+    data, _ = case_dirs
+    store = PublicationStore(data)
+    current = store.current_id()
+    paths = {
+        "the published file": data.published,
+        "a kept publication's folder": store.folder(current) / "revisions.csv",
+        "/proc/version": Path("/proc/version"),
+        "a missing folder": tmp_path / "no such folder" / "revisions.csv",
+        "a folder": tmp_path,
+    }
+    before = {path: sha256(path) for path in (data.published, store.database(current))}
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(data.root))
+
+    assert publications_main(["diff", current, "current", "--csv", str(paths[target])]) == 1
+
+    said = capsys.readouterr().err
+    assert said.startswith("publications: --csv ") and "Traceback" not in said, said
+    assert {path: sha256(path) for path in before} == before, "nothing of the data dir was written"
+    assert not (store.folder(current) / "revisions.csv").exists()
+    assert publications_main(["diff", current, "current", "--csv", str(tmp_path / "revisions.csv")]) == 0
+    assert "change" in (tmp_path / "revisions.csv").read_text().splitlines()[0].split(","), "a good path is written"
