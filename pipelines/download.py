@@ -360,8 +360,23 @@ def newest_release(matches: list[re.Match[str]], page: str) -> re.Match[str]:
 
 
 def release_order(release: str | None) -> tuple[int, ...]:
-    """A release's place in time, from the numbers in its name (`2025-11` -> (2025, 11); `v2024` -> (2024,))."""
-    return tuple(int(number) for number in re.findall(r"\d+", release or ""))
+    """A release's place in time, from the numbers in its name (`2025-11` -> (2025, 11); `v2024` -> (2024,)); a
+    date written without separators is read as one (`20250301` -> (2025, 3, 1), `202503` -> (2025, 3))."""
+    order: list[int] = []
+    for number in re.findall(r"\d+", release or ""):
+        order += _compact_date(number) or [int(number)]
+    return tuple(order)
+
+
+def _compact_date(number: str) -> list[int] | None:
+    """`20250301` or `202503` as year, month (and day) when it is a real date; None otherwise."""
+    if len(number) not in (6, 8) or not 1900 < int(number[:4]) < 2200:
+        return None
+    try:
+        moment = datetime.strptime(number, "%Y%m%d" if len(number) == 8 else "%Y%m")
+    except ValueError:
+        return None
+    return [moment.year, moment.month, moment.day][: 3 if len(number) == 8 else 2]
 
 
 def _in_the_future(release: str | None, this_month: str) -> bool:
@@ -469,7 +484,7 @@ def _copy_whole_body(response: requests.Response, sink: BinaryIO, address: str, 
     deadline = limits.deadline
     give_up_at = time.monotonic() + deadline
     try:
-        while block := response.raw.read1(1 << 20):  # whatever has arrived, so the deadline is seen in time
+        while block := response.raw.read1(1 << 20, decode_content=True):  # as HTTP says; the deadline seen in time
             sink.write(block)
             received += len(block)
             if received > limits.max_bytes:

@@ -11,11 +11,14 @@ the workbook is in `test_refresh_garbled_download.py` (served over HTTP on 127.0
 """
 
 import csv
+import gzip
 import hashlib
+import http.server
 import io
 import os
 import re
 import shutil
+import threading
 import zipfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -31,13 +34,15 @@ from ssb_fake import FakeSsb, serve
 from core.settings import CURATED_DIR, DataPaths
 from pipelines.checks.facts import check_finite_counts, latest_year
 from pipelines.checks.shrink import definition_changes
-from pipelines.download import http_session
+from pipelines.download import DownloadError, fetch, http_session, newest_release, release_order
 from pipelines.raw import raw_frame
 from pipelines.refresh import EXIT_DEGRADED, failures, read_source_in, refresh, run_refresh_in
+from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.ssb.api import Client, Pace
 from pipelines.sources.ssb.harmonise import offence_definitions, to_facts
 from pipelines.sources.ssb.parse import SsbFormatError, read_tables
 from pipelines.sources.unodc_glotip.parse import read_rows
+from pipelines.sources.worldbank_population.assets import POPULATION
 from publications import ChangedFile, PublicationStore
 from publications.__main__ import main as publications_main
 from publications.prepare import ClockBehind, publication_time
@@ -820,3 +825,50 @@ def test_diff_csv_never_writes_over_the_data_dir_and_says_why_it_cannot_write(
     assert not (store.folder(current) / "revisions.csv").exists()
     assert publications_main(["diff", current, "current", "--csv", str(tmp_path / "revisions.csv")]) == 0
     assert "change" in (tmp_path / "revisions.csv").read_text().splitlines()[0].split(","), "a good path is written"
+
+
+# --- downloads as HTTP says, releases by date ------------------------------------------------------------------------
+
+
+class _GzipHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every file of `root` gzip-compressed with `Content-Encoding: gzip` (RFC 9110 §8.4), as a server does
+    for a client that sends `Accept-Encoding: gzip` (requests always does); Content-Length is the compressed size."""
+
+    root = Path()
+
+    def do_GET(self) -> None:
+        body = gzip.compress((self.root / self.path.lstrip("/")).read_bytes())
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_download_sent_with_content_encoding_gzip_is_decoded_as_http_says(mirror, tmp_path):
+    handler = type("Handler", (_GzipHandler,), {"root": mirror})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        fetched = fetch(POPULATION, tmp_path / "downloads", f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert fetched.kind == "csv"
+    assert fetched.path.read_bytes() == (mirror / POPULATION.mirror_path).read_bytes(), "the file, not its gzip"
+
+
+def test_ctdc_releases_named_by_date_are_compared_as_dates():
+    page = "".join(f'<a href="/files/CTDC_synthetic_{day}.csv">x</a>' for day in ("20210825", "20250301", "20240115"))
+    matches = list(re.finditer(CTDC_SYNTHETIC.announcement.link, page))
+
+    assert newest_release(matches, "the CTDC page").group("release") == "20250301", "not 'dated in the future'"
+    assert release_order("20250301") > release_order("20240115") > release_order("20210825")
+    future = list(re.finditer(CTDC_SYNTHETIC.announcement.link, '<a href="/files/CTDC_synthetic_20991231.csv">'))
+    with pytest.raises(DownloadError, match=r"dated in the future: \['20991231'\]"):
+        newest_release(future, "the CTDC page")
