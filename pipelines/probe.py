@@ -153,7 +153,11 @@ def probe_ssb(session: requests.Session, limits: Limits) -> Finding:
     """The table search and each table's metadata: the offence's code(s) and labels no crosswalk knows."""
     start = source_start_from_env("ssb")
     mirror = "" if start else mirror_from_env()
-    client = Client(start or ("" if mirror else OFFICIAL_API), mirror, session, pace_from_env(), limits.timeout)
+    try:
+        pace = pace_from_env()
+    except ValueError as error:
+        return Finding("ssb", would="keep its last good release (a setting is wrong)", problems=[str(error)])
+    client = Client(start or ("" if mirror else OFFICIAL_API), mirror, session, pace, limits.timeout)
     finding = Finding("ssb", address=client.api or mirror)
     if client.from_mirror:
         present = [table_id for table_id in KNOWN_TABLE_IDS if client.mirrored(table_id, "metadata") is not None]

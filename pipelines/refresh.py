@@ -184,8 +184,16 @@ def interrupted(result: dg.ExecuteInProcessResult) -> bool:
     )
 
 
-def write_log(outcome: RefreshOutcome, instance: dg.DagsterInstance, folder: Path) -> Path:
-    """Every event of every attempt, with full error texts, in one file."""
+def write_log(outcome: RefreshOutcome, instance: dg.DagsterInstance, folder: Path) -> str:
+    """Every event of every attempt, with full error texts, in one file; returns where it is, or a sentence saying
+    why it could not be written (a read-only data dir: the refresh still reports what it did)."""
+    try:
+        return str(_write_log(outcome, instance, folder))
+    except OSError as error:
+        return f"not written: {folder} cannot be written ({error.strerror or error})"
+
+
+def _write_log(outcome: RefreshOutcome, instance: dg.DagsterInstance, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"refresh-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.log"
     with open(path, "w", encoding="utf-8") as log:

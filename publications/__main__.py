@@ -230,8 +230,11 @@ def main(arguments: Sequence[str] | None = None) -> int:
             lines = diff_lines(store, store.find(options.older), store.find(options.newer), options.csv)
         else:
             lines = prune_lines(store, options.keep, options.dry_run)
-    except (PublicationNotFound, ValueError, RuntimeError) as error:  # RuntimeError: a refresh holds the data dir
+    except (PublicationNotFound, ValueError, RuntimeError) as error:  # RuntimeError: the data dir's lock
         print(f"publications: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a read-only data dir, a full disk
+        print(f"publications: cannot write {error.filename or store.root}: {error.strerror or error}", file=sys.stderr)
         return 1
     for line in lines:
         print(line)

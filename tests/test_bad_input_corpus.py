@@ -11,18 +11,25 @@ the workbook is in `test_refresh_garbled_download.py` (served over HTTP on 127.0
 """
 
 import csv
+import fcntl
 import gzip
 import hashlib
 import http.server
 import io
+import json
 import os
 import re
+import shlex
 import shutil
+import subprocess
+import sys
 import threading
+import time
 import zipfile
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import dagster as dg
 import duckdb
@@ -31,12 +38,16 @@ import pytest
 from mirror_copies import mirror_with
 from ssb_fake import FakeSsb, serve
 
-from core.settings import CURATED_DIR, DataPaths
+from core.settings import CURATED_DIR, REPO_ROOT, DataPaths
+from export import pack as pack_module
+from export.pack import remove_abandoned
 from pipelines.checks.facts import check_finite_counts, latest_year
 from pipelines.checks.shrink import definition_changes
 from pipelines.download import DownloadError, fetch, http_session, newest_release, release_order
+from pipelines.probe import EXIT_NOT_ALL
+from pipelines.probe import main as probe_main
 from pipelines.raw import raw_frame
-from pipelines.refresh import EXIT_DEGRADED, failures, read_source_in, refresh, run_refresh_in
+from pipelines.refresh import EXIT_DEGRADED, EXIT_FAILED, failures, read_source_in, refresh, run_refresh_in
 from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.ssb.api import Client, Pace
 from pipelines.sources.ssb.harmonise import offence_definitions, to_facts
@@ -872,3 +883,129 @@ def test_ctdc_releases_named_by_date_are_compared_as_dates():
     future = list(re.finditer(CTDC_SYNTHETIC.announcement.link, '<a href="/files/CTDC_synthetic_20991231.csv">'))
     with pytest.raises(DownloadError, match=r"dated in the future: \['20991231'\]"):
         newest_release(future, "the CTDC page")
+
+
+# --- crashes become sentences ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def read_only_data(case_dirs, tmp_path):
+    """The copy of the good data dir, seen through a read-only bind mount (root can mount; elsewhere skipped)."""
+    data, _ = case_dirs
+    view = tmp_path / "read-only"
+    view.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(data.root), str(view)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {mounted.stderr.decode().strip()}")
+    subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], check=True)
+    yield DataPaths(view)
+    subprocess.run(["umount", str(view)], check=True)
+
+
+class _Webhook(http.server.BaseHTTPRequestHandler):
+    """A webhook on 127.0.0.1 that keeps every report posted to it."""
+
+    reports: ClassVar[list[dict]] = []
+
+    def do_POST(self) -> None:
+        self.reports.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def command(module: str, *arguments: str, **environment: str) -> subprocess.CompletedProcess:
+    """`python -m module arguments` as an operator runs it, with `environment` added."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **environment},
+        cwd=REPO_ROOT,
+    )
+
+
+def test_a_refresh_on_a_read_only_data_dir_says_so_in_a_sentence_and_reports_to_the_webhook(read_only_data, mirror):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        done = command(
+            "pipelines.refresh",
+            TRAFFICKING_DATA_DIR=str(read_only_data.root),
+            TRAFFICKING_MIRROR=str(mirror),
+            TRAFFICKING_NOTIFY_URL=hook,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    said = done.stdout + done.stderr
+    assert done.returncode == EXIT_FAILED and "Traceback" not in said, said
+    assert f"the data dir {read_only_data.root} cannot be written (Read-only file system)" in said
+    assert "full log: not written" in said
+    (report,) = _Webhook.reports
+    assert report["outcome"] == "failed" and any("cannot be written" in line for line in report["failures"])
+
+
+def test_prune_and_export_on_a_read_only_data_dir_say_so_in_a_sentence(read_only_data, tmp_path):
+    environment = {"TRAFFICKING_DATA_DIR": str(read_only_data.root)}
+    pruned = command("publications", "prune", "--keep", "1", **environment)
+    exported = command("export", "--from", "2015", "--to", "2024", "--out", str(tmp_path / "packs"), **environment)
+
+    for done in (pruned, exported):
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert "cannot be written (Read-only file system): nothing was changed" in done.stderr
+    assert not (tmp_path / "packs").exists()
+
+
+def test_an_export_killed_mid_way_leaves_no_hidden_pack_for_good(case_dirs, tmp_path):
+    data, _ = case_dirs
+    out = tmp_path / "packs"
+    export = subprocess.Popen(
+        [sys.executable, "-m", "export", "--from", "2015", "--to", "2024", "--out", str(out)],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "TRAFFICKING_DATA_DIR": str(data.root)},
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".menneskehandel-norge-*.tmp")) and export.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    export.kill()  # SIGKILL: no clean-up runs
+    export.wait()
+    (half_made,) = out.glob(".menneskehandel-norge-*.tmp")
+
+    with pack_module._locked(out, fcntl.LOCK_SH):  # while another export is under way, nothing is removed
+        assert remove_abandoned(out) == [] and half_made.exists()
+    assert remove_abandoned(out) == [half_made], "the next export removes what the killed one left"
+    assert not list(out.iterdir())
+
+
+def test_make_export_passes_an_out_folder_with_spaces_and_norwegian_letters_whole(tmp_path):
+    out = tmp_path / "Eksport for NIM" / "Øst"
+    planned = subprocess.run(
+        ["make", "-n", "export", f"OUT={out}", "PUBLICATION=2026-11-30 12:00"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        check=True,
+    )
+    (line,) = [line for line in planned.stdout.splitlines() if " -m export " in line]
+    arguments = shlex.split(line)
+    assert arguments[arguments.index("--out") + 1] == str(out)
+    assert arguments[arguments.index("--publication") + 1] == "2026-11-30 12:00"
+
+
+def test_a_pace_that_is_not_a_number_is_a_problem_of_ssb_in_the_probe_not_a_traceback(mirror, monkeypatch, capsys):
+    monkeypatch.setenv("TRAFFICKING_SSB_REQUESTS_PER_MINUTE", "abc")
+    monkeypatch.setenv("TRAFFICKING_MIRROR", str(mirror))
+
+    assert probe_main([]) == EXIT_NOT_ALL
+
+    said = capsys.readouterr().out
+    assert "ssb: would keep its last good release (a setting is wrong)" in said
+    assert "TRAFFICKING_SSB_REQUESTS_PER_MINUTE='abc' is not a whole number of requests a minute" in said

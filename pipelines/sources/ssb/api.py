@@ -107,7 +107,9 @@ def pace_from_env() -> Pace:
     try:
         per_minute = int(configured) if configured else DEFAULT_REQUESTS_PER_MINUTE
     except ValueError:
-        raise ValueError(f"{PACE_SETTING}={configured!r} is not a whole number of requests a minute") from None
+        per_minute = 0
+    if per_minute < 1:
+        raise ValueError(f"{PACE_SETTING}={configured!r} is not a whole number of requests a minute (1 or more)")
     return Pace(per_minute, 60.0)
 
 
