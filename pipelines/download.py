@@ -300,7 +300,24 @@ def linked_file(
     found = newest_release(matches, page)
     link = found.group(0) if "url" not in found.groupdict() else found.group("url")
     release = found.groupdict().get("release")
-    return urljoin(page, link.replace("&amp;", "&")), release
+    return on_the_page_s_host(page, urljoin(page, link.replace("&amp;", "&"))), release
+
+
+def on_the_page_s_host(page: str, address: str) -> str:
+    """`address`, when it is on the host and port of the `page` that links it; else `DownloadError`: a publisher's
+    page links its own files, and a link elsewhere (another host, another port) is not followed."""
+
+    def origin(url: str) -> tuple[str | None, int | None]:
+        parts = urlsplit(url)
+        return parts.hostname, parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+
+    if origin(page) != origin(address):
+        host, port = origin(address)
+        raise DownloadError(
+            f"{page}: the page links the file on another host or port ({host}:{port}); not followed "
+            "(a publisher's page links its own files)"
+        )
+    return address
 
 
 def _named_download(
@@ -309,7 +326,8 @@ def _named_download(
     """Of the page's generic download addresses, the one whose file name matches `link`, newest release first."""
     assert remote.announcement is not None and remote.announcement.downloads
     addresses = dict.fromkeys(
-        urljoin(page, found.replace("&amp;", "&")) for found in re.findall(remote.announcement.downloads, html)
+        on_the_page_s_host(page, urljoin(page, found.replace("&amp;", "&")))
+        for found in re.findall(remote.announcement.downloads, html)
     )
     named = []
     for address in addresses:

@@ -30,6 +30,7 @@ from pipelines.download import (
     Limits,
     RemoteFile,
     candidates,
+    detect_kind,
     http_session,
     linked_file,
     looks_like_html,
@@ -72,7 +73,7 @@ def probe_file(remote: RemoteFile, mirror: str, session: requests.Session, limit
         try:
             address, release = _locate(remote, candidate.address, candidate.may_be_page, session, limits)
             finding.address, finding.release = address, release
-            finding.details |= _about(address, session, limits)
+            finding.details |= _about(remote, address, session, limits)
             if remote is CTDC_SYNTHETIC:
                 _check_ctdc_columns(finding, address, session, limits)
             if finding.problems:
@@ -105,11 +106,12 @@ def _locate(
         return linked_file(remote, address, Path(page.name), session, limits)
 
 
-def _about(address: str, session: requests.Session, limits: Limits) -> dict[str, object]:
+def _about(remote: RemoteFile, address: str, session: requests.Session, limits: Limits) -> dict[str, object]:
     if "://" not in address:
         path = Path(address)
         if not path.is_file():
             raise DownloadError(f"{address}: no such file")
+        detect_kind(path, remote, address)  # a file of the kind the refresh reads, or the reason it would refuse it
         return {"size_bytes": path.stat().st_size, "file_name": path.name}
     try:
         answer = session.head(address, allow_redirects=True, timeout=limits.timeout)

@@ -115,17 +115,7 @@ class RefreshOutcome:
 
     def statuses(self) -> list[tuple[str, str, str | None, str | None, int]]:
         """Per source in the published file: id, status, release, reason, and its rows (facts, or population)."""
-        if not self.published:
-            return []
-        with duckdb.connect(str(self.published_file), read_only=True) as connection:
-            return connection.execute(
-                """WITH rows AS (
-                       SELECT split_part(provenance_id, ':', 1) AS source_id FROM fact_indicator
-                       UNION ALL SELECT split_part(provenance_id, ':', 1) FROM population)
-                   SELECT s.source_id, s.status, s.release, s.reason, count(r.source_id)
-                   FROM source_status s LEFT JOIN rows r USING (source_id)
-                   GROUP BY ALL ORDER BY s.source_id"""
-            ).fetchall()
+        return source_statuses(self.published_file) if self.published else []
 
     @property
     def exit_code(self) -> int:
@@ -134,6 +124,20 @@ class RefreshOutcome:
         if not self.published:
             return EXIT_FAILED
         return EXIT_CURRENT if all(status == "current" for _, status, *_ in self.statuses()) else EXIT_DEGRADED
+
+
+def source_statuses(published: Path) -> list[tuple[str, str, str | None, str | None, int]]:
+    """Per source in `published`: id, status, release, reason, and its rows (facts by their `source`, population
+    by its provenance's source: SSB's provenance ids name the table, `ssb/08484/data:…`)."""
+    with duckdb.connect(str(published), read_only=True) as connection:
+        return connection.execute(
+            """WITH rows AS (
+                   SELECT source AS source_id FROM fact_indicator
+                   UNION ALL SELECT split_part(provenance_id, ':', 1) FROM population)
+               SELECT s.source_id, s.status, s.release, s.reason, count(r.source_id)
+               FROM source_status s LEFT JOIN rows r USING (source_id)
+               GROUP BY ALL ORDER BY s.source_id"""
+        ).fetchall()
 
 
 def refresh(

@@ -43,15 +43,32 @@ from export import pack as pack_module
 from export.pack import remove_abandoned
 from pipelines.checks.facts import check_finite_counts, latest_year
 from pipelines.checks.shrink import definition_changes
-from pipelines.download import DownloadError, fetch, http_session, newest_release, release_order
+from pipelines.download import (
+    DownloadError,
+    Limits,
+    fetch,
+    http_session,
+    linked_file,
+    newest_release,
+    release_order,
+)
 from pipelines.probe import EXIT_NOT_ALL
 from pipelines.probe import main as probe_main
 from pipelines.raw import raw_frame
-from pipelines.refresh import EXIT_DEGRADED, EXIT_FAILED, failures, read_source_in, refresh, run_refresh_in
+from pipelines.refresh import (
+    EXIT_DEGRADED,
+    EXIT_FAILED,
+    failures,
+    read_source_in,
+    refresh,
+    run_refresh_in,
+    source_statuses,
+)
 from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
 from pipelines.sources.ssb.api import Client, Pace
 from pipelines.sources.ssb.harmonise import offence_definitions, to_facts
 from pipelines.sources.ssb.parse import SsbFormatError, read_tables
+from pipelines.sources.unodc_glotip.assets import GLOTIP
 from pipelines.sources.unodc_glotip.parse import read_rows
 from pipelines.sources.worldbank_population.assets import POPULATION
 from publications import ChangedFile, PublicationStore
@@ -1009,3 +1026,49 @@ def test_a_pace_that_is_not_a_number_is_a_problem_of_ssb_in_the_probe_not_a_trac
     said = capsys.readouterr().out
     assert "ssb: would keep its last good release (a setting is wrong)" in said
     assert "TRAFFICKING_SSB_REQUESTS_PER_MINUTE='abc' is not a whole number of requests a minute" in said
+
+
+# --- what the commands say ------------------------------------------------------------------------------------------
+
+
+def test_the_probe_does_not_say_it_would_read_a_file_of_another_kind(mirror, monkeypatch, capsys):
+    monkeypatch.setenv("TRAFFICKING_SOURCE_UNODC_GLOTIP", "/etc/passwd")
+    monkeypatch.setenv("TRAFFICKING_MIRROR", str(mirror))
+
+    assert probe_main([]) == EXIT_NOT_ALL
+
+    said = capsys.readouterr().out
+    unodc = said.split("\niom_ctdc:")[0]
+    assert "unodc_glotip: would keep its last good release" in unodc, unodc
+    assert "/etc/passwd: the download is not a valid xlsx file" in unodc
+
+
+def test_the_summary_counts_each_source_s_published_rows_by_its_source(refreshed, tmp_path):
+    """SSB's provenance ids are `ssb/<table>/data:…`: its rows were counted as 0 under `ssb`."""
+    published = tmp_path / "trafficking.duckdb"
+    shutil.copyfile(refreshed.published, published)
+    with duckdb.connect(str(published)) as connection:
+        kom = connection.execute("SELECT count(*) FROM fact_indicator WHERE source = 'kom'").fetchone()[0]
+        connection.execute(
+            "UPDATE fact_indicator SET source = 'ssb', provenance_id = 'ssb/08484/data:' || provenance_id "
+            "WHERE source = 'kom'"
+        )
+
+    rows = {source: count for source, _, _, _, count in source_statuses(published)}
+
+    assert rows["ssb"] == kom > 0 and rows["kom"] == 0
+
+
+def test_a_page_linking_the_file_on_another_host_or_port_is_not_followed(tmp_path):
+    page = "http://127.0.0.1:8101/data-portal"
+    body = tmp_path / "page.html"
+    limits, session = Limits(), http_session(0, 0)
+    for elsewhere in ("http://127.0.0.1:8102", "https://files.example.org", "http://localhost:8101"):
+        body.write_text(f'<a href="{elsewhere}/sites/x/files/2025-11/data_glotip.xlsx">Data</a>')
+        with pytest.raises(DownloadError, match=r"links the file on another host or port .*; not followed"):
+            linked_file(GLOTIP, page, body, session, limits)
+    body.write_text('<a href="/sites/x/files/2025-11/data_glotip.xlsx">Data</a>')
+    assert linked_file(GLOTIP, page, body, session, limits) == (
+        "http://127.0.0.1:8101/sites/x/files/2025-11/data_glotip.xlsx",
+        "2025-11",
+    )
