@@ -39,6 +39,7 @@ from urllib3.util.retry import Retry
 from core import atomic
 from core.checksums import sha256_of
 from core.settings import source_start_from_env
+from core.urls import masked, masked_in
 
 USER_AGENT = "trafficking-statistics-norway/0.1 (+statistics pipeline)"
 TIMEOUT_SECONDS = 120
@@ -65,7 +66,10 @@ class Limits:
 
 
 class DownloadError(RuntimeError):
-    """A download failed or did not bring the file expected."""
+    """A download failed or did not bring the file expected; a secret in an address it names is masked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(masked_in(str(message)))
 
 
 class NotModified(Exception):
@@ -138,7 +142,7 @@ class FetchedFile:
             "source_id": self.source_id,
             "publication": self.publication,
             "url": self.url,
-            "fetched_from": self.fetched_from,
+            "fetched_from": masked(self.fetched_from),
             "from_mirror": self.from_mirror,
             "retrieved_at": self.retrieved_at,
             "size_bytes": self.size_bytes,

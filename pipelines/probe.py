@@ -23,6 +23,7 @@ from pathlib import Path
 import requests
 
 from core.settings import download_retries_from_env, mirror_from_env, source_start_from_env
+from core.urls import masked_in
 from pipelines import crosswalk
 from pipelines.download import (
     PAGE_BYTES_READ,
@@ -237,9 +238,9 @@ def main(arguments: list[str] | None = None) -> int:
     options = parser.parse_args(arguments)
     findings = probe_all()
     if options.json:
-        print(json.dumps([asdict(finding) for finding in findings], indent=1, ensure_ascii=False))
+        print(masked_in(json.dumps([asdict(finding) for finding in findings], indent=1, ensure_ascii=False)))
     else:
-        print("\n".join(report_lines(findings)))
+        print(masked_in("\n".join(report_lines(findings))))
     return EXIT_ALL_READ if all(finding.readable for finding in findings) else EXIT_NOT_ALL
 
 

@@ -29,6 +29,7 @@ import dagster as dg
 import duckdb
 
 from core.settings import DataPaths, data_dir_from_env, notify_url_from_env
+from core.urls import masked_in
 from pipelines.checks.shrink import ACCEPT_TAG
 from pipelines.definitions import all_assets, all_checks, defs, source_assets, source_of_step
 from pipelines.ops.degrade import failures as failure_lines
@@ -280,10 +281,10 @@ def main() -> int:
         return outcome.exit_code
     for source_id, status, release, reason, facts in outcome.statuses():
         line = f"  {source_id:<22} {status:<8} release {release or '-':<22} {facts:>7} rows"
-        print(line + (f"  ({reason})" if reason else ""))
+        print(line + (f"  ({masked_in(reason)})" if reason else ""))
     for number, result in enumerate(outcome.attempts, start=1):
         for line in failures(result):
-            print(f"  attempt {number}: {line}", file=sys.stderr)
+            print(f"  attempt {number}: {masked_in(line)}", file=sys.stderr)
     log = write_log(outcome, instance, DataPaths(data_dir).root / "logs")
     if outcome.published and (line := publication_line(data_dir, before, publication_of(published))):
         print(line)

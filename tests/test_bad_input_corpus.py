@@ -39,6 +39,7 @@ from mirror_copies import mirror_with
 from ssb_fake import FakeSsb, serve
 
 from core.settings import CURATED_DIR, REPO_ROOT, DataPaths
+from core.urls import masked_in
 from export import pack as pack_module
 from export.pack import remove_abandoned
 from pipelines.checks.facts import check_finite_counts, latest_year
@@ -52,6 +53,7 @@ from pipelines.download import (
     newest_release,
     release_order,
 )
+from pipelines.ops.notify import send
 from pipelines.probe import EXIT_NOT_ALL
 from pipelines.probe import main as probe_main
 from pipelines.raw import raw_frame
@@ -1071,4 +1073,72 @@ def test_a_page_linking_the_file_on_another_host_or_port_is_not_followed(tmp_pat
     assert linked_file(GLOTIP, page, body, session, limits) == (
         "http://127.0.0.1:8101/sites/x/files/2025-11/data_glotip.xlsx",
         "2025-11",
+    )
+
+
+# --- secrets in addresses ---------------------------------------------------------------------------------------------
+
+SECRETS = ("analyst", "pa55word", "t0k3n")
+
+
+def credentialed(base: str, path: str = "") -> str:
+    """`base` (`http://127.0.0.1:port`) with a user, a password and a token, as an operator may configure it."""
+    return base.replace("://", "://analyst:pa55word@") + path + "?token=t0k3n"
+
+
+class _Refusing(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.send_response(403)
+        self.end_headers()
+
+    do_GET = do_HEAD = do_POST
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def refusing_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_webhook_s_address_is_said_without_its_user_password_path_or_token(refusing_server):
+    said = send({"outcome": "failed"}, credentialed(refusing_server, "/hooks/services/T0/B0/s3cretpath"))
+
+    assert said.startswith(f"the refresh report was refused by http://***@{refusing_server.split('//')[1]}/***?***")
+    assert not any(secret in said for secret in (*SECRETS, "s3cretpath")), said
+
+
+def test_the_probe_prints_a_source_setting_s_address_without_its_secrets(refusing_server, mirror, monkeypatch, capsys):
+    monkeypatch.setenv("TRAFFICKING_SOURCE_UNODC_GLOTIP", credentialed(refusing_server, "/data_glotip.xlsx"))
+    monkeypatch.setenv("TRAFFICKING_MIRROR", str(mirror))
+
+    assert probe_main([]) == EXIT_NOT_ALL
+    assert probe_main(["--json"]) == EXIT_NOT_ALL
+
+    said = capsys.readouterr().out
+    assert f"http://***@{refusing_server.split('//')[1]}/data_glotip.xlsx?token=***" in said
+    assert not any(secret in said for secret in SECRETS), said
+
+
+def test_a_download_records_where_it_came_from_without_its_secrets(mirror, tmp_path):
+    handler = type("Handler", (_GzipHandler,), {"root": mirror})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        fetched = fetch(POPULATION, tmp_path / "downloads", base.replace("://", "://analyst:pa55word@"))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    recorded = fetched.as_record()["fetched_from"]
+    assert recorded == f"http://***@{base.split('//')[1]}/{POPULATION.mirror_path}"
+    assert (
+        masked_in(f"cannot reach {credentialed(base)}: refused")
+        == f"cannot reach http://***@{base[7:]}?token=***: refused"
     )

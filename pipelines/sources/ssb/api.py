@@ -42,6 +42,7 @@ import requests
 
 from core import atomic
 from core.checksums import sha256_of
+from core.urls import masked
 from pipelines.download import DownloadError, read_capped
 from pipelines.sources.ssb.jsonstat import Dataset, JsonStatError, parse_dataset
 from pipelines.sources.ssb.tables import (
@@ -316,7 +317,7 @@ class Client:
                     "publication": f"{PUBLISHER} (SSB), Statistikkbanken table {label} ({kind}, JSON-stat 2.0, "
                     f"licence {LICENCE})",
                     "url": official[kind],
-                    "fetched_from": fetched_from,
+                    "fetched_from": masked(fetched_from),
                     "from_mirror": self.from_mirror,
                     "retrieved_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "size_bytes": path.stat().st_size,
