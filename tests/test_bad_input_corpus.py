@@ -37,6 +37,7 @@ import polars as pl
 import pytest
 from mirror_copies import mirror_with
 from ssb_fake import FakeSsb, serve
+from streamlit.testing.v1 import AppTest
 
 from core.settings import CURATED_DIR, REPO_ROOT, DataPaths
 from core.urls import masked_in
@@ -77,6 +78,7 @@ from publications import ChangedFile, PublicationStore
 from publications.__main__ import main as publications_main
 from publications.prepare import ClockBehind, publication_time
 from reporting import published as reporting_published
+from reporting.texts import texts
 
 WORKBOOK = Path("unodc") / "data_glotip.xlsx"
 CTDC = Path("iom") / "ctdc_global_synthetic_20210825.csv"
@@ -114,9 +116,9 @@ def edited_workbook(
     return buffer.getvalue()
 
 
-def with_hidden_copy(path: Path, visible_name: str, row: int, value: str) -> bytes:
-    """The workbook with a hidden sheet named `data_glotip_1` before the real one (renamed `visible_name`): the
-    header rows and a copy of sheet row `row` whose value cell says `value` (a stale or edited copy)."""
+def with_hidden_copy(path: Path, visible_name: str, row: int, value: str, state: str = "hidden") -> bytes:
+    """The workbook with a sheet named `data_glotip_1` (hidden, or as `state` says) before the real one (renamed
+    `visible_name`): the header rows and a copy of sheet row `row` whose value cell says `value` (a stale copy)."""
     sheet = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode("utf-8")
     head = re.sub(r"<sheetViews>.*?</sheetViews>", "", sheet[: sheet.index("<sheetData>")])
     rows = [re.search(rf'<row r="{number}"[^>]*>.*?</row>', sheet).group(0) for number in (1, 2, 3, row)]
@@ -126,7 +128,7 @@ def with_hidden_copy(path: Path, visible_name: str, row: int, value: str) -> byt
     edits = {
         "xl/workbook.xml": lambda xml: xml.replace(
             '<sheet name="data_glotip_1" sheetId="1" r:id="rId1"/>',
-            '<sheet name="data_glotip_1" sheetId="2" state="hidden" r:id="rId9"/>'
+            f'<sheet name="data_glotip_1" sheetId="2" state="{state}" r:id="rId9"/>'
             f'<sheet name="{visible_name}" sheetId="1" r:id="rId1"/>',
         ),
         "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(
@@ -414,6 +416,12 @@ FAILING = {
         lambda mirror: with_hidden_copy(mirror / WORKBOOK, "data_glotip_2", norway_total_row(mirror), "999"),
         "staging__unodc_glotip",
         ["data_glotip.xlsx: hidden data sheet(s) ['data_glotip_1']", "'data_glotip_2'"],
+    ),
+    "two visible sheets named data_glotip_1": (
+        WORKBOOK,
+        lambda mirror: with_hidden_copy(mirror / WORKBOOK, "data_glotip_1", norway_total_row(mirror), "999", "visible"),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx: 2 sheets are named 'data_glotip_1'"],
     ),
     "Norway's World Bank line given twice": (
         WORLDBANK,
@@ -797,6 +805,10 @@ def test_a_published_file_changed_in_place_is_said_on_reading_and_put_back_by_th
         reporting_published.read_tables(data.published, ["fact_indicator"])  # what the dashboard reads through
     with pytest.raises(ChangedFile):
         store.export_source(None)  # what `python -m export` builds from
+    page = AppTest.from_file(str(REPO_ROOT / "dashboard" / "app.py"), default_timeout=90)
+    page.run()
+    page.switch_page("views/victims.py").run()
+    assert not page.exception and [warning.value for warning in page.warning] == [texts()["data.changed"]["nb"]]
 
     result = run_refresh_in(data.root, str(mirror))
 
