@@ -491,12 +491,22 @@ def copy_read_only(source: Path, target: Path) -> None:
     os.chmod(target, READ_ONLY)
 
 
+_HASHED: dict[tuple[str, int, int, int, int], str] = {}
+"""sha256 by (path, inode, size, mtime, ctime): a file is hashed again only when it may have changed (any write, or
+setting its times back, changes its ctime), so a page listing many kept publications does not re-read them all."""
+
+
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """The sha256 of the file at `path` (remembered while the file's inode, size and times stay the same)."""
+    status = path.stat()
+    key = (str(path), status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+    if key not in _HASHED:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _HASHED[key] = digest.hexdigest()
+    return _HASHED[key]
 
 
 def _package_publication(entry: Publication) -> dict:
