@@ -100,4 +100,4 @@ TO ?= 2024
 OUT ?= exports
 PUBLICATION ?=
 export: setup browser
-	$(PY) -m export --from $(FROM) --to $(TO) --out $(OUT)$(if $(PUBLICATION), --publication $(PUBLICATION))
+	$(PY) -m export --from $(FROM) --to $(TO) --out "$(OUT)"$(if $(PUBLICATION), --publication "$(PUBLICATION)")

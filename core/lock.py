@@ -19,13 +19,28 @@ class PacksBeingBuilt(RuntimeError):
     """A pack is being built from a kept publication, so kept publications cannot be removed now."""
 
 
+class DataDirNotWritable(RuntimeError):
+    """The data dir cannot be written (a read-only file system, no permission), so its lock cannot be taken."""
+
+
+def _open_lock(paths: DataPaths, name: str) -> TextIO:
+    """`<data dir>/<name>` opened for locking; `DataDirNotWritable` (a sentence) when the data dir cannot be written."""
+    try:
+        paths.root.mkdir(parents=True, exist_ok=True)
+        return open(paths.root / name, "a+", encoding="utf-8")
+    except OSError as error:
+        raise DataDirNotWritable(
+            f"the data dir {paths.root} cannot be written ({error.strerror or error}): nothing was changed; "
+            "make it writable (or point TRAFFICKING_DATA_DIR at one that is) and run again"
+        ) from None
+
+
 def hold_refresh_lock(paths: DataPaths) -> TextIO:
     """An exclusive lock on `<data dir>/refresh.lock`, held while the returned file stays open.
 
     The file says which process holds it and since when, so a second refresh can say so at once.
     """
-    paths.root.mkdir(parents=True, exist_ok=True)
-    handle = open(paths.root / "refresh.lock", "a+", encoding="utf-8")
+    handle = _open_lock(paths, "refresh.lock")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -48,8 +63,7 @@ def packs_lock(paths: DataPaths, building: bool) -> Iterator[None]:
     once, `building=True`), exclusively while kept publications are removed. Removing never waits: with a pack
     under way it raises `PacksBeingBuilt`; a pack waits for a removal to end, then finds its publication or not.
     """
-    paths.root.mkdir(parents=True, exist_ok=True)
-    with open(paths.root / "packs.lock", "a+", encoding="utf-8") as handle:
+    with _open_lock(paths, "packs.lock") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_SH if building else fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

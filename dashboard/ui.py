@@ -21,6 +21,7 @@ from reporting.catalogue import Series
 from reporting.changes import figure_keys, revision_marks
 from reporting.charts import CHART_CONFIG, describe
 from reporting.published import (
+    ChangedFile,
     Publication,
     kept_path,
     kept_publications,
@@ -129,6 +130,9 @@ def published_tables() -> dict[str, pl.DataFrame]:
         st.stop()
     try:
         return _read_tables(str(path), path.stat().st_mtime_ns)
+    except ChangedFile:
+        st.warning(t("data.changed"))
+        st.stop()
     except Exception:
         st.warning(t("data.busy"))
         st.stop()

@@ -34,7 +34,7 @@ def main() -> int:
     except ExportNotNoted as warning:
         print(warning, file=sys.stderr)
         pack = warning.pack
-    except (ExportError, PublicationNotFound) as error:
+    except (ExportError, PublicationNotFound, RuntimeError) as error:  # RuntimeError: the data dir's lock
         print(f"export FAILED: {error}; nothing was written", file=sys.stderr)
         return 1
     print(f"export pack written: {pack}" + (f" (publication {publication_id})" if publication_id else ""))

@@ -7,10 +7,14 @@ time inside the pack are the publication's, not the clock's: two exports of the 
 give byte-identical CSV files, and (with the same code) identical workbook, charts and zip.
 """
 
+import fcntl
 import io
 import json
+import os
 import threading
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,6 +41,9 @@ from reporting.status import SourceState, source_states
 from reporting.texts import LANGUAGES, text
 
 EARLIEST_YEAR, LATEST_YEAR = 1990, 2100
+PACK_PREFIX = "menneskehandel-norge-"
+"""Every pack folder's name begins so: `menneskehandel-norge-<from>-<to>-<publication date>`."""
+
 LICENSE = {"name": "other-at", "title": text("pack.text.terms", "en")}
 FILES = "SELECT provenance_id, source_id, url, retrieved_at, release{edition} FROM provenance"
 """The input files; `edition` where the publication records it (publications made before editions were read do not)."""
@@ -124,11 +131,15 @@ def _build(published: Path, year_from: int, year_to: int, out_dir: Path, estimat
     contents = _read(published, year_from, year_to)
     if estimate is not None:
         contents = replace(contents, tables=contents.tables + estimate_tables(estimate), estimate=estimate)
-    name = f"menneskehandel-norge-{year_from}-{year_to}-{contents.published:%Y%m%d}"
+    name = f"{PACK_PREFIX}{year_from}-{year_to}-{contents.published:%Y%m%d}"
     created = _first_missing(out_dir)
     _make_out_dir(out_dir)
     try:
-        with atomic.replacing_folder(out_dir / name) as staging:  # an older pack of the same name is replaced whole
+        remove_abandoned(out_dir)
+        with (
+            _locked(out_dir, fcntl.LOCK_SH),  # no other export removes this half-made pack meanwhile
+            atomic.replacing_folder(out_dir / name) as staging,  # an older pack of the same name is replaced whole
+        ):
             _write_pack(staging, name, year_from, year_to, contents)
     except BaseException:
         _remove_empty(out_dir, created)
@@ -231,6 +242,34 @@ def _check_request(published: Path, year_from: int, year_to: int) -> None:
         )
     if not published.is_file():
         raise ExportError(f"no published marts at {published}: run `make refresh` first", "no_marts")
+
+
+PACK_DEBRIS = (f".{PACK_PREFIX}*.tmp", ".pack.*.tmp")
+"""The hidden names a pack (and the check that the folder is writable) is made under in the output folder."""
+
+
+@contextmanager
+def _locked(folder: Path, mode: int) -> Iterator[None]:
+    """`folder` locked (`fcntl.flock` on its own descriptor) while the block runs; the lock dies with the process."""
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, mode)
+        yield
+    finally:
+        os.close(descriptor)
+
+
+def remove_abandoned(out_dir: Path) -> list[Path]:
+    """Remove the half-made packs an export killed mid-way (`kill -9`) left hidden in `out_dir`; return them.
+
+    Every export holds `out_dir` locked shared while its pack is made, so when no export is under way there (the
+    exclusive lock is free) every hidden pack is an abandoned one; while one is, nothing is removed this time.
+    """
+    try:
+        with _locked(out_dir, fcntl.LOCK_EX | fcntl.LOCK_NB):
+            return [path for pattern in PACK_DEBRIS for path in atomic.remove_debris(out_dir, pattern)]
+    except BlockingIOError:
+        return []
 
 
 def _first_missing(folder: Path) -> Path | None:

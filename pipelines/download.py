@@ -40,6 +40,7 @@ from core import atomic
 from core.checksums import sha256_of
 from core.settings import source_start_from_env
 from core.sources import register
+from core.urls import masked, masked_in
 
 USER_AGENT = "trafficking-statistics-norway/0.1 (+statistics pipeline)"
 TIMEOUT_SECONDS = 120
@@ -70,7 +71,10 @@ class Limits:
 
 
 class DownloadError(RuntimeError):
-    """A download failed or did not bring the file expected."""
+    """A download failed or did not bring the file expected; a secret in an address it names is masked."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(masked_in(str(message)))
 
 
 class NotModified(Exception):
@@ -144,7 +148,7 @@ class FetchedFile:
             "source_id": self.source_id,
             "publication": self.publication,
             "url": self.url,
-            "fetched_from": self.fetched_from,
+            "fetched_from": masked(self.fetched_from),
             "from_mirror": self.from_mirror,
             "retrieved_at": self.retrieved_at,
             "size_bytes": self.size_bytes,
@@ -313,7 +317,24 @@ def linked_file(
     found = newest_release(matches, page)
     link = found.group(0) if "url" not in found.groupdict() else found.group("url")
     release = found.groupdict().get("release")
-    return urljoin(page, link.replace("&amp;", "&")), release
+    return on_the_page_s_host(page, urljoin(page, link.replace("&amp;", "&"))), release
+
+
+def on_the_page_s_host(page: str, address: str) -> str:
+    """`address`, when it is on the host and port of the `page` that links it; else `DownloadError`: a publisher's
+    page links its own files, and a link elsewhere (another host, another port) is not followed."""
+
+    def origin(url: str) -> tuple[str | None, int | None]:
+        parts = urlsplit(url)
+        return parts.hostname, parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+
+    if origin(page) != origin(address):
+        host, port = origin(address)
+        raise DownloadError(
+            f"{page}: the page links the file on another host or port ({host}:{port}); not followed "
+            "(a publisher's page links its own files)"
+        )
+    return address
 
 
 def _named_download(
@@ -322,7 +343,8 @@ def _named_download(
     """Of the page's generic download addresses, the one whose file name matches `link`, newest release first."""
     assert remote.announcement is not None and remote.announcement.downloads
     addresses = dict.fromkeys(
-        urljoin(page, found.replace("&amp;", "&")) for found in re.findall(remote.announcement.downloads, html)
+        on_the_page_s_host(page, urljoin(page, found.replace("&amp;", "&")))
+        for found in re.findall(remote.announcement.downloads, html)
     )
     named = []
     for address in addresses:
@@ -394,8 +416,23 @@ def newest_release(matches: list[re.Match[str]], page: str) -> re.Match[str]:
 
 
 def release_order(release: str | None) -> tuple[int, ...]:
-    """A release's place in time, from the numbers in its name (`2025-11` -> (2025, 11); `v2024` -> (2024,))."""
-    return tuple(int(number) for number in re.findall(r"\d+", release or ""))
+    """A release's place in time, from the numbers in its name (`2025-11` -> (2025, 11); `v2024` -> (2024,)); a
+    date written without separators is read as one (`20250301` -> (2025, 3, 1), `202503` -> (2025, 3))."""
+    order: list[int] = []
+    for number in re.findall(r"\d+", release or ""):
+        order += _compact_date(number) or [int(number)]
+    return tuple(order)
+
+
+def _compact_date(number: str) -> list[int] | None:
+    """`20250301` or `202503` as year, month (and day) when it is a real date; None otherwise."""
+    if len(number) not in (6, 8) or not 1900 < int(number[:4]) < 2200:
+        return None
+    try:
+        moment = datetime.strptime(number, "%Y%m%d" if len(number) == 8 else "%Y%m")
+    except ValueError:
+        return None
+    return [moment.year, moment.month, moment.day][: 3 if len(number) == 8 else 2]
 
 
 def _in_the_future(release: str | None, this_month: str) -> bool:
@@ -503,7 +540,7 @@ def _copy_whole_body(response: requests.Response, sink: BinaryIO, address: str, 
     deadline = limits.deadline
     give_up_at = time.monotonic() + deadline
     try:
-        while block := response.raw.read1(1 << 20):  # whatever has arrived, so the deadline is seen in time
+        while block := response.raw.read1(1 << 20, decode_content=True):  # as HTTP says; the deadline seen in time
             sink.write(block)
             received += len(block)
             if received > limits.max_bytes:

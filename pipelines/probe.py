@@ -24,6 +24,7 @@ from pathlib import Path
 import requests
 
 from core.settings import download_retries_from_env, mirror_from_env, source_start_from_env
+from core.urls import masked_in
 from pipelines import crosswalk
 from pipelines.download import (
     PAGE_BYTES_READ,
@@ -32,6 +33,7 @@ from pipelines.download import (
     RemoteFile,
     ask_about,
     candidates,
+    detect_kind,
     http_session,
     linked_file,
     looks_like_html,
@@ -74,7 +76,7 @@ def probe_file(remote: RemoteFile, mirror: str, session: requests.Session, limit
         try:
             address, release = _locate(remote, candidate.address, candidate.may_be_page, session, limits)
             finding.address, finding.release = address, release
-            finding.details |= _about(address, session, limits)
+            finding.details |= _about(remote, address, session, limits)
             if remote is CTDC_SYNTHETIC:
                 _check_ctdc_columns(finding, address, session, limits)
             if finding.problems:
@@ -107,11 +109,12 @@ def _locate(
         return linked_file(remote, address, Path(page.name), session, limits)
 
 
-def _about(address: str, session: requests.Session, limits: Limits) -> dict[str, object]:
+def _about(remote: RemoteFile, address: str, session: requests.Session, limits: Limits) -> dict[str, object]:
     if "://" not in address:
         path = Path(address)
         if not path.is_file():
             raise DownloadError(f"{address}: no such file")
+        detect_kind(path, remote, address)  # a file of the kind the refresh reads, or the reason it would refuse it
         return {"size_bytes": path.stat().st_size, "file_name": path.name}
     try:
         answer, asked_with = ask_about(address, session, limits)
@@ -154,7 +157,11 @@ def probe_ssb(session: requests.Session, limits: Limits) -> Finding:
     """The table search and each table's metadata: the offence's code(s) and labels no crosswalk knows."""
     start = source_start_from_env("ssb")
     mirror = "" if start else mirror_from_env()
-    client = Client(start or ("" if mirror else OFFICIAL_API), mirror, session, pace_from_env(), limits.timeout)
+    try:
+        pace = pace_from_env()
+    except ValueError as error:
+        return Finding("ssb", would="keep its last good release (a setting is wrong)", problems=[str(error)])
+    client = Client(start or ("" if mirror else OFFICIAL_API), mirror, session, pace, limits.timeout)
     finding = Finding("ssb", address=client.api or mirror)
     if client.from_mirror:
         present = [table_id for table_id in KNOWN_TABLE_IDS if client.mirrored(table_id, "metadata") is not None]
@@ -232,9 +239,9 @@ def main(arguments: list[str] | None = None) -> int:
     options = parser.parse_args(arguments)
     findings = probe_all()
     if options.json:
-        print(json.dumps([asdict(finding) for finding in findings], indent=1, ensure_ascii=False))
+        print(masked_in(json.dumps([asdict(finding) for finding in findings], indent=1, ensure_ascii=False)))
     else:
-        print("\n".join(report_lines(findings)))
+        print(masked_in("\n".join(report_lines(findings))))
     return EXIT_ALL_READ if all(finding.readable for finding in findings) else EXIT_NOT_ALL
 
 

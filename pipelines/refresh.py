@@ -29,6 +29,7 @@ import dagster as dg
 import duckdb
 
 from core.settings import DataPaths, data_dir_from_env, notify_url_from_env
+from core.urls import masked_in
 from pipelines.checks.shrink import ACCEPT_TAG
 from pipelines.definitions import all_assets, all_checks, defs, source_assets, source_of_step
 from pipelines.ops.degrade import failures as failure_lines
@@ -115,17 +116,7 @@ class RefreshOutcome:
 
     def statuses(self) -> list[tuple[str, str, str | None, str | None, int]]:
         """Per source in the published file: id, status, release, reason, and its rows (facts, or population)."""
-        if not self.published:
-            return []
-        with duckdb.connect(str(self.published_file), read_only=True) as connection:
-            return connection.execute(
-                """WITH rows AS (
-                       SELECT split_part(provenance_id, ':', 1) AS source_id FROM fact_indicator
-                       UNION ALL SELECT split_part(provenance_id, ':', 1) FROM population)
-                   SELECT s.source_id, s.status, s.release, s.reason, count(r.source_id)
-                   FROM source_status s LEFT JOIN rows r USING (source_id)
-                   GROUP BY ALL ORDER BY s.source_id"""
-            ).fetchall()
+        return source_statuses(self.published_file) if self.published else []
 
     @property
     def exit_code(self) -> int:
@@ -134,6 +125,20 @@ class RefreshOutcome:
         if not self.published:
             return EXIT_FAILED
         return EXIT_CURRENT if all(status == "current" for _, status, *_ in self.statuses()) else EXIT_DEGRADED
+
+
+def source_statuses(published: Path) -> list[tuple[str, str, str | None, str | None, int]]:
+    """Per source in `published`: id, status, release, reason, and its rows (facts by their `source`, population
+    by its provenance's source: SSB's provenance ids name the table, `ssb/08484/data:…`)."""
+    with duckdb.connect(str(published), read_only=True) as connection:
+        return connection.execute(
+            """WITH rows AS (
+                   SELECT source AS source_id FROM fact_indicator
+                   UNION ALL SELECT split_part(provenance_id, ':', 1) FROM population)
+               SELECT s.source_id, s.status, s.release, s.reason, count(r.source_id)
+               FROM source_status s LEFT JOIN rows r USING (source_id)
+               GROUP BY ALL ORDER BY s.source_id"""
+        ).fetchall()
 
 
 def refresh(
@@ -184,8 +189,16 @@ def interrupted(result: dg.ExecuteInProcessResult) -> bool:
     )
 
 
-def write_log(outcome: RefreshOutcome, instance: dg.DagsterInstance, folder: Path) -> Path:
-    """Every event of every attempt, with full error texts, in one file."""
+def write_log(outcome: RefreshOutcome, instance: dg.DagsterInstance, folder: Path) -> str:
+    """Every event of every attempt, with full error texts, in one file; returns where it is, or a sentence saying
+    why it could not be written (a read-only data dir: the refresh still reports what it did)."""
+    try:
+        return str(_write_log(outcome, instance, folder))
+    except OSError as error:
+        return f"not written: {folder} cannot be written ({error.strerror or error})"
+
+
+def _write_log(outcome: RefreshOutcome, instance: dg.DagsterInstance, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"refresh-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.log"
     with open(path, "w", encoding="utf-8") as log:
@@ -268,10 +281,10 @@ def main() -> int:
         return outcome.exit_code
     for source_id, status, release, reason, facts in outcome.statuses():
         line = f"  {source_id:<22} {status:<8} release {release or '-':<22} {facts:>7} rows"
-        print(line + (f"  ({reason})" if reason else ""))
+        print(line + (f"  ({masked_in(reason)})" if reason else ""))
     for number, result in enumerate(outcome.attempts, start=1):
         for line in failures(result):
-            print(f"  attempt {number}: {line}", file=sys.stderr)
+            print(f"  attempt {number}: {masked_in(line)}", file=sys.stderr)
     log = write_log(outcome, instance, DataPaths(data_dir).root / "logs")
     if outcome.published and (line := publication_line(data_dir, before, publication_of(published))):
         print(line)

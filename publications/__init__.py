@@ -12,6 +12,7 @@ read kept publications through the store. Nothing here loads Dagster or Streamli
 """
 
 from publications.store import (
+    ChangedFile,
     KeptFileUnreadable,
     Publication,
     PublicationNotFound,
@@ -19,4 +20,11 @@ from publications.store import (
     publication_id,
 )
 
-__all__ = ["KeptFileUnreadable", "Publication", "PublicationNotFound", "PublicationStore", "publication_id"]
+__all__ = [
+    "ChangedFile",
+    "KeptFileUnreadable",
+    "Publication",
+    "PublicationNotFound",
+    "PublicationStore",
+    "publication_id",
+]

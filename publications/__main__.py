@@ -24,6 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core import atomic
 from core.settings import DataPaths, data_dir_from_env
 from publications import backup, revisions
 from publications.store import KeptFileUnreadable, Publication, PublicationNotFound, PublicationStore
@@ -91,9 +92,11 @@ def show_lines(store: PublicationStore, entry: Publication) -> list[str]:
 
 def diff_lines(store: PublicationStore, older: Publication, newer: Publication, csv: Path | None) -> list[str]:
     """What changed from `older` to `newer`: counts by source and measure, then each figure."""
+    if csv is not None:
+        csv = csv_target(csv, store.paths)
     changes = store.compare(older.publication_id, newer.publication_id)
     if csv is not None:
-        changes.write_csv(csv)
+        write_csv(changes, csv)
     lines = [f"from {older.publication_id} to {newer.publication_id}: {_counts(revisions.summary(changes))}"]
     for row in store.status_changes(older.publication_id, newer.publication_id).iter_rows(named=True):
         lines.append(
@@ -117,6 +120,38 @@ def diff_lines(store: PublicationStore, older: Publication, newer: Publication, 
     elif csv is not None:
         lines.append(f"all in {csv}")
     return lines
+
+
+class OutputRefused(ValueError):
+    """A file `--csv` may not or cannot write; the message names it and says why."""
+
+
+def csv_target(csv: Path, paths: DataPaths) -> Path:
+    """Where `--csv` writes: a file outside the data dir, in a folder that exists, never over a folder or a
+    special file. Raises `OutputRefused` saying why (before anything is read or written)."""
+    target = csv.expanduser().resolve()
+    if target.is_relative_to(paths.root.resolve()):
+        raise OutputRefused(
+            f"--csv {csv} is inside the data dir {paths.root}: nothing is written there (the published file and the "
+            "kept publications are never written over); give a file outside it"
+        )
+    if target.is_dir():
+        raise OutputRefused(f"--csv {csv} is a folder; give a file name, such as {csv / 'revisions.csv'}")
+    if not target.parent.is_dir():
+        raise OutputRefused(f"--csv {csv}: the folder {target.parent} does not exist; make it first or choose another")
+    if target.exists() and not target.is_file():
+        raise OutputRefused(f"--csv {csv} is not a regular file; give a file name")
+    return target
+
+
+def write_csv(changes: pl.DataFrame, target: Path) -> None:
+    """The figures as CSV, written whole under a new name and renamed over `target` (never into an existing
+    file's bytes, so a file another name also points to is left as it was)."""
+    try:
+        with atomic.replacing_file(target) as temp:
+            changes.write_csv(temp)
+    except OSError as error:
+        raise OutputRefused(f"--csv {target} cannot be written: {error.strerror or error}") from error
 
 
 def prune_lines(store: PublicationStore, keep: int, dry_run: bool) -> list[str]:
@@ -208,8 +243,11 @@ def main(arguments: Sequence[str] | None = None) -> int:
             lines = backup.restore(store.paths, options.source)
         else:
             lines = prune_lines(store, options.keep, options.dry_run)
-    except (PublicationNotFound, ValueError, RuntimeError) as error:  # RuntimeError: a refresh holds the data dir
+    except (PublicationNotFound, ValueError, RuntimeError) as error:  # RuntimeError: the data dir's lock
         print(f"publications: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # a read-only data dir, a full disk
+        print(f"publications: cannot write {error.filename or store.root}: {error.strerror or error}", file=sys.stderr)
         return 1
     for line in lines:
         print(line)

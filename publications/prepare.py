@@ -44,6 +44,22 @@ ADDED_TABLES = ("revisions", "figure_history", "publication")
 """Tables publication adds to the refresh's own (the `tables` column lists the refresh's only)."""
 
 
+class ClockBehind(ValueError):
+    """The clock says a time before the last publication: publishing would make the history run backwards."""
+
+
+def publication_time(previous: Publication | None, now: datetime | None = None) -> str:
+    """Now (UTC, to the second), refused with `ClockBehind` when it is before the last publication's time."""
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    if previous is not None and moment < datetime.fromisoformat(previous.published_at):
+        raise ClockBehind(
+            f"the system clock says {moment.isoformat(timespec='seconds')}, before the last publication "
+            f"{previous.publication_id} ({previous.published_at}): nothing is published until the clock is right "
+            "(a publication older than the one before it would make `list`, `show`, `diff` and the history wrong)"
+        )
+    return moment.isoformat(timespec="seconds")
+
+
 def prepare(
     store: PublicationStore,
     previous: Publication | None,
@@ -52,7 +68,7 @@ def prepare(
     run_id: str,
 ) -> PreparedPublication:
     """The new publication of `named` (the refresh's tables, by name), compared with the newest kept one."""
-    published_at = datetime.now(UTC).isoformat(timespec="seconds")
+    published_at = publication_time(store.newest())
     new_id = publication_id(published_at, content_hash)
     extra = revision_tables(store, previous, named, new_id, published_at)
     counts = {name: frame.height for name, frame in {**named, **extra}.items()}

@@ -5,19 +5,21 @@
   catalogue.json                 every kept publication, newest first (written whole, atomically)
   exports.jsonl                  one line per export pack made, naming the publication it was made from
   <publication id>/
-    trafficking.duckdb           the published file as it was published (read-only; a hard link of it)
+    trafficking.duckdb           the published file as it was published (a read-only copy, its sha256 in the entry)
     publication.json             its catalogue entry
     data/                        the open data package: <table>.parquet, <table>.csv, datapackage.json
 ```
 
 A publication id is the time of publication and the start of the content hash,
-`20261130T014512Z-60d559ee`: it sorts by time and says which content it is. Publication writes the new
-file once and renames it over the published one, never writing it in place, so the kept copy is a hard
-link of that file (a copy across file systems) and costs no disk while it is the current one.
+`20261130T014512Z-60d559ee`: it sorts by time and says which content it is. The kept file is a copy of
+the published one, never the same file (a hard link would let a read-write open of the published file
+change the kept publication too), and its sha256 is in the entry: every read of a kept or the published
+file checks it (`verify`), so a file changed after publication is said in a sentence, never served.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -52,6 +54,10 @@ class KeptFileUnreadable(PublicationNotFound):
     """A listed publication whose kept file is missing or cannot be read; the message names it and the file."""
 
 
+class ChangedFile(KeptFileUnreadable):
+    """A kept or published file whose bytes are no longer those published (its sha256 differs from the entry's)."""
+
+
 def publication_id(published_at: str, content_hash: str) -> str:
     """`20261130T014512Z-60d559ee`: the publication time (UTC) and the first 8 characters of the content hash."""
     moment = datetime.fromisoformat(published_at).astimezone(UTC)
@@ -76,6 +82,8 @@ class Publication:
     """Rows per published table."""
     size_bytes: dict[str, int] = field(default_factory=dict)
     """The DuckDB file's and the open data package's size on disk."""
+    file_sha256: str = ""
+    """The sha256 of the DuckDB file as published ("" for a publication kept before it was recorded)."""
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -197,7 +205,7 @@ class PublicationStore:
         file opens, and what was passed over on the way (one sentence each, for the run's log).
 
         A newest kept file removed by hand is put back from the published file when that still holds the
-        publication (the two are one file, hard-linked); otherwise the next older readable publication is
+        publication unchanged (its sha256 the entry's); otherwise the next older readable publication is
         the base, so revisions and `figure_history` go on from it instead of starting again as "the first".
         """
         passed_over = []
@@ -205,8 +213,8 @@ class PublicationStore:
             path = self.database(entry.publication_id)
             if not path.is_file() and self.paths.published.exists():
                 held = (publication_of(self.paths.published) or {}).get("publication_id")
-                if held == entry.publication_id:
-                    link_read_only(self.paths.published, path)
+                if held == entry.publication_id and self.unchanged(self.paths.published, entry):
+                    copy_read_only(self.paths.published, path)
                     passed_over.append(
                         f"the kept file of {entry.publication_id} was missing: put back from the published file, "
                         f"which holds that publication ({self.paths.published})"
@@ -261,19 +269,43 @@ class PublicationStore:
         published file when `name` is None (its id None when it was published before publications were kept)."""
         if name is None:
             row = publication_of(self.paths.published) if self.paths.published.exists() else None
+            self.verify(self.paths.published)
             return self.paths.published, (row or {}).get("publication_id")
         entry = self.find(name)
         return self.readable_database(entry.publication_id), entry.publication_id
 
     def readable_database(self, publication_id: str) -> Path:
-        """The kept file of `publication_id`; `KeptFileUnreadable` when it is missing (removed or moved by hand)."""
+        """The kept file of `publication_id`; `KeptFileUnreadable` when it is missing (removed or moved by hand),
+        `ChangedFile` when its bytes are no longer those kept."""
         path = self.database(publication_id)
         if not path.is_file():
             raise KeptFileUnreadable(
                 f"publication {publication_id} is listed, but its kept file is missing: {path} "
                 "(removed or moved outside `python -m publications prune`?)"
             )
+        entry = next((entry for entry in self.entries() if entry.publication_id == publication_id), None)
+        if entry is not None and not self.unchanged(path, entry):
+            raise ChangedFile(
+                f"publication {publication_id}: its kept file has been changed since it was published (its sha256 "
+                f"is no longer the one recorded), so it is not read: {path}"
+            )
         return path
+
+    @staticmethod
+    def unchanged(path: Path, entry: Publication) -> bool:
+        """Whether `path` holds the bytes `entry` was published with (True when no sha256 was recorded)."""
+        return not entry.file_sha256 or file_sha256(path) == entry.file_sha256
+
+    def verify(self, path: Path) -> None:
+        """Raise `ChangedFile` when `path` (the published file or a kept one) says it holds a kept publication
+        but its bytes are not those published; a file of no kept publication is not judged here."""
+        held = (publication_of(path) or {}).get("publication_id") if path.is_file() else None
+        entry = next((entry for entry in self.entries() if entry.publication_id == held), None)
+        if entry is not None and not self.unchanged(path, entry):
+            raise ChangedFile(
+                f"{path} has been changed since publication {held} was published (its sha256 is no longer the "
+                "one recorded), so it is not read; the next refresh puts the published file back"
+            )
 
     def kept_tables(self, publication_id: str, names: Iterable[str]) -> dict[str, pl.DataFrame]:
         """Tables of a kept publication's file; `KeptFileUnreadable` naming the file when it is missing or damaged."""
@@ -333,32 +365,41 @@ class PublicationStore:
         """Keep `database` (the new published file, before it is swapped in) as publication `entry`.
 
         The folder is made under a hidden name and renamed into place when complete (the file as a read-only
-        hard link, its entry, the open data package); then the catalogue is rewritten with it as current.
-        Returns the entry with its sizes.
+        copy, its entry, the open data package); then the catalogue is rewritten with it as current.
+        Returns the entry with its sizes and the kept file's sha256.
         """
         self.root.mkdir(parents=True, exist_ok=True)
         self.remove_debris()
         with atomic.replacing_folder(self.folder(entry.publication_id)) as staging:
-            link_read_only(database, staging / PUBLISHED_DB_NAME)
+            copy_read_only(database, staging / PUBLISHED_DB_NAME)
             package = write_data_package(staging / DATA_PACKAGE_FOLDER, tables, _package_publication(entry))
             sizes = {
                 "database": (staging / PUBLISHED_DB_NAME).stat().st_size,
                 "data_package": sum(path.stat().st_size for path in package.parent.iterdir()),
             }
-            kept = Publication(**{**asdict(entry), "size_bytes": sizes})
+            digest = file_sha256(staging / PUBLISHED_DB_NAME)
+            kept = Publication(**{**asdict(entry), "size_bytes": sizes, "file_sha256": digest})
             (staging / ENTRY_NAME).write_text(json.dumps(kept.to_json(), indent=1) + "\n", encoding="utf-8")
         others = [other for other in self.entries() if other.publication_id != kept.publication_id]
         self._write_catalogue([kept, *others], current=kept.publication_id)
         return kept
 
-    def restore(self, entry: Publication) -> None:
-        """Make the kept publication `entry` the published file again (when the published file is not it)."""
+    def restore(self, entry: Publication) -> str | None:
+        """Make the kept publication `entry` the published file again (when the published file is not it, or is
+        no longer its bytes); returns a sentence when a changed published file was put back."""
         published = self.paths.published
         row = publication_of(published) if published.exists() else None
-        if row is not None and row.get("publication_id") == entry.publication_id:
-            return
+        holds = row is not None and row.get("publication_id") == entry.publication_id
+        if holds and self.unchanged(published, entry):
+            return None
         with atomic.replacing_file(published) as staging:
-            link_read_only(self.database(entry.publication_id), staging)
+            copy_read_only(self.readable_database(entry.publication_id), staging)
+        if holds:
+            return (
+                f"the published file had been changed since publication {entry.publication_id} was published "
+                "(its sha256 was no longer the one recorded): put back from the kept publication"
+            )
+        return None
 
     def adopt(self) -> Publication | None:
         """Keep a published file made before publications were kept as the first one (nothing if any is kept)."""
@@ -444,13 +485,28 @@ class PublicationStore:
         atomic.write_text(self.catalogue_file, json.dumps(catalogue, indent=1, ensure_ascii=False) + "\n")
 
 
-def link_read_only(source: Path, target: Path) -> None:
-    """`target` as a hard link of `source` (a copy on another file system), read-only for everyone."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
+def copy_read_only(source: Path, target: Path) -> None:
+    """`target` as a copy of `source` (never a hard link: the two must not be one file), read-only for everyone."""
+    shutil.copy2(source, target)
     os.chmod(target, READ_ONLY)
+
+
+_HASHED: dict[tuple[str, int, int, int, int], str] = {}
+"""sha256 by (path, inode, size, mtime, ctime): a file is hashed again only when it may have changed (any write, or
+setting its times back, changes its ctime), so a page listing many kept publications does not re-read them all."""
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of the file at `path` (remembered while the file's inode, size and times stay the same)."""
+    status = path.stat()
+    key = (str(path), status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+    if key not in _HASHED:
+        digest = hashlib.sha256()
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _HASHED[key] = digest.hexdigest()
+    return _HASHED[key]
 
 
 def _package_publication(entry: Publication) -> dict:

@@ -13,7 +13,8 @@ import duckdb
 import polars as pl
 
 from core.settings import DataPaths, data_dir_from_env
-from publications import KeptFileUnreadable as KeptFileUnreadable  # the pages catch it from here
+from publications import ChangedFile as ChangedFile  # the pages catch these from here
+from publications import KeptFileUnreadable as KeptFileUnreadable
 from publications import Publication, PublicationStore
 
 
@@ -43,7 +44,11 @@ def open_published(path: Path) -> duckdb.DuckDBPyConnection:
 
 
 def read_tables(path: Path, names: Iterable[str]) -> dict[str, pl.DataFrame]:
-    """The named tables of the published marts, whole; a table the file lacks (an older publication) is left out."""
+    """The named tables of the published marts, whole; a table the file lacks (an older publication) is left out.
+
+    Raises `ChangedFile` when the file holds a kept publication whose bytes are no longer those published.
+    """
+    publication_store().verify(path)
     connection = open_published(path)
     try:
         present = {

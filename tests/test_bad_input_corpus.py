@@ -11,24 +11,74 @@ the workbook is in `test_refresh_garbled_download.py` (served over HTTP on 127.0
 """
 
 import csv
+import fcntl
+import gzip
 import hashlib
+import http.server
 import io
+import json
+import os
 import re
+import shlex
 import shutil
+import subprocess
+import sys
+import threading
+import time
 import zipfile
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import ClassVar
 
 import dagster as dg
 import duckdb
 import polars as pl
 import pytest
 from mirror_copies import mirror_with
+from ssb_fake import FakeSsb, serve
+from streamlit.testing.v1 import AppTest
 
-from core.settings import CURATED_DIR, DataPaths
-from pipelines.checks.facts import latest_year
-from pipelines.refresh import EXIT_DEGRADED, failures, read_source_in, refresh, run_refresh_in
+from core.settings import CURATED_DIR, REPO_ROOT, DataPaths
+from core.urls import masked_in
+from export import pack as pack_module
+from export.pack import remove_abandoned
+from pipelines.checks.facts import check_finite_counts, latest_year
+from pipelines.checks.shrink import definition_changes
+from pipelines.download import (
+    DownloadError,
+    Limits,
+    fetch,
+    http_session,
+    linked_file,
+    newest_release,
+    release_order,
+)
+from pipelines.ops.notify import send
+from pipelines.probe import EXIT_NOT_ALL
+from pipelines.probe import main as probe_main
+from pipelines.raw import raw_frame
+from pipelines.refresh import (
+    EXIT_DEGRADED,
+    EXIT_FAILED,
+    failures,
+    read_source_in,
+    refresh,
+    run_refresh_in,
+    source_statuses,
+)
+from pipelines.sources.iom_ctdc.assets import CTDC_SYNTHETIC
+from pipelines.sources.ssb.api import Client, Pace
+from pipelines.sources.ssb.harmonise import offence_definitions, to_facts
+from pipelines.sources.ssb.parse import SsbFormatError, read_tables
+from pipelines.sources.unodc_glotip.assets import GLOTIP
 from pipelines.sources.unodc_glotip.parse import read_rows
+from pipelines.sources.worldbank_population.assets import POPULATION
+from publications import ChangedFile, PublicationStore
+from publications.__main__ import main as publications_main
+from publications.prepare import ClockBehind, publication_time
+from reporting import published as reporting_published
+from reporting.texts import texts
 
 WORKBOOK = Path("unodc") / "data_glotip.xlsx"
 CTDC = Path("iom") / "ctdc_global_synthetic_20210825.csv"
@@ -43,18 +93,53 @@ def sha256(path: Path) -> str:
 # --- making bad files from the real ones -------------------------------------------------------
 
 
-def edited_workbook(path: Path, member: str, edit: Callable[[str], str]) -> bytes:
-    """The workbook with one XML part edited as text (the rest byte-for-byte)."""
+def edited_workbook(
+    path: Path,
+    member: str | dict[str, Callable[[str], str]],
+    edit: Callable[[str], str] | None = None,
+    extra: dict[str, str] | None = None,
+) -> bytes:
+    """The workbook with XML parts edited as text (one `member` and its `edit`, or a dict of them) and `extra`
+    parts added (the rest byte-for-byte)."""
+    edits = member if isinstance(member, dict) else {member: edit}
     source, buffer = zipfile.ZipFile(path), io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             data = source.read(item)
-            if item.filename == member:
-                edited = edit(data.decode("utf-8"))
-                assert edited != data.decode("utf-8"), f"the edit changed nothing in {member}"
+            if item.filename in edits:
+                edited = edits[item.filename](data.decode("utf-8"))
+                assert edited != data.decode("utf-8"), f"the edit changed nothing in {item.filename}"
                 data = edited.encode("utf-8")
             target.writestr(item, data)
+        for name, text in (extra or {}).items():
+            target.writestr(name, text)
     return buffer.getvalue()
+
+
+def with_hidden_copy(path: Path, visible_name: str, row: int, value: str, state: str = "hidden") -> bytes:
+    """The workbook with a sheet named `data_glotip_1` (hidden, or as `state` says) before the real one (renamed
+    `visible_name`): the header rows and a copy of sheet row `row` whose value cell says `value` (a stale copy)."""
+    sheet = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode("utf-8")
+    head = re.sub(r"<sheetViews>.*?</sheetViews>", "", sheet[: sheet.index("<sheetData>")])
+    rows = [re.search(rf'<row r="{number}"[^>]*>.*?</row>', sheet).group(0) for number in (1, 2, 3, row)]
+    hidden = cell_text(f"L{row}", value)(f"{head}<sheetData>{''.join(rows)}</sheetData></worksheet>")
+    part = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+    edits = {
+        "xl/workbook.xml": lambda xml: xml.replace(
+            '<sheet name="data_glotip_1" sheetId="1" r:id="rId1"/>',
+            f'<sheet name="data_glotip_1" sheetId="2" state="{state}" r:id="rId9"/>'
+            f'<sheet name="{visible_name}" sheetId="1" r:id="rId1"/>',
+        ),
+        "xl/_rels/workbook.xml.rels": lambda xml: xml.replace(
+            "</Relationships>",
+            f'<Relationship Id="rId9" Type="{part}" Target="worksheets/sheet2.xml"/></Relationships>',
+        ),
+        "[Content_Types].xml": lambda xml: xml.replace(
+            "</Types>", f'<Override PartName="/xl/worksheets/sheet2.xml" ContentType="{kind}"/></Types>'
+        ),
+    }
+    return edited_workbook(path, edits, extra={"xl/worksheets/sheet2.xml": hidden})
 
 
 def shared_string(old: str, new: str) -> Callable[[str], str]:
@@ -320,6 +405,24 @@ FAILING = {
         "staging__unodc_glotip",
         ["data_glotip.xlsx", "count above 10,000,000", "('1,000,000,000,000')"],
     ),
+    "a hidden sheet of the same name before the data sheet (Norway 2020 = 999 in it)": (
+        WORKBOOK,
+        lambda mirror: with_hidden_copy(mirror / WORKBOOK, "data_glotip_1", norway_total_row(mirror), "999"),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx: hidden data sheet(s) ['data_glotip_1']"],
+    ),
+    "a hidden old copy named data_glotip_1 beside the data sheet renamed": (
+        WORKBOOK,
+        lambda mirror: with_hidden_copy(mirror / WORKBOOK, "data_glotip_2", norway_total_row(mirror), "999"),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx: hidden data sheet(s) ['data_glotip_1']", "'data_glotip_2'"],
+    ),
+    "two visible sheets named data_glotip_1": (
+        WORKBOOK,
+        lambda mirror: with_hidden_copy(mirror / WORKBOOK, "data_glotip_1", norway_total_row(mirror), "999", "visible"),
+        "staging__unodc_glotip",
+        ["data_glotip.xlsx: 2 sheets are named 'data_glotip_1'"],
+    ),
     "Norway's World Bank line given twice": (
         WORLDBANK,
         lambda mirror: worldbank_with_norway(mirror, lambda line: line + line),
@@ -332,7 +435,7 @@ FAILING = {
             mirror, lambda line: re.sub(r'"\d+(\.\d+)?",$', '"0",', line.rstrip("\n")) + "\n"
         ),
         "staging__worldbank_population",
-        ["API_SP.POP.TOTL_DS2_en_csv_v2.csv", "population '0' is not positive and finite"],
+        ["API_SP.POP.TOTL_DS2_en_csv_v2.csv", "population '0' is not positive and finite, or not a whole number"],
     ),
     "a workbook without Norway": (
         WORKBOOK,
@@ -585,3 +688,469 @@ def test_an_operator_accepts_a_shrink_for_one_refresh(case_dirs, mirror, tmp_pat
             "AND asset_key = 'harmonised/facts_iom_ctdc'"
         ).fetchone()
     assert said.startswith("shrink accepted by the operator for this refresh")
+
+
+# --- numbers and definitions from SSB (the stand-in on 127.0.0.1, `ssb_fake`; its figures are invented) ------------
+
+
+@pytest.fixture
+def ssb():
+    fake = FakeSsb()
+    server, fake.base = serve(fake)
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+def ssb_staging(fake: FakeSsb, folder: Path) -> pl.DataFrame:
+    """SSB's tables as the raw and staging assets read them from the stand-in."""
+    session = http_session(3, 0.05, ("GET", "HEAD", "POST"))
+    fetched = Client(fake.base, "", session, Pace(100, 60), timeout=10).fetch(folder)
+    return read_tables(raw_frame(fetched.records, "current", None))
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf")], ids=["NaN", "Infinity"])
+def test_a_value_ssb_sends_as_nan_or_infinity_is_refused_naming_table_cell_and_labels(ssb, tmp_path, value):
+    ssb.tables["08484"].cells[("1B07", "Anmeldte", "2013")] = (value, None)
+
+    with pytest.raises(SsbFormatError) as refused:
+        ssb_staging(ssb, tmp_path / "ssb")
+
+    said = str(refused.value)
+    for words in ("SSB table 08484, ssb/08484/data.json", "not a finite number", "Menneskehandel", "2013"):
+        assert words in said, f"{words!r} not in: {said}"
+
+
+def test_a_count_of_31_point_4_offences_is_held_by_a_blocking_check_naming_the_cell(ssb, tmp_path):
+    ssb.tables["08484"].cells[("1B07", "Anmeldte", "2014")] = (31.4, None)
+    facts = to_facts(ssb_staging(ssb, tmp_path / "ssb"))
+    assert 31.4 in facts["value"].to_list(), "the harmonised facts carry the served figure to the check"
+
+    passed, said, _ = check_finite_counts(facts)
+
+    assert not passed
+    assert "not finite, or a count that is not whole" in said and "SSB table 08484" in said and "=2014" in said
+    assert check_finite_counts(facts.filter(pl.col("value") != 31.4))[0], "the other figures pass"
+
+
+def test_a_data_answer_that_calls_the_offence_s_code_another_offence_is_not_read_as_trafficking(ssb, tmp_path):
+    """The metadata moves 'Menneskehandel' to code 1B08; the data answer still calls 1B08 'Frihetsberøvelse'."""
+    table = ssb.tables["08484"]
+    served = table.metadata
+
+    def moved() -> dict:
+        document = served()
+        labels = document["dimension"]["Lovbruddstype"]["category"]["label"]
+        labels["1B07"], labels["1B08"] = "Voldtekt", "Menneskehandel"
+        return document
+
+    table.metadata = moved
+
+    with pytest.raises(SsbFormatError) as refused:
+        ssb_staging(ssb, tmp_path / "ssb")
+
+    said = str(refused.value)
+    assert "SSB table 08484" in said and "not read as trafficking" in said
+    assert "code '1B08' 'Menneskehandel', the data answer 'Frihetsberøvelse'" in said
+
+
+def test_an_offence_code_that_changes_between_releases_is_held_until_accepted(ssb, tmp_path):
+    before = to_facts(ssb_staging(ssb, tmp_path / "before"))
+    table = ssb.tables["08484"]
+    table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", [("AAA", "Alle lovbrudd"), ("1B", "Vold og mishandling"),
+                           ("1B07", "Frihetsberøvelse"), ("1B08", "Menneskehandel")])  # fmt: skip
+    after = to_facts(ssb_staging(ssb, tmp_path / "after"))
+
+    held = definition_changes(before, after, offence_definitions)
+
+    assert held == [
+        "definition changed since the last good release: table 08484: offence code(s) 1B07 -> offence code(s) 1B08"
+    ]
+    assert definition_changes(before, before, offence_definitions) == [], "the same release holds nothing"
+
+
+# --- the published file, the kept publications and the clock -------------------------------------------------------
+
+
+def test_the_published_file_and_its_kept_publication_are_two_files_of_the_same_bytes(refreshed):
+    store = PublicationStore(refreshed)
+    kept = store.database(store.current_id())
+
+    assert not os.path.samefile(kept, refreshed.published), "a read-write open of one must not change the other"
+    assert sha256(kept) == sha256(refreshed.published) == store.newest().file_sha256
+
+
+def edited_in_place(path: Path) -> None:
+    """A read-write open of a published DuckDB file that changes one source's figures in place."""
+    os.chmod(path, 0o644)
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            "UPDATE fact_indicator SET value = 999, value_low = 999, value_high = 999 WHERE source = 'kom'"
+        )
+
+
+@pytest.mark.refresh
+def test_a_published_file_changed_in_place_is_said_on_reading_and_put_back_by_the_next_refresh(
+    case_dirs, mirror, monkeypatch
+):
+    data, _ = case_dirs
+    store = PublicationStore(data)
+    entry = store.newest()
+    edited_in_place(data.published)
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(data.root))
+
+    assert 999 in [row[5] for row in published_kom(data.published)]
+    assert sha256(store.database(entry.publication_id)) == entry.file_sha256, "the kept publication is untouched"
+    with pytest.raises(ChangedFile, match=r"has been changed since publication \S+ was published"):
+        reporting_published.read_tables(data.published, ["fact_indicator"])  # what the dashboard reads through
+    with pytest.raises(ChangedFile):
+        store.export_source(None)  # what `python -m export` builds from
+    page = AppTest.from_file(str(REPO_ROOT / "dashboard" / "app.py"), default_timeout=90)
+    page.run()
+    page.switch_page("views/victims.py").run()
+    assert not page.exception and [warning.value for warning in page.warning] == [texts()["data.changed"]["nb"]]
+
+    result = run_refresh_in(data.root, str(mirror))
+
+    assert result.success, "\n".join(failures(result))
+    assert sha256(data.published) == entry.file_sha256, "the published file is the publication again"
+    assert 999 not in [row[5] for row in published_kom(data.published)], "the edited figures are gone"
+    assert [other.publication_id for other in store.entries()] == [entry.publication_id], "no new publication"
+
+
+def test_a_kept_publication_changed_in_place_is_refused_with_a_sentence(case_dirs, monkeypatch, capsys):
+    data, _ = case_dirs
+    store = PublicationStore(data)
+    kept = store.database(store.current_id())
+    edited_in_place(kept)
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(data.root))
+
+    assert publications_main(["path", "current"]) == 1
+    said = capsys.readouterr().err
+    assert "its kept file has been changed since it was published" in said and "Traceback" not in said
+
+
+def test_a_clock_behind_the_last_publication_publishes_nothing_and_says_so(refreshed):
+    last = PublicationStore(refreshed).newest()
+    behind = datetime.fromisoformat(last.published_at) - timedelta(hours=1)
+
+    with pytest.raises(ClockBehind, match=f"before the last publication {last.publication_id}"):
+        publication_time(last, now=behind)
+    assert publication_time(last, now=behind + timedelta(hours=2)) > last.published_at
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["the published file", "a kept publication's folder", "/proc/version", "a missing folder", "a folder"],
+)
+def test_diff_csv_never_writes_over_the_data_dir_and_says_why_it_cannot_write(
+    case_dirs, tmp_path, monkeypatch, capsys, target
+):
+    data, _ = case_dirs
+    store = PublicationStore(data)
+    current = store.current_id()
+    paths = {
+        "the published file": data.published,
+        "a kept publication's folder": store.folder(current) / "revisions.csv",
+        "/proc/version": Path("/proc/version"),
+        "a missing folder": tmp_path / "no such folder" / "revisions.csv",
+        "a folder": tmp_path,
+    }
+    before = {path: sha256(path) for path in (data.published, store.database(current))}
+    monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(data.root))
+
+    assert publications_main(["diff", current, "current", "--csv", str(paths[target])]) == 1
+
+    said = capsys.readouterr().err
+    assert said.startswith("publications: --csv ") and "Traceback" not in said, said
+    assert {path: sha256(path) for path in before} == before, "nothing of the data dir was written"
+    assert not (store.folder(current) / "revisions.csv").exists()
+    assert publications_main(["diff", current, "current", "--csv", str(tmp_path / "revisions.csv")]) == 0
+    assert "change" in (tmp_path / "revisions.csv").read_text().splitlines()[0].split(","), "a good path is written"
+
+
+# --- downloads as HTTP says, releases by date ------------------------------------------------------------------------
+
+
+class _GzipHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every file of `root` gzip-compressed with `Content-Encoding: gzip` (RFC 9110 §8.4), as a server does
+    for a client that sends `Accept-Encoding: gzip` (requests always does); Content-Length is the compressed size."""
+
+    root = Path()
+
+    def do_GET(self) -> None:
+        body = gzip.compress((self.root / self.path.lstrip("/")).read_bytes())
+        self.send_response(200)
+        self.send_header("Content-Type", "text/csv")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_download_sent_with_content_encoding_gzip_is_decoded_as_http_says(mirror, tmp_path):
+    handler = type("Handler", (_GzipHandler,), {"root": mirror})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        fetched = fetch(POPULATION, tmp_path / "downloads", f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert fetched.kind == "csv"
+    assert fetched.path.read_bytes() == (mirror / POPULATION.mirror_path).read_bytes(), "the file, not its gzip"
+
+
+def test_ctdc_releases_named_by_date_are_compared_as_dates():
+    page = "".join(f'<a href="/files/CTDC_synthetic_{day}.csv">x</a>' for day in ("20210825", "20250301", "20240115"))
+    matches = list(re.finditer(CTDC_SYNTHETIC.announcement.link, page))
+
+    assert newest_release(matches, "the CTDC page").group("release") == "20250301", "not 'dated in the future'"
+    assert release_order("20250301") > release_order("20240115") > release_order("20210825")
+    future = list(re.finditer(CTDC_SYNTHETIC.announcement.link, '<a href="/files/CTDC_synthetic_20991231.csv">'))
+    with pytest.raises(DownloadError, match=r"dated in the future: \['20991231'\]"):
+        newest_release(future, "the CTDC page")
+
+
+# --- crashes become sentences ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def read_only_data(case_dirs, tmp_path):
+    """The copy of the good data dir, seen through a read-only bind mount (root can mount; elsewhere skipped)."""
+    data, _ = case_dirs
+    view = tmp_path / "read-only"
+    view.mkdir()
+    mounted = subprocess.run(["mount", "--bind", str(data.root), str(view)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot bind-mount here: {mounted.stderr.decode().strip()}")
+    subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], check=True)
+    yield DataPaths(view)
+    subprocess.run(["umount", str(view)], check=True)
+
+
+class _Webhook(http.server.BaseHTTPRequestHandler):
+    """A webhook on 127.0.0.1 that keeps every report posted to it."""
+
+    reports: ClassVar[list[dict]] = []
+
+    def do_POST(self) -> None:
+        self.reports.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def command(module: str, *arguments: str, **environment: str) -> subprocess.CompletedProcess:
+    """`python -m module arguments` as an operator runs it, with `environment` added."""
+    return subprocess.run(
+        [sys.executable, "-m", module, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **environment},
+        cwd=REPO_ROOT,
+    )
+
+
+def test_a_refresh_on_a_read_only_data_dir_says_so_in_a_sentence_and_reports_to_the_webhook(read_only_data, mirror):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        done = command(
+            "pipelines.refresh",
+            TRAFFICKING_DATA_DIR=str(read_only_data.root),
+            TRAFFICKING_MIRROR=str(mirror),
+            TRAFFICKING_NOTIFY_URL=hook,
+        )
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    said = done.stdout + done.stderr
+    assert done.returncode == EXIT_FAILED and "Traceback" not in said, said
+    assert f"the data dir {read_only_data.root} cannot be written (Read-only file system)" in said
+    assert "full log: not written" in said
+    (report,) = _Webhook.reports
+    assert report["outcome"] == "failed" and any("cannot be written" in line for line in report["failures"])
+
+
+def test_prune_and_export_on_a_read_only_data_dir_say_so_in_a_sentence(read_only_data, tmp_path):
+    environment = {"TRAFFICKING_DATA_DIR": str(read_only_data.root)}
+    pruned = command("publications", "prune", "--keep", "1", **environment)
+    exported = command("export", "--from", "2015", "--to", "2024", "--out", str(tmp_path / "packs"), **environment)
+
+    for done in (pruned, exported):
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert "cannot be written (Read-only file system): nothing was changed" in done.stderr
+    assert not (tmp_path / "packs").exists()
+
+
+def test_an_export_killed_mid_way_leaves_no_hidden_pack_for_good(case_dirs, tmp_path):
+    data, _ = case_dirs
+    out = tmp_path / "packs"
+    export = subprocess.Popen(
+        [sys.executable, "-m", "export", "--from", "2015", "--to", "2024", "--out", str(out)],
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT), "TRAFFICKING_DATA_DIR": str(data.root)},
+        cwd=REPO_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".menneskehandel-norge-*.tmp")) and export.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    export.kill()  # SIGKILL: no clean-up runs
+    export.wait()
+    (half_made,) = out.glob(".menneskehandel-norge-*.tmp")
+
+    with pack_module._locked(out, fcntl.LOCK_SH):  # while another export is under way, nothing is removed
+        assert remove_abandoned(out) == [] and half_made.exists()
+    assert remove_abandoned(out) == [half_made], "the next export removes what the killed one left"
+    assert not list(out.iterdir())
+
+
+def test_make_export_passes_an_out_folder_with_spaces_and_norwegian_letters_whole(tmp_path):
+    out = tmp_path / "Eksport for NIM" / "Øst"
+    planned = subprocess.run(
+        ["make", "-n", "export", f"OUT={out}", "PUBLICATION=2026-11-30 12:00"],
+        capture_output=True,
+        text=True,
+        cwd=REPO_ROOT,
+        check=True,
+    )
+    (line,) = [line for line in planned.stdout.splitlines() if " -m export " in line]
+    arguments = shlex.split(line)
+    assert arguments[arguments.index("--out") + 1] == str(out)
+    assert arguments[arguments.index("--publication") + 1] == "2026-11-30 12:00"
+
+
+def test_a_pace_that_is_not_a_number_is_a_problem_of_ssb_in_the_probe_not_a_traceback(mirror, monkeypatch, capsys):
+    monkeypatch.setenv("TRAFFICKING_SSB_REQUESTS_PER_MINUTE", "abc")
+    monkeypatch.setenv("TRAFFICKING_MIRROR", str(mirror))
+
+    assert probe_main([]) == EXIT_NOT_ALL
+
+    said = capsys.readouterr().out
+    assert "ssb: would keep its last good release (a setting is wrong)" in said
+    assert "TRAFFICKING_SSB_REQUESTS_PER_MINUTE='abc' is not a whole number of requests a minute" in said
+
+
+# --- what the commands say ------------------------------------------------------------------------------------------
+
+
+def test_the_probe_does_not_say_it_would_read_a_file_of_another_kind(mirror, monkeypatch, capsys):
+    monkeypatch.setenv("TRAFFICKING_SOURCE_UNODC_GLOTIP", "/etc/passwd")
+    monkeypatch.setenv("TRAFFICKING_MIRROR", str(mirror))
+
+    assert probe_main([]) == EXIT_NOT_ALL
+
+    said = capsys.readouterr().out
+    unodc = said.split("\niom_ctdc:")[0]
+    assert "unodc_glotip: would keep its last good release" in unodc, unodc
+    assert "/etc/passwd: the download is not a valid xlsx file" in unodc
+
+
+def test_the_summary_counts_each_source_s_published_rows_by_its_source(refreshed, tmp_path):
+    """SSB's provenance ids are `ssb/<table>/data:…`: its rows were counted as 0 under `ssb`."""
+    published = tmp_path / "trafficking.duckdb"
+    shutil.copyfile(refreshed.published, published)
+    with duckdb.connect(str(published)) as connection:
+        kom = connection.execute("SELECT count(*) FROM fact_indicator WHERE source = 'kom'").fetchone()[0]
+        connection.execute(
+            "UPDATE fact_indicator SET source = 'ssb', provenance_id = 'ssb/08484/data:' || provenance_id "
+            "WHERE source = 'kom'"
+        )
+
+    rows = {source: count for source, _, _, _, count in source_statuses(published)}
+
+    assert rows["ssb"] == kom > 0 and rows["kom"] == 0
+
+
+def test_a_page_linking_the_file_on_another_host_or_port_is_not_followed(tmp_path):
+    page = "http://127.0.0.1:8101/data-portal"
+    body = tmp_path / "page.html"
+    limits, session = Limits(), http_session(0, 0)
+    for elsewhere in ("http://127.0.0.1:8102", "https://files.example.org", "http://localhost:8101"):
+        body.write_text(f'<a href="{elsewhere}/sites/x/files/2025-11/data_glotip.xlsx">Data</a>')
+        with pytest.raises(DownloadError, match=r"links the file on another host or port .*; not followed"):
+            linked_file(GLOTIP, page, body, session, limits)
+    body.write_text('<a href="/sites/x/files/2025-11/data_glotip.xlsx">Data</a>')
+    assert linked_file(GLOTIP, page, body, session, limits) == (
+        "http://127.0.0.1:8101/sites/x/files/2025-11/data_glotip.xlsx",
+        "2025-11",
+    )
+
+
+# --- secrets in addresses ---------------------------------------------------------------------------------------------
+
+SECRETS = ("analyst", "pa55word", "t0k3n")
+
+
+def credentialed(base: str, path: str = "") -> str:
+    """`base` (`http://127.0.0.1:port`) with a user, a password and a token, as an operator may configure it."""
+    return base.replace("://", "://analyst:pa55word@") + path + "?token=t0k3n"
+
+
+class _Refusing(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.send_response(403)
+        self.end_headers()
+
+    do_GET = do_HEAD = do_POST
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def refusing_server():
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Refusing)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_the_webhook_s_address_is_said_without_its_user_password_path_or_token(refusing_server):
+    said = send({"outcome": "failed"}, credentialed(refusing_server, "/hooks/services/T0/B0/s3cretpath"))
+
+    assert said.startswith(f"the refresh report was refused by http://***@{refusing_server.split('//')[1]}/***?***")
+    assert not any(secret in said for secret in (*SECRETS, "s3cretpath")), said
+
+
+def test_the_probe_prints_a_source_setting_s_address_without_its_secrets(refusing_server, mirror, monkeypatch, capsys):
+    monkeypatch.setenv("TRAFFICKING_SOURCE_UNODC_GLOTIP", credentialed(refusing_server, "/data_glotip.xlsx"))
+    monkeypatch.setenv("TRAFFICKING_MIRROR", str(mirror))
+
+    assert probe_main([]) == EXIT_NOT_ALL
+    assert probe_main(["--json"]) == EXIT_NOT_ALL
+
+    said = capsys.readouterr().out
+    assert f"http://***@{refusing_server.split('//')[1]}/data_glotip.xlsx?token=***" in said
+    assert not any(secret in said for secret in SECRETS), said
+
+
+def test_a_download_records_where_it_came_from_without_its_secrets(mirror, tmp_path):
+    handler = type("Handler", (_GzipHandler,), {"root": mirror})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        fetched = fetch(POPULATION, tmp_path / "downloads", base.replace("://", "://analyst:pa55word@"))
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    recorded = fetched.as_record()["fetched_from"]
+    assert recorded == f"http://***@{base.split('//')[1]}/{POPULATION.mirror_path}"
+    assert (
+        masked_in(f"cannot reach {credentialed(base)}: refused")
+        == f"cannot reach http://***@{base[7:]}?token=***: refused"
+    )

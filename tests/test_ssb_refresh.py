@@ -242,6 +242,52 @@ def test_a_decision_group_the_crosswalk_does_not_know_costs_only_its_cells(with_
     assert "table 09405" in said and "Henlagt" in said
 
 
+TROUBLE_IN_08484 = {
+    "NaN": ("staging__ssb", "a value is not a finite number"),
+    "31.4 offences": ("harmonised/facts_ssb:finite_whole_counts", "a count that is not whole"),
+    "the offence moved to another code": (
+        "harmonised/facts_ssb:no_unexplained_loss",
+        "table 08484: offence code(s) 1B07 -> offence code(s) 1B08",
+    ),
+}
+"""Round four (issue 37): what SSB's table 08484 may send that must never be published as trafficking figures."""
+
+
+@pytest.mark.refresh
+@pytest.mark.parametrize("trouble", [*TROUBLE_IN_08484, "the offence moved, accepted by the operator"])
+def test_a_broken_number_or_a_moved_offence_keeps_ssb_at_its_last_good_release(with_ssb, mirror, tmp_path, trouble):
+    """Invented cells: NaN or 31.4 where a count belongs, or 'Menneskehandel' moved from code 1B07 to 1B08 (held
+    until an operator accepts it with --accept-shrink ssb)."""
+    fake, _, good = with_ssb
+    data = DataPaths(tmp_path / "data")
+    shutil.copytree(good.root, data.root, symlinks=True)
+    before = ssb_facts(data.published)
+    table = fake.tables["08484"]
+    saved_dimensions, saved_cells = list(table.dimensions), dict(table.cells)
+    if trouble in ("NaN", "31.4 offences"):
+        table.cells[("1B07", "Anmeldte", "2014")] = (float("nan") if trouble == "NaN" else 31.4, None)
+    else:
+        offences = [("AAA", "Alle lovbrudd"), ("1B", "Vold og mishandling"), ("1B07", "Frihetsberøvelse"),
+                    ("1B08", "Menneskehandel")]  # fmt: skip
+        table.dimensions[0] = (table.dimensions[0][0], table.dimensions[0][1], offences)
+    accepted = frozenset({"ssb"}) if "accepted" in trouble else frozenset()
+    try:
+        outcome = refresh(data.root, str(mirror), accept_shrink=accepted)
+    finally:
+        table.dimensions[:] = saved_dimensions
+        table.cells.clear()
+        table.cells.update(saved_cells)
+
+    status, reason = {source: (status, reason) for source, status, _, reason, _ in outcome.statuses()}["ssb"]
+    if accepted:
+        assert status == "current" and not ssb_facts(data.published).equals(before), "the operator's word is taken"
+        return
+    step, words = TROUBLE_IN_08484[trouble]
+    assert outcome.exit_code == EXIT_DEGRADED and status == "stale"
+    assert step in reason and words in reason, reason
+    assert ssb_facts(data.published).equals(before), "every SSB figure as published before, exactly"
+
+
 @pytest.mark.refresh
 def test_without_ssb_the_source_is_absent_and_everything_else_publishes(tmp_path, mirror, monkeypatch):
     monkeypatch.delenv("TRAFFICKING_SOURCE_SSB", raising=False)

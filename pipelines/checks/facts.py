@@ -57,6 +57,26 @@ def check_no_negative(facts: pl.DataFrame) -> CheckOutcome:
     )
 
 
+NOT_COUNTS = frozenset({"per_1000_population", "usd_billion_per_year"})
+"""Units that are not counts (a rate, an amount of money): their figures need not be whole. Every other unit counts
+people, offences, sanctions, judgments or reports, so a figure of 31.4 is a broken cell, not a count."""
+
+
+def check_finite_counts(facts: pl.DataFrame) -> CheckOutcome:
+    """Every value and bound finite (NaN and infinity are never figures), and whole where the unit is a count."""
+    columns = ("value", "value_low", "value_high")
+    not_finite = pl.any_horizontal(pl.col(column).is_not_null() & ~pl.col(column).is_finite() for column in columns)
+    fraction = pl.any_horizontal(pl.col(column) != pl.col(column).round() for column in columns).fill_null(False)
+    counted = ~pl.col("unit").is_in(list(NOT_COUNTS)).fill_null(False)
+    bad = facts.filter(not_finite | (counted & fraction))
+    found = f"{bad.height} figure(s) not finite, or a count that is not whole, at {locations(bad)}"
+    return (
+        bad.height == 0,
+        found if bad.height else "every figure finite, every count whole",
+        {"offending_rows": bad.height, "examples": _examples(bad, ["source_location", "unit", *columns])},
+    )
+
+
 def check_unique_key(facts: pl.DataFrame) -> CheckOutcome:
     duplicated = facts.filter(pl.struct(FACT_KEY).is_duplicated())
     rule = f"no two facts share the key ({', '.join(FACT_KEY)})"
@@ -184,6 +204,7 @@ def fact_checks(asset_key: dg.AssetKey, first_year: int) -> list[dg.AssetChecksD
     evaluations: list[tuple[str, str, Callable[[pl.DataFrame], CheckOutcome], bool]] = [
         ("schema", "Canonical columns and types.", check_schema, True),
         ("no_negative_counts", "No negative value or bound.", check_no_negative, True),
+        ("finite_whole_counts", "Every figure finite; every count whole.", check_finite_counts, True),
         ("unique_canonical_key", "No duplicate canonical keys.", check_unique_key, True),
         ("known_codes", "Only canonical codes in every dimension.", check_known_codes, True),
         (

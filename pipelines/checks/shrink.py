@@ -5,11 +5,14 @@ Each downloaded source's new figures are compared with what the current publicat
 disappears, more than `MAX_LOST_SHARE` of the figures gone, or a measure's total over all places
 and years falling by more than `MAX_TOTAL_FALL` is refused by a blocking check, so the source stays
 at its last good release. Publishers restate earlier years; they do not drop a country or half
-their records. An operator who knows a shrink is real accepts it for one refresh:
+their records. A source may also say what defines its figures (`definitions`: SSB's offence codes per
+table): a definition that changes between releases is held the same way, so another offence's counts are
+never published under the old name in silence. An operator who knows a shrink or a change is real accepts it for one
+refresh:
 `python -m pipelines.refresh --accept-shrink unodc_glotip` (the run tag `trafficking/accept_shrink`).
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import dagster as dg
@@ -114,8 +117,29 @@ def published_rows(published: Path, query: str, parameters: list) -> pl.DataFram
         return connection.sql(query, params=parameters).pl()
 
 
+Definitions = Callable[[pl.DataFrame], dict[str, str]]
+"""What defines a source's figures, from its facts: {what (`table 08484`): its definition (`offence code(s) 1B07`)}."""
+
+
+def definition_changes(old: pl.DataFrame, new: pl.DataFrame, definitions: Definitions | None) -> list[str]:
+    """One sentence per definition that changed since the last good release (none when `definitions` is None)."""
+    if definitions is None or old.is_empty() or new.is_empty():
+        return []
+    before, after = definitions(old), definitions(new)
+    changed = [
+        f"{what}: {before[what]} -> {after[what]}"
+        for what in sorted(before)
+        if what in after and after[what] != before[what]
+    ]
+    return [f"definition changed since the last good release: {'; '.join(changed)}"] if changed else []
+
+
 def shrink_check(
-    asset_key: dg.AssetKey, source_id: str, published_query: str, key: Sequence[str]
+    asset_key: dg.AssetKey,
+    source_id: str,
+    published_query: str,
+    key: Sequence[str],
+    definitions: Definitions | None = None,
 ) -> dg.AssetChecksDefinition:
     """A blocking check of `asset_key` against the current publication's rows for `source_id` (see the module)."""
 
@@ -131,7 +155,7 @@ def shrink_check(
         old = published_rows(warehouse.paths.published, published_query, [source_id])
         if old is None or table.is_empty():
             return dg.AssetCheckResult(passed=True, description="nothing to compare with (no earlier publication)")
-        problems = losses(old, table, key)
+        problems = losses(old, table, key) + definition_changes(old, table, definitions)
         accepted = source_id in accepted_sources(context.run.tags)
         said = "; ".join(problems)
         if problems and accepted:

@@ -20,6 +20,7 @@ import duckdb
 import requests
 
 from core.settings import DataPaths, notify_url_from_env
+from core.urls import masked
 from pipelines.download import http_session
 from pipelines.ops.jobs import refresh_job
 from pipelines.warehouse import Warehouse
@@ -64,9 +65,9 @@ def send(report: dict, url: str) -> str | None:
             url, data=json.dumps(report), headers={"Content-Type": "application/json"}, timeout=TIMEOUT_SECONDS
         )
     except requests.RequestException as error:
-        return f"the refresh report could not be sent to {url}: {type(error).__name__}"
+        return f"the refresh report could not be sent to {masked(url, path=False)}: {type(error).__name__}"
     if answer.status_code >= 400:
-        return f"the refresh report was refused by {url}: HTTP {answer.status_code}"
+        return f"the refresh report was refused by {masked(url, path=False)}: HTTP {answer.status_code}"
     return None
 
 

@@ -15,7 +15,7 @@ import polars as pl
 from pipelines import harmonised, marts, sources
 from pipelines.releases import Releases
 from pipelines.warehouse import Warehouse, frame_fingerprint, publish
-from publications import PublicationStore
+from publications import ChangedFile, PublicationStore
 from publications.prepare import prepare
 
 VOLATILE_COLUMNS = ("retrieved_at", "local_path", "fetched_from", "run_id")
@@ -133,11 +133,17 @@ def trafficking_db(
     paths = warehouse.paths
     store = PublicationStore(paths)
     store.adopt()
+    try:
+        store.verify(paths.published)
+    except ChangedFile as error:
+        context.log.warning(str(error))
     previous, passed_over = store.comparison_base()
     for said in passed_over:
         context.log.warning(said)
     if previous is not None and previous.content_hash == content_hash:
-        store.restore(previous)
+        put_back = store.restore(previous)
+        if put_back:
+            context.log.warning(put_back)
         keep_current_releases(named["provenance"], named["source_status"], releases)
         context.log.info(f"content unchanged: the published file stays publication {previous.publication_id}")
         return dg.MaterializeResult(

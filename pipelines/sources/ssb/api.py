@@ -42,6 +42,7 @@ import requests
 
 from core import atomic
 from core.checksums import sha256_of
+from core.urls import masked
 from pipelines.download import DownloadError, read_capped, registered_max_bytes
 from pipelines.sources.ssb.jsonstat import Dataset, JsonStatError, parse_dataset
 from pipelines.sources.ssb.tables import (
@@ -107,7 +108,9 @@ def pace_from_env() -> Pace:
     try:
         per_minute = int(configured) if configured else DEFAULT_REQUESTS_PER_MINUTE
     except ValueError:
-        raise ValueError(f"{PACE_SETTING}={configured!r} is not a whole number of requests a minute") from None
+        per_minute = 0
+    if per_minute < 1:
+        raise ValueError(f"{PACE_SETTING}={configured!r} is not a whole number of requests a minute (1 or more)")
     return Pace(per_minute, 60.0)
 
 
@@ -314,7 +317,7 @@ class Client:
                     "publication": f"{PUBLISHER} (SSB), Statistikkbanken table {label} ({kind}, JSON-stat 2.0, "
                     f"licence {LICENCE})",
                     "url": official[kind],
-                    "fetched_from": fetched_from,
+                    "fetched_from": masked(fetched_from),
                     "from_mirror": self.from_mirror,
                     "retrieved_at": datetime.now(UTC).isoformat(timespec="seconds"),
                     "size_bytes": path.stat().st_size,

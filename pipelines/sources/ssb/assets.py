@@ -179,5 +179,9 @@ facts_ssb, ssb_fact_checks = facts_asset(
     FIRST_YEAR,
 )
 ssb_shrink_check = shrink_check(
-    dg.AssetKey(["harmonised", "facts_ssb"]), SOURCE_ID, "SELECT * FROM fact_indicator WHERE source = ?", FACT_KEY
+    dg.AssetKey(["harmonised", "facts_ssb"]),
+    SOURCE_ID,
+    "SELECT * FROM fact_indicator WHERE source = ?",
+    FACT_KEY,
+    definitions=harmonise.offence_definitions,
 )

@@ -37,6 +37,7 @@ table notes are free text, not read for breaks (docs/SOURCES.md). The legal basi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import polars as pl
@@ -236,6 +237,22 @@ def source_location(row: dict) -> str:
     ]
     symbol = f", status {row['status']!r}" if row["status"] else ""
     return f"SSB table {row['table_id']} ({row['file']}), {', '.join(parts)}, cell {row['cell']}{symbol}"
+
+
+_OFFENCE_IN_LOCATION = re.compile(r"^SSB table (\S+) \([^)]*\), [^=]+=(\S+) \(")
+
+
+def offence_definitions(facts: pl.DataFrame) -> dict[str, str]:
+    """Per table: the offence codes its facts were read under (`offence code(s) 1B07`), from each fact's
+    `source_location`; what `pipelines.checks.shrink` holds when it changes between releases. A label is not
+    compared: the metadata and the data answer must each name the offence (`parse.check_offence_labels`), and
+    a suffix such as `Menneskehandel mv.` is the same offence."""
+    found: dict[str, set[str]] = {}
+    for location in facts["source_location"].drop_nulls().to_list():
+        match = _OFFENCE_IN_LOCATION.match(location)
+        if match:
+            found.setdefault(f"table {match[1]}", set()).add(match[2])
+    return {table: f"offence code(s) {', '.join(sorted(codes))}" for table, codes in found.items()}
 
 
 def status_flags(statuses: Iterable[str | None]) -> list[str]:

@@ -20,7 +20,14 @@ from pathlib import Path
 import polars as pl
 
 from pipelines.sources.ssb.jsonstat import JsonStatError, read_dataset
-from pipelines.sources.ssb.tables import KNOWN_TABLE_IDS, SOURCE_ID, OffenceNotFound, find_offence
+from pipelines.sources.ssb.tables import (
+    KNOWN_TABLE_IDS,
+    SOURCE_ID,
+    Offence,
+    OffenceNotFound,
+    find_offence,
+    names_the_offence,
+)
 
 CATEGORY = pl.Struct({"dimension": pl.String(), "code": pl.String(), "label": pl.String(), "label_ssb": pl.String()})
 STAGING_SCHEMA: dict[str, pl.DataType] = {
@@ -133,6 +140,8 @@ def read_table(table_id: str, metadata_record: dict[str, object], data_record: d
     if not rows:
         raise SsbFormatError(f"SSB table {table_id}, {file}: no cells of the offence's codes {list(offence.codes)}")
     frame = pl.DataFrame(rows, schema={name: STAGING_SCHEMA[name] for name in rows[0]})
+    check_finite(frame, table_id, file)
+    check_offence_labels(frame, offence, table_id, file)
     return frame.with_columns(
         table_id=pl.lit(table_id),
         table_label=pl.lit(data.label or metadata.label),
@@ -144,3 +153,29 @@ def read_table(table_id: str, metadata_record: dict[str, object], data_record: d
         file=pl.lit(file),
         provenance_id=pl.lit(str(data_record["provenance_id"])),
     ).select(list(STAGING_SCHEMA))
+
+
+def check_finite(cells: pl.DataFrame, table_id: str, file: str) -> None:
+    """Refuse a cell whose value is NaN or infinite (JSON allows neither; a reader that accepts them would publish
+    `nan`): SSB writes a missing figure as null with a symbol such as `..`. Names the table, file, cell and labels."""
+    bad = cells.filter(pl.col("value").is_not_null() & ~pl.col("value").is_finite())
+    if bad.height:
+        shown = ", ".join(
+            f"cell {row['cell']} ({row['offence_label']}, {row['contents_label']}, {row['year']}: {row['value']})"
+            for row in bad.head(5).iter_rows(named=True)
+        )
+        more = f" and {bad.height - 5} more" if bad.height > 5 else ""
+        raise SsbFormatError(f"SSB table {table_id}, {file}: a value is not a finite number: {shown}{more}")
+
+
+def check_offence_labels(cells: pl.DataFrame, offence: Offence, table_id: str, file: str) -> None:
+    """Refuse cells whose offence label in the data answer is not the offence: the metadata found the code by its
+    label, and a data answer that calls that code something else (`Frihetsberøvelse`) is another offence's counts."""
+    labels = cells.select("offence_code", "offence_label").unique(maintain_order=True)
+    wrong = [(code, label) for code, label in labels.iter_rows() if not names_the_offence(label)]
+    if wrong:
+        said = dict(offence.categories)
+        shown = "; ".join(
+            f"the metadata labels code {code!r} {said.get(code)!r}, the data answer {label!r}" for code, label in wrong
+        )
+        raise SsbFormatError(f"SSB table {table_id}, {file}: not read as trafficking: {shown}")

@@ -55,9 +55,7 @@ def read_rows(path: Path) -> pl.DataFrame:
     the first row (among the top rows) that holds every column name.
     """
     workbook = _open(path)
-    if SHEET not in workbook.sheet_names:
-        raise GlotipFormatError(f"{path.name}: no sheet {SHEET!r} (sheets: {workbook.sheet_names})")
-    table = workbook.load_sheet(SHEET, header_row=None, dtypes="string").to_polars()
+    table = workbook.load_sheet(_data_sheet(workbook, path), header_row=None, dtypes="string").to_polars()
     header_index = _find_header(table.head(HEADER_SEARCH_ROWS), path)
     header = [None if cell is None else str(cell).strip() for cell in table.row(header_index)]
     position = {name: header.index(name) for name in COLUMNS}
@@ -93,6 +91,26 @@ def release_day(path: Path) -> str | None:
                 day, month, year = found.groups()
                 return f"{year}-{month}-{day}"
     return None
+def _data_sheet(workbook: fastexcel.ExcelReader, path: Path) -> int:
+    """The position of the one visible sheet named `SHEET`.
+
+    A workbook with a hidden data sheet (a name starting with `SHEET`'s stem) or two sheets named `SHEET` is
+    refused naming them: a hidden old copy would otherwise be read in place of the sheet a reader sees.
+    """
+    names = workbook.sheet_names
+    if SHEET not in names:
+        raise GlotipFormatError(f"{path.name}: no sheet {SHEET!r} (sheets: {names})")
+    stem = SHEET.rstrip("0123456789")
+    data_sheets = [index for index, name in enumerate(names) if name.startswith(stem)]
+    hidden = [names[index] for index in data_sheets if workbook.load_sheet(index, n_rows=0).visible != "visible"]
+    if hidden:
+        raise GlotipFormatError(
+            f"{path.name}: hidden data sheet(s) {hidden}; a hidden copy is not read in place of the sheet readers "
+            f"see (sheets: {names})"
+        )
+    if names.count(SHEET) > 1:
+        raise GlotipFormatError(f"{path.name}: {names.count(SHEET)} sheets are named {SHEET!r} (sheets: {names})")
+    return names.index(SHEET)
 
 
 def _find_header(top: pl.DataFrame, path: Path) -> int:

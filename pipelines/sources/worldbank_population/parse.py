@@ -79,11 +79,13 @@ def read_population(path: Path) -> pl.DataFrame:
     if unreadable.height:
         row = unreadable.row(0, named=True)
         raise WorldBankFormatError(f"{path.name}, line {row['line']}, {row['year']}: not a number: {row['text']!r}")
-    impossible = typed.filter(~pl.col("population").is_finite() | (pl.col("population") <= 0))
+    population = pl.col("population")
+    impossible = typed.filter(~population.is_finite() | (population <= 0) | (population != population.round()))
     if impossible.height:
         row = impossible.row(0, named=True)
         raise WorldBankFormatError(
-            f"{path.name}, line {row['line']}, {row['year']}: population {row['text']!r} is not positive and finite"
+            f"{path.name}, line {row['line']}, {row['year']}: population {row['text']!r} is not positive and finite, "
+            "or not a whole number of people"
         )
     _fail_on_repeated_places(wide, path.name)
     return typed.drop("text")
