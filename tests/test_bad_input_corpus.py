@@ -711,37 +711,37 @@ def ssb_staging(fake: FakeSsb, folder: Path) -> pl.DataFrame:
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf")], ids=["NaN", "Infinity"])
 def test_a_value_ssb_sends_as_nan_or_infinity_is_refused_naming_table_cell_and_labels(ssb, tmp_path, value):
-    ssb.tables["08484"].cells[("1B07", "Anmeldte", "2013")] = (value, None)
+    ssb.tables["08484"].cells[("1BM100", "AnmeldteLovbrudd", "2016")] = (value, None)
 
     with pytest.raises(SsbFormatError) as refused:
         ssb_staging(ssb, tmp_path / "ssb")
 
     said = str(refused.value)
-    for words in ("SSB table 08484, ssb/08484/data.json", "not a finite number", "Menneskehandel", "2013"):
+    for words in ("SSB table 08484, ssb/08484/data.json", "not a finite number", "Menneskehandel", "2016"):
         assert words in said, f"{words!r} not in: {said}"
 
 
 def test_a_count_of_31_point_4_offences_is_held_by_a_blocking_check_naming_the_cell(ssb, tmp_path):
-    ssb.tables["08484"].cells[("1B07", "Anmeldte", "2014")] = (31.4, None)
+    ssb.tables["08484"].cells[("1BM100", "AnmeldteLovbrudd", "2017")] = (31.4, None)
     facts = to_facts(ssb_staging(ssb, tmp_path / "ssb"))
     assert 31.4 in facts["value"].to_list(), "the harmonised facts carry the served figure to the check"
 
     passed, said, _ = check_finite_counts(facts)
 
     assert not passed
-    assert "not finite, or a count that is not whole" in said and "SSB table 08484" in said and "=2014" in said
+    assert "not finite, or a count that is not whole" in said and "SSB table 08484" in said and "=2017" in said
     assert check_finite_counts(facts.filter(pl.col("value") != 31.4))[0], "the other figures pass"
 
 
 def test_a_data_answer_that_calls_the_offence_s_code_another_offence_is_not_read_as_trafficking(ssb, tmp_path):
-    """The metadata moves 'Menneskehandel' to code 1B08; the data answer still calls 1B08 'Frihetsberøvelse'."""
+    """The metadata moves 'Menneskehandel' to code 1BM200; the data answer still calls it 'Frihetsberøvelse'."""
     table = ssb.tables["08484"]
     served = table.metadata
 
     def moved() -> dict:
         document = served()
-        labels = document["dimension"]["Lovbruddstype"]["category"]["label"]
-        labels["1B07"], labels["1B08"] = "Voldtekt", "Menneskehandel"
+        labels = document["dimension"]["LovbruddKrim"]["category"]["label"]
+        labels["1BM100"], labels["1BM200"] = "¬¬ Voldtekt", "¬¬ Menneskehandel"
         return document
 
     table.metadata = moved
@@ -751,20 +751,20 @@ def test_a_data_answer_that_calls_the_offence_s_code_another_offence_is_not_read
 
     said = str(refused.value)
     assert "SSB table 08484" in said and "not read as trafficking" in said
-    assert "code '1B08' 'Menneskehandel', the data answer 'Frihetsberøvelse'" in said
+    assert "code '1BM200' '¬¬ Menneskehandel', the data answer '¬¬ Frihetsberøvelse'" in said, "in SSB's own words"
 
 
 def test_an_offence_code_that_changes_between_releases_is_held_until_accepted(ssb, tmp_path):
     before = to_facts(ssb_staging(ssb, tmp_path / "before"))
     table = ssb.tables["08484"]
-    table.dimensions[0] = ("Lovbruddstype", "lovbruddstype", [("AAA", "Alle lovbrudd"), ("1B", "Vold og mishandling"),
-                           ("1B07", "Frihetsberøvelse"), ("1B08", "Menneskehandel")])  # fmt: skip
+    table.dimensions[0] = ("LovbruddKrim", "lovbruddstype", [("1AAAAA-9ZZZZZ", "Alle lovbruddsgrupper"),
+                           ("1BM100", "¬¬ Frihetsberøvelse"), ("1BM200", "¬¬ Menneskehandel")])  # fmt: skip
     after = to_facts(ssb_staging(ssb, tmp_path / "after"))
 
     held = definition_changes(before, after, offence_definitions)
 
     assert held == [
-        "definition changed since the last good release: table 08484: offence code(s) 1B07 -> offence code(s) 1B08"
+        "definition changed since the last good release: table 08484: offence code(s) 1BM100 -> offence code(s) 1BM200"
     ]
     assert definition_changes(before, before, offence_definitions) == [], "the same release holds nothing"
 

@@ -93,7 +93,7 @@ def test_the_newest_edition_is_the_fact_and_an_earlier_different_print_is_named_
         assert fact["value"] == float(newest["value"])
         assert "revised_from_earlier_edition" in fact["flags"].split(";")
         for earlier in (row for row in prints if row is not newest):
-            assert f"TIP {earlier['edition']} (line {earlier['line']}): {earlier['value']}" in fact["source_location"]
+            assert f"TIP {earlier['edition']}: {earlier['value']}" in fact["source_location"]
 
 
 def test_a_year_stated_in_words_is_never_a_number():
@@ -124,7 +124,7 @@ def test_every_curated_row_reaches_the_published_facts(published):
             assert value == (float(row["value"]) if row["value"] else None), row
             assert ("stated_in_words" in flags.split(";")) == bool(row["words"]), row
         else:
-            assert f"TIP {row['edition']} (line {row['line']}): {row['value'] or row['words']}" in location, row
+            assert f"TIP {row['edition']}: {row['value'] or row['words']}" in location, row
 
 
 def test_norway_tier_for_every_edition_and_the_2021_downgrade(published):

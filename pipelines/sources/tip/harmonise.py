@@ -68,7 +68,7 @@ def newest_prints(printed: pl.DataFrame) -> pl.DataFrame:
     and `revised` (an earlier print says something else)."""
     described = printed.with_columns(
         shown=shown(),
-        print_text=pl.format("TIP {} (line {}): {}", pl.col("edition"), pl.col("line"), shown()),
+        print_text=pl.format("TIP {}: {}", pl.col("edition"), shown()),
     )
     return (
         described.sort("edition", descending=True)
