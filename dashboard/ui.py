@@ -9,6 +9,7 @@ with a note on each page saying so.
 
 import functools
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -18,7 +19,7 @@ import streamlit as st
 from core.vocabulary import NORWAY
 from dashboard.i18n import language, t, with_shown_values
 from reporting.catalogue import Series
-from reporting.changes import figure_keys, revision_marks
+from reporting.changes import MarkedFigures, figure_keys, marked_figures, revision_marks
 from reporting.charts import CHART_CONFIG, describe
 from reporting.published import (
     Publication,
@@ -29,6 +30,7 @@ from reporting.published import (
     read_tables,
 )
 from reporting.status import not_current, status_line, status_reason
+from reporting.texts import LANGUAGES
 from reporting.words import moment_text
 
 PUBLISHED_TABLES = (
@@ -67,6 +69,35 @@ def _read_tables(path: str, version: int) -> dict[str, pl.DataFrame]:
     the tables on every page load was a third of the server's time for a page (benchmarks/bench_dashboard.py).
     """
     return read_tables(Path(path), PUBLISHED_TABLES)
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """What pages look figures and codes up in, prepared once per publication: a page then costs the same however
+    long the publication's history is (with 75,000 revisions, Oversikt took 8 s writing them all for each tile)."""
+
+    marked: MarkedFigures
+    """The figures the publication made new or revised, by key."""
+    labels: dict[tuple[str, str, str], str]
+    """(dimension, code, language) -> the canonical vocabulary's label."""
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _lookups(path: str, version: int) -> Lookups:
+    tables = _read_tables(path, version)
+    vocabulary = tables.get("canonical_vocabulary")
+    labels = {}
+    if vocabulary is not None:
+        for row in vocabulary.iter_rows(named=True):
+            for lang in LANGUAGES:
+                labels[(row["dimension"], row["code"], lang)] = row[f"label_{lang}"]
+    return Lookups(marked_figures(tables.get("revisions")), labels)
+
+
+def lookups() -> Lookups:
+    """The shown publication's `Lookups` (its tables were read by `published_tables`)."""
+    path = shown_path()
+    return _lookups(str(path), path.stat().st_mtime_ns)
 
 
 def publication_label(entry: Publication) -> str:
@@ -145,8 +176,9 @@ def definition_name(tables: dict[str, pl.DataFrame], definition_id: str) -> str:
 
 def vocabulary_label(tables: dict[str, pl.DataFrame], dimension: str, code: str) -> str:
     """The canonical vocabulary's label for `code` in the reader's language (the code if it has none)."""
-    labels = tables["canonical_vocabulary"].filter((pl.col("dimension") == dimension) & (pl.col("code") == code))
-    return labels[f"label_{language()}"][0] if labels.height else code
+    if "canonical_vocabulary" not in tables:
+        return code
+    return lookups().labels.get((dimension, code, language())) or code
 
 
 def footnotes(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) -> None:
@@ -261,7 +293,7 @@ def earlier_note(tables: dict[str, pl.DataFrame]) -> None:
 def revision_column(tables: dict[str, pl.DataFrame], rows: pl.DataFrame) -> pl.Series:
     """For rows shaped like `series_totals` or `breakdowns`: a column marking each figure this publication made
     new or revised (with the figure before), empty for the others."""
-    marks = revision_marks(tables.get("revisions"), figure_keys(rows), language())
+    marks = revision_marks(lookups().marked, figure_keys(rows), language())
     return pl.Series(t("revisions.column"), marks, dtype=pl.String)
 
 

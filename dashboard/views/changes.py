@@ -12,13 +12,16 @@ from reporting.changes import CHANGES, by_source_and_measure, sides_shown, summa
 from reporting.published import KeptFileUnreadable, Publication, kept_publications, publication_store
 from reporting.words import OSLO, day_text, moment_text, period_text, reason_text, release_text
 
-DETAIL_ROWS = 2000
-"""At most this many figures in a detail table (all of them are in the CSV download)."""
+DETAIL_ROWS = 200
+"""At most this many figures in a detail table or the history's picker (all of them are in the download): a page
+costs the same however many figures a publication changed."""
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _compared(older: str, newer: str, older_file: str, newer_file: str) -> pl.DataFrame:
-    """The revisions from one kept publication to another; the files' paths key the cache with the ids."""
+    """The revisions from one kept publication to another; the files' paths key the cache with the ids.
+
+    Held as a resource, not copied per run: the frame is never changed in place."""
     return publication_store().compare(older, newer)
 
 
@@ -50,6 +53,8 @@ def details(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> pl.Data
     """Each revised figure: what changed, where, the figure before and after as shown, and the release."""
     names = measure_names(tables)
     written = sides_shown(revisions.head(DETAIL_ROWS), language())
+    places = {geo: geo_name(geo) for geo in set(written["geo"])}
+    groups = {breakdown: breakdown_label(tables, breakdown) for breakdown in set(written["breakdown"])}
     return pl.DataFrame(
         {
             t("changes.change"): [t(f"changes.change_{change}") for change in written["change"]],
@@ -58,9 +63,9 @@ def details(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> pl.Data
                 names.get((source, measure), measure)
                 for source, measure in zip(written["source"], written["measure"], strict=True)
             ],
-            t("changes.geo"): [geo_name(geo) for geo in written["geo"]],
+            t("changes.geo"): [places[geo] for geo in written["geo"]],
             t("changes.period"): [period_text(period) for period in written["period"]],
-            t("changes.breakdown"): [breakdown_label(tables, breakdown) for breakdown in written["breakdown"]],
+            t("changes.breakdown"): [groups[breakdown] for breakdown in written["breakdown"]],
             t("changes.before"): written["shown_before"],
             t("changes.after"): written["shown_after"],
             t("changes.release"): [release_text(release, None, language()) for release in written["release"]],
@@ -87,12 +92,17 @@ def breakdown_label(tables: dict[str, pl.DataFrame], breakdown: str) -> str:
     return vocabulary_label(tables, dimension, category)
 
 
-def figure_label(tables: dict[str, pl.DataFrame], key: tuple) -> str:
-    """One figure of the revisions as a reader names it: source, measure, place, period and group."""
-    _, source, measure, geo, period, breakdown = key
-    name = measure_names(tables).get((source, measure), measure)
-    place = f"{geo_name(geo)}, {period_text(period)}, {breakdown_label(tables, breakdown)}"
-    return f"{t(f'publisher.{source}')}: {name}, {place}"
+def figure_labels(tables: dict[str, pl.DataFrame], keys: list[tuple]) -> dict[tuple, str]:
+    """Figures of the revisions as a reader names them: source, measure, place, period and group."""
+    names = measure_names(tables)
+    groups = {breakdown: breakdown_label(tables, breakdown) for breakdown in {key[-1] for key in keys}}
+    places = {geo: geo_name(geo) for geo in {key[3] for key in keys}}
+    labels = {}
+    for key in keys:
+        _, source, measure, geo, period, breakdown = key
+        place = f"{places[geo]}, {period_text(period)}, {groups[breakdown]}"
+        labels[key] = f"{t(f'publisher.{source}')}: {names.get((source, measure), measure)}, {place}"
+    return labels
 
 
 def status_changes(changes: pl.DataFrame) -> None:
@@ -146,7 +156,7 @@ def overview(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame, key: str)
     st.dataframe(details(tables, rows), hide_index=True, width="stretch", key=f"changes_details_{key}")
     st.download_button(
         t("changes.download"),
-        revisions.write_csv(),
+        revisions.write_csv,  # written when the reader asks for it
         file_name=f"revisions-{key}.csv",
         mime="text/csv",
         key=f"changes_download_{key}",
@@ -160,10 +170,11 @@ def figure_history(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> 
         return
     st.markdown(t("changes.history_intro"))
     keys = revisions.select("table", "source", "measure", "geo", "period", "breakdown").head(DETAIL_ROWS).rows()
+    labels = figure_labels(tables, keys)
     chosen = st.selectbox(
         t("changes.history_figure"),
         keys,
-        format_func=lambda key: figure_label(tables, key),
+        format_func=labels.get,
         key="changes_history",
     )
     names = ("table", "source", "measure", "geo", "period", "breakdown")
