@@ -20,7 +20,7 @@ from core.vocabulary import NORWAY
 from dashboard.i18n import language, t, with_shown_values
 from reporting.catalogue import Series
 from reporting.changes import MarkedFigures, figure_keys, marked_figures, revision_marks
-from reporting.charts import CHART_CONFIG, describe
+from reporting.charts import CHART_CONFIG, coinciding_note, describe, drawn_definitions
 from reporting.published import (
     Publication,
     kept_path,
@@ -227,6 +227,14 @@ def figures_table(shown: pl.DataFrame) -> pl.DataFrame:
     return table
 
 
+def drawn_of(data: pl.DataFrame, definition_ids: Iterable[str]) -> list[str]:
+    """Those of `definition_ids` the chart of `data` draws a figure of (all of them when rows name no definition)."""
+    if "definition_id" not in data.columns:
+        return list(definition_ids)
+    drawn = set(drawn_definitions(data))
+    return [definition_id for definition_id in definition_ids if definition_id in drawn]
+
+
 def chart_block(
     tables: dict[str, pl.DataFrame],
     title: str,
@@ -234,9 +242,12 @@ def chart_block(
     data: pl.DataFrame,
     definition_ids: Iterable[str],
     file_name: str,
+    underlying: Iterable[str] = (),
 ) -> None:
-    """A chart with its title (what is counted), a sentence saying what it shows, its figures as a table a screen
-    reader can read, footnotes from the registry, and its data as CSV. Without figures: a sentence, no chart."""
+    """A chart with its title (what is counted), a sentence saying what it shows, a note where series coincide, its
+    figures as a table a screen reader can read, footnotes from the registry for the series drawn (and the
+    `underlying` definitions the chart is computed from, such as the population under a rate), and its data as a
+    download. Without figures: a sentence, no chart."""
     st.subheader(title)
     if data.is_empty():
         st.info(t("chart.no_figures"))
@@ -245,9 +256,11 @@ def chart_block(
     kind = "chart.kind_bar" if any(trace.type == "bar" for trace in figure.data) else "chart.kind_line"
     st.markdown(describe(shown, kind, language()))
     st.plotly_chart(figure, width="stretch", key=f"chart_{file_name}", config=CHART_CONFIG)
+    if kind == "chart.kind_line" and (note := coinciding_note(shown, language())):
+        st.caption(note)
     with st.expander(t("chart.figures_table")):
         st.table(figures_table(shown))
-    footnotes(tables, definition_ids)
+    footnotes(tables, [*drawn_of(shown, definition_ids), *underlying])
     csv_data = download_columns(shown).write_csv()
     st.download_button(
         t("chart.download"), csv_data, file_name=f"{file_name}.csv", mime="text/csv", key=f"download_{file_name}"

@@ -92,3 +92,10 @@ def year_span(first: int, last: int) -> str:
 def period_text(period: str) -> str:
     """A stored period (`2022-2024`) with an en dash, as a reader writes it."""
     return period.replace("-", "–")
+
+
+def listing(items: list[str], language: str) -> str:
+    """`a, b og c` / `a, b and c`."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {text('words.and', language)} {items[-1]}"

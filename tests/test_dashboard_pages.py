@@ -227,6 +227,33 @@ def test_justice_chart_marks_the_2015_penal_code_change(data_dir, published):
     assert "257–258" in notes and "1 October 2015" in notes
 
 
+def test_justice_chart_names_only_what_it_draws_and_says_where_series_coincide(data_dir, published):
+    """KOM's police reports equal UNODC's offences recorded in some years (the published series say which): the
+    page names those years, nests the markers, and neither title nor footnotes name a source without figures."""
+    equal = [
+        str(year)
+        for (year,) in published.execute(
+            "SELECT k.year FROM series_totals k JOIN series_totals u ON k.year = u.year AND k.value = u.value "
+            "WHERE k.definition_id = 'kom.police_reports' AND u.definition_id = 'unodc_glotip.offences_recorded' "
+            "AND k.geo = 'NOR' AND u.geo = 'NOR' AND k.period = CAST(k.year AS VARCHAR) "
+            "AND u.period = CAST(u.year AS VARCHAR) ORDER BY k.year"
+        ).fetchall()
+    ]
+    assert len(equal) > 1, "the published series coincide in some years"
+    has_ssb = published.execute("SELECT count(*) FROM series_totals WHERE source = 'ssb'").fetchall()[0][0]
+    app = open_page("views/justice.py", "en")
+    note = next(caption.value for caption in app.caption if caption.value.startswith("Where series have the same"))
+    assert f"{', '.join(equal[:-1])} and {equal[-1]}" in note
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    sizes = [trace["marker"]["size"] for trace in figure["data"] if trace.get("mode") == "lines+markers"]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) > 1, "each later series' markers sit inside"
+    chain_title = app.subheader[0].value
+    footnotes = " ".join(caption.value for caption in app.caption if caption.value.startswith("**"))
+    assert ("(SSB)" in chain_title) == bool(has_ssb)
+    assert ("(SSB)**" in footnotes) == bool(has_ssb)
+    assert "sanctions" not in chain_title or has_ssb
+
+
 def test_no_line_is_drawn_across_a_year_without_a_figure(data_dir, published):
     years = [
         year

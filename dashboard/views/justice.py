@@ -20,10 +20,10 @@ from dashboard.ui import (
 )
 from reporting import queries
 from reporting.catalogue import definition_ids, series
-from reporting.charts import series_figure
+from reporting.charts import drawn_definitions, series_figure
 from reporting.figures import wide_series
 from reporting.justice import agreement, justice_chain
-from reporting.words import day_text
+from reporting.words import day_text, listing
 
 
 def ratio_pairs() -> list[tuple[str, str]]:
@@ -76,7 +76,10 @@ def chain_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None
             annotation_position="top right",
             annotation_font_size=14,
         )
-    chart_block(tables, t("justice.chain_title"), figure, data, chain, "justice_chain")
+    measures = {entry.definition_id: entry.measure for entry in series("justice", "chain")}
+    steps = [t(f"justice.step.{measures[definition_id]}") for definition_id in drawn_definitions(data)]
+    title = t("justice.chain_title", steps=listing(steps, language()))
+    chart_block(tables, title, figure, data, chain, "justice_chain")
 
 
 def ratios(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> pl.DataFrame:

@@ -52,8 +52,8 @@ def nordic_rates(tables: dict[str, pl.DataFrame]) -> None:
     data = with_shown(data, rate_style(language()))
     figure = series_figure(data, language=language(), y_title=t("world.per_100k"))
     title = t("world.rates_title", measure=definition_name(tables, chosen))
-    footnoted = [chosen, *definition_ids("world", "rates_population")]
-    chart_block(tables, title, figure, data, footnoted, f"nordic_{offered[chosen]}")
+    population = definition_ids("world", "rates_population")
+    chart_block(tables, title, figure, data, [chosen], f"nordic_{offered[chosen]}", underlying=population)
     st.caption(t("world.rates_note"))
 
 
