@@ -31,7 +31,7 @@ from reporting.published import (
 )
 from reporting.status import not_current, status_line, status_reason
 from reporting.texts import LANGUAGES
-from reporting.words import moment_text
+from reporting.words import category_text, moment_text
 
 PUBLISHED_TABLES = (
     "series_totals",
@@ -175,10 +175,10 @@ def definition_name(tables: dict[str, pl.DataFrame], definition_id: str) -> str:
 
 
 def vocabulary_label(tables: dict[str, pl.DataFrame], dimension: str, code: str) -> str:
-    """The canonical vocabulary's label for `code` in the reader's language (the code if it has none)."""
-    if "canonical_vocabulary" not in tables:
-        return code
-    return lookups().labels.get((dimension, code, language())) or code
+    """The canonical vocabulary's label for `code` in the reader's language, else the word for a source's own
+    category (`reporting.words.category_text`), else the code."""
+    labels = lookups().labels if "canonical_vocabulary" in tables else {}
+    return labels.get((dimension, code, language())) or category_text(dimension, code, language()) or code
 
 
 def footnotes(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) -> None:
@@ -190,6 +190,13 @@ def footnotes(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) ->
             f"**{name}** ({t('chart.unit')}: {unit}). {row[f'description_{lang}']} "
             f"{breaks} {t('chart.source')}: [{row['publisher']}]({row['source_url']})"
         )
+
+
+def reader_table(frame: pl.DataFrame) -> None:
+    """A table for readers: an HTML table whose text wraps (no canvas grid cutting columns), every column visible at
+    a desktop's and a phone's width (`dashboard/app.py` lays it out), its cells text a screen reader and a browser
+    test can read."""
+    st.table(frame, hide_index=True)
 
 
 def download_columns(frame: pl.DataFrame) -> pl.DataFrame:
@@ -259,7 +266,7 @@ def chart_block(
     if kind == "chart.kind_line" and (note := coinciding_note(shown, language())):
         st.caption(note)
     with st.expander(t("chart.figures_table")):
-        st.table(figures_table(shown))
+        reader_table(figures_table(shown))
     footnotes(tables, [*drawn_of(shown, definition_ids), *underlying])
     csv_data = download_columns(shown).write_csv()
     st.download_button(

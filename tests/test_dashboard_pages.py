@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from browser_checks import developer_words
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui import download_columns
@@ -254,6 +255,24 @@ def test_justice_chart_names_only_what_it_draws_and_says_where_series_coincide(d
     assert "sanctions" not in chain_title or has_ssb
 
 
+@pytest.mark.parametrize("page", ["views/victims.py", "views/justice.py", "views/world.py", "views/changes.py"])
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_tables_for_readers_are_text_tables_without_files_codes_or_english(data_dir, page, language):
+    """Every table a reader meets is an HTML table (no canvas grid, whose cells neither wrap nor reach a browser
+    test), and no cell holds a file name, a code such as `0--8` or `Unknown`, or a double comma."""
+    app = open_page(page, language)
+    assert app.table, "the page has tables"
+    assert not app.dataframe, "no canvas grids outside the analysts' parts of Definisjoner og kilder"
+    cells = "\n".join(
+        " | ".join(str(cell) for cell in row) for table in app.table for row in table.value.itertuples(index=False)
+    )
+    found = developer_words(cells, language)
+    assert not found, found
+    assert not re.search(r"\d--\d|,\s*,", cells), "codes or a double comma"
+    if language == "nb":
+        assert not re.search(r"\bUnknown\b|\bOther\b", cells), "English codes on a Norwegian page"
+
+
 def test_no_line_is_drawn_across_a_year_without_a_figure(data_dir, published):
     years = [
         year
@@ -325,7 +344,7 @@ def test_the_only_banner_is_for_the_source_the_mirror_lacks(data_dir):
 def test_the_sources_page_lists_every_source_with_its_status(degraded, monkeypatch):
     monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(degraded.root))
     app = open_page("views/sources.py", "en")
-    table = next(frame.value for frame in app.dataframe if "Status" in frame.value.columns)
+    table = next(frame.value for frame in app.table if "Status" in frame.value.columns)
     statuses = dict(zip(table["Source"], table["Status"], strict=True))
     assert statuses[texts()["source.iom_ctdc"]["en"]] == "stale"
     assert statuses[texts()["source.kom"]["en"]] == "current"

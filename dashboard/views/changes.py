@@ -7,10 +7,10 @@ import streamlit as st
 
 from core.vocabulary import geo_table
 from dashboard.i18n import language, number, t, text_labels
-from dashboard.ui import page_header, publication_label, vocabulary_label
+from dashboard.ui import page_header, publication_label, reader_table, vocabulary_label
 from reporting.changes import CHANGES, by_source_and_measure, sides_shown, summary
 from reporting.published import KeptFileUnreadable, Publication, kept_publications, publication_store
-from reporting.words import OSLO, day_text, moment_text, period_text, reason_text, release_text
+from reporting.words import OSLO, category_text, day_text, moment_text, period_text, reason_text, release_text
 
 DETAIL_ROWS = 200
 """At most this many figures in a detail table or the history's picker (all of them are in the download): a page
@@ -84,12 +84,25 @@ def geo_name(geo: str) -> str:
     return _geo_names(language()).get(geo, geo)
 
 
+COUNTRY_DIMENSIONS = ("citizenship", "repatriation")
+"""Breakdowns by a second country, written `citizenship=NGA (the source's label)`."""
+
+
 def breakdown_label(tables: dict[str, pl.DataFrame], breakdown: str) -> str:
-    """`sex=female` as the reader reads it ("kvinner"); the total as "i alt"."""
+    """`sex=female; age_group=child` as the reader reads it ("kvinner, barn"), `citizenship=NGA (Nigeria)` as
+    "statsborgerskap: Nigeria" (never the source's own label); the total as "i alt"."""
     if "=" not in breakdown:
         return t("changes.all")
-    dimension, _, category = breakdown.partition("=")
-    return vocabulary_label(tables, dimension, category)
+    return ", ".join(_part_label(tables, part) for part in breakdown.split("; "))
+
+
+def _part_label(tables: dict[str, pl.DataFrame], part: str) -> str:
+    dimension, _, category = part.partition("=")
+    if dimension not in COUNTRY_DIMENSIONS:
+        return vocabulary_label(tables, dimension, category)
+    code = category.split(" (")[0]
+    name = category_text(dimension, code, language()) or geo_name(code)
+    return f"{vocabulary_label(tables, 'counterpart_type', dimension).lower()}: {name}"
 
 
 def figure_labels(tables: dict[str, pl.DataFrame], keys: list[tuple]) -> dict[tuple, str]:
@@ -136,7 +149,7 @@ def overview(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame, key: str)
         st.info(t("changes.nothing"))
         return
     st.markdown(t("changes.by_group"))
-    st.dataframe(grouped(tables, revisions), hide_index=True, width="stretch", key=f"changes_groups_{key}")
+    reader_table(grouped(tables, revisions))
     groups = by_source_and_measure(revisions).select("source", "measure", "table").rows()
     names = measure_names(tables)
     labels = {
@@ -153,7 +166,7 @@ def overview(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame, key: str)
         rows = rows.filter(pl.col("geo") == "NOR")
     if rows.height > DETAIL_ROWS:
         st.caption(t("changes.first_rows", shown=number(DETAIL_ROWS), total=number(rows.height)))
-    st.dataframe(details(tables, rows), hide_index=True, width="stretch", key=f"changes_details_{key}")
+    reader_table(details(tables, rows))
     st.download_button(
         t("changes.download"),
         revisions.write_csv,  # written when the reader asks for it
@@ -185,7 +198,7 @@ def figure_history(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> 
         ),
         language(),
     )
-    st.dataframe(
+    reader_table(
         pl.DataFrame(
             {
                 t("changes.published_at"): [moment_text(moment, language()) for moment in written["published_at"]],
@@ -193,10 +206,7 @@ def figure_history(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> 
                 t("changes.figure"): written["shown_after"],
                 t("changes.release"): [release_text(release, None, language()) for release in written["release"]],
             }
-        ),
-        hide_index=True,
-        width="stretch",
-        key="changes_history_table",
+        )
     )
 
 
@@ -259,7 +269,7 @@ def published_when(tables: dict[str, pl.DataFrame]) -> None:
         return
     store = publication_store()
     current, exported = store.current_id(), store.exported_ids()
-    st.dataframe(
+    reader_table(
         pl.DataFrame(
             {
                 t("changes.published_at"): [publication_label(entry) for entry in kept],
@@ -271,10 +281,7 @@ def published_when(tables: dict[str, pl.DataFrame]) -> None:
                 },
                 t("changes.releases"): [releases_line(entry) for entry in kept],
             }
-        ),
-        hide_index=True,
-        width="stretch",
-        key="changes_publications",
+        )
     )
     day = st.date_input(t("changes.on_day"), value=None, key="changes_day", format=t("words.date_format"))
     if isinstance(day, date):

@@ -14,6 +14,7 @@ from dashboard.ui import (
     definition_name,
     needs,
     page_header,
+    reader_table,
     revision_column,
     vocabulary_label,
     with_revision_marks,
@@ -23,7 +24,7 @@ from reporting.catalogue import definition_ids, series
 from reporting.charts import drawn_definitions, series_figure
 from reporting.figures import wide_series
 from reporting.justice import agreement, justice_chain
-from reporting.words import day_text, listing
+from reporting.words import day_text, listing, publication_named
 
 
 def ratio_pairs() -> list[tuple[str, str]]:
@@ -162,7 +163,7 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
         ]
     ).sort("period", "category")
     shown = with_shown_values(rows)
-    st.dataframe(
+    reader_table(
         shown.select(
             pl.col("period").str.replace_all("-", "–").alias(t("justice.period")),
             pl.col("category").alias(t("justice.category")),
@@ -170,10 +171,8 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
             .then(pl.format("{} ({})", pl.col("shown"), pl.col("revision")))
             .otherwise(pl.col("shown"))
             .alias(t("justice.judgments")),
-            pl.col("source_location").alias(t("chart.source")),
-        ),
-        hide_index=True,
-        width="stretch",
+            pl.col("source_location").map_elements(publication_named, return_dtype=pl.String).alias(t("chart.source")),
+        )
     )
     st.caption(t("justice.judgments_note"))
 
@@ -238,7 +237,7 @@ def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
             t("justice.explanation"): frame[f"explanation_{language()}"],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    reader_table(table)
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import polars as pl
 import streamlit as st
 
 from dashboard.i18n import language, number, t, text_labels
-from dashboard.ui import page_header, published_when
+from dashboard.ui import page_header, published_when, reader_table
 from reporting.status import status_detail, status_reason
 from reporting.texts import texts
 from reporting.words import day_text, moment_text, reason_text, release_text
@@ -38,9 +38,7 @@ def definitions(tables: dict[str, pl.DataFrame]) -> None:
         pl.col("source").replace_strict(names).alias(t("sources.publisher")),
         pl.col("source_url").alias(t("sources.address")),
     )
-    st.dataframe(
-        shown, hide_index=True, width="stretch", column_config={t("sources.address"): st.column_config.LinkColumn()}
-    )
+    reader_table(shown)
 
 
 def source_status(tables: dict[str, pl.DataFrame]) -> None:
@@ -51,7 +49,7 @@ def source_status(tables: dict[str, pl.DataFrame]) -> None:
     lang = language()
     rows = tables["source_status"].sort("source_id").to_dicts()
     labels = text_labels("status", ["current", "stale", "absent"])
-    st.dataframe(
+    reader_table(
         pl.DataFrame(
             {
                 t("sources.source"): [t(f"source.{row['source_id']}") for row in rows],
@@ -77,9 +75,7 @@ def source_status(tables: dict[str, pl.DataFrame]) -> None:
                     t("sources.reason"),
                 )
             },
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
     failing = [row for row in rows if row["status"] != "current"]
     if failing:
@@ -92,7 +88,7 @@ def provenance(tables: dict[str, pl.DataFrame]) -> None:
     st.subheader(t("sources.provenance_title"))
     lang = language()
     files = tables["provenance"].sort("source_id", "provenance_id").to_dicts()
-    st.dataframe(
+    reader_table(
         pl.DataFrame(
             {
                 t("sources.source"): [t(f"source.{row['source_id']}") for row in files],
@@ -105,10 +101,7 @@ def provenance(tables: dict[str, pl.DataFrame]) -> None:
                     for row in files
                 ],
             },
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={t("sources.address"): st.column_config.LinkColumn()},
+        )
     )
     technical(
         lambda: st.dataframe(
@@ -154,7 +147,7 @@ def legal_bases(tables: dict[str, pl.DataFrame]) -> None:
     st.subheader(t("sources.legal_title"))
     lang = language()
     rows = tables["legal_bases"].filter(pl.col("kind") == "provision").sort("first_day").to_dicts()
-    st.dataframe(
+    reader_table(
         pl.DataFrame(
             {
                 t("sources.provision"): [row[f"label_{lang}"] for row in rows],
@@ -166,9 +159,7 @@ def legal_bases(tables: dict[str, pl.DataFrame]) -> None:
                     for row in rows
                 ],
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
     technical(lambda: st.dataframe(tables["legal_bases"], hide_index=True, width="stretch"))
 
