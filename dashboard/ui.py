@@ -17,10 +17,11 @@ import polars as pl
 import streamlit as st
 
 from core.vocabulary import NORWAY
-from dashboard.i18n import language, t, with_shown_values
+from dashboard.i18n import language, number, t, with_shown_values
 from reporting.catalogue import Series
 from reporting.changes import MarkedFigures, figure_keys, marked_figures, revision_marks
 from reporting.charts import CHART_CONFIG, coinciding_note, describe, drawn_definitions
+from reporting.downloads import excel_csv
 from reporting.published import (
     Publication,
     kept_path,
@@ -195,31 +196,12 @@ def footnotes(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) ->
 def reader_table(frame: pl.DataFrame) -> None:
     """A table for readers: an HTML table whose text wraps (no canvas grid cutting columns), every column visible at
     a desktop's and a phone's width (`dashboard/app.py` lays it out), its cells text a screen reader and a browser
-    test can read."""
-    st.table(frame, hide_index=True)
-
-
-def download_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    """The columns of a chart's data worth giving a reader: what, when, the figure as shown, and where from."""
-    wanted = [
-        "series",
-        "source",
-        "measure",
-        "geo",
-        "year",
-        "period",
-        "category",
-        "shown",
-        "value",
-        "value_low",
-        "value_high",
-        "rate",
-        "flags",
-        "legal_basis",
-        "definition_id",
-        "source_location",
-    ]
-    return frame.select([column for column in wanted if column in frame.columns])
+    test can read. Counts are written as the reader writes them (`75 001`)."""
+    numeric = [name for name, dtype in frame.schema.items() if dtype.is_integer()]
+    written = frame.with_columns(
+        pl.Series(name, [number(value) for value in frame[name]], dtype=pl.String) for name in numeric
+    )
+    st.table(written, hide_index=True)
 
 
 def figures_table(shown: pl.DataFrame) -> pl.DataFrame:
@@ -268,9 +250,12 @@ def chart_block(
     with st.expander(t("chart.figures_table")):
         reader_table(figures_table(shown))
     footnotes(tables, [*drawn_of(shown, definition_ids), *underlying])
-    csv_data = download_columns(shown).write_csv()
     st.download_button(
-        t("chart.download"), csv_data, file_name=f"{file_name}.csv", mime="text/csv", key=f"download_{file_name}"
+        t("chart.download"),
+        excel_csv(shown, language()),
+        file_name=f"{file_name}.csv",
+        mime="text/csv",
+        key=f"download_{file_name}",
     )
 
 

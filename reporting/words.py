@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from core.vocabulary import geo_table
 from reporting.texts import text, texts
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -124,3 +125,9 @@ def category_text(dimension: str, code: str, language: str) -> str | None:
     if found := AGE_FROM.match(code):
         return text("category.age_from", language, low=int(found[1]))
     return None
+
+
+@cache
+def place_names(language: str) -> dict[str, str]:
+    """Every geo code (`data/reference/geo.csv`: countries and named areas) -> its name in `language`."""
+    return dict(geo_table().select("geo", f"name_{language}").iter_rows())

@@ -15,8 +15,8 @@ import pytest
 from browser_checks import developer_words
 from streamlit.testing.v1 import AppTest
 
-from dashboard.ui import download_columns
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, CTDC_AREAS, CTDC_PROFILES
+from reporting.downloads import excel_csv
 from reporting.figures import reader_style, with_shown
 from reporting.texts import texts
 from reporting.words import reason_text
@@ -183,16 +183,30 @@ def test_damaged_marts_give_a_message_not_a_traceback(tmp_path, monkeypatch):
     assert app.warning[0].value == texts()["data.busy"]["nb"]
 
 
-def test_chart_data_download_writes_less_than_five_never_zero(published):
+def test_chart_data_download_writes_less_than_five_never_zero_in_a_form_norwegian_excel_opens(published):
     frame = published.sql(
         "SELECT * FROM series_totals WHERE geo = 'NOR' AND definition_id = 'unodc_glotip.persons_convicted'"
     ).pl()
     suppressed_years = frame.filter(pl.col("flags").str.contains("suppressed"))["year"].to_list()
     assert suppressed_years
-    rows = pl.read_csv(download_columns(with_shown(frame, reader_style("nb"))).write_csv().encode(), infer_schema=False)
-    shown = dict(zip(rows["year"].to_list(), rows["shown"].to_list(), strict=True))
+    written = excel_csv(with_shown(frame, reader_style("nb")), "nb")
+    assert written.startswith(b"\xef\xbb\xbf"), "UTF-8 with a byte order mark, or Excel reads it as Latin-1"
+    rows = pl.read_csv(written, separator=";", infer_schema=False)
+    words = texts()
+    assert rows.columns[:3] == [
+        words["download.geo"]["nb"],
+        words["download.year"]["nb"],
+        words["download.period"]["nb"],
+    ]
+    shown = dict(zip(rows[words["download.year"]["nb"]], rows[words["download.shown"]["nb"]], strict=True))
     assert all(shown[str(year)] == "<5" for year in suppressed_years)
     assert "0" not in shown.values()
+    exact = frame.filter(pl.col("value").is_not_null() & (pl.col("value") != pl.col("value").round()))
+    values = rows[words["download.value"]["nb"]].drop_nulls().to_list()
+    assert not any(value.endswith(".0") or "." in value for value in values), "no `349.0`; a decimal comma"
+    assert exact.is_empty() or any("," in value for value in values)
+    assert set(rows[words["download.source"]["nb"]]) == {words["source.unodc_glotip"]["nb"]}, "the source named"
+    assert not any("_" in header for header in rows.columns), "headers in words, not column codes"
 
 
 def test_export_button_builds_the_pack_for_download(data_dir):

@@ -1,16 +1,27 @@
 """Endringer: what the shown publication changed, any two kept publications compared, and what was published when."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import polars as pl
 import streamlit as st
 
-from core.vocabulary import geo_table
 from dashboard.i18n import language, number, t, text_labels
-from dashboard.ui import page_header, publication_label, reader_table, vocabulary_label
+from dashboard.ui import lookups, page_header, publication_label, reader_table
 from reporting.changes import CHANGES, by_source_and_measure, sides_shown, summary
+from reporting.downloads import excel_table
 from reporting.published import KeptFileUnreadable, Publication, kept_publications, publication_store
-from reporting.words import OSLO, category_text, day_text, moment_text, period_text, reason_text, release_text
+from reporting.texts import text
+from reporting.words import (
+    OSLO,
+    category_text,
+    day_text,
+    moment_text,
+    period_text,
+    place_names,
+    reason_text,
+    release_text,
+)
 
 DETAIL_ROWS = 200
 """At most this many figures in a detail table or the history's picker (all of them are in the download): a page
@@ -49,72 +60,78 @@ def grouped(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> pl.Data
     )
 
 
-def details(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Wording:
+    """What writing revisions for a reader takes from the page, once: a download writes them later, outside the
+    page's run, where the reader's session cannot be asked."""
+
+    language: str
+    measures: dict[tuple[str, str], str]
+    labels: dict[tuple[str, str, str], str]
+
+    @classmethod
+    def of(cls, tables: dict[str, pl.DataFrame]) -> "Wording":
+        labels = lookups().labels if "canonical_vocabulary" in tables else {}
+        return cls(language(), measure_names(tables), labels)
+
+    def category(self, dimension: str, code: str) -> str:
+        found = self.labels.get((dimension, code, self.language))
+        return found or category_text(dimension, code, self.language) or code
+
+    def breakdown(self, breakdown: str) -> str:
+        """`sex=female; age_group=child` as the reader reads it ("kvinner, barn"), `citizenship=NGA (Nigeria)` as
+        "statsborgerskap: Nigeria" (never the source's own label); the total as "i alt"."""
+        if "=" not in breakdown:
+            return text("changes.all", self.language)
+        return ", ".join(self._part(part) for part in breakdown.split("; "))
+
+    def _part(self, part: str) -> str:
+        dimension, _, category = part.partition("=")
+        if dimension not in COUNTRY_DIMENSIONS:
+            return self.category(dimension, category)
+        code = category.split(" (")[0]
+        name = category_text(dimension, code, self.language) or place_names(self.language).get(code, code)
+        return f"{self.category('counterpart_type', dimension).lower()}: {name}"
+
+
+def details(wording: Wording, revisions: pl.DataFrame) -> pl.DataFrame:
     """Each revised figure: what changed, where, the figure before and after as shown, and the release."""
-    names = measure_names(tables)
-    written = sides_shown(revisions.head(DETAIL_ROWS), language())
-    places = {geo: geo_name(geo) for geo in set(written["geo"])}
-    groups = {breakdown: breakdown_label(tables, breakdown) for breakdown in set(written["breakdown"])}
+    lang = wording.language
+    written = sides_shown(revisions, lang)
+    places = place_names(lang)
+    groups = {breakdown: wording.breakdown(breakdown) for breakdown in set(written["breakdown"])}
     return pl.DataFrame(
         {
-            t("changes.change"): [t(f"changes.change_{change}") for change in written["change"]],
-            t("changes.source"): [t(f"source.{source}") for source in written["source"]],
-            t("changes.measure"): [
-                names.get((source, measure), measure)
+            text("changes.change", lang): [text(f"changes.change_{change}", lang) for change in written["change"]],
+            text("changes.source", lang): [text(f"source.{source}", lang) for source in written["source"]],
+            text("changes.measure", lang): [
+                wording.measures.get((source, measure), measure)
                 for source, measure in zip(written["source"], written["measure"], strict=True)
             ],
-            t("changes.geo"): [places[geo] for geo in written["geo"]],
-            t("changes.period"): [period_text(period) for period in written["period"]],
-            t("changes.breakdown"): [groups[breakdown] for breakdown in written["breakdown"]],
-            t("changes.before"): written["shown_before"],
-            t("changes.after"): written["shown_after"],
-            t("changes.release"): [release_text(release, None, language()) for release in written["release"]],
+            text("changes.geo", lang): [places.get(geo, geo) for geo in written["geo"]],
+            text("changes.period", lang): [period_text(period) for period in written["period"]],
+            text("changes.breakdown", lang): [groups[breakdown] for breakdown in written["breakdown"]],
+            text("changes.before", lang): written["shown_before"],
+            text("changes.after", lang): written["shown_after"],
+            text("changes.release", lang): [release_text(release, None, lang) for release in written["release"]],
         },
-        schema_overrides={t("changes.geo"): pl.String, t("changes.period"): pl.String},
+        schema_overrides={text("changes.geo", lang): pl.String, text("changes.period", lang): pl.String},
     )
-
-
-@st.cache_data(show_spinner=False)
-def _geo_names(language: str) -> dict[str, str]:
-    return dict(geo_table().select("geo", f"name_{language}").iter_rows())
-
-
-def geo_name(geo: str) -> str:
-    """A country or region by its name in the reader's language."""
-    return _geo_names(language()).get(geo, geo)
 
 
 COUNTRY_DIMENSIONS = ("citizenship", "repatriation")
 """Breakdowns by a second country, written `citizenship=NGA (the source's label)`."""
 
 
-def breakdown_label(tables: dict[str, pl.DataFrame], breakdown: str) -> str:
-    """`sex=female; age_group=child` as the reader reads it ("kvinner, barn"), `citizenship=NGA (Nigeria)` as
-    "statsborgerskap: Nigeria" (never the source's own label); the total as "i alt"."""
-    if "=" not in breakdown:
-        return t("changes.all")
-    return ", ".join(_part_label(tables, part) for part in breakdown.split("; "))
-
-
-def _part_label(tables: dict[str, pl.DataFrame], part: str) -> str:
-    dimension, _, category = part.partition("=")
-    if dimension not in COUNTRY_DIMENSIONS:
-        return vocabulary_label(tables, dimension, category)
-    code = category.split(" (")[0]
-    name = category_text(dimension, code, language()) or geo_name(code)
-    return f"{vocabulary_label(tables, 'counterpart_type', dimension).lower()}: {name}"
-
-
 def figure_labels(tables: dict[str, pl.DataFrame], keys: list[tuple]) -> dict[tuple, str]:
     """Figures of the revisions as a reader names them: source, measure, place, period and group."""
-    names = measure_names(tables)
-    groups = {breakdown: breakdown_label(tables, breakdown) for breakdown in {key[-1] for key in keys}}
-    places = {geo: geo_name(geo) for geo in {key[3] for key in keys}}
+    wording = Wording.of(tables)
+    places = place_names(wording.language)
     labels = {}
     for key in keys:
         _, source, measure, geo, period, breakdown = key
-        place = f"{places[geo]}, {period_text(period)}, {groups[breakdown]}"
-        labels[key] = f"{t(f'publisher.{source}')}: {names.get((source, measure), measure)}, {place}"
+        place = f"{places.get(geo, geo)}, {period_text(period)}, {wording.breakdown(breakdown)}"
+        labels[key] = f"{t(f'publisher.{source}')}: {wording.measures.get((source, measure), measure)}, {place}"
     return labels
 
 
@@ -166,10 +183,11 @@ def overview(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame, key: str)
         rows = rows.filter(pl.col("geo") == "NOR")
     if rows.height > DETAIL_ROWS:
         st.caption(t("changes.first_rows", shown=number(DETAIL_ROWS), total=number(rows.height)))
-    reader_table(details(tables, rows))
+    wording = Wording.of(tables)
+    reader_table(details(wording, rows.head(DETAIL_ROWS)))
     st.download_button(
         t("changes.download"),
-        revisions.write_csv,  # written when the reader asks for it
+        lambda: excel_table(details(wording, revisions), wording.language),  # written when the reader asks for it
         file_name=f"revisions-{key}.csv",
         mime="text/csv",
         key=f"changes_download_{key}",

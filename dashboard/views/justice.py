@@ -22,7 +22,7 @@ from dashboard.ui import (
 from reporting import queries
 from reporting.catalogue import definition_ids, series
 from reporting.charts import drawn_definitions, series_figure
-from reporting.figures import wide_series
+from reporting.figures import percent_style, wide_series, with_shown
 from reporting.justice import agreement, justice_chain
 from reporting.words import day_text, listing, publication_named
 
@@ -84,7 +84,7 @@ def chain_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None
 
 
 def ratios(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> pl.DataFrame:
-    """Each ratio per year where both figures are exact (a suppressed `<5` gives no ratio)."""
+    """Each ratio per year, in per cent, where both figures are exact (a suppressed `<5` gives no ratio)."""
     totals = tables["series_totals"].filter(
         (pl.col("geo") == NORWAY)
         & (pl.col("period") == pl.col("year").cast(pl.String))
@@ -101,7 +101,7 @@ def ratios(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> pl.DataFr
                 "year",
                 series=pl.lit(label),
                 period=pl.col("year").cast(pl.String),
-                value=pl.col("top") / pl.col("bottom"),
+                value=pl.col("top") / pl.col("bottom") * 100,
                 value_low=pl.lit(None, pl.Float64),
                 value_high=pl.lit(None, pl.Float64),
                 flags=pl.lit(""),
@@ -118,8 +118,9 @@ def ratio_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None
         st.subheader(t("justice.ratio_title"))
         st.info(t("chart.no_figures"))
         return
-    data = with_shown_values(data, decimals=2)
+    data = with_shown(data, percent_style(language()))
     figure = series_figure(data, language=language(), y_title=t("justice.ratio_axis"))
+    figure.update_yaxes(ticksuffix="\u00a0%" if language() == "nb" else "%", tickformat=",~d")
     ids = [definition_id for pair in ratio_pairs() for definition_id in pair]
     chart_block(tables, t("justice.ratio_title"), figure, data, ids, "justice_ratios")
     st.caption(t("justice.ratio_note"))
