@@ -23,9 +23,11 @@ from reporting.words import (
     release_text,
 )
 
-DETAIL_ROWS = 200
-"""At most this many figures in a detail table or the history's picker (all of them are in the download): a page
-costs the same however many figures a publication changed."""
+DETAIL_ROWS = 50
+"""At most this many figures in a detail table (all of them are in the download): a page costs the same however
+many figures a publication changed."""
+HISTORY_CHOICES = 200
+"""At most this many figures offered in the history's picker, for the same reason."""
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -200,7 +202,7 @@ def figure_history(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> 
     if history is None or not revisions.height:
         return
     st.markdown(t("changes.history_intro"))
-    keys = revisions.select("table", "source", "measure", "geo", "period", "breakdown").head(DETAIL_ROWS).rows()
+    keys = revisions.select("table", "source", "measure", "geo", "period", "breakdown").head(HISTORY_CHOICES).rows()
     labels = figure_labels(tables, keys)
     chosen = st.selectbox(
         t("changes.history_figure"),
