@@ -22,13 +22,14 @@ READABLE_CSS = """<style>
 [data-testid="stCaptionContainer"] { opacity: 1; color: #4d4d4d; }
 [data-testid="stCaptionContainer"] p { color: #4d4d4d; }
 [data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] small { color: #262626; }
-/* Tables for readers (`ui.reader_table`): text wraps, every column stays in view, at a phone's width too. */
-[data-testid="stTable"] table { width: 100%; }
+/* Tables for readers (`ui.reader_table`): text wraps and every column stays in view (a fixed layout shares the
+   width out; an automatic one let unbreakable figures such as "11 418" push the last column out of view). */
+[data-testid="stTable"] table { width: 100%; table-layout: fixed; }
+[data-testid="stTable"] > div { overflow: visible; } /* it fits: no scrolling region for a keyboard to reach */
 [data-testid="stTable"] th, [data-testid="stTable"] td {
-  white-space: normal; overflow-wrap: break-word; word-break: break-word; vertical-align: top;
+  white-space: normal; overflow-wrap: anywhere; vertical-align: top;
 }
 @media (max-width: 640px) {
-  [data-testid="stTable"] table { table-layout: fixed; }
   [data-testid="stTable"] th, [data-testid="stTable"] td { padding: 0.25rem; font-size: 0.8rem; hyphens: auto; }
 }
 </style>"""

@@ -5,10 +5,12 @@ refresh's own messages, the crosswalks) sits in collapsed parts marked as techni
 """
 
 from datetime import date
+from urllib.parse import urlparse
 
 import polars as pl
 import streamlit as st
 
+from core.sources import register, source
 from dashboard.i18n import language, number, t, text_labels
 from dashboard.ui import page_header, published_when, reader_table
 from reporting.status import status_detail, status_reason
@@ -87,13 +89,15 @@ def source_status(tables: dict[str, pl.DataFrame]) -> None:
 def provenance(tables: dict[str, pl.DataFrame]) -> None:
     st.subheader(t("sources.provenance_title"))
     lang = language()
-    files = tables["provenance"].sort("source_id", "provenance_id").to_dicts()
+    # the sources' files; the project's own reference tables are in the analysts' part below
+    sources = {entry.source_id for entry in register().values() if entry.kind != "reference"}
+    files = [row for row in tables["provenance"].sort("source_id").to_dicts() if row["source_id"] in sources]
     reader_table(
         pl.DataFrame(
             {
                 t("sources.source"): [t(f"source.{row['source_id']}") for row in files],
-                t("sources.publication"): [row["publication"] for row in files],
-                t("sources.address"): [row["url"] for row in files],
+                t("sources.publication"): [source(row["source_id"]).name(lang) for row in files],
+                t("sources.address"): [reader_address(row) for row in files],
                 t("sources.release"): [release_text(row["release"], row["retrieved_at"], lang) for row in files],
                 t("sources.retrieved"): [moment_text(row["retrieved_at"], lang) for row in files],
                 t("sources.size"): [
@@ -112,6 +116,13 @@ def provenance(tables: dict[str, pl.DataFrame]) -> None:
             width="stretch",
         )
     )
+
+
+def reader_address(row: dict) -> str:
+    """Where a reader finds a source's file, as a link named by its site: the file's address, or the publisher's page
+    for a file the project keeps."""
+    address = row["url"] if row["url"].startswith("http") else source(row["source_id"]).homepage
+    return f"[{urlparse(address).netloc}]({address})" if address else ""
 
 
 def check_results(tables: dict[str, pl.DataFrame]) -> None:
