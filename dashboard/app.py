@@ -24,13 +24,14 @@ READABLE_CSS = """<style>
 [data-testid="stWidgetLabel"] p, [data-testid="stMarkdownContainer"] small { color: #262626; }
 /* Tables for readers (`ui.reader_table`): text wraps and every column stays in view (a fixed layout shares the
    width out; an automatic one let unbreakable figures such as "11 418" push the last column out of view). */
-[data-testid="stTable"] table { width: 100%; table-layout: fixed; }
-[data-testid="stTable"] > div { overflow: visible; } /* it fits: no scrolling region for a keyboard to reach */
-[data-testid="stTable"] th, [data-testid="stTable"] td {
-  white-space: normal; overflow-wrap: anywhere; vertical-align: top;
+table.reader { width: 100%; table-layout: fixed; border-collapse: collapse; margin-bottom: 1rem; }
+table.reader th, table.reader td {
+  white-space: normal; overflow-wrap: anywhere; vertical-align: top; text-align: left;
+  padding: 0.4rem 0.5rem; border-bottom: 1px solid #d6d6d6; color: #262626;
 }
+table.reader th { font-weight: 600; border-bottom: 2px solid #8c8c8c; }
 @media (max-width: 640px) {
-  [data-testid="stTable"] th, [data-testid="stTable"] td { padding: 0.25rem; font-size: 0.8rem; hyphens: auto; }
+  table.reader th, table.reader td { padding: 0.25rem; font-size: 0.8rem; hyphens: auto; }
 }
 </style>"""
 

@@ -8,8 +8,10 @@ with a note on each page saying so.
 """
 
 import functools
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -194,14 +196,34 @@ def footnotes(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) ->
 
 
 def reader_table(frame: pl.DataFrame) -> None:
-    """A table for readers: an HTML table whose text wraps (no canvas grid cutting columns), every column visible at
-    a desktop's and a phone's width (`dashboard/app.py` lays it out), its cells text a screen reader and a browser
-    test can read. Counts are written as the reader writes them (`75 001`)."""
-    numeric = [name for name, dtype in frame.schema.items() if dtype.is_integer()]
-    written = frame.with_columns(
-        pl.Series(name, [number(value) for value in frame[name]], dtype=pl.String) for name in numeric
+    """A table for readers: one plain HTML table whose text wraps (no canvas grid cutting columns, no component per
+    cell for the browser to draw), every column in view at a desktop's and a phone's width (`dashboard/app.py` lays
+    it out), its cells text a screen reader and a browser test can read. Counts are written as the reader writes
+    them (`75 001`); a cell `[site](https://…)` is a link."""
+    st.html(table_html(frame))
+
+
+LINK = re.compile(r"^\[([^\]]+)\]\((https?://[^)\s]+)\)$")
+
+
+def table_html(frame: pl.DataFrame) -> str:
+    head = "".join(f'<th scope="col">{escape(name)}</th>' for name in frame.columns)
+    counts = [dtype.is_integer() for dtype in frame.schema.values()]
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_cell(value, count)}</td>" for value, count in zip(row, counts, strict=True)) + "</tr>"
+        for row in frame.iter_rows()
     )
-    st.table(written, hide_index=True)
+    return f'<table class="reader"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def _cell(value: object, is_count: bool) -> str:
+    if value is None:
+        return ""
+    if is_count:
+        return escape(number(value))
+    if found := LINK.match(str(value)):
+        return f'<a href="{escape(found[2])}" target="_blank" rel="noopener">{escape(found[1])}</a>'
+    return escape(str(value))
 
 
 def figures_table(shown: pl.DataFrame) -> pl.DataFrame:

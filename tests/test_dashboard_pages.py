@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 import pytest
 from browser_checks import developer_words
+from page_tables import reader_tables
 from streamlit.testing.v1 import AppTest
 
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, CTDC_AREAS, CTDC_PROFILES
@@ -275,11 +276,10 @@ def test_tables_for_readers_are_text_tables_without_files_codes_or_english(data_
     """Every table a reader meets is an HTML table (no canvas grid, whose cells neither wrap nor reach a browser
     test), and no cell holds a file name, a code such as `0--8` or `Unknown`, or a double comma."""
     app = open_page(page, language)
-    assert app.table, "the page has tables"
+    tables = reader_tables(app)
+    assert tables, "the page has tables"
     assert not app.dataframe, "no canvas grids outside the analysts' parts of Definisjoner og kilder"
-    cells = "\n".join(
-        " | ".join(str(cell) for cell in row) for table in app.table for row in table.value.itertuples(index=False)
-    )
+    cells = "\n".join(" | ".join(row) for table in tables for row in [table.columns, *table.rows()])
     found = developer_words(cells, language)
     assert not found, found
     assert not re.search(r"\d--\d|,\s*,", cells), "codes or a double comma"
@@ -358,7 +358,7 @@ def test_the_only_banner_is_for_the_source_the_mirror_lacks(data_dir):
 def test_the_sources_page_lists_every_source_with_its_status(degraded, monkeypatch):
     monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(degraded.root))
     app = open_page("views/sources.py", "en")
-    table = next(frame.value for frame in app.table if "Status" in frame.value.columns)
+    table = next(frame for frame in reader_tables(app) if "Status" in frame.columns)
     statuses = dict(zip(table["Source"], table["Status"], strict=True))
     assert statuses[texts()["source.iom_ctdc"]["en"]] == "stale"
     assert statuses[texts()["source.kom"]["en"]] == "current"
