@@ -213,7 +213,19 @@ def table_html(frame: pl.DataFrame) -> str:
         "<tr>" + "".join(f"<td>{_cell(value, count)}</td>" for value, count in zip(row, counts, strict=True)) + "</tr>"
         for row in frame.iter_rows()
     )
-    return f'<table class="reader"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    return f'<table class="reader">{_widths(frame)}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def _widths(frame: pl.DataFrame) -> str:
+    """Each column's share of the width, by its longest cell (capped) or its header's longest word, and never so
+    narrow that a year breaks: an explanation gets more room than a year."""
+    weights = [
+        max(14, min(60, max([*map(len, name.split()), *(len(str(value)) for value in frame[name].head(50))])))
+        for name in frame.columns
+    ]
+    total = sum(weights) or 1
+    columns = "".join(f'<col style="width:{100 * weight / total:.1f}%">' for weight in weights)
+    return f"<colgroup>{columns}</colgroup>"
 
 
 def _cell(value: object, is_count: bool) -> str:
