@@ -31,6 +31,17 @@ READABLE_CSS = """<style>
   [data-testid="stMain"], [data-testid="stAppViewContainer"] { margin-left: 0 !important; }
   [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 0 1rem !important; }
 }
+/* Tables for readers (`ui.reader_table`): text wraps and every column stays in view (a fixed layout shares the
+   width out; an automatic one let unbreakable figures such as "11 418" push the last column out of view). */
+table.reader { width: 100%; table-layout: fixed; border-collapse: collapse; margin-bottom: 1rem; }
+table.reader th, table.reader td {
+  white-space: normal; overflow-wrap: anywhere; vertical-align: top; text-align: left;
+  padding: 0.4rem 0.5rem; border-bottom: 1px solid #d6d6d6; color: #262626;
+}
+table.reader th { font-weight: 600; border-bottom: 2px solid #8c8c8c; }
+@media (max-width: 640px) {
+  table.reader th, table.reader td { padding: 0.25rem; font-size: 0.8rem; hyphens: auto; }
+}
 </style>"""
 
 
@@ -61,25 +72,33 @@ def language_switch() -> None:
 WIDGET_WORDS = {
     "[data-testid='stFileUploaderDropzone'] button [data-testid='stMarkdownContainer'] p": "widget.upload",
     "[data-testid='stFileUploaderDropzoneInstructions'] span": "widget.upload_limit",
+    "[data-testid='stStatusWidget'] button": "widget.stop",
 }
 """Streamlit's own words in its widgets (which it offers no setting for), by element, and the text to show there."""
+WIDGET_NAMES = {
+    "[data-testid='stFileUploaderDropzoneInput']": "widget.upload",
+    "[data-testid='stStatusWidgetRunningIcon']": "widget.running",
+}
+"""Streamlit's own accessible names (`aria-label`) in its widgets, by element, and the name to give instead."""
 
 
 def page_language_script(language: str) -> str:
     """Sets `<html lang>`, and puts the text catalogue's words in place of Streamlit's English in its widgets
-    (again whenever Streamlit draws them anew), the file input's accessible name too."""
+    (again whenever Streamlit draws them anew), their accessible names too."""
     megabytes = st.get_option("server.maxUploadSize")
     words = {selector: t(key, megabytes=megabytes) for selector, key in WIDGET_WORDS.items()}
-    upload_name = json.dumps(t("widget.upload"))
+    names = {selector: t(key) for selector, key in WIDGET_NAMES.items()}
     return f"""{{
 const root = document;
 root.documentElement.lang = {language!r};
 const words = {json.dumps(words, ensure_ascii=False)};
+const names = {json.dumps(names, ensure_ascii=False)};
 const put = () => {{
   for (const [selector, said] of Object.entries(words))
     for (const element of root.querySelectorAll(selector)) if (element.textContent !== said) element.textContent = said;
-  for (const input of root.querySelectorAll("[data-testid='stFileUploaderDropzoneInput']"))
-    if (input.getAttribute("aria-label") !== {upload_name}) input.setAttribute("aria-label", {upload_name});
+  for (const [selector, said] of Object.entries(names))
+    for (const element of root.querySelectorAll(selector))
+      if (element.getAttribute("aria-label") !== said) element.setAttribute("aria-label", said);
 }};
 put();
 if (window.__widgetWords) window.__widgetWords.disconnect();
@@ -100,7 +119,7 @@ def start_page_alias(start: st.Page) -> st.Page:
 
 
 def main() -> None:
-    st.set_page_config(page_title="Menneskehandel i Norge", layout="wide")
+    st.set_page_config(page_title=t("app.title"), layout="wide")
     language_switch()
     publication_switch()
     pages = [
@@ -108,7 +127,9 @@ def main() -> None:
         for index, (path, title_key, address) in enumerate(PAGES)
     ]
     try:
-        st.navigation([*pages, start_page_alias(pages[0])]).run()
+        shown = st.navigation([*pages, start_page_alias(pages[0])])
+        st.set_page_config(page_title=t("app.tab_title", page=shown.title))  # the browser tab names the page
+        shown.run()
     finally:
         st.html(DRAWN_MARK)
 

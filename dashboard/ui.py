@@ -8,7 +8,10 @@ with a note on each page saying so.
 """
 
 import functools
+import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -16,10 +19,11 @@ import polars as pl
 import streamlit as st
 
 from core.vocabulary import NORWAY
-from dashboard.i18n import language, t, with_shown_values
+from dashboard.i18n import language, number, t, with_shown_values
 from reporting.catalogue import Series
-from reporting.changes import figure_keys, revision_marks
-from reporting.charts import CHART_CONFIG, describe
+from reporting.changes import MarkedFigures, figure_keys, marked_figures, revision_marks
+from reporting.charts import CHART_CONFIG, coinciding_note, describe, drawn_definitions
+from reporting.downloads import excel_csv
 from reporting.published import (
     ChangedFile,
     Publication,
@@ -30,7 +34,8 @@ from reporting.published import (
     read_tables,
 )
 from reporting.status import not_current, source_states, status_sentence
-from reporting.words import moment_text
+from reporting.texts import LANGUAGES
+from reporting.words import category_text, moment_text
 
 PUBLISHED_TABLES = (
     "series_totals",
@@ -70,6 +75,35 @@ def _read_tables(path: str, version: int) -> dict[str, pl.DataFrame]:
     the tables on every page load was a third of the server's time for a page (benchmarks/bench_dashboard.py).
     """
     return read_tables(Path(path), PUBLISHED_TABLES)
+
+
+@dataclass(frozen=True)
+class Lookups:
+    """What pages look figures and codes up in, prepared once per publication: a page then costs the same however
+    long the publication's history is (with 75,000 revisions, Oversikt took 8 s writing them all for each tile)."""
+
+    marked: MarkedFigures
+    """The figures the publication made new or revised, by key."""
+    labels: dict[tuple[str, str, str], str]
+    """(dimension, code, language) -> the canonical vocabulary's label."""
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _lookups(path: str, version: int) -> Lookups:
+    tables = _read_tables(path, version)
+    vocabulary = tables.get("canonical_vocabulary")
+    labels = {}
+    if vocabulary is not None:
+        for row in vocabulary.iter_rows(named=True):
+            for lang in LANGUAGES:
+                labels[(row["dimension"], row["code"], lang)] = row[f"label_{lang}"]
+    return Lookups(marked_figures(tables.get("revisions")), labels)
+
+
+def lookups() -> Lookups:
+    """The shown publication's `Lookups` (its tables were read by `published_tables`)."""
+    path = shown_path()
+    return _lookups(str(path), path.stat().st_mtime_ns)
 
 
 def publication_label(entry: Publication) -> str:
@@ -150,9 +184,10 @@ def definition_name(tables: dict[str, pl.DataFrame], definition_id: str) -> str:
 
 
 def vocabulary_label(tables: dict[str, pl.DataFrame], dimension: str, code: str) -> str:
-    """The canonical vocabulary's label for `code` in the reader's language (the code if it has none)."""
-    labels = tables["canonical_vocabulary"].filter((pl.col("dimension") == dimension) & (pl.col("code") == code))
-    return labels[f"label_{language()}"][0] if labels.height else code
+    """The canonical vocabulary's label for `code` in the reader's language, else the word for a source's own
+    category (`reporting.words.category_text`), else the code."""
+    labels = lookups().labels if "canonical_vocabulary" in tables else {}
+    return labels.get((dimension, code, language())) or category_text(dimension, code, language()) or code
 
 
 def footnotes(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) -> None:
@@ -166,27 +201,47 @@ def footnotes(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) ->
         )
 
 
-def download_columns(frame: pl.DataFrame) -> pl.DataFrame:
-    """The columns of a chart's data worth giving a reader: what, when, the figure as shown, and where from."""
-    wanted = [
-        "series",
-        "source",
-        "measure",
-        "geo",
-        "year",
-        "period",
-        "category",
-        "shown",
-        "value",
-        "value_low",
-        "value_high",
-        "rate",
-        "flags",
-        "legal_basis",
-        "definition_id",
-        "source_location",
+def reader_table(frame: pl.DataFrame) -> None:
+    """A table for readers: one plain HTML table whose text wraps (no canvas grid cutting columns, no component per
+    cell for the browser to draw), every column in view at a desktop's and a phone's width (`dashboard/app.py` lays
+    it out), its cells text a screen reader and a browser test can read. Counts are written as the reader writes
+    them (`75 001`); a cell `[site](https://…)` is a link."""
+    st.html(table_html(frame))
+
+
+LINK = re.compile(r"^\[([^\]]+)\]\((https?://[^)\s]+)\)$")
+
+
+def table_html(frame: pl.DataFrame) -> str:
+    head = "".join(f'<th scope="col">{escape(name)}</th>' for name in frame.columns)
+    counts = [dtype.is_integer() for dtype in frame.schema.values()]
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_cell(value, count)}</td>" for value, count in zip(row, counts, strict=True)) + "</tr>"
+        for row in frame.iter_rows()
+    )
+    return f'<table class="reader">{_widths(frame)}<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def _widths(frame: pl.DataFrame) -> str:
+    """Each column's share of the width, by its longest cell (capped) or its header's longest word, and never so
+    narrow that a year breaks: an explanation gets more room than a year."""
+    weights = [
+        max(14, min(60, max([*map(len, name.split()), *(len(str(value)) for value in frame[name].head(50))])))
+        for name in frame.columns
     ]
-    return frame.select([column for column in wanted if column in frame.columns])
+    total = sum(weights) or 1
+    columns = "".join(f'<col style="width:{100 * weight / total:.1f}%">' for weight in weights)
+    return f"<colgroup>{columns}</colgroup>"
+
+
+def _cell(value: object, is_count: bool) -> str:
+    if value is None:
+        return ""
+    if is_count:
+        return escape(number(value))
+    if found := LINK.match(str(value)):
+        return f'<a href="{escape(found[2])}" target="_blank" rel="noopener">{escape(found[1])}</a>'
+    return escape(str(value))
 
 
 def figures_table(shown: pl.DataFrame) -> pl.DataFrame:
@@ -201,6 +256,14 @@ def figures_table(shown: pl.DataFrame) -> pl.DataFrame:
     return table
 
 
+def drawn_of(data: pl.DataFrame, definition_ids: Iterable[str]) -> list[str]:
+    """Those of `definition_ids` the chart of `data` draws a figure of (all of them when rows name no definition)."""
+    if "definition_id" not in data.columns:
+        return list(definition_ids)
+    drawn = set(drawn_definitions(data))
+    return [definition_id for definition_id in definition_ids if definition_id in drawn]
+
+
 def chart_block(
     tables: dict[str, pl.DataFrame],
     title: str,
@@ -208,9 +271,12 @@ def chart_block(
     data: pl.DataFrame,
     definition_ids: Iterable[str],
     file_name: str,
+    underlying: Iterable[str] = (),
 ) -> None:
-    """A chart with its title (what is counted), a sentence saying what it shows, its figures as a table a screen
-    reader can read, footnotes from the registry, and its data as CSV. Without figures: a sentence, no chart."""
+    """A chart with its title (what is counted), a sentence saying what it shows, a note where series coincide, its
+    figures as a table a screen reader can read, footnotes from the registry for the series drawn (and the
+    `underlying` definitions the chart is computed from, such as the population under a rate), and its data as a
+    download. Without figures: a sentence, no chart."""
     st.subheader(title)
     if data.is_empty():
         st.info(t("chart.no_figures"))
@@ -219,12 +285,17 @@ def chart_block(
     kind = "chart.kind_bar" if any(trace.type == "bar" for trace in figure.data) else "chart.kind_line"
     st.markdown(describe(shown, kind, language()))
     st.plotly_chart(figure, width="stretch", key=f"chart_{file_name}", config=CHART_CONFIG)
+    if kind == "chart.kind_line" and (note := coinciding_note(shown, language())):
+        st.caption(note)
     with st.expander(t("chart.figures_table")):
-        st.table(figures_table(shown))
-    footnotes(tables, definition_ids)
-    csv_data = download_columns(shown).write_csv()
+        reader_table(figures_table(shown))
+    footnotes(tables, [*drawn_of(shown, definition_ids), *underlying])
     st.download_button(
-        t("chart.download"), csv_data, file_name=f"{file_name}.csv", mime="text/csv", key=f"download_{file_name}"
+        t("chart.download"),
+        excel_csv(shown, language()),
+        file_name=f"{file_name}.csv",
+        mime="text/csv",
+        key=f"download_{file_name}",
     )
 
 
@@ -269,7 +340,7 @@ def earlier_note(tables: dict[str, pl.DataFrame]) -> None:
 def revision_column(tables: dict[str, pl.DataFrame], rows: pl.DataFrame) -> pl.Series:
     """For rows shaped like `series_totals` or `breakdowns`: a column marking each figure this publication made
     new or revised (with the figure before), empty for the others."""
-    marks = revision_marks(tables.get("revisions"), figure_keys(rows), language())
+    marks = revision_marks(lookups().marked, figure_keys(rows), language())
     return pl.Series(t("revisions.column"), marks, dtype=pl.String)
 
 

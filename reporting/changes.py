@@ -12,7 +12,7 @@ from publications.revisions import KEY
 from publications.revisions import by_source_and_measure as by_source_and_measure
 from publications.revisions import summary as summary
 from reporting.figures import reader_style, shown
-from reporting.flags import figure_rows
+from reporting.flags import figure_rows, flag_set
 from reporting.texts import text
 
 MARKED = ("new", "revised")
@@ -54,19 +54,41 @@ def sides_shown(revisions: pl.DataFrame, language: str) -> pl.DataFrame:
     )
 
 
-def revision_marks(revisions: pl.DataFrame | None, keys: pl.DataFrame, language: str) -> list[str]:
+MarkedFigures = dict[tuple, dict]
+"""The figures a publication made new or revised, by their key (`KEY`): what a mark is looked up in."""
+BEFORE = ("value_before", "value_low_before", "value_high_before", "flags_before")
+
+
+def marked_figures(revisions: pl.DataFrame | None) -> MarkedFigures:
+    """The figures `revisions` marks as new or revised, by key, with their change and the figure before.
+
+    Prepared once per publication (the dashboard caches it with the publication's tables): looking a page's
+    figures up in it then costs the same however long the publication's list of revisions is.
+    """
+    if revisions is None or not revisions.height:
+        return {}
+    fields = ("change", *BEFORE)
+    marked = revisions.filter(pl.col("change").is_in(MARKED)).select(*KEY, *fields)
+    return {row[: len(KEY)]: dict(zip(fields, row[len(KEY) :], strict=True)) for row in marked.rows()}
+
+
+def revision_marks(marked: MarkedFigures, keys: pl.DataFrame, language: str) -> list[str]:
     """For each row of `keys` (see `figure_keys`): "" or a mark saying the figure is new or revised (and from what)."""
-    if revisions is None or not revisions.height or not keys.height:
+    if not marked or not keys.height:
         return [""] * keys.height
-    marked = sides_shown(revisions.filter(pl.col("change").is_in(MARKED)), language)
-    notes = [
-        text("revisions.mark_new", language)
-        if row["change"] == "new"
-        else text("revisions.mark_revised", language, before=row["shown_before"])
-        for row in marked.iter_rows(named=True)
-    ]
-    marked = marked.select(*KEY).with_columns(pl.Series("mark", notes, dtype=pl.String))
-    joined = (
-        keys.select(*KEY).with_row_index("row").join(marked, on=list(KEY), how="left", nulls_equal=True).sort("row")
-    )
-    return joined["mark"].fill_null("").to_list()
+    return [_mark(marked.get(key), key[KEY.index("source")], language) for key in keys.select(*KEY).rows()]
+
+
+def _mark(found: dict | None, source: str, language: str) -> str:
+    if found is None:
+        return ""
+    if found["change"] == "new":
+        return text("revisions.mark_new", language)
+    before = {
+        "source": source,
+        "value": found["value_before"],
+        "value_low": found["value_low_before"],
+        "value_high": found["value_high_before"],
+        "flags": flag_set(found["flags_before"]),
+    }
+    return text("revisions.mark_revised", language, before=shown(before, reader_style(language)) or "")

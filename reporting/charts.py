@@ -24,6 +24,7 @@ from core.vocabulary import CUMULATIVE, SERIES_BREAK
 from reporting.figures import reader_style, shown
 from reporting.flags import figure_rows
 from reporting.texts import text
+from reporting.words import listing
 
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#D55E00", "#56B4E9", "#F0E442", "#000000")
 FONT_SIZE = 17
@@ -40,6 +41,15 @@ def colour(index: int) -> str:
 
 def marker(index: int) -> str:
     return MARKERS[index % len(MARKERS)]
+
+
+MARKER_SIZES = (16, 12, 9, 7)
+"""Each series drawn over the ones before it has smaller markers, outlined in white: where two series have the
+same figure in a year, the later marker sits inside the earlier one and both stay visible."""
+
+
+def marker_size(index: int) -> int:
+    return MARKER_SIZES[min(index, len(MARKER_SIZES) - 1)]
 
 
 def is_annual(row: dict) -> bool:
@@ -175,7 +185,7 @@ def series_figure(
                 name=name,
                 legendgroup=name,
                 line={"color": colour(index), "width": 3},
-                marker={"size": 10, "symbol": marker(index)},
+                marker={"size": marker_size(index), "symbol": marker(index), "line": {"width": 1.5, "color": "white"}},
                 connectgaps=False,
             )
         )
@@ -189,6 +199,51 @@ def series_figure(
         figure.add_trace(_period_legend(language))
     _fit_years(figure, frame)
     return styled(figure, text("chart.year", language), y_title or text("chart.count", language), language)
+
+
+def drawn(frame: pl.DataFrame) -> pl.DataFrame:
+    """The rows of `frame` a chart draws: figures with a value or bounds, cumulative ones left out."""
+    if frame.is_empty():
+        return frame
+    rows = figure_rows(frame)
+    keep = [CUMULATIVE not in row["flags"] and _plotted_value(row) is not None for row in rows]
+    return frame.filter(pl.Series(keep, dtype=pl.Boolean))
+
+
+def drawn_definitions(frame: pl.DataFrame) -> list[str]:
+    """The definitions with at least one figure drawn (a ratio's `top/bottom` gives both), in order of appearance:
+    the chart's footnotes name only these."""
+    if "definition_id" not in frame.columns:
+        return []
+    ids = drawn(frame)["definition_id"].drop_nulls().to_list()
+    return list(dict.fromkeys(part for definition_id in ids for part in definition_id.split("/")))
+
+
+def coinciding(frame: pl.DataFrame, series_column: str = "series") -> list[tuple[int, list[str]]]:
+    """(year, the series) for each year in which two or more series of a line chart have the same exact figure."""
+    exact = drawn(frame).filter(pl.col("value").is_not_null() & (pl.col("period") == pl.col("year").cast(pl.String)))
+    groups = (
+        exact.group_by("year", "value", maintain_order=True)
+        .agg(pl.col(series_column).unique(maintain_order=True))
+        .filter(pl.col(series_column).list.len() > 1)
+        .sort("year")
+    )
+    return [(year, names) for year, names in zip(groups["year"], groups[series_column].to_list(), strict=True)]
+
+
+def coinciding_note(frame: pl.DataFrame, language: str, series_column: str = "series") -> str | None:
+    """A sentence naming the years where series lie on top of each other (their markers are nested), or None."""
+    found = coinciding(frame, series_column)
+    if not found:
+        return None
+    pairs: dict[tuple[str, ...], list[str]] = {}
+    for year, names in found:
+        pairs.setdefault(tuple(names), []).append(str(year))
+    parts = [
+        text("chart.coinciding_part", language, series=listing(list(names), language), years=listing(years, language))
+        for names, years in pairs.items()
+    ]
+    return text("chart.coinciding", language, parts="; ".join(parts))
 
 
 def _fit_years(figure: go.Figure, frame: pl.DataFrame) -> None:

@@ -185,6 +185,14 @@ def rate_style(language: str) -> Style:
     return replace(style, templates={**style.templates, Kind.SMALL: f"<{SMALL_CELL} ({{low}}–{{high}})"})
 
 
+@cache
+def percent_style(language: str) -> Style:
+    """A share in per cent for a reader of `language`: `35 %` in Norwegian, `35%` in English."""
+    style = reader_style(language)
+    sign = "\u00a0%" if language == "nb" else "%"
+    return replace(style, templates={**style.templates, Kind.EXACT: "{value}" + sign})
+
+
 PACK_VALUE = Style(
     number=plain_number,
     templates={

@@ -17,7 +17,8 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from reporting.texts import text
+from core.vocabulary import geo_table
+from reporting.texts import text, texts
 
 OSLO = ZoneInfo("Europe/Oslo")
 REASONS_FILE = Path(__file__).with_name("reasons.csv")
@@ -26,6 +27,10 @@ RELEASE_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 RELEASE_YEAR = re.compile(r"^v?(\d{4})$")
 RELEASE_COMPACT_DAY = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 RELEASE_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}")
+AGE_BAND = re.compile(r"^(\d+)--(\d+)$")
+AGE_FROM = re.compile(r"^(\d+)\+$")
+CURATED_LINE = re.compile(r"^[\w.-]+\.csv, line \d+: ")
+"""How a curated file's figure names where it stands (`kom_figures.csv, line 16: `), before the publication."""
 
 
 def day_text(day: date, language: str) -> str:
@@ -115,3 +120,37 @@ def year_span(first: int, last: int) -> str:
 def period_text(period: str) -> str:
     """A stored period (`2022-2024`) with an en dash, as a reader writes it."""
     return period.replace("-", "–")
+
+
+def listing(items: list[str], language: str) -> str:
+    """`a, b og c` / `a, b and c`."""
+    if len(items) < 2:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {text('words.and', language)} {items[-1]}"
+
+
+def publication_named(location: str | None) -> str:
+    """Where a curated figure comes from as a reader names it: the publication and its address, without the
+    project's file and line (`kom_figures.csv, line 16: Bergens Tidende: … (https://…)` -> `Bergens Tidende: …`)."""
+    return CURATED_LINE.sub("", location or "")
+
+
+def category_text(dimension: str, code: str, language: str) -> str | None:
+    """A category the canonical vocabulary has no label for, as a reader reads it: a source's own category (the
+    text `category.<dimension>.<code>`: CTDC's means of control), an age band (`09--17` -> `9–17 år`), an unknown
+    one (`ukjent`); None when there is no word for it."""
+    if (key := f"category.{dimension}.{code}") in texts():
+        return text(key, language)
+    if code.lower() in ("unknown", "unresolved"):
+        return text(f"category.{code.lower()}", language)
+    if found := AGE_BAND.match(code):
+        return text("category.age_band", language, low=int(found[1]), high=int(found[2]))
+    if found := AGE_FROM.match(code):
+        return text("category.age_from", language, low=int(found[1]))
+    return None
+
+
+@cache
+def place_names(language: str) -> dict[str, str]:
+    """Every geo code (`data/reference/geo.csv`: countries and named areas) -> its name in `language`."""
+    return dict(geo_table().select("geo", f"name_{language}").iter_rows())

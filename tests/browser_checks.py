@@ -19,13 +19,15 @@ FORBIDDEN = {
     "a raw error": re.compile(r"Errno|Traceback|Exception"),
     "a Python value": re.compile(r"\bNone\b"),
     "an ISO timestamp": re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}|\b\d{8}T\d{6}Z\b"),
+    "a source's code for a range": re.compile(r"\d--\d"),
+    "a double comma": re.compile(r",\s*,"),
 }
 """What an official must never read on a page: the pattern, named for the failure message."""
 
 
 STREAMLIT_ENGLISH = {
     "Streamlit's English": re.compile(
-        r"^Upload$|per file|Drag and drop|No options to select|Browse files|Page not found"
+        r"^Upload$|per file|Drag and drop|No options to select|Browse files|Page not found|^Stop$|^Print$|\bUnknown\b"
     )
 }
 """Streamlit's own English words, which a Norwegian page must not show (its widgets' texts are replaced)."""

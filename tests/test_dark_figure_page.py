@@ -13,6 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from page_tables import reader_tables
 from streamlit.testing.v1 import AppTest
 
 from dashboard.ui import ESTIMATE_STATE_KEY
@@ -66,9 +67,9 @@ def test_the_page_shows_the_published_examples_beside_ours(data_dir, with_exampl
     headings = [subheader.value for subheader in app.subheader]
     for key in ("dark.caveats_title", "dark.examples_title", "dark.upload_title", "dark.kom_title"):
         assert texts()[key][language] in headings
-    table = app.dataframe[0].value
+    table = reader_tables(app)[0]
     published, ours = texts()["dark.col_published"][language], texts()["dark.col_ours"][language]
-    first = table.iloc[0]
+    first = table.row(0, named=True)
     thousands = "\u00a0" if language == "nb" else ","
     assert first[published] == f"10{thousands}000–13{thousands}000"
     assert first[ours] == f"11{thousands}418"
@@ -88,8 +89,8 @@ def test_a_good_upload_gives_the_estimate_interval_ratio_range_and_model_table(d
     assert metrics["Estimated / registered"] == f"{expected.ratio:.1f}"
     low, high = expected.estimate_range()
     assert metrics["Range over 8 admissible models"] == f"{low:,.0f}–{high:,.0f}"
-    models = app.dataframe[-1].value
-    assert len(models) == 8 and list(models["Chosen"]).count("✔") == 1
+    models = reader_tables(app)[-1]
+    assert len(models) == 8 and models["Chosen"].to_list().count("✔") == 1
     assert len(app.get("download_button")) == 2
     assert app.session_state[ESTIMATE_STATE_KEY].file_name == "lists.csv"
     assert not app.error
@@ -119,10 +120,10 @@ def test_the_bootstrap_option_shows_both_intervals_and_the_pack_carries_them(dat
 )
 def test_a_bad_upload_gives_the_one_sentence_in_the_page_s_language_and_nothing_else(data_dir, language, said):
     app = open_page(language=language)
-    before = len(app.dataframe)
+    before = len(reader_tables(app))
     upload(app, "bad.csv", BAD)
     assert [error.value for error in app.error] == [said]
-    assert not app.metric and len(app.dataframe) == before and not app.get("download_button")
+    assert not app.metric and len(reader_tables(app)) == before and not app.get("download_button")
     assert ESTIMATE_STATE_KEY not in app.session_state
 
 
@@ -136,8 +137,8 @@ def test_without_the_examples_folder_the_page_says_so_and_still_offers_the_uploa
     monkeypatch.setenv(EXAMPLES_ENV, str(tmp_path / "nowhere"))
     app = open_page(language="en")
     assert texts()["dark.examples_missing"]["en"] in [info.value for info in app.info], "a sentence, no path"
-    table = app.dataframe[0].value
-    assert table["Published"].iloc[0] == "10,000–13,000" and set(table["Our estimate"]) == {""}
+    table = reader_tables(app)[0]
+    assert table["Published"][0] == "10,000–13,000" and set(table["Our estimate"]) == {""}
     assert not app.get("plotly_chart")
     upload(app, "lists.csv", GOOD)
     assert app.metric

@@ -12,12 +12,14 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
+from browser_checks import developer_words
+from page_tables import reader_tables
 from streamlit.testing.v1 import AppTest
 
 from core.sources import of_kind
 from dashboard.pages import PAGES as APP_PAGES
-from dashboard.ui import download_columns
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, CTDC_AREAS, CTDC_PROFILES
+from reporting.downloads import excel_csv
 from reporting.figures import reader_style, with_shown
 from reporting.texts import texts
 from reporting.words import edition_text, reason_text
@@ -216,16 +218,30 @@ def test_damaged_marts_give_a_message_not_a_traceback(tmp_path, monkeypatch):
     assert app.warning[0].value == texts()["data.busy"]["nb"]
 
 
-def test_chart_data_download_writes_less_than_five_never_zero(published):
+def test_chart_data_download_writes_less_than_five_never_zero_in_a_form_norwegian_excel_opens(published):
     frame = published.sql(
         "SELECT * FROM series_totals WHERE geo = 'NOR' AND definition_id = 'unodc_glotip.persons_convicted'"
     ).pl()
     suppressed_years = frame.filter(pl.col("flags").str.contains("suppressed"))["year"].to_list()
     assert suppressed_years
-    rows = pl.read_csv(download_columns(with_shown(frame, reader_style("nb"))).write_csv().encode(), infer_schema=False)
-    shown = dict(zip(rows["year"].to_list(), rows["shown"].to_list(), strict=True))
+    written = excel_csv(with_shown(frame, reader_style("nb")), "nb")
+    assert written.startswith(b"\xef\xbb\xbf"), "UTF-8 with a byte order mark, or Excel reads it as Latin-1"
+    rows = pl.read_csv(written, separator=";", infer_schema=False)
+    words = texts()
+    assert rows.columns[:3] == [
+        words["download.geo"]["nb"],
+        words["download.year"]["nb"],
+        words["download.period"]["nb"],
+    ]
+    shown = dict(zip(rows[words["download.year"]["nb"]], rows[words["download.shown"]["nb"]], strict=True))
     assert all(shown[str(year)] == "<5" for year in suppressed_years)
     assert "0" not in shown.values()
+    exact = frame.filter(pl.col("value").is_not_null() & (pl.col("value") != pl.col("value").round()))
+    values = rows[words["download.value"]["nb"]].drop_nulls().to_list()
+    assert not any(value.endswith(".0") or "." in value for value in values), "no `349.0`; a decimal comma"
+    assert exact.is_empty() or any("," in value for value in values)
+    assert set(rows[words["download.source"]["nb"]]) == {words["source.unodc_glotip"]["nb"]}, "the source named"
+    assert not any("_" in header for header in rows.columns), "headers in words, not column codes"
 
 
 def test_export_button_builds_the_pack_for_download(data_dir):
@@ -259,6 +275,50 @@ def test_justice_chart_marks_the_2015_penal_code_change(data_dir, published):
     assert any(year - 0.5 < shape["x0"] < year + 0.5 for shape in lines)
     notes = " ".join(annotation["text"] for annotation in figure["layout"]["annotations"])
     assert "257–258" in notes and "1 October 2015" in notes
+
+
+def test_justice_chart_names_only_what_it_draws_and_says_where_series_coincide(data_dir, published):
+    """KOM's police reports equal UNODC's offences recorded in some years (the published series say which): the
+    page names those years, nests the markers, and neither title nor footnotes name a source without figures."""
+    equal = [
+        str(year)
+        for (year,) in published.execute(
+            "SELECT k.year FROM series_totals k JOIN series_totals u ON k.year = u.year AND k.value = u.value "
+            "WHERE k.definition_id = 'kom.police_reports' AND u.definition_id = 'unodc_glotip.offences_recorded' "
+            "AND k.geo = 'NOR' AND u.geo = 'NOR' AND k.period = CAST(k.year AS VARCHAR) "
+            "AND u.period = CAST(u.year AS VARCHAR) ORDER BY k.year"
+        ).fetchall()
+    ]
+    assert len(equal) > 1, "the published series coincide in some years"
+    has_ssb = published.execute("SELECT count(*) FROM series_totals WHERE source = 'ssb'").fetchall()[0][0]
+    app = open_page("views/justice.py", "en")
+    note = next(caption.value for caption in app.caption if caption.value.startswith("Where series have the same"))
+    assert f"{', '.join(equal[:-1])} and {equal[-1]}" in note
+    figure = json.loads(app.get("plotly_chart")[0].proto.spec)
+    sizes = [trace["marker"]["size"] for trace in figure["data"] if trace.get("mode") == "lines+markers"]
+    assert sizes == sorted(sizes, reverse=True) and len(set(sizes)) > 1, "each later series' markers sit inside"
+    chain_title = app.subheader[0].value
+    footnotes = " ".join(caption.value for caption in app.caption if caption.value.startswith("**"))
+    assert ("(SSB)" in chain_title) == bool(has_ssb)
+    assert ("(SSB)**" in footnotes) == bool(has_ssb)
+    assert "sanctions" not in chain_title or has_ssb
+
+
+@pytest.mark.parametrize("page", ["views/victims.py", "views/justice.py", "views/world.py", "views/changes.py"])
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_tables_for_readers_are_text_tables_without_files_codes_or_english(data_dir, page, language):
+    """Every table a reader meets is an HTML table (no canvas grid, whose cells neither wrap nor reach a browser
+    test), and no cell holds a file name, a code such as `0--8` or `Unknown`, or a double comma."""
+    app = open_page(page, language)
+    tables = reader_tables(app)
+    assert tables, "the page has tables"
+    assert not app.dataframe, "no canvas grids outside the analysts' parts of Definisjoner og kilder"
+    cells = "\n".join(" | ".join(row) for table in tables for row in [table.columns, *table.rows()])
+    found = developer_words(cells, language)
+    assert not found, found
+    assert not re.search(r"\d--\d|,\s*,", cells), "codes or a double comma"
+    if language == "nb":
+        assert not re.search(r"\bUnknown\b|\bOther\b", cells), "English codes on a Norwegian page"
 
 
 def test_no_line_is_drawn_across_a_year_without_a_figure(data_dir, published):

@@ -8,10 +8,21 @@ import pytest
 
 from export.tables import DEFINITIONS, SOURCES, TABLES
 from reporting.catalogue import CATALOGUE_FILE, catalogue, definition_ids, series
-from reporting.figures import PACK_CELL, PACK_VALUE, plain_number, rate_style, reader_style, shown, with_shown
+from reporting.downloads import excel_csv
+from reporting.figures import (
+    PACK_CELL,
+    PACK_VALUE,
+    percent_style,
+    plain_number,
+    rate_style,
+    reader_style,
+    shown,
+    with_shown,
+)
 from reporting.flags import figure_rows, flag_set, has_flag
 from reporting.justice import justice_chain
 from reporting.texts import texts
+from reporting.words import category_text
 
 
 def figure(value=None, low=None, high=None, flags="", source="unodc_glotip") -> dict:
@@ -102,3 +113,34 @@ def test_the_justice_chain_carries_the_penal_provision_and_the_pack_holds_the_pa
     provisions = dict(zip(chain["year"], chain["legal_basis"], strict=True))
     assert provisions[2014] != provisions[2016], "the 2015 penal code shows in the chain"
     assert set(definition_ids("justice", "chain")) <= set(definition_ids("pack_tables", "justice_chain_norway"))
+
+
+def test_a_source_s_own_categories_are_words_never_codes():
+    """CTDC's age bands, means of control and unknowns, as CTDC's file writes them, in the reader's words."""
+    words = texts()
+    assert category_text("age_band", "09--17", "nb") == words["category.age_band"]["nb"].format(low=9, high=17)
+    assert category_text("age_band", "48+", "en") == words["category.age_from"]["en"].format(low=48)
+    assert category_text("age_band", "Unknown", "nb") == words["category.unknown"]["nb"]
+    assert (
+        category_text("means_of_control", "DebtBondage", "nb") == words["category.means_of_control.DebtBondage"]["nb"]
+    )
+    assert category_text("citizenship", "unresolved", "en") == words["category.unresolved"]["en"]
+    assert category_text("means_of_control", "SomethingNew", "nb") is None, "no word: the caller shows the code"
+
+
+def test_a_download_in_english_uses_commas_and_points_and_keeps_less_than_five():
+    frame = pl.DataFrame(
+        {"source": ["kom"], "geo": ["NOR"], "year": [2020], "period": ["2018-2020"], "value": [2.5],
+         "value_low": [None], "value_high": [None], "flags": [""], "shown": ["<5"]},
+        schema_overrides={"value_low": pl.Float64, "value_high": pl.Float64},
+    )  # fmt: skip
+    english = excel_csv(frame, "en").decode("utf-8-sig")
+    norwegian = excel_csv(frame, "nb").decode("utf-8-sig")
+    assert english.splitlines()[1].split(",")[:4] == ["Norway", "2020", "2018–2020", "<5"]
+    assert ";2,5;" in norwegian and "Norge" in norwegian and texts()["source.kom"]["nb"] in norwegian
+
+
+def test_a_share_is_written_in_per_cent_as_each_language_writes_it():
+    row = {"value": 35.0, "value_low": None, "value_high": None, "flags": frozenset()}
+    assert shown(row, percent_style("nb")) == "35\u00a0%"
+    assert shown(row, percent_style("en")) == "35%"

@@ -22,6 +22,7 @@ from publications import revisions
 from publications.__main__ import list_lines
 from publications.__main__ import main as publications_command
 from publications.store import Publication, PublicationNotFound, PublicationStore, publication_id
+from reporting.changes import figure_keys, marked_figures, revision_marks
 
 SMALL = {"value": None, "value_low": 1.0, "value_high": 4.0, "flags": "suppressed"}
 
@@ -147,6 +148,20 @@ def test_the_breakdown_is_written_out_and_releases_say_what_brought_the_change()
         "B",
         "A",
     )
+
+
+def test_marks_are_looked_up_for_the_figures_shown_and_say_the_figure_before():
+    before = facts(fact(**SMALL), fact(period="2019", year=2019))
+    after = facts(
+        fact(value=7.0, value_low=7.0, value_high=7.0), fact(period="2019", year=2019), fact(period="2021", year=2021)
+    )
+    marked = marked_figures(changed(before, after))
+    shown = pl.DataFrame(
+        {"source": "unodc_glotip", "measure": "victims_detected", "geo": "NOR", "period": ["2021", "2020", "2019"]}
+    )
+    assert revision_marks(marked, figure_keys(shown), "nb") == ["ny", "revidert (var <5)", ""]
+    assert revision_marks(marked, figure_keys(shown), "en") == ["new", "revised (was <5)", ""]
+    assert revision_marks(marked_figures(None), figure_keys(shown), "nb") == ["", "", ""]
 
 
 def test_population_and_ctdc_profiles_are_figures_too():

@@ -1,25 +1,42 @@
 """Endringer: what the shown publication changed, any two kept publications compared, and what was published when."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 import polars as pl
 import streamlit as st
 
-from core.vocabulary import geo_table
 from dashboard.i18n import language, number, t, text_labels
-from dashboard.ui import page_header, publication_label, vocabulary_label
+from dashboard.ui import lookups, page_header, publication_label, reader_table
 from reporting.changes import CHANGES, by_source_and_measure, sides_shown, summary
+from reporting.downloads import excel_table
 from reporting.published import KeptFileUnreadable, Publication, kept_publications, publication_store
 from reporting.status import provenance_files, release_names
-from reporting.words import OSLO, day_text, edition_text, moment_text, period_text, reason_text, release_text
+from reporting.texts import text
+from reporting.words import (
+    OSLO,
+    category_text,
+    day_text,
+    edition_text,
+    moment_text,
+    period_text,
+    place_names,
+    reason_text,
+    release_text,
+)
 
-DETAIL_ROWS = 2000
-"""At most this many figures in a detail table (all of them are in the CSV download)."""
+DETAIL_ROWS = 50
+"""At most this many figures in a detail table (all of them are in the download): a page costs the same however
+many figures a publication changed."""
+HISTORY_CHOICES = 200
+"""At most this many figures offered in the history's picker, for the same reason."""
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _compared(older: str, newer: str, older_file: str, newer_file: str) -> pl.DataFrame:
-    """The revisions from one kept publication to another; the files' paths key the cache with the ids."""
+    """The revisions from one kept publication to another; the files' paths key the cache with the ids.
+
+    Held as a resource, not copied per run: the frame is never changed in place."""
     return publication_store().compare(older, newer)
 
 
@@ -47,53 +64,88 @@ def grouped(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> pl.Data
     )
 
 
-def details(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> pl.DataFrame:
+@dataclass(frozen=True)
+class Wording:
+    """What writing revisions for a reader takes from the page, once: a download writes them later, outside the
+    page's run, where the reader's session cannot be asked."""
+
+    language: str
+    measures: dict[tuple[str, str], str]
+    labels: dict[tuple[str, str, str], str]
+    releases: dict[tuple[str, str], str]
+    """(source, release) -> the edition as a reader names it, where a kept publication's files give it."""
+
+    @classmethod
+    def of(cls, tables: dict[str, pl.DataFrame]) -> "Wording":
+        labels = lookups().labels if "canonical_vocabulary" in tables else {}
+        return cls(language(), measure_names(tables), labels, edition_names(tables))
+
+    def release(self, source: str, release: str | None) -> str:
+        """The release that brought a figure, named by its edition where known."""
+        return self.releases.get((source, release or "")) or release_text(release, None, self.language)
+
+    def category(self, dimension: str, code: str) -> str:
+        found = self.labels.get((dimension, code, self.language))
+        return found or category_text(dimension, code, self.language) or code
+
+    def breakdown(self, breakdown: str) -> str:
+        """`sex=female; age_group=child` as the reader reads it ("kvinner, barn"), `citizenship=NGA (Nigeria)` as
+        "statsborgerskap: Nigeria" (never the source's own label); the total as "i alt"."""
+        if "=" not in breakdown:
+            return text("changes.all", self.language)
+        return ", ".join(self._part(part) for part in breakdown.split("; "))
+
+    def _part(self, part: str) -> str:
+        dimension, _, category = part.partition("=")
+        if dimension not in COUNTRY_DIMENSIONS:
+            return self.category(dimension, category)
+        code = category.split(" (")[0]
+        name = category_text(dimension, code, self.language) or place_names(self.language).get(code, code)
+        return f"{self.category('counterpart_type', dimension).lower()}: {name}"
+
+
+def details(wording: Wording, revisions: pl.DataFrame) -> pl.DataFrame:
     """Each revised figure: what changed, where, the figure before and after as shown, and the release."""
-    names = measure_names(tables)
-    written = sides_shown(revisions.head(DETAIL_ROWS), language())
+    lang = wording.language
+    written = sides_shown(revisions, lang)
+    places = place_names(lang)
+    groups = {breakdown: wording.breakdown(breakdown) for breakdown in set(written["breakdown"])}
     return pl.DataFrame(
         {
-            t("changes.change"): [t(f"changes.change_{change}") for change in written["change"]],
-            t("changes.source"): [t(f"source.{source}") for source in written["source"]],
-            t("changes.measure"): [
-                names.get((source, measure), measure)
+            text("changes.change", lang): [text(f"changes.change_{change}", lang) for change in written["change"]],
+            text("changes.source", lang): [text(f"source.{source}", lang) for source in written["source"]],
+            text("changes.measure", lang): [
+                wording.measures.get((source, measure), measure)
                 for source, measure in zip(written["source"], written["measure"], strict=True)
             ],
-            t("changes.geo"): [geo_name(geo) for geo in written["geo"]],
-            t("changes.period"): [period_text(period) for period in written["period"]],
-            t("changes.breakdown"): [breakdown_label(tables, breakdown) for breakdown in written["breakdown"]],
-            t("changes.before"): written["shown_before"],
-            t("changes.after"): written["shown_after"],
-            t("changes.release"): release_column(tables, written),
+            text("changes.geo", lang): [places.get(geo, geo) for geo in written["geo"]],
+            text("changes.period", lang): [period_text(period) for period in written["period"]],
+            text("changes.breakdown", lang): [groups[breakdown] for breakdown in written["breakdown"]],
+            text("changes.before", lang): written["shown_before"],
+            text("changes.after", lang): written["shown_after"],
+            text("changes.release", lang): [
+                wording.release(source, release)
+                for source, release in zip(written["source"], written["release"], strict=True)
+            ],
         },
-        schema_overrides={t("changes.geo"): pl.String, t("changes.period"): pl.String},
+        schema_overrides={text("changes.geo", lang): pl.String, text("changes.period", lang): pl.String},
     )
 
 
-@st.cache_data(show_spinner=False)
-def _geo_names(language: str) -> dict[str, str]:
-    return dict(geo_table().select("geo", f"name_{language}").iter_rows())
+COUNTRY_DIMENSIONS = ("citizenship", "repatriation")
+"""Breakdowns by a second country, written `citizenship=NGA (the source's label)`."""
 
 
-def geo_name(geo: str) -> str:
-    """A country or region by its name in the reader's language."""
-    return _geo_names(language()).get(geo, geo)
-
-
-def breakdown_label(tables: dict[str, pl.DataFrame], breakdown: str) -> str:
-    """`sex=female` as the reader reads it ("kvinner"); the total as "i alt"."""
-    if "=" not in breakdown:
-        return t("changes.all")
-    dimension, _, category = breakdown.partition("=")
-    return vocabulary_label(tables, dimension, category)
-
-
-def figure_label(tables: dict[str, pl.DataFrame], key: tuple) -> str:
-    """One figure of the revisions as a reader names it: source, measure, place, period and group."""
-    _, source, measure, geo, period, breakdown = key
-    name = measure_names(tables).get((source, measure), measure)
-    place = f"{geo_name(geo)}, {period_text(period)}, {breakdown_label(tables, breakdown)}"
-    return f"{t(f'publisher.{source}')}: {name}, {place}"
+def figure_labels(tables: dict[str, pl.DataFrame], keys: list[tuple]) -> dict[tuple, str]:
+    """Figures of the revisions as a reader names them: source, measure, place, period and group."""
+    wording = Wording.of(tables)
+    places = place_names(wording.language)
+    labels = {}
+    for key in keys:
+        _, source, measure, geo, period, breakdown = key
+        place = f"{places.get(geo, geo)}, {period_text(period)}, {wording.breakdown(breakdown)}"
+        labels[key] = f"{t(f'publisher.{source}')}: {wording.measures.get((source, measure), measure)}, {place}"
+    return labels
 
 
 def status_changes(changes: pl.DataFrame) -> None:
@@ -127,7 +179,7 @@ def overview(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame, key: str)
         st.info(t("changes.nothing"))
         return
     st.markdown(t("changes.by_group"))
-    st.dataframe(grouped(tables, revisions), hide_index=True, width="stretch", key=f"changes_groups_{key}")
+    reader_table(grouped(tables, revisions))
     groups = by_source_and_measure(revisions).select("source", "measure", "table").rows()
     names = measure_names(tables)
     labels = {
@@ -144,10 +196,11 @@ def overview(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame, key: str)
         rows = rows.filter(pl.col("geo") == "NOR")
     if rows.height > DETAIL_ROWS:
         st.caption(t("changes.first_rows", shown=number(DETAIL_ROWS), total=number(rows.height)))
-    st.dataframe(details(tables, rows), hide_index=True, width="stretch", key=f"changes_details_{key}")
+    wording = Wording.of(tables)
+    reader_table(details(wording, rows.head(DETAIL_ROWS)))
     st.download_button(
         t("changes.download"),
-        revisions.write_csv(),
+        lambda: excel_table(details(wording, revisions), wording.language),  # written when the reader asks for it
         file_name=f"revisions-{key}.csv",
         mime="text/csv",
         key=f"changes_download_{key}",
@@ -160,11 +213,12 @@ def figure_history(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> 
     if history is None or not revisions.height:
         return
     st.markdown(t("changes.history_intro"))
-    keys = revisions.select("table", "source", "measure", "geo", "period", "breakdown").head(DETAIL_ROWS).rows()
+    keys = revisions.select("table", "source", "measure", "geo", "period", "breakdown").head(HISTORY_CHOICES).rows()
+    labels = figure_labels(tables, keys)
     chosen = st.selectbox(
         t("changes.history_figure"),
         keys,
-        format_func=lambda key: figure_label(tables, key),
+        format_func=labels.get,
         key="changes_history",
     )
     names = ("table", "source", "measure", "geo", "period", "breakdown")
@@ -175,18 +229,19 @@ def figure_history(tables: dict[str, pl.DataFrame], revisions: pl.DataFrame) -> 
         ),
         language(),
     )
-    st.dataframe(
+    names = edition_names(tables)
+    reader_table(
         pl.DataFrame(
             {
                 t("changes.published_at"): [moment_text(moment, language()) for moment in written["published_at"]],
                 t("changes.change"): [t(f"changes.change_{change}") for change in written["change"]],
                 t("changes.figure"): written["shown_after"],
-                t("changes.release"): release_column(tables, written),
+                t("changes.release"): [
+                    names.get((source, release or "")) or release_text(release, None, language())
+                    for source, release in zip(written["source"], written["release"], strict=True)
+                ],
             }
-        ),
-        hide_index=True,
-        width="stretch",
-        key="changes_history_table",
+        )
     )
 
 
@@ -249,7 +304,7 @@ def published_when(tables: dict[str, pl.DataFrame]) -> None:
         return
     store = publication_store()
     current, exported = store.current_id(), store.exported_ids()
-    st.dataframe(
+    reader_table(
         pl.DataFrame(
             {
                 t("changes.published_at"): [publication_label(entry) for entry in kept],
@@ -261,10 +316,7 @@ def published_when(tables: dict[str, pl.DataFrame]) -> None:
                 },
                 t("changes.releases"): [releases_line(entry) for entry in kept],
             }
-        ),
-        hide_index=True,
-        width="stretch",
-        key="changes_publications",
+        )
     )
     day = st.date_input(t("changes.on_day"), value=None, key="changes_day", format=t("words.date_format"))
     if isinstance(day, date):
@@ -276,19 +328,15 @@ def published_when(tables: dict[str, pl.DataFrame]) -> None:
     st.caption(t("changes.command"))
 
 
-def release_column(tables: dict[str, pl.DataFrame], written: pl.DataFrame) -> list[str]:
-    """The release that brought each figure, named by its edition where a kept publication's files give it."""
+def edition_names(tables: dict[str, pl.DataFrame]) -> dict[tuple[str, str], str]:
+    """(source, release) -> its edition as a reader names it, from the shown publication's and the kept ones' files."""
     files = provenance_files(tables.get("provenance")) + [
         (source["source_id"], file.get("release"), file.get("edition"))
         for entry in kept_publications()
         for source in entry.sources
         for file in source.get("files", [])
     ]
-    names = release_names(files, language())
-    return [
-        names.get((source, release)) or release_text(release, None, language())
-        for source, release in zip(written["source"], written["release"], strict=True)
-    ]
+    return release_names(files, language())
 
 
 def yes_no(value: bool) -> str:

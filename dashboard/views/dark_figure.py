@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard.i18n import language, number, t, text_labels
-from dashboard.ui import ESTIMATE_STATE_KEY, published_tables, status_banner
+from dashboard.ui import ESTIMATE_STATE_KEY, published_tables, reader_table, status_banner
 from reporting.charts import CHART_CONFIG
 from reporting.dark_figure import (
     CRITERIA,
@@ -92,7 +92,7 @@ def published_examples() -> dict[str, MSEResult | None]:
         st.markdown(t("dark.examples_intro"))
         with st.spinner():
             results = _example_results(str(folder), stamp)
-    st.dataframe(examples_table(results, lang), hide_index=True, width="stretch", key="dark_examples")
+    reader_table(examples_table(results, lang))
     if any(results.values()):
         st.markdown(f"**{t('dark.examples_chart_title')}**")
         st.plotly_chart(examples_figure(results, lang), width="stretch", key="dark_examples_chart", config=CHART_CONFIG)
@@ -211,14 +211,14 @@ def show_estimate(estimate: DarkFigureEstimate, key: str) -> None:
     if result.models["admissible"].any():
         st.plotly_chart(criterion_figure(result, lang), width="stretch", key=f"dark_chart_{key}", config=CHART_CONFIG)
     st.markdown(f"**{t('dark.models_title')}**")
-    st.dataframe(models_display(result, lang), hide_index=True, width="stretch", key=f"dark_models_{key}")
+    reader_table(models_display(result, lang))
     st.caption(t("dark.models_caption"))
     refused = refused_table(result, lang)
     if refused.is_empty():
         st.caption(t("dark.no_refused"))
     else:
         st.markdown(f"**{t('dark.refused_title')}**")
-        st.dataframe(refused, hide_index=True, width="stretch", key=f"dark_refused_{key}")
+        reader_table(refused)
         st.caption(t("dark.refused_caption"))
     stem = Path(estimate.file_name).stem
     left, right = st.columns(2)

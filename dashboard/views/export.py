@@ -32,7 +32,7 @@ def pack_source(tables: dict[str, pl.DataFrame]) -> tuple[Path, str | None]:
         return published_path(), None
     ids = [entry.publication_id for entry in kept]
     shown = chosen_publication() or shown_publication_id(tables)
-    labels = {entry.publication_id: f"{entry.publication_id} · {publication_label(entry)}" for entry in kept}
+    labels = {entry.publication_id: publication_label(entry) for entry in kept}  # by when, never by id
     chosen = st.selectbox(
         t("export.publication"), ids, index=ids.index(shown) if shown in ids else 0, format_func=labels.get
     )

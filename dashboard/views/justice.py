@@ -15,16 +15,17 @@ from dashboard.ui import (
     definition_name,
     needs,
     page_header,
+    reader_table,
     revision_column,
     vocabulary_label,
     with_revision_marks,
 )
 from reporting import queries, tip
 from reporting.catalogue import definition_ids, series
-from reporting.charts import series_figure
-from reporting.figures import wide_series
+from reporting.charts import drawn_definitions, series_figure
+from reporting.figures import percent_style, wide_series, with_shown
 from reporting.justice import agreement, justice_chain
-from reporting.words import day_text
+from reporting.words import day_text, listing, publication_named
 
 
 def ratio_pairs() -> list[tuple[str, str]]:
@@ -77,11 +78,14 @@ def chain_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None
             annotation_position="top right",
             annotation_font_size=14,
         )
-    chart_block(tables, t("justice.chain_title"), figure, data, chain, "justice_chain")
+    measures = {entry.definition_id: entry.measure for entry in series("justice", "chain")}
+    steps = [t(f"justice.step.{measures[definition_id]}") for definition_id in drawn_definitions(data)]
+    title = t("justice.chain_title", steps=listing(steps, language()))
+    chart_block(tables, title, figure, data, chain, "justice_chain")
 
 
 def ratios(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> pl.DataFrame:
-    """Each ratio per year where both figures are exact (a suppressed `<5` gives no ratio)."""
+    """Each ratio per year, in per cent, where both figures are exact (a suppressed `<5` gives no ratio)."""
     totals = tables["series_totals"].filter(
         (pl.col("geo") == NORWAY)
         & (pl.col("period") == pl.col("year").cast(pl.String))
@@ -98,7 +102,7 @@ def ratios(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> pl.DataFr
                 "year",
                 series=pl.lit(label),
                 period=pl.col("year").cast(pl.String),
-                value=pl.col("top") / pl.col("bottom"),
+                value=pl.col("top") / pl.col("bottom") * 100,
                 value_low=pl.lit(None, pl.Float64),
                 value_high=pl.lit(None, pl.Float64),
                 flags=pl.lit(""),
@@ -115,8 +119,9 @@ def ratio_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None
         st.subheader(t("justice.ratio_title"))
         st.info(t("chart.no_figures"))
         return
-    data = with_shown_values(data, decimals=2)
+    data = with_shown(data, percent_style(language()))
     figure = series_figure(data, language=language(), y_title=t("justice.ratio_axis"))
+    figure.update_yaxes(ticksuffix="\u00a0%" if language() == "nb" else "%", tickformat=",~d")
     ids = [definition_id for pair in ratio_pairs() for definition_id in pair]
     chart_block(tables, t("justice.ratio_title"), figure, data, ids, "justice_ratios")
     st.caption(t("justice.ratio_note"))
@@ -160,7 +165,7 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
         ]
     ).sort("period", "category")
     shown = with_shown_values(rows)
-    st.dataframe(
+    reader_table(
         shown.select(
             pl.col("period").str.replace_all("-", "–").alias(t("justice.period")),
             pl.col("category").alias(t("justice.category")),
@@ -168,10 +173,8 @@ def judgments(tables: dict[str, pl.DataFrame]) -> None:
             .then(pl.format("{} ({})", pl.col("shown"), pl.col("revision")))
             .otherwise(pl.col("shown"))
             .alias(t("justice.judgments")),
-            pl.col("source_location").alias(t("chart.source")),
-        ),
-        hide_index=True,
-        width="stretch",
+            pl.col("source_location").map_elements(publication_named, return_dtype=pl.String).alias(t("chart.source")),
+        )
     )
     st.caption(t("justice.judgments_note"))
 
@@ -236,7 +239,7 @@ def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
             t("justice.explanation"): frame[f"explanation_{language()}"],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    reader_table(table)
 
 
 @needs("series_totals")

@@ -6,12 +6,14 @@ refresh's own messages, the crosswalks) sits in collapsed parts marked as techni
 """
 
 from datetime import date
+from urllib.parse import urlparse
 
 import polars as pl
 import streamlit as st
 
+from core.sources import register, source
 from dashboard.i18n import language, number, t, text_labels
-from dashboard.ui import page_header, published_when
+from dashboard.ui import page_header, published_when, reader_table
 from reporting import four_databases, greta
 from reporting.status import check_source, source_states, status_detail, status_reason, status_sentence
 from reporting.texts import texts
@@ -40,9 +42,7 @@ def definitions(tables: dict[str, pl.DataFrame]) -> None:
         pl.col("source").replace_strict(names).alias(t("sources.publisher")),
         pl.col("source_url").alias(t("sources.address")),
     )
-    st.dataframe(
-        shown, hide_index=True, width="stretch", column_config={t("sources.address"): st.column_config.LinkColumn()}
-    )
+    reader_table(shown)
 
 
 def source_status(tables: dict[str, pl.DataFrame]) -> None:
@@ -64,13 +64,15 @@ def source_status(tables: dict[str, pl.DataFrame]) -> None:
 def provenance(tables: dict[str, pl.DataFrame]) -> None:
     st.subheader(t("sources.provenance_title"))
     lang = language()
-    files = tables["provenance"].sort("source_id", "provenance_id").to_dicts()
-    st.dataframe(
+    # the sources' files; the project's own reference tables are in the analysts' part below
+    sources = {entry.source_id for entry in register().values() if entry.kind != "reference"}
+    files = [row for row in tables["provenance"].sort("source_id").to_dicts() if row["source_id"] in sources]
+    reader_table(
         pl.DataFrame(
             {
                 t("sources.source"): [t(f"source.{row['source_id']}") for row in files],
-                t("sources.publication"): [row["publication"] for row in files],
-                t("sources.address"): [row["url"] for row in files],
+                t("sources.publication"): [source(row["source_id"]).name(lang) for row in files],
+                t("sources.address"): [reader_address(row) for row in files],
                 t("sources.release"): [edition_text(row.get("edition"), row["release"], lang) for row in files],
                 t("sources.retrieved"): [moment_text(row["retrieved_at"], lang) for row in files],
                 t("sources.size"): [
@@ -78,10 +80,7 @@ def provenance(tables: dict[str, pl.DataFrame]) -> None:
                     for row in files
                 ],
             },
-        ),
-        hide_index=True,
-        width="stretch",
-        column_config={t("sources.address"): st.column_config.LinkColumn()},
+        )
     )
     technical(
         lambda: st.dataframe(
@@ -99,6 +98,13 @@ def checked_sources(failed: pl.DataFrame, tables: dict[str, pl.DataFrame]) -> st
     sources = tables["source_status"]["source_id"].to_list() if "source_status" in tables else []
     owners = {check_source(key, sources) or key.split("/")[-1].removeprefix("facts_") for key in failed["asset_key"]}
     return ", ".join(t(f"publisher.{owner}") if f"publisher.{owner}" in texts() else owner for owner in sorted(owners))
+
+
+def reader_address(row: dict) -> str:
+    """Where a reader finds a source's file, as a link named by its site: the file's address, or the publisher's page
+    for a file the project keeps."""
+    address = row["url"] if row["url"].startswith("http") else source(row["source_id"]).homepage
+    return f"[{urlparse(address).netloc}]({address})" if address else ""
 
 
 def check_results(tables: dict[str, pl.DataFrame]) -> None:
@@ -131,7 +137,7 @@ def legal_bases(tables: dict[str, pl.DataFrame]) -> None:
     st.subheader(t("sources.legal_title"))
     lang = language()
     rows = tables["legal_bases"].filter(pl.col("kind") == "provision").sort("first_day").to_dicts()
-    st.dataframe(
+    reader_table(
         pl.DataFrame(
             {
                 t("sources.provision"): [row[f"label_{lang}"] for row in rows],
@@ -143,9 +149,7 @@ def legal_bases(tables: dict[str, pl.DataFrame]) -> None:
                     for row in rows
                 ],
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
     technical(lambda: st.dataframe(tables["legal_bases"], hide_index=True, width="stretch"))
 

@@ -5,7 +5,15 @@ import streamlit as st
 
 from core.vocabulary import ANNUAL_IN_PERIOD, SYNTHETIC
 from dashboard.i18n import language, t, text_labels, with_shown_values
-from dashboard.ui import chart_block, definition_name, needs, page_header, vocabulary_label, with_revision_marks
+from dashboard.ui import (
+    chart_block,
+    definition_name,
+    needs,
+    page_header,
+    reader_table,
+    vocabulary_label,
+    with_revision_marks,
+)
 from reporting import queries
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, definition_ids, series
 from reporting.charts import bar_figure, series_figure
@@ -89,7 +97,7 @@ def reconciliation(tables: dict[str, pl.DataFrame]) -> None:
     tip_explanation = f"tip_explanation_{language()}"
     if tip_explanation in frame.columns:  # publications before TIP have no such column
         table = table.with_columns(frame[tip_explanation].alias(t("victims.tip_explanation")))
-    st.dataframe(table, hide_index=True, width="stretch")
+    reader_table(table)
 
 
 def main() -> None:

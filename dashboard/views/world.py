@@ -8,7 +8,7 @@ from core.vocabulary import TOTAL, WORLD
 from dashboard.i18n import language, t, text_labels, with_shown_values
 from dashboard.ui import chart_block, definition_name, needs, page_header, vocabulary_label
 from reporting import queries, tip
-from reporting.catalogue import CANONICAL_PROFILES, CTDC_AREAS, CTDC_PROFILES, definition_ids, series
+from reporting.catalogue import CTDC_AREAS, CTDC_PROFILES, definition_ids, series
 from reporting.charts import bar_figure, series_figure, tier_figure
 from reporting.figures import rate_style, with_shown
 
@@ -53,8 +53,8 @@ def nordic_rates(tables: dict[str, pl.DataFrame]) -> None:
     data = with_shown(data, rate_style(language()))
     figure = series_figure(data, language=language(), y_title=t("world.per_100k"))
     title = t("world.rates_title", measure=definition_name(tables, chosen))
-    footnoted = [chosen, *definition_ids("world", "rates_population")]
-    chart_block(tables, title, figure, data, footnoted, f"nordic_{offered[chosen]}")
+    population = definition_ids("world", "rates_population")
+    chart_block(tables, title, figure, data, [chosen], f"nordic_{offered[chosen]}", underlying=population)
     st.caption(t("world.rates_note"))
 
 
@@ -154,10 +154,7 @@ def ctdc_profiles(tables: dict[str, pl.DataFrame]) -> None:
     if data.is_empty():
         st.info(t("world.no_profile", area=t(f"area.{area}")))
         return
-    if profile in CANONICAL_PROFILES:
-        labels = [vocabulary_label(tables, profile, code) for code in data["category"].to_list()]
-    else:
-        labels = [code.replace("--", "–") for code in data["category"].to_list()]
+    labels = [vocabulary_label(tables, profile, code) for code in data["category"].to_list()]
     data = with_shown_values(data.with_columns(pl.Series("series", labels, dtype=pl.String)).sort("category"))
     figure = bar_figure(data, "series", "series", stacked=False, x_title=profile_names[profile], language=language())
     figure.update_layout(showlegend=False)
