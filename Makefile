@@ -47,15 +47,15 @@ run: setup
 	$(MAKE) --no-print-directory serve
 
 # Two workers (CI has two cores). The published states are built once per run and shared by both workers
-# (tests/built_once.py); a file whose tests share a state they change runs on one worker (its xdist_group).
+# (tests/built_once.py).
 test: setup browser
 	$(PY) -m ruff check .
-	$(PY) -m pytest -n 2 --dist loadgroup
+	$(PY) -m pytest -n 2
 
 # The edit loop: ruff and every test that runs no refresh, drives no browser and is not slow (under a minute).
 test-fast: setup
 	$(PY) -m ruff check .
-	$(PY) -m pytest -q -n 2 --dist loadgroup -m "not refresh and not browser and not slow"
+	$(PY) -m pytest -q -n 2 -m "not refresh and not browser and not slow"
 
 dev: setup
 	mkdir -p $(DAGSTER_HOME)

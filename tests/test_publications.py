@@ -42,9 +42,7 @@ from publications.store import publication_of
 from reporting.texts import text, texts
 from reporting.words import moment_text
 
-pytestmark = [pytest.mark.refresh, pytest.mark.xdist_group("publications")]
-"""One xdist worker runs the whole file (`make test`'s `--dist loadgroup`): the history is built once, and its last
-tests change it."""
+pytestmark = pytest.mark.refresh
 
 REPO = Path(__file__).resolve().parent.parent
 APP = str(REPO / "dashboard" / "app.py")

@@ -22,9 +22,7 @@ from reporting.catalogue import definition_ids
 from reporting.justice import justice_chain
 from reporting.texts import texts
 
-pytestmark = [pytest.mark.refresh, pytest.mark.xdist_group("ssb_refresh")]
-"""One xdist worker runs the whole file (`make test`'s `--dist loadgroup`): one refresh with the stand-in, whose
-tables the tests change for a while."""
+pytestmark = pytest.mark.refresh
 LOCATION = re.compile(r"^SSB table (\d+) \(ssb/\1/data\.json\), (.*), cell (\d+)(?:, status '.*')?$")
 
 
