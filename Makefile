@@ -52,7 +52,8 @@ run: setup
 	if [ $$status -eq 1 ]; then echo "refresh failed (see above): serving the last published marts"; fi
 	$(MAKE) --no-print-directory serve
 
-# Two workers (CI has two cores): each builds its own published fixtures once.
+# Two workers (CI has two cores). The published states are built once per run and shared by both workers
+# (tests/built_once.py).
 test: setup browser
 	$(PY) -m ruff check .
 	$(PY) -m pytest -n 2

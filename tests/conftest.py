@@ -1,4 +1,6 @@
-"""Shared fixtures: the real mirror beside the repository, and one refresh into a temporary data dir.
+"""Shared fixtures: the real mirror beside the repository, one refresh into a temporary data dir and the pack
+of its publication, each built once per test run (`built_once`: the xdist workers share them; tests read
+them, or copy them before writing).
 
 Test tiers: a test that runs a refresh is marked `refresh` (by its fixture, `refreshed` or
 `published`, or explicitly when it calls `refresh` or `run_refresh_in` itself, which
@@ -11,8 +13,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from built_once import built_once
 
 from core.settings import DataPaths
+from export import build_pack
 from pipelines.refresh import failures, run_refresh_in
 
 REPO = Path(__file__).resolve().parent.parent
@@ -45,11 +49,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def refreshed(tmp_path_factory: pytest.TempPathFactory, mirror: Path) -> DataPaths:
-    """One full refresh from the mirror into a temporary data dir (shared by the session's tests)."""
-    paths = DataPaths(tmp_path_factory.mktemp("data"))
-    result = run_refresh_in(paths.root, str(mirror))
-    assert result.success, "\n".join(failures(result))
-    return paths
+    """One full refresh from the mirror into a temporary data dir (built once per run, shared by every test)."""
+
+    def build(folder: Path) -> None:
+        result = run_refresh_in(folder / "data", str(mirror))
+        assert result.success, "\n".join(failures(result))
+
+    return DataPaths(built_once(tmp_path_factory, "refreshed", build) / "data")
 
 
 @pytest.fixture
@@ -58,3 +64,11 @@ def published(refreshed: DataPaths):
     connection = duckdb.connect(str(refreshed.published), read_only=True)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def pack(refreshed: DataPaths, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The rapporteur's pack for 2010–2024 from the session's publication (built once per run)."""
+    folder = built_once(tmp_path_factory, "pack", lambda out: build_pack(refreshed.published, 2010, 2024, out))
+    (built,) = [path for path in folder.iterdir() if path.is_dir()]
+    return built

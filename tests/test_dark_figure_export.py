@@ -14,13 +14,11 @@ from frictionless import validate
 from pack_workbook import table_rows, workbook_of
 
 from export import build_pack
-from export import pack as pack_module
 from export.dark_figure import ESTIMATE_TABLE, MODELS_TABLE
 from reporting.dark_figure import estimate_upload
 from reporting.texts import text
 
 REPO = Path(__file__).resolve().parent.parent
-FIXED_CODE = {"git_commit": "fixed-for-the-comparison", "dirty": False}
 GOOD = b"police,UDI,ROSA,count\n1,0,0,30\n0,1,0,25\n0,0,1,20\n1,1,0,10\n1,0,1,8\n0,1,1,6\n1,1,1,3\n"
 ATTACK = b"=cmd,B,n\n1,0,5\n0,1,6\n1,1,2\n"
 DARK_TABLES = ("dark_figure_estimate", "dark_figure_models", "dark_figure_data")
@@ -38,7 +36,8 @@ def estimate():
 
 @pytest.fixture(scope="module")
 def pack_with_estimate(refreshed, estimate, tmp_path_factory) -> Path:
-    return build_pack(refreshed.published, 2016, 2020, tmp_path_factory.mktemp("dark"), estimate=estimate)
+    """The session's `pack` (conftest: the same publication and years, 2010–2024) with the estimate."""
+    return build_pack(refreshed.published, 2010, 2024, tmp_path_factory.mktemp("dark"), estimate=estimate)
 
 
 def test_the_pack_carries_the_estimate_its_models_and_its_data(pack_with_estimate, estimate):
@@ -97,11 +96,9 @@ def test_an_estimate_that_does_not_exist_goes_in_with_its_reason(refreshed, tmp_
     assert "no model passed the checks" in (pack / "LES-MEG.md").read_text()
 
 
-def test_an_estimate_only_adds_its_own_parts_to_the_pack(refreshed, tmp_path, monkeypatch):
-    monkeypatch.setattr(pack_module, "code_version", lambda: dict(FIXED_CODE))
-    without = build_pack(refreshed.published, 2010, 2024, tmp_path / "without")
-    estimate = estimate_upload(GOOD, "lists.csv")
-    with_estimate = build_pack(refreshed.published, 2010, 2024, tmp_path / "with", estimate=estimate)
+def test_an_estimate_only_adds_its_own_parts_to_the_pack(pack, pack_with_estimate):
+    """The same publication and years; the code version is written in neither a CSV nor a chart."""
+    without, with_estimate = pack, pack_with_estimate
     plain = sorted(path.relative_to(without) for path in without.rglob("*") if path.suffix in (".csv", ".svg"))
     added = sorted(
         path.relative_to(with_estimate) for path in with_estimate.rglob("*") if path.suffix in (".csv", ".svg")

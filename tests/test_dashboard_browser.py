@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 from browser_checks import axe_violations, developer_words
+from built_once import built_once
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from published_states import lived_in, offline, revised, stale
 
+from core.settings import DataPaths
 from dashboard.headless import CHROMIUM, CHROMIUM_ARGS, streamlit_server, wait_until_drawn
 from dashboard.pages import PAGES as APP_PAGES
 from reporting.texts import texts
@@ -48,19 +50,24 @@ def browser():
         launched.close()
 
 
-@pytest.fixture(scope="module")
-def states(refreshed, mirror, tmp_path_factory):
-    """The published states, each through the real refresh: four a reader may meet, and one that has lived a year
-    (eleven kept publications, the mirror's making every figure new and nine revising ones)."""
-    root = tmp_path_factory.mktemp("states")
-    revised_state, _ = revised(refreshed, root / "revised", mirror, root / "work")
-    return {
-        "offline": offline(root / "offline"),
-        "mirror": refreshed,
-        "stale": stale(refreshed, root / "stale"),
-        "revised": revised_state,
-        "lived-in": lived_in(root / "lived-in", mirror, root / "inputs"),
+STATES = ("offline", "mirror", "stale", "revised", "lived-in")
+
+
+@pytest.fixture
+def state(request) -> DataPaths:
+    """The published state named by the test's parameter, through the real refresh. Each state is built once per
+    test run, when a test first asks for it, and shared by the xdist workers: a worker builds only the states
+    its own tests show (the mirror state is the session's refresh)."""
+    if request.param == "mirror":
+        return request.getfixturevalue("refreshed")
+    mirror, factory = request.getfixturevalue("mirror"), request.getfixturevalue("tmp_path_factory")
+    builders = {
+        "offline": lambda folder: offline(folder / "data"),
+        "stale": lambda folder: stale(request.getfixturevalue("refreshed"), folder / "data"),
+        "revised": lambda folder: revised(request.getfixturevalue("refreshed"), folder / "data", mirror, folder),
+        "lived-in": lambda folder: lived_in(folder / "data", mirror, folder / "inputs"),
     }
+    return DataPaths(built_once(factory, f"state-{request.param}", builders[request.param]) / "data")
 
 
 def problems_on(page, url: str, language: str, title: str) -> list[str]:
@@ -97,13 +104,13 @@ def reading_problems(page, language: str) -> list[str]:
     return found + [f"axe {v['id']} ({v['impact']}): {v['help']} at {v['targets'][:2]}" for v in axe_violations(page)]
 
 
-@pytest.mark.parametrize("state", ["offline", "mirror", "stale", "revised", "lived-in"])
-def test_every_page_in_both_languages_and_widths_reads_well_and_meets_wcag(states, browser, state, tmp_path):
+@pytest.mark.parametrize("state", STATES, indirect=True)
+def test_every_page_in_both_languages_and_widths_reads_well_and_meets_wcag(state, browser, request, tmp_path):
     """Each page is loaded at desktop width and checked, then (in `PHONE_STATES`) narrowed to a phone's width and
     checked again (the same page, laid out again by the browser: the layout rules are the page's CSS, not a new
     load)."""
-    found = {}
-    with streamlit_server(states[state].root, tmp_path / "server.log") as server:
+    found, name = {}, request.node.callspec.params["state"]
+    with streamlit_server(state.root, tmp_path / "server.log") as server:
         page = browser.new_page(viewport={"width": WIDTHS["desktop"], "height": 900})
         try:
             for _, title_key, address in APP_PAGES:
@@ -112,10 +119,10 @@ def test_every_page_in_both_languages_and_widths_reads_well_and_meets_wcag(state
                     title = texts()[title_key][language]
                     if problems := problems_on(page, f"{server}/{address}?lang={language}", language, title):
                         found[f"{address} {language} desktop"] = problems
-                    screenshot = state == "mirror" and language == "nb"
+                    screenshot = name == "mirror" and language == "nb"
                     if screenshot:
                         save_screenshot(page, f"{address}-desktop.png")
-                    if state not in PHONE_STATES:
+                    if name not in PHONE_STATES:
                         continue
                     page.set_viewport_size({"width": WIDTHS["phone"], "height": 844})
                     laid_out_again(page, charts_redrawn=screenshot)
@@ -144,9 +151,10 @@ def save_screenshot(page, name: str) -> None:
         page.screenshot(path=str(SCREENSHOTS / name))
 
 
-def test_the_revised_figure_is_marked_beside_its_value(states, browser, tmp_path):
+@pytest.mark.parametrize("state", ["revised"], indirect=True)
+def test_the_revised_figure_is_marked_beside_its_value(state, browser, tmp_path):
     """The revised state changed one of KOM's yearly figures: Endringer counts it, and names no publication by id."""
-    with streamlit_server(states["revised"].root, tmp_path / "server.log") as server:
+    with streamlit_server(state.root, tmp_path / "server.log") as server:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         try:
             page.goto(f"{server}/endringer?lang=nb", wait_until="networkidle")
@@ -158,8 +166,8 @@ def test_the_revised_figure_is_marked_beside_its_value(states, browser, tmp_path
             page.close()
 
 
-def test_language_switch_in_the_browser(states, browser, tmp_path):
-    with streamlit_server(states["mirror"].root, tmp_path / "server.log") as server:
+def test_language_switch_in_the_browser(refreshed, browser, tmp_path):
+    with streamlit_server(refreshed.root, tmp_path / "server.log") as server:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         try:
             page.goto(f"{server}/straffesakskjeden", wait_until="networkidle")

@@ -7,17 +7,21 @@ main filter changes what is shown; the figures shown are the published ones (sup
 import itertools
 import json
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
 import polars as pl
 import pytest
 from browser_checks import developer_words
+from built_once import built_once
 from page_tables import reader_tables
 from streamlit.testing.v1 import AppTest
 
+from core.settings import DataPaths
 from core.sources import of_kind
 from dashboard.pages import PAGES as APP_PAGES
+from pipelines.refresh import EXIT_DEGRADED, refresh
 from reporting.catalogue import BREAKDOWN_DIMENSIONS, CTDC_AREAS, CTDC_PROFILES
 from reporting.downloads import excel_csv
 from reporting.figures import reader_style, with_shown
@@ -343,22 +347,18 @@ def test_no_line_is_drawn_across_a_year_without_a_figure(data_dir, published):
 
 @pytest.fixture(scope="module")
 def degraded(refreshed, mirror, tmp_path_factory):
-    """A copy of the session's data dir refreshed again from a mirror without the CTDC file: CTDC stale."""
-    import shutil
+    """A copy of the session's data dir refreshed again from a mirror without the CTDC file: CTDC stale (built once
+    per test run)."""
 
-    from core.settings import DataPaths
-    from pipelines.refresh import EXIT_DEGRADED, refresh
+    def build(folder: Path) -> None:
+        shutil.copytree(refreshed.root, folder / "data", symlinks=True)
+        for path in mirror.rglob("*"):
+            if path.is_file() and path.parent.name != "iom":
+                (folder / "site" / path.relative_to(mirror)).parent.mkdir(parents=True, exist_ok=True)
+                (folder / "site" / path.relative_to(mirror)).symlink_to(path)
+        assert refresh(folder / "data", str(folder / "site")).exit_code == EXIT_DEGRADED
 
-    root = tmp_path_factory.mktemp("degraded") / "data"
-    shutil.copytree(refreshed.root, root, symlinks=True)
-    site = tmp_path_factory.mktemp("site")
-    for path in mirror.rglob("*"):
-        if path.is_file() and path.parent.name != "iom":
-            (site / path.relative_to(mirror)).parent.mkdir(parents=True, exist_ok=True)
-            (site / path.relative_to(mirror)).symlink_to(path)
-    outcome = refresh(root, str(site))
-    assert outcome.exit_code == EXIT_DEGRADED
-    return DataPaths(root)
+    return DataPaths(built_once(tmp_path_factory, "degraded", build) / "data")
 
 
 @pytest.mark.parametrize("language", ["nb", "en"])
@@ -434,12 +434,6 @@ def test_every_source_is_named_with_its_edition_and_newest_year_never_the_day_fe
 
 @pytest.mark.parametrize("page", ["views/victims.py", "views/world.py", "views/justice.py"])
 def test_a_publication_without_some_tables_says_so_and_shows_the_rest(refreshed, tmp_path, monkeypatch, page):
-    import shutil
-
-    import duckdb
-
-    from core.settings import DataPaths
-
     partial = DataPaths(tmp_path / "data")
     partial.marts_dir.mkdir(parents=True)
     shutil.copy(refreshed.published, partial.published)
@@ -459,12 +453,6 @@ def test_a_publication_without_some_tables_says_so_and_shows_the_rest(refreshed,
 
 
 def test_a_series_without_norwegian_breakdowns_says_so(refreshed, tmp_path, monkeypatch):
-    import shutil
-
-    import duckdb
-
-    from core.settings import DataPaths
-
     partial = DataPaths(tmp_path / "data")
     partial.marts_dir.mkdir(parents=True)
     shutil.copy(refreshed.published, partial.published)

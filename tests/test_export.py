@@ -1,4 +1,6 @@
-"""The rapporteur's export pack from the session's published marts: contents, citation, determinism, safety."""
+"""The rapporteur's export pack from the session's published marts: contents, citation, determinism, safety.
+
+`pack` (conftest) is the pack for 2010–2024, built once per test run."""
 
 import ast
 import csv
@@ -26,11 +28,6 @@ from pipelines.sources.unodc_glotip.parse import read_rows
 from reporting.texts import text
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="module")
-def pack(refreshed, tmp_path_factory) -> Path:
-    return build_pack(refreshed.published, 2010, 2024, tmp_path_factory.mktemp("export"))
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
