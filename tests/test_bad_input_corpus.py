@@ -777,6 +777,15 @@ def test_the_published_file_and_its_kept_publication_are_two_files_of_the_same_b
     assert sha256(kept) == sha256(refreshed.published) == store.newest().file_sha256
 
 
+def published_kom(path: Path) -> list[tuple]:
+    """KOM's published facts in the file at `path` (value in the sixth place)."""
+    with duckdb.connect(str(path), read_only=True) as connection:
+        return connection.execute(
+            "SELECT measure, period, sex, age_group, exploitation_form, value, value_low, value_high, flags "
+            "FROM fact_indicator WHERE source = 'kom' ORDER BY ALL"
+        ).fetchall()
+
+
 def edited_in_place(path: Path) -> None:
     """A read-write open of a published DuckDB file that changes one source's figures in place."""
     os.chmod(path, 0o644)
