@@ -91,6 +91,8 @@ def release_day(path: Path) -> str | None:
                 day, month, year = found.groups()
                 return f"{year}-{month}-{day}"
     return None
+
+
 def _data_sheet(workbook: fastexcel.ExcelReader, path: Path) -> int:
     """The position of the one visible sheet named `SHEET`.
 
