@@ -32,6 +32,7 @@ import polars as pl
 import pytest
 from frictionless import validate
 from mirror_copies import mirror_with
+from page_tables import reader_tables
 from streamlit.testing.v1 import AppTest
 
 from core.settings import CURATED_DIR, DataPaths
@@ -371,11 +372,15 @@ def test_the_changes_page_shows_what_the_last_publication_changed(history, monke
     revised = texts()["changes.count_revised"][language]
     assert metrics[:3] == [(texts()[f"changes.count_{c}"][language], v) for c, v in (("new", "0"), ("revised", "3"),
                                                                                    ("withdrawn", "0"))]  # fmt: skip
-    groups = app.dataframe[0].value
-    assert groups[revised].sum() == 3 and groups[texts()["changes.norway"][language]].sum() == 3
+    tables = reader_tables(app)
+    groups = tables[0]
+    assert (
+        groups[revised].cast(pl.Int64).sum() == 3
+        and groups[texts()["changes.norway"][language]].cast(pl.Int64).sum() == 3
+    )
     assert (revised, "3") in metrics[3:], "the comparison of the two kept publications, newest against the one before"
-    publications = app.dataframe[-1].value
-    assert list(publications[texts()["changes.published_at"][language]]) == [
+    publications = tables[-1]
+    assert publications[texts()["changes.published_at"][language]].to_list() == [
         moment_text(history.second["published_at"], language), moment_text(history.first["published_at"], language),
     ], "publications named by when they were published, newest first"  # fmt: skip
 
@@ -386,16 +391,16 @@ def test_an_earlier_publication_is_shown_with_a_note_and_a_revised_figure_is_mar
     year = texts()["chart.year"]["nb"]
     first_time, second_time = (moment_text(row["published_at"], "nb") for row in (history.first, history.second))
     current = open_page(history, monkeypatch, "views/victims.py")
-    table = next(frame.value for frame in current.dataframe if explanation in frame.value.columns)
-    cells = [str(cell) for cell in table[table[year] == kom["period"]].iloc[0].to_list()]
+    table = next(frame for frame in reader_tables(current) if explanation in frame.columns)
+    cells = list(table.filter(pl.col(year) == kom["period"]).row(0))
     assert f"{kom['value'] + 1:.0f} (revidert (var {kom['value']:.0f}))" in cells, "the mark beside the value"
     assert not any(first_time in info.value for info in current.info)
 
     earlier = open_page(history, monkeypatch, "views/victims.py", publication=first)
     assert any(first_time in info.value and second_time in info.value for info in earlier.info), "the page says so"
-    table = next(frame.value for frame in earlier.dataframe if explanation in frame.value.columns)
-    assert not table.astype(str).apply(lambda column: column.str.contains("revidert")).any().any(), "nothing revised"
-    assert f"{kom['value']:.0f}" in table[table[year] == kom["period"]].iloc[0].to_list()
+    table = next(frame for frame in reader_tables(earlier) if explanation in frame.columns)
+    assert not any("revidert" in (cell or "") for row in table.iter_rows() for cell in row), "nothing revised"
+    assert f"{kom['value']:.0f}" in table.filter(pl.col(year) == kom["period"]).row(0)
 
 
 def test_the_export_page_builds_the_pack_of_a_chosen_kept_publication(history, monkeypatch):

@@ -388,7 +388,8 @@ def test_a_file_published_before_publications_were_kept_becomes_the_first_kept(s
     adopted = store.adopt()
     assert adopted is not None and adopted.publication_id == "20250601T080000Z-cccccccc"
     assert "before publications were kept" in adopted.code_version["git_commit"]
-    assert os.path.samefile(store.database(adopted.publication_id), old)
+    kept = store.database(adopted.publication_id)
+    assert kept.read_bytes() == old.read_bytes() and not os.path.samefile(kept, old), "a copy of its own (round four)"
     assert store.adopt() is None, "only while nothing is kept"
     assert store.find("current") == adopted
 
@@ -397,4 +398,5 @@ def test_a_missing_published_file_is_restored_from_the_kept_one(store, tmp_path)
     entry = keep(store, tmp_path, "2026-01-05T10:00:00+00:00", "a" * 64)
     store.paths.published.unlink()
     store.restore(entry)
-    assert os.path.samefile(store.paths.published, store.database(entry.publication_id))
+    published, kept = store.paths.published, store.database(entry.publication_id)
+    assert published.read_bytes() == kept.read_bytes() and not os.path.samefile(published, kept), "a copy, not a link"

@@ -264,7 +264,7 @@ def tip_context(tables: dict[str, pl.DataFrame]) -> None:
         pl.col("definition_id").replace_strict(names).alias(t("justice.tip_measure")),
         pl.col("shown").alias(t("chart.column_value")),
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    reader_table(table)
     st.caption(t("justice.tip_table_note"))
     tip_reconciliation(tables)
 
@@ -286,7 +286,7 @@ def tip_reconciliation(tables: dict[str, pl.DataFrame]) -> None:
             t("justice.explanation"): frame[f"explanation_{language()}"],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch")
+    reader_table(table)
 
 
 def main() -> None:

@@ -190,7 +190,7 @@ def four_databases_table(tables: dict[str, pl.DataFrame]) -> None:
         return
     table = four_databases.comparison(tables, language())
     headers = {"aspect": t("four.column_aspect")} | {db: t(f"four.db.{db}") for db in four_databases.DATABASES}
-    st.dataframe(table.rename(headers), hide_index=True, width="stretch")
+    reader_table(table.rename(headers))
     st.caption(t("four.reference"))
 
 
@@ -199,11 +199,11 @@ def greta_rounds() -> None:
     st.subheader(t("greta.title"))
     st.markdown(t("greta.intro"))
     address = t("greta.column_address")
-    st.dataframe(
-        greta.events(language()),
-        hide_index=True,
-        width="stretch",
-        column_config={address: st.column_config.LinkColumn(address)},
+    events = greta.events(language())
+    reader_table(
+        events.with_columns(
+            pl.col(address).map_elements(lambda url: f"[{urlparse(url).netloc}]({url})", return_dtype=pl.String)
+        )
     )
 
 
