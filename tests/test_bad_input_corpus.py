@@ -642,7 +642,7 @@ KOM_FIGURES += ("value", "value_low", "value_high", "flags")
 
 def kom_facts(path: Path) -> pl.DataFrame:
     """KOM's canonical facts from the curated file at `path`, as its staging and facts assets make them."""
-    return kom_harmonise.to_facts(read_figures(path), "kom:test", KOM.name)
+    return kom_harmonise.to_facts(read_figures(path).with_columns(provenance_id=pl.lit("kom:test")), KOM.name)
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import streamlit as st
 
 from core.sources import of_kind
 from dashboard.i18n import language, number, t
-from dashboard.ui import page_header, published_when
+from dashboard.ui import page_header, published_when, reader_table
 from reporting.calendar import PUBLISHED_KINDS, expected_text, release_calendar, state_text
 from reporting.status import source_states
 from reporting.words import OSLO, edition_text
@@ -56,7 +56,7 @@ def calendar(tables: dict[str, pl.DataFrame]) -> None:
         for state in source_states(tables)
     }
     entries = release_calendar(datetime.now(OSLO).date())
-    st.table(
+    reader_table(
         pl.DataFrame(
             {
                 t("calendar.source"): [entry.source.name(lang) for entry in entries],
