@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from core.code_version import same_code
-from core.sources import register
+from core.sources import of_kind, register
 from export.changes import REVISIONS
 from export.citations import table_citation
 from export.dark_figure import front_page_line
@@ -68,7 +68,7 @@ def cover(year_from: int, year_to: int, contents: Contents, code: dict, language
     title = pack_title(year_from, year_to, language)
     citation = text("pack.cover.citation", language, title=title, published=contents.published_on(language))
     said = [
-        ("pack.cover.about", text("pack.cover.about_text", language)),
+        ("pack.cover.about", text("pack.cover.about_text", language, publishers=_publishers(language))),
         ("pack.cover.publisher", text("pack.cover.publisher_text", language)),
         ("pack.cover.contact", text("pack.cover.contact_text", language)),
         ("pack.cover.period", f"{year_from}–{year_to}"),
@@ -93,6 +93,12 @@ def cover(year_from: int, year_to: int, contents: Contents, code: dict, language
     if _code_changed(contents, code):
         lines.append((text("pack.label.code_changed", language), text("pack.cover.code_changed_text", language)))
     return lines
+
+
+def _publishers(language: str) -> str:
+    """Every publisher of the register (the project's own tables aside): `KOM, UNODC, … og Verdensbanken`."""
+    names = [entry.publisher(language) for entry in of_kind("curated", "download", "api")]
+    return f"{', '.join(names[:-1])} {text('words.and', language)} {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 def _code_changed(contents: Contents, code: dict) -> bool:
