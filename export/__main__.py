@@ -7,6 +7,7 @@ pruning never removes a publication a pack was made from.
 """
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -41,5 +42,17 @@ def main() -> int:
     return 0
 
 
+def exit_now(status: int) -> None:
+    """Ends the process with `status` once its words are out, without waiting for other threads.
+
+    When chromium fails to start, choreographer (kaleido's browser driver, 1.4.0) leaves worker threads that never
+    end, and an ordinary exit waits for them forever: the command said "export FAILED" and then hung (seen in CI).
+    Everything the export writes is written and closed before `main` returns, so nothing is lost by not waiting.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
