@@ -38,13 +38,23 @@ REFRESH_FIXTURES = {"refreshed", "published"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that asks for a refresh fixture (directly or through another fixture) is marked `refresh`.
+    """A test that asks for a refresh fixture (directly or through another fixture) is marked `refresh`; the
+    browser tests then go first, the other refreshing tests next, the rest last.
 
-    A test that runs a refresh itself carries `@pytest.mark.refresh` in its own file.
+    A test that runs a refresh itself carries `@pytest.mark.refresh` in its own file. The order is for the two
+    workers: xdist hands tests out in collection order, so the longest (each browser test 20-60 s) start at once,
+    one on each worker, and the many short ones even out the end, where a long test drawn last would leave one
+    worker waiting for the other.
     """
     for item in items:
         if REFRESH_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.refresh)
+    items.sort(key=running_order)
+
+
+def running_order(item: pytest.Item) -> int:
+    """0 for a browser test, 1 for another that refreshes, 2 for the rest (a stable sort keeps files together)."""
+    return 0 if item.get_closest_marker("browser") else 1 if item.get_closest_marker("refresh") else 2
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ import hashlib
 import io
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -30,6 +31,7 @@ import duckdb
 import fastexcel
 import polars as pl
 import pytest
+from built_once import built_once
 from frictionless import validate
 from mirror_copies import mirror_with
 from page_tables import reader_tables
@@ -154,16 +156,15 @@ def publications_command(data: DataPaths, *arguments: str) -> subprocess.Complet
     )
 
 
-@pytest.fixture(scope="module")
-def history(tmp_path_factory, mirror) -> SimpleNamespace:
-    """Refresh, export, change three figures, refresh again, and export the first publication again."""
-    root = tmp_path_factory.mktemp("publications")
+def make_history(root: Path, mirror: Path, refreshed: DataPaths, pack_before: Path) -> None:
+    """From a copy of the session's refresh (the mirror and the curated files) and its pack: change three figures,
+    refresh again, and export the first publication again; what the tests compare with is written beside it
+    (`history.pickle`)."""
     data = DataPaths(root / "data")
     curated = root / "curated"
     shutil.copytree(CURATED_DIR, curated)
-    assert refresh(data.root, str(mirror), curated).published
+    shutil.copytree(refreshed.root, data.root, symlinks=True)
     first = publication_of(data.published)
-    pack_before = build_pack(data.published, *YEARS, root / "before")
 
     number = one_fact(data.published, f"source = 'unodc_glotip' AND {TOTALS} AND flags = '' AND value IS NOT NULL")
     small = one_fact(data.published, "source = 'unodc_glotip' AND flags = 'suppressed'")
@@ -187,10 +188,28 @@ def history(tmp_path_factory, mirror) -> SimpleNamespace:
     second = publication_of(data.published)
     exported = export_command(data, root / "after", first["publication_id"])
     assert exported.returncode == 0, exported.stderr[-3000:]
-    return SimpleNamespace(
-        root=root, data=data, curated=curated, site=site, mirror=mirror, first=first, second=second,
-        pack_before=pack_before, pack_after=root / "after" / pack_before.name, number=number, small=small, kom=kom,
-    )  # fmt: skip
+    made = {
+        "root": root, "data": data, "curated": curated, "site": site, "mirror": mirror, "first": first,
+        "second": second, "pack_before": pack_before, "pack_after": root / "after" / pack_before.name,
+        "number": number, "small": small, "kom": kom,
+    }  # fmt: skip
+    (root / "history.pickle").write_bytes(pickle.dumps(made))
+
+
+@pytest.fixture(scope="session")
+def history(tmp_path_factory, mirror, refreshed, pack) -> SimpleNamespace:
+    """The two publications of `make_history`, built once per test run and shared by the workers: tests read it,
+    and a test that writes (a refresh, an export noted, damage) works on `kept_copy` or `history_copy`."""
+    root = built_once(
+        tmp_path_factory, "publications-history", lambda folder: make_history(folder, mirror, refreshed, pack)
+    )
+    return SimpleNamespace(**pickle.loads((root / "history.pickle").read_bytes()))
+
+
+def history_copy(history: SimpleNamespace, tmp_path: Path) -> SimpleNamespace:
+    """`history` with its data dir copied into `tmp_path`, for a test that writes into it."""
+    shutil.copytree(history.data.root, tmp_path / "data", symlinks=True)
+    return SimpleNamespace(**{**vars(history), "data": DataPaths(tmp_path / "data")})
 
 
 def published_table(path: Path, name: str) -> pl.DataFrame:
@@ -403,7 +422,8 @@ def test_an_earlier_publication_is_shown_with_a_note_and_a_revised_figure_is_mar
     assert f"{kom['value']:.0f}" in table.filter(pl.col(year) == kom["period"]).row(0)
 
 
-def test_the_export_page_builds_the_pack_of_a_chosen_kept_publication(history, monkeypatch):
+def test_the_export_page_builds_the_pack_of_a_chosen_kept_publication(history, monkeypatch, tmp_path):
+    history = history_copy(history, tmp_path)  # the export is noted in the data dir
     first = history.first["publication_id"]
     app = open_page(history, monkeypatch, "views/export.py", "en")
     choice = next(box for box in app.selectbox if box.label == texts()["export.publication"]["en"])
@@ -423,11 +443,12 @@ def test_the_export_page_builds_the_pack_of_a_chosen_kept_publication(history, m
     assert PublicationStore(history.data).exports()[-1]["publication_id"] == first
 
 
-# --- an unchanged refresh, and pruning (last: they change the data dir) ------------------------------
+# --- an unchanged refresh, and pruning (each on its own copy of the data dir) ------------------------
 
 
 @pytest.mark.refresh
-def test_an_unchanged_refresh_adds_nothing_and_pruning_keeps_what_it_must(history):
+def test_an_unchanged_refresh_adds_nothing_and_pruning_keeps_what_it_must(history, tmp_path):
+    history = history_copy(history, tmp_path)
     data, store = history.data, PublicationStore(history.data)
     first, second = history.first["publication_id"], history.second["publication_id"]
     before = (data.published.stat().st_ino, data.published.read_bytes())
@@ -450,8 +471,7 @@ def test_an_unchanged_refresh_adds_nothing_and_pruning_keeps_what_it_must(histor
 
 
 def kept_copy(history, tmp_path) -> PublicationStore:
-    shutil.copytree(history.data.root, tmp_path / "data", symlinks=True)
-    return PublicationStore(DataPaths(tmp_path / "data"))
+    return PublicationStore(history_copy(history, tmp_path).data)
 
 
 @pytest.mark.parametrize("damage", ["deleted", "truncated"])
@@ -484,7 +504,7 @@ def test_a_kept_file_missing_or_truncated_is_named_never_a_traceback(history, tm
     """The older publication's kept file removed by hand, or cut short: the commands name the publication and
     the file and exit 1, the export does not tell the user to refresh, and Endringer says it in a sentence."""
     store = kept_copy(history, tmp_path)
-    kept_ids = [entry.publication_id for entry in store.entries()]  # other tests may have added to the history
+    kept_ids = [entry.publication_id for entry in store.entries()]
     first, second = kept_ids[-1], kept_ids[0]
     kept = store.database(first)
     if damage == "missing":
@@ -518,7 +538,7 @@ def test_the_newest_kept_file_removed_by_hand_neither_restarts_the_history_nor_l
     """The second publication's kept file deleted: the next refresh puts it back from the published file (the same
     file), compares with it, and carries the history on; before, it called itself "the first kept"."""
     store = kept_copy(history, tmp_path)
-    second = store.entries()[0].publication_id  # the newest kept (other tests may have added to the history)
+    second = store.entries()[0].publication_id
     before = published_table(store.paths.published, "figure_history")
     store.database(second).unlink()
     assert refresh(store.paths.root, str(history.mirror), CURATED_DIR).published  # the original figures again
