@@ -1,8 +1,8 @@
 """The dashboard in a real headless browser: Debian's chromium, driven by Playwright (no browser download).
 
 Every page, in both languages, at a desktop and a phone's width, on the published states a reader meets
-most (the mirror's fresh publication, a data dir that has lived a year); every page in both languages at
-desktop width on a fresh offline machine; and the pages that say what differs in two more states (every
+most (the mirror's fresh publication, a data dir that has lived a year); every page at desktop width on a
+fresh offline machine, in Norwegian; and the pages that say what differs in two more states (every
 downloaded source gone stale; a publication that revised a figure): no traceback or error box, `<html lang>`
 following the language, the page's title in the browser tab, zero axe-core violations of the WCAG
 2.0/2.1 A and AA rules, no table drawn on a canvas, and none of the developer's words
@@ -29,12 +29,6 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 SCREENSHOTS = REPO / "docs" / "screenshots"
 WIDTHS = {"desktop": 1280, "phone": 390}
 LANGUAGES = ("nb", "en")
-PHONE_STATES = ("mirror", "lived-in")
-"""The states whose pages are checked at a phone's width too: the fresh publication and the one that has lived a
-year (issue 33). axe-core's rules read the DOM and its computed styles, and narrowing the window changes the
-layout, not the DOM: what the phone pass can find (contrast where elements come to overlap, regions that start to
-scroll) depends on the page's layout, which the full state and the longest one cover."""
-
 pytestmark = [pytest.mark.browser, pytest.mark.refresh]
 
 
@@ -50,15 +44,25 @@ def browser():
         launched.close()
 
 
-STATES = ("offline", "mirror", "lived-in", "stale", "revised")
-PAGES_OF_STATE = {
-    "stale": ("oversikt", "definisjoner-og-kilder", "om-statistikken"),
-    "revised": ("oversikt", "ofre", "straffesakskjeden", "endringer"),
+ALL_PAGES = tuple(address for _, _, address in APP_PAGES)
+CHECKED = {
+    "mirror": (ALL_PAGES, LANGUAGES, ("desktop", "phone")),
+    "lived-in": (ALL_PAGES, LANGUAGES, ("desktop", "phone")),
+    "offline": (ALL_PAGES, ("nb",), ("desktop",)),
+    "stale": (("oversikt", "definisjoner-og-kilder", "om-statistikken"), LANGUAGES, ("desktop",)),
+    "revised": (("oversikt", "ofre", "straffesakskjeden", "endringer"), LANGUAGES, ("desktop",)),
 }
-"""The pages checked in a state that differs from the mirror's in what some pages say, not in how any page is
-built: every source stale shows in each page's status banner (the same component on every page, drawn on
-Oversikt), in the sources' statuses and in the release calendar; a revised figure in the revision marks beside
-values (Oversikt, Ofre, Straffesakskjeden) and on Endringer. The other states show every page."""
+"""Per published state: the pages checked, in which languages, at which widths.
+
+Every page in both languages at both widths on the states officials meet most, the fresh publication (mirror)
+and one that has lived a year (issue 33). The phone pass narrows the same loaded page: axe-core's rules read the
+DOM and its computed styles, and narrowing changes the layout, not the DOM, which those two states cover. A fresh
+offline machine has every page, in Norwegian (what its pages leave out is the same in English). Two states differ
+from the mirror's in what some pages say, not in how a page is built, and are checked where they say it: every
+source stale in the status banner (the same component on every page, drawn on Oversikt), the sources' statuses
+and the release calendar; a revised figure in the revision marks beside values (Oversikt, Ofre,
+Straffesakskjeden) and on Endringer."""
+STATES = tuple(CHECKED)
 
 
 @pytest.fixture
@@ -114,18 +118,19 @@ def reading_problems(page, language: str) -> list[str]:
 
 @pytest.mark.parametrize("state", STATES, indirect=True)
 def test_every_page_in_both_languages_and_widths_reads_well_and_meets_wcag(state, browser, request, tmp_path):
-    """Each page is loaded at desktop width and checked, then (in `PHONE_STATES`) narrowed to a phone's width and
-    checked again (the same page, laid out again by the browser: the layout rules are the page's CSS, not a new
-    load)."""
+    """Each page of `CHECKED` is loaded at desktop width and checked, then (where `CHECKED` says) narrowed to a
+    phone's width and checked again (the same page, laid out again by the browser: the layout rules are the page's
+    CSS, not a new load)."""
     found, name = {}, request.node.callspec.params["state"]
-    assert set(PAGES_OF_STATE.get(name, ())) <= {address for _, _, address in APP_PAGES}, "a page no longer there"
+    pages, languages, widths = CHECKED[name]
+    assert set(pages) <= set(ALL_PAGES), "a page no longer there"
     with streamlit_server(state.root, tmp_path / "server.log") as server:
         page = browser.new_page(viewport={"width": WIDTHS["desktop"], "height": 900})
         try:
             for _, title_key, address in APP_PAGES:
-                if address not in PAGES_OF_STATE.get(name, (address,)):
+                if address not in pages:
                     continue
-                for language in LANGUAGES:
+                for language in languages:
                     page.set_viewport_size({"width": WIDTHS["desktop"], "height": 900})
                     title = texts()[title_key][language]
                     if problems := problems_on(page, f"{server}/{address}?lang={language}", language, title):
@@ -133,7 +138,7 @@ def test_every_page_in_both_languages_and_widths_reads_well_and_meets_wcag(state
                     screenshot = name == "mirror" and language == "nb"
                     if screenshot:
                         save_screenshot(page, f"{address}-desktop.png")
-                    if name not in PHONE_STATES:
+                    if "phone" not in widths:
                         continue
                     page.set_viewport_size({"width": WIDTHS["phone"], "height": 844})
                     laid_out_again(page, charts_redrawn=screenshot)
