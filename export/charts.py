@@ -29,7 +29,7 @@ from core.vocabulary import CUMULATIVE, TOTAL, WORLD
 from export.tables import tables_of
 from reporting import queries
 from reporting.catalogue import definition_ids
-from reporting.charts import OKABE_ITO, bar_figure, series_figure
+from reporting.charts import bar_figure, series_figure
 from reporting.flags import figure_rows
 from reporting.texts import text
 
@@ -95,22 +95,10 @@ def _has_points(trace: BaseTraceType) -> bool:
     return any(value is not None for value in (trace.y or ()))
 
 
-def _bounded_legend(figure: go.Figure, language: str) -> None:
-    """A legend entry for the hollow marker of a figure with bounds, when the chart has one."""
-    if any(getattr(trace.marker, "symbol", None) == "circle-open" for trace in figure.data if _has_points(trace)):
-        figure.add_trace(
-            go.Scatter(
-                x=[None], y=[None], mode="markers", name=text("pack.chart.bounded", language), hoverinfo="skip",
-                marker={"symbol": "circle-open", "size": 12, "color": OKABE_ITO[-1], "line": {"width": 2}},
-            )
-        )  # fmt: skip
-
-
 def _series_chart(
     frame: pl.DataFrame, stem: str, years: tuple[int, int], language: str, sources: list[str], **options: str
 ) -> go.Figure:
     figure = _with_legend_for_every_series(series_figure(frame, language=language, **options))
-    _bounded_legend(figure, language)
     return _titled(figure, stem, sources, years, language)
 
 

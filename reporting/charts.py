@@ -142,6 +142,14 @@ def _period_levels(name: str, rows: list[dict], index: int, language: str) -> li
     return traces
 
 
+def _bounded_legend(language: str) -> go.Scatter:
+    """A legend entry (no data) saying what a hollow marker stands for: a figure with bounds, such as `<5`."""
+    return go.Scatter(
+        x=[None], y=[None], mode="markers", name=text("chart.bounded", language), hoverinfo="skip",
+        marker={"symbol": "circle-open", "size": 12, "color": OKABE_ITO[-1], "line": {"width": 2}},
+    )  # fmt: skip
+
+
 def _period_legend(language: str) -> go.Scatter:
     """A legend entry (no data) saying what a dashed level and a shaded band stand for."""
     return go.Scatter(
@@ -164,7 +172,7 @@ def series_figure(
     """
     figure = go.Figure()
     names = list(dict.fromkeys(frame[series_column].to_list()))
-    has_periods = False
+    has_periods = has_bounded = False
     for index, name in enumerate(names):
         rows = figure_rows(frame.filter(pl.col(series_column) == name).sort("year"))
         rows = [row for row in rows if CUMULATIVE not in row["flags"]]
@@ -193,10 +201,12 @@ def series_figure(
             figure.add_trace(_bounded_markers(name, bounded, index, language))
         for trace in _period_levels(name, periods, index, language):
             figure.add_trace(trace)
-        has_periods = has_periods or bool(periods)
+        has_periods, has_bounded = has_periods or bool(periods), has_bounded or bool(bounded)
         _mark_breaks(figure, rows, index, language)
     if has_periods:
         figure.add_trace(_period_legend(language))
+    if has_bounded:
+        figure.add_trace(_bounded_legend(language))
     _fit_years(figure, frame)
     return styled(figure, text("chart.year", language), y_title or text("chart.count", language), language)
 

@@ -8,6 +8,7 @@ import pytest
 
 from export.tables import DEFINITIONS, SOURCES, TABLES
 from reporting.catalogue import CATALOGUE_FILE, catalogue, definition_ids, series
+from reporting.charts import series_figure
 from reporting.downloads import excel_csv
 from reporting.figures import (
     PACK_CELL,
@@ -144,3 +145,25 @@ def test_a_share_is_written_in_per_cent_as_each_language_writes_it():
     row = {"value": 35.0, "value_low": None, "value_high": None, "flags": frozenset()}
     assert shown(row, percent_style("nb")) == "35\u00a0%"
     assert shown(row, percent_style("en")) == "35%"
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_a_chart_with_a_figure_that_has_bounds_explains_the_hollow_marker_in_its_legend(published, language):
+    """UNODC's Norway series as published (a `<5` cell among them): the chart's legend names the hollow marker; the
+    same series without its bounded figures has no such entry."""
+    facts = published.sql(
+        "SELECT *, measure AS series FROM fact_indicator WHERE source = 'unodc_glotip' AND geo = 'NOR' "
+        "AND measure IN (SELECT measure FROM fact_indicator WHERE source = 'unodc_glotip' AND geo = 'NOR' "
+        "AND flags LIKE '%suppressed%' AND period = CAST(year AS VARCHAR) LIMIT 1) "
+        "AND sex = 'total' AND age_group = 'total' AND exploitation_form = 'total' AND counterpart_type = 'none'"
+    ).pl()
+    bounded = facts.filter(pl.col("flags").str.contains("suppressed"))
+    assert bounded.height, "the mirror's UNODC workbook has a `<5` cell for Norway in a total series"
+    said = texts()["chart.bounded"][language]
+
+    def legend(frame: pl.DataFrame) -> list[str]:
+        figure = series_figure(frame, language=language)
+        return [trace.name for trace in figure.data if trace.showlegend is not False]
+
+    assert said in legend(facts)
+    assert said not in legend(facts.filter(~pl.col("flags").str.contains("suppressed")))
