@@ -212,8 +212,8 @@ def _technical(name: str, contents: Contents, code: dict) -> list[tuple[str, str
                 _both("pack.text.publication_line", publication=contents.publication_id, previous=previous),
             )
         )
-    uncommitted = [text("pack.text.uncommitted", language) if code["dirty"] else "" for language in LANGUAGES]
-    lines.append((_both("pack.label.code"), f"git {code['git_commit']}" + " / ".join(dict.fromkeys(uncommitted))))
+    said = " / ".join(text("pack.text.uncommitted", language).strip() for language in LANGUAGES)
+    lines.append((_both("pack.label.code"), f"git {code['git_commit']}" + (f" {said}" if code["dirty"] else "")))
     made_by = contents.code_at_publication
     if made_by is not None and _code_changed(contents, code):
         dirty = " / ".join(
