@@ -64,7 +64,8 @@ def language_switch() -> None:
         format_func={"nb": "Norsk (bokmål)", "en": "English"}.get,
         horizontal=True,
     )
-    st.query_params["lang"] = chosen
+    if st.query_params.get("lang") != chosen:  # setting it again would send the browser the address anew
+        st.query_params["lang"] = chosen
     st.html(f"<script>{page_language_script(chosen)}</script>", unsafe_allow_javascript=True)
     st.html(READABLE_CSS)
 
@@ -84,7 +85,10 @@ WIDGET_NAMES = {
 
 def page_language_script(language: str) -> str:
     """Sets `<html lang>`, and puts the text catalogue's words in place of Streamlit's English in its widgets
-    (again whenever Streamlit draws them anew), their accessible names too."""
+    (again whenever Streamlit draws them anew), their accessible names too.
+
+    The words are put once a frame at most, before it is painted: a page's drawing is hundreds of changes to the
+    page (Plotly's charts thousands), and looking for the widgets after each batch of them was work for nothing."""
     megabytes = st.get_option("server.maxUploadSize")
     words = {selector: t(key, megabytes=megabytes) for selector, key in WIDGET_WORDS.items()}
     names = {selector: t(key) for selector, key in WIDGET_NAMES.items()}
@@ -101,8 +105,14 @@ const put = () => {{
       if (element.getAttribute("aria-label") !== said) element.setAttribute("aria-label", said);
 }};
 put();
+let queued = false;
+const putBeforePaint = () => {{
+  if (queued) return;
+  queued = true;
+  requestAnimationFrame(() => {{ queued = false; put(); }});
+}};
 if (window.__widgetWords) window.__widgetWords.disconnect();
-window.__widgetWords = new MutationObserver(put);
+window.__widgetWords = new MutationObserver(putBeforePaint);
 window.__widgetWords.observe(root.body, {{subtree: true, childList: true, characterData: true}});
 }}"""
 
@@ -111,11 +121,14 @@ START_PAGE_PATH = "start"
 """The start page's own path, never shown: Streamlit serves the default page at `/` only."""
 
 
-def start_page_alias(start: st.Page) -> st.Page:
+def start_page_alias() -> st.Page:
     """The start page at its address too (`/oversikt`), hidden from the menu: without it a bookmark of that address
-    opens Streamlit's English "Page not found" box over the start page."""
-    _, _, address = PAGES[0]
-    return st.Page(lambda: st.switch_page(start), title=start.title, url_path=address, visibility="hidden")
+    opens Streamlit's English "Page not found" box over the start page.
+
+    The same script run at that address, not a switch to `/`: `st.switch_page` ran the app's script twice on every
+    load of the address and had the browser draw the page anew (0.2-0.3 s, benchmarks/bench_dashboard.py)."""
+    path, title_key, address = PAGES[0]
+    return st.Page(path, title=t(title_key), url_path=address, visibility="hidden")
 
 
 def main() -> None:
@@ -127,7 +140,7 @@ def main() -> None:
         for index, (path, title_key, address) in enumerate(PAGES)
     ]
     try:
-        shown = st.navigation([*pages, start_page_alias(pages[0])])
+        shown = st.navigation([*pages, start_page_alias()])
         st.set_page_config(page_title=t("app.tab_title", page=shown.title))  # the browser tab names the page
         shown.run()
     finally:

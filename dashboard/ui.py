@@ -191,14 +191,16 @@ def vocabulary_label(tables: dict[str, pl.DataFrame], dimension: str, code: str)
 
 
 def footnotes(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) -> None:
-    """The definitions registry's text for each series in a chart, with a link to its source."""
+    """The definitions registry's text for each series in a chart, with a link to its source: a paragraph each, in
+    one caption (an element each cost the browser about 3 ms apiece to draw, benchmarks/bench_dashboard.py)."""
     lang = language()
-    for row in definition_rows(tables, definition_ids):
-        name, unit, breaks = row[f"name_{lang}"], row[f"counting_unit_{lang}"], row[f"series_breaks_{lang}"] or ""
-        st.caption(
-            f"**{name}** ({t('chart.unit')}: {unit}). {row[f'description_{lang}']} "
-            f"{breaks} {t('chart.source')}: [{row['publisher']}]({row['source_url']})"
-        )
+    paragraphs = [
+        f"**{row[f'name_{lang}']}** ({t('chart.unit')}: {row[f'counting_unit_{lang}']}). {row[f'description_{lang}']} "
+        f"{row[f'series_breaks_{lang}'] or ''} {t('chart.source')}: [{row['publisher']}]({row['source_url']})"
+        for row in definition_rows(tables, definition_ids)
+    ]
+    if paragraphs:
+        st.caption("\n\n".join(paragraphs))
 
 
 def reader_table(frame: pl.DataFrame) -> None:

@@ -35,7 +35,9 @@ def latest_year(tables: dict[str, pl.DataFrame], definition_id: str) -> int | No
 
 def key_figure(tables: dict[str, pl.DataFrame], definition_id: str, newest: int) -> None:
     """One tile: the full title with the year, the latest figure (an "N a year" figure over a period as such),
-    the change from the year before, a revision mark beside the value, and a plain word when it is old."""
+    the change from the year before, a revision mark beside the value, and a plain word when it is old; the small
+    print under it (the years of the trend, the source) in one caption, as the browser draws an element each at a
+    cost (about 3 ms apiece, benchmarks/bench_dashboard.py)."""
     rows, period_figure = figures(tables, definition_id)
     name = definition_name(tables, definition_id)
     source = definition_rows(tables, [definition_id])[0]
@@ -48,7 +50,7 @@ def key_figure(tables: dict[str, pl.DataFrame], definition_id: str, newest: int)
                 label_visibility="collapsed",
                 value=f"{shown_value(period_figure)} {t('chart.per_year')}",
             )
-            st.caption(t("overview.period_help", period=when))
+            small_print = [t("overview.period_help", period=when)]
         else:
             shown, year = rows[-1], rows[-1]["year"]
             change = change_from_year_before(rows)
@@ -62,15 +64,23 @@ def key_figure(tables: dict[str, pl.DataFrame], definition_id: str, newest: int)
                 delta_arrow="off" if not change else ("up" if change > 0 else "down"),
             )
             trend = latest_run(rows)
+            small_print = []
             if len(trend) > 1:
-                st.caption(t("overview.trend_years", first=trend[0]["year"], last=trend[-1]["year"]))
-        mark = revision_column(tables, pl.DataFrame([shown]))[0]
-        if mark:
-            st.markdown(t("overview.revised_here", mark=mark))
-        if newest - year >= OLD_AFTER_YEARS:
-            st.markdown(t("overview.old_figure", year=year, years=newest - year))
+                small_print.append(t("overview.trend_years", first=trend[0]["year"], last=trend[-1]["year"]))
+        if notes := tile_notes(tables, shown, year, newest):
+            st.markdown(notes)
         publisher = t(f"source.{source['source']}")
-        st.caption(f"{t('chart.source')}: [{publisher}]({source['source_url']})")
+        st.caption("\n\n".join([*small_print, f"{t('chart.source')}: [{publisher}]({source['source_url']})"]))
+
+
+def tile_notes(tables: dict[str, pl.DataFrame], shown: dict, year: int, newest: int) -> str:
+    """What a tile says beside its figure, a paragraph each: that this publication revised it, that it is old."""
+    notes = []
+    if mark := revision_column(tables, pl.DataFrame([shown]))[0]:
+        notes.append(t("overview.revised_here", mark=mark))
+    if newest - year >= OLD_AFTER_YEARS:
+        notes.append(t("overview.old_figure", year=year, years=newest - year))
+    return "\n\n".join(notes)
 
 
 def main_points_block(tables: dict[str, pl.DataFrame]) -> None:
