@@ -79,27 +79,40 @@ WIDGET_WORDS = {
 WIDGET_NAMES = {
     "[data-testid='stFileUploaderDropzoneInput']": "widget.upload",
     "[data-testid='stStatusWidgetRunningIcon']": "widget.running",
+    "[role='dialog'] > button": "widget.close",
 }
 """Streamlit's own accessible names (`aria-label`) in its widgets, by element, and the name to give instead."""
+DIALOG_WORDS = {
+    "Page not found": "widget.page_not_found",
+    "Running the app's main page.": "widget.page_not_found_said",
+}
+"""Streamlit's English in its error box (the app opens no dialog of its own), by how the text ends, and the text to
+show instead: an address that names no page (an old bookmark) opens the start page under "Page not found". Only
+these texts are replaced: the same box carries Streamlit's other errors, whose words are left as they are."""
 
 
 def page_language_script(language: str) -> str:
-    """Sets `<html lang>`, and puts the text catalogue's words in place of Streamlit's English in its widgets
-    (again whenever Streamlit draws them anew), their accessible names too.
+    """Sets `<html lang>`, and puts the text catalogue's words in place of Streamlit's English in its widgets and
+    its "Page not found" box (again whenever Streamlit draws them anew), their accessible names too.
 
     The words are put once a frame at most, before it is painted: a page's drawing is hundreds of changes to the
     page (Plotly's charts thousands), and looking for the widgets after each batch of them was work for nothing."""
     megabytes = st.get_option("server.maxUploadSize")
     words = {selector: t(key, megabytes=megabytes) for selector, key in WIDGET_WORDS.items()}
     names = {selector: t(key) for selector, key in WIDGET_NAMES.items()}
+    phrases = {ending: t(key) for ending, key in DIALOG_WORDS.items()}
     return f"""{{
 const root = document;
 root.documentElement.lang = {language!r};
 const words = {json.dumps(words, ensure_ascii=False)};
 const names = {json.dumps(names, ensure_ascii=False)};
+const phrases = {json.dumps(phrases, ensure_ascii=False)};
 const put = () => {{
   for (const [selector, said] of Object.entries(words))
     for (const element of root.querySelectorAll(selector)) if (element.textContent !== said) element.textContent = said;
+  for (const element of root.querySelectorAll("[role='dialog'] h2, [role='dialog'] h2 + div > div"))
+    for (const [ending, said] of Object.entries(phrases))
+      if (element.textContent !== said && element.textContent.endsWith(ending)) element.textContent = said;
   for (const [selector, said] of Object.entries(names))
     for (const element of root.querySelectorAll(selector))
       if (element.getAttribute("aria-label") !== said) element.setAttribute("aria-label", said);

@@ -219,3 +219,24 @@ def test_the_print_view_leaves_out_the_sidebar(refreshed, browser, tmp_path):
             assert page.get_by_role("heading", name=texts()["main.title"]["nb"], exact=True).first.is_visible()
         finally:
             page.close()
+
+
+def test_an_address_that_names_no_page_opens_the_start_page_saying_so_in_the_readers_language(
+    refreshed, browser, tmp_path
+):
+    """An old bookmark (`/finnes-ikke`): Streamlit opens the start page under its error box, whose words are the
+    text catalogue's in the reader's language, not Streamlit's English; the box and the page meet WCAG."""
+    with streamlit_server(refreshed.root, tmp_path / "server.log") as server:
+        for language in LANGUAGES:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            try:
+                page.goto(f"{server}/finnes-ikke?lang={language}", wait_until="domcontentloaded")
+                wait_until_drawn(page)
+                box = page.locator("[role='dialog']")
+                box.get_by_text(texts()["widget.page_not_found_said"][language]).wait_for(timeout=10_000)
+                assert box.get_by_role("heading").inner_text() == texts()["widget.page_not_found"][language]
+                assert box.get_by_role("button").get_attribute("aria-label") == texts()["widget.close"][language]
+                assert not developer_words(box.inner_text(), language)
+                assert not reading_problems(page, language), language
+            finally:
+                page.close()
