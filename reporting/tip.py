@@ -14,6 +14,7 @@ from core.vocabulary import NORWAY, WORLD
 from reporting.catalogue import definition_ids
 from reporting.figures import reader_style, with_shown
 from reporting.texts import text
+from reporting.words import listing, year_runs
 
 Tables = Mapping[str, pl.DataFrame]
 TIER = "tip.tier"
@@ -70,13 +71,9 @@ def norway_stated(tables: Tables, language: str) -> pl.DataFrame:
     return with_shown(totals.sort("measure", "year"), reader_style(language))
 
 
-def unodc_world_sums(tables: Tables, measures: list[str]) -> pl.DataFrame:
-    """Per year, the sum of what countries reported to UNODC for each measure, and how many countries reported.
-
-    A country's hidden small count adds its bounds (1 to 4): such a year keeps the range in `value_low`/`value_high`
-    and is shown as about its middle (flag `approximate`), never with the hidden count read as 0.
-    """
-    facts = tables["fact_indicator"].filter(
+def unodc_country_totals(tables: Tables, measures: list[str]) -> pl.DataFrame:
+    """Each country's yearly total reported to UNODC for `measures` (no breakdown)."""
+    return tables["fact_indicator"].filter(
         (pl.col("source") == "unodc_glotip")
         & pl.col("measure").is_in(measures)
         & pl.col("geo").str.contains(COUNTRY)
@@ -86,6 +83,15 @@ def unodc_world_sums(tables: Tables, measures: list[str]) -> pl.DataFrame:
         & (pl.col("exploitation_form") == "total")
         & (pl.col("counterpart_type") == "none")
     )
+
+
+def unodc_world_sums(tables: Tables, measures: list[str]) -> pl.DataFrame:
+    """Per year, the sum of what countries reported to UNODC for each measure, and how many countries reported.
+
+    A country's hidden small count adds its bounds (1 to 4): such a year keeps the range in `value_low`/`value_high`
+    and is shown as about its middle (flag `approximate`), never with the hidden count read as 0.
+    """
+    facts = unodc_country_totals(tables, measures)
     low = pl.coalesce("value", "value_low")
     high = pl.coalesce("value", "value_high")
     sums = facts.group_by("measure", "year").agg(
@@ -102,6 +108,33 @@ def unodc_world_sums(tables: Tables, measures: list[str]) -> pl.DataFrame:
         .then(((pl.col("value_low") + pl.col("value_high")) / 2).round()),
         flags=pl.when(bounded).then(pl.lit("approximate")).otherwise(pl.lit("")),
     ).drop("exact")
+
+
+ONE_COUNTRY_SHARE = 0.5
+"""A sum over countries is said to be mostly one country's when that country reported more than this share of it."""
+
+
+def one_country_years(tables: Tables, measure: str) -> pl.DataFrame:
+    """The years (`year`, `share` 0-1) in which one country reported more than `ONE_COUNTRY_SHARE` of the sum over
+    the countries reporting `measure` to UNODC (exact figures; a hidden small count cannot tip it)."""
+    exact = unodc_country_totals(tables, [measure]).filter(pl.col("value").is_not_null())
+    shares = exact.group_by("year").agg(share=pl.col("value").max() / pl.col("value").sum())
+    return shares.filter(pl.col("share") > ONE_COUNTRY_SHARE).sort("year")
+
+
+def one_country_note(tables: Tables, measure: str, language: str) -> str | None:
+    """A sentence naming the years in which the UNODC sum is mostly one country's figure, with its share, or None:
+    in such a year the line says more about that country's counting than about the world."""
+    years = one_country_years(tables, measure)
+    if years.is_empty():
+        return None
+    low, high = (round(100 * share) for share in (years["share"].min(), years["share"].max()))
+    return text(
+        "world.one_country_share",
+        language,
+        years=listing(year_runs(years["year"].to_list()), language),
+        shares=f"{low}–{high}" if low != high else str(low),
+    )
 
 
 def world_comparison(tables: Tables, tip_id: str, unodc_id: str, language: str) -> pl.DataFrame:

@@ -117,6 +117,17 @@ def year_span(first: int, last: int) -> str:
     return str(first) if first == last else f"{first}–{last}"
 
 
+def year_runs(years: list[int]) -> list[str]:
+    """Sorted years with each run of consecutive ones as a span: [2003, 2004, 2005, 2009] -> `2003–2005`, `2009`."""
+    runs: list[list[int]] = []
+    for year in sorted(set(years)):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return [year_span(run[0], run[-1]) for run in runs]
+
+
 def period_text(period: str) -> str:
     """A stored period (`2022-2024`) with an en dash, as a reader writes it."""
     return period.replace("-", "–")

@@ -23,7 +23,7 @@ from reporting.figures import (
 from reporting.flags import figure_rows, flag_set, has_flag
 from reporting.justice import justice_chain
 from reporting.texts import texts
-from reporting.words import category_text
+from reporting.words import category_text, year_runs
 
 
 def figure(value=None, low=None, high=None, flags="", source="unodc_glotip") -> dict:
@@ -167,3 +167,8 @@ def test_a_chart_with_a_figure_that_has_bounds_explains_the_hollow_marker_in_its
 
     assert said in legend(facts)
     assert said not in legend(facts.filter(~pl.col("flags").str.contains("suppressed")))
+
+
+def test_years_are_written_as_runs_of_consecutive_years():
+    assert year_runs([2009, 2004, 2003, 2005, 2004]) == ["2003–2005", "2009"]
+    assert year_runs([2020]) == ["2020"] and year_runs([]) == []

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from reporting.figures import reader_style, with_shown
 from reporting.texts import texts
+from reporting.words import year_runs
 from tests.test_dashboard_pages import APP, REPO
 
 
@@ -60,6 +61,27 @@ def test_world_page_sets_tip_beside_unodc_and_the_measure_switch_changes_it(data
     radio.set_value("tip.convictions").run()
     assert not app.exception
     assert before != [subheader.value for subheader in app.subheader]
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_the_world_comparison_says_where_one_country_reported_most_of_unodc_s_sum(data_dir, published, language):
+    """The years in which one country's figure is more than half of the sum of prosecutions reported to UNODC,
+    counted here from the published facts, are the years the note under the chart names, with the shares."""
+    shares = published.execute(
+        """SELECT year, round(100 * max(value) / sum(value)) FROM fact_indicator
+           WHERE source = 'unodc_glotip' AND measure = 'persons_prosecuted' AND value IS NOT NULL
+             AND regexp_matches(geo, '^[A-Z]{3}$') AND period = CAST(year AS VARCHAR) AND sex = 'total'
+             AND age_group = 'total' AND exploitation_form = 'total' AND counterpart_type = 'none'
+           GROUP BY year HAVING max(value) > 0.5 * sum(value) ORDER BY year"""
+    ).fetchall()
+    assert shares, "in the mirror's workbook one country reported most prosecutions in some early years"
+    app = open_page("views/world.py", language)
+    next(radio for radio in app.radio if radio.key == "tip_world_measure").set_value("tip.prosecutions").run()
+    caption = " ".join(caption.value for caption in app.caption)
+    *first, last = year_runs([year for year, _ in shares])
+    listed = f"{', '.join(first)} {texts()['words.and'][language]} {last}" if first else last
+    low, high = int(min(share for _, share in shares)), int(max(share for _, share in shares))
+    assert texts()["world.one_country_share"][language].format(years=listed, shares=f"{low}–{high}") in caption
 
 
 @pytest.mark.parametrize("language", ["nb", "en"])

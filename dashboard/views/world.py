@@ -137,7 +137,8 @@ def tip_world(tables: dict[str, pl.DataFrame]) -> None:
     chart_block(tables, title, figure, data, [chosen, pairs[chosen]], f"tip_world_{chosen.split('.')[1]}")
     counts = tip.unodc_world_sums(tables, [pairs[chosen].split(".", 1)[1]])["countries"]
     countries = f"{counts.min()}–{counts.max()}" if counts.len() else "0"
-    st.caption(t("world.tip_world_note", countries=countries))
+    one_country = tip.one_country_note(tables, pairs[chosen].split(".", 1)[1], language())
+    st.caption(" ".join(filter(None, [t("world.tip_world_note", countries=countries), one_country])))
 
 
 @needs("ctdc_profiles")
