@@ -20,7 +20,7 @@ from core.settings import REPO_ROOT, DataPaths
 from export.tables import SOURCES, TABLES, read_table
 from pipelines.refresh import EXIT_CURRENT, EXIT_DEGRADED, refresh
 from reporting.catalogue import definition_ids
-from reporting.figures import reader_style, shown
+from reporting.figures import percent_style, reader_style, shown
 from reporting.flags import figure_rows
 from reporting.justice import justice_chain
 from reporting.texts import texts
@@ -150,6 +150,16 @@ def test_the_justice_page_shows_ssb_s_series_and_the_reconciliation(with_ssb, mo
     )
     assert names["ssb.offences_reported"] in reconciliation.columns
     assert not app.warning, "every source is current: no banner"
+    series, period, value = (texts()[f"chart.column_{c}"][language] for c in ("series", "period", "value"))
+    clearance = names["ssb.clearance_rate"]
+    rates = next(frame for frame in reader_tables(app) if series in frame.columns and clearance in set(frame[series]))
+    facts = ssb_facts(data.published).filter(pl.col("measure") == "clearance_rate")
+    style = percent_style(language)
+    expected = {row["period"]: shown(row, style) for row in figure_rows(facts) if row["value"] is not None}
+    assert expected, "the stand-in serves clearance rates"
+    drawn = dict(rates.filter(pl.col(series) == clearance).select(period, value).iter_rows())
+    assert drawn == expected, "SSB's clearance rate as SSB gave it, beside the computed ratios"
+    assert texts()["justice.ratio_published_note"][language] in " ".join(caption.value for caption in app.caption)
 
 
 def test_the_pack_holds_ssb_s_series_with_their_citation(with_ssb):

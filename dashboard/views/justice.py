@@ -109,7 +109,25 @@ def ratios(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> pl.DataFr
                 definition_id=pl.lit(f"{numerator}/{denominator}"),
             ).filter(pl.col("value").is_not_null())
         )
+    frames.append(published_ratios(tables, totals))
+    frames = [frame for frame in frames if not frame.is_empty()]
     return pl.concat(frames).sort("series", "year") if frames else pl.DataFrame()
+
+
+def published_ratios(tables: dict[str, pl.DataFrame], totals: pl.DataFrame) -> pl.DataFrame:
+    """The percentages a source publishes between two of its own steps (SSB's clearance rate: cleared up per
+    investigated), as it gives them: beside the computed ratios, never recomputed."""
+    names = {found: definition_name(tables, found) for found in definition_ids("justice", "ratio_published")}
+    return totals.filter(pl.col("definition_id").is_in(list(names))).select(
+        "year",
+        series=pl.col("definition_id").replace_strict(names),
+        period="period",
+        value="value",
+        value_low="value_low",
+        value_high="value_high",
+        flags="flags",
+        definition_id="definition_id",
+    )
 
 
 @needs("series_totals")
@@ -123,8 +141,10 @@ def ratio_chart(tables: dict[str, pl.DataFrame], years: tuple[int, int]) -> None
     figure = series_figure(data, language=language(), y_title=t("justice.ratio_axis"))
     figure.update_yaxes(ticksuffix="\u00a0%" if language() == "nb" else "%", tickformat=",~d")
     ids = [definition_id for pair in ratio_pairs() for definition_id in pair]
+    ids += definition_ids("justice", "ratio_published")
     chart_block(tables, t("justice.ratio_title"), figure, data, ids, "justice_ratios")
-    st.caption(t("justice.ratio_note"))
+    published = set(definition_ids("justice", "ratio_published")) & set(data["definition_id"])
+    st.caption(" ".join([t("justice.ratio_note")] + ([t("justice.ratio_published_note")] if published else [])))
 
 
 @needs("series_totals", "breakdowns")
