@@ -15,14 +15,13 @@ from datetime import datetime
 
 from core.sources import register
 from reporting.texts import text
-from reporting.words import day_text, edition_text
+from reporting.words import dated_text, day_text, edition_text
 
 FILE_PREFIX = re.compile(r"^[\w.-]+\.(?:csv|xlsx|json|txt)(?:, (?:line|row) \d+)?(?::|,)\s*")
 """`kom_figures.csv, line 27: `, `ilo_estimates.csv, row 28: `, `data_glotip.xlsx, `, `ctdc_….csv: `."""
 SEED = re.compile(r"\s*\(seed [^)]*\)")
 FILE_IN_BRACKETS = re.compile(r"\s*\([\w.-]+\.(?:csv|xlsx|json|txt)\)")
 ADDRESS_AT_END = re.compile(r"\s*\((https?://[^\s)]+)\)\s*$")
-RELEASE_DATED = re.compile(r"^\d{4}(-\d{2}){0,2}$")
 NOT_READERS = re.compile(r"(?:[\w.-]+\.(?:csv|xlsx|json|txt)\b|\bseed\b|\bline \d+|/work/|file://|repository file)")
 """What a reader's citation must never hold: file names, seeds, line numbers, local paths."""
 
@@ -82,9 +81,9 @@ def _edition(source_file: Mapping[str, str], language: str) -> str:
     """The file's edition as the pages name it (the publisher's own date, else a dated release), or "" when the
     publisher gives it no date (a checksum names no edition a reader could look up)."""
     edition, release = source_file.get("edition"), source_file.get("release")
-    if not (edition or RELEASE_DATED.match(release or "")):
+    if dated_text(edition, language) is None and dated_text(release, language) is None:
         return ""
-    return edition_text(edition, release if RELEASE_DATED.match(release or "") else None, language)
+    return edition_text(edition, release, language)
 
 
 def table_citation(title: str, pack_title: str, published_on: str, sources: list[str], language: str) -> str:

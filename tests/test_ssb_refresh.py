@@ -17,6 +17,7 @@ from ssb_fake import YEARS, FakeSsb, serve, served_figure
 from streamlit.testing.v1 import AppTest
 
 from core.settings import REPO_ROOT, DataPaths
+from export.citations import figure_citation
 from export.tables import SOURCES, TABLES, read_table
 from pipelines.refresh import EXIT_CURRENT, EXIT_DEGRADED, refresh
 from reporting.catalogue import definition_ids
@@ -24,6 +25,7 @@ from reporting.figures import percent_style, reader_style, shown
 from reporting.flags import figure_rows
 from reporting.justice import justice_chain
 from reporting.texts import texts
+from reporting.words import edition_text
 
 pytestmark = pytest.mark.refresh
 LOCATION = re.compile(r"^SSB table (\d+) \(ssb/\1/data\.json\), (.*), cell (\d+)(?:, status '.*')?$")
@@ -181,6 +183,21 @@ def test_the_pack_holds_ssb_s_series_with_their_citation(with_ssb):
     assert all("Statistisk sentralbyrå" in publication for publication in cited["publication"])
     assert all(url.startswith("https://data.ssb.no/api/pxwebapi/v2/tables/") for url in cited["url"])
     assert reconciliation.filter(pl.col("year") == 2016)["ssb_offences_reported"].to_list() == [figure]
+
+
+@pytest.mark.parametrize("language", ["nb", "en"])
+def test_an_ssb_figure_s_citation_names_the_table_s_update_as_its_edition(with_ssb, language):
+    """SSB dates a table's release by its update (`updated` in PxWebApi's metadata, kept as the release): the
+    citation of an SSB figure in the pack names that day, as the pages do, never the day it was fetched."""
+    fake, _, data = with_ssb
+    with duckdb.connect(str(data.published), read_only=True) as connection:
+        location, release, url = connection.execute(
+            "SELECT f.source_location, p.release, p.url FROM fact_indicator f JOIN provenance p USING (provenance_id) "
+            "WHERE f.source = 'ssb' AND p.provenance_id LIKE 'ssb/08484/%' LIMIT 1"
+        ).fetchone()
+    assert release == fake.tables["08484"].updated
+    cited = figure_citation("ssb", location, {"release": release, "url": url}, "7. desember 2026", language)
+    assert edition_text(None, release, language) in cited
 
 
 @pytest.mark.refresh
