@@ -118,16 +118,9 @@ def published_ratios(tables: dict[str, pl.DataFrame], totals: pl.DataFrame) -> p
     """The percentages a source publishes between two of its own steps (SSB's clearance rate: cleared up per
     investigated), as it gives them: beside the computed ratios, never recomputed."""
     names = {found: definition_name(tables, found) for found in definition_ids("justice", "ratio_published")}
-    return totals.filter(pl.col("definition_id").is_in(list(names))).select(
-        "year",
-        series=pl.col("definition_id").replace_strict(names),
-        period="period",
-        value="value",
-        value_low="value_low",
-        value_high="value_high",
-        flags="flags",
-        definition_id="definition_id",
-    )
+    series = pl.col("definition_id").replace_strict(names).alias("series")
+    figures = ("period", "value", "value_low", "value_high", "flags", "definition_id")
+    return totals.filter(pl.col("definition_id").is_in(list(names))).select("year", series, *figures)
 
 
 @needs("series_totals")
