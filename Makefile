@@ -21,9 +21,14 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: setup browser refresh run serve test test-fast dev dagster-home daemon webserver service bench export
 
+# uv (pinned, from PyPI) installs the lock's exact versions into the venv: the same packages pip would install, in
+# about a tenth of the time (10 s against 65 s for a new venv on this 2-core machine, measured 2026-12-06).
+UV_VERSION := 0.13.8
+
 $(STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -r requirements.lock
 	touch $(STAMP)
 
 setup: $(STAMP)
