@@ -87,8 +87,8 @@ def page_language_script(language: str) -> str:
     """Sets `<html lang>`, and puts the text catalogue's words in place of Streamlit's English in its widgets
     (again whenever Streamlit draws them anew), their accessible names too.
 
-    The words are put once a frame at most, before it is painted: a page's drawing is hundreds of changes to the
-    page (Plotly's charts thousands), and looking for the widgets after each batch of them was work for nothing."""
+    The words are put at most once a frame, before it is painted, however many changes Streamlit and Plotly make to
+    the page in that frame (drawing a page is hundreds of them)."""
     megabytes = st.get_option("server.maxUploadSize")
     words = {selector: t(key, megabytes=megabytes) for selector, key in WIDGET_WORDS.items()}
     names = {selector: t(key) for selector, key in WIDGET_NAMES.items()}
