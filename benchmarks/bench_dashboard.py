@@ -11,7 +11,8 @@ then nine refreshes revising figures, eleven kept publications; built once into 
 there). It loads the app's pages and the bare page alternately in one tab of Debian's headless chromium
 (Playwright, no browser download): every page in both languages, timed from navigation until it has finished
 drawing (`dashboard.headless.DRAWN`); with `--against`, another checkout's app (`git archive COMMIT | tar -x -C
-DIR`; it imports its own checkout's modules) is served too and its pages loaded beside these, so that a change is
+DIR`, DIR beside `../shared` as the repository is, or Mørketall has no examples; it imports its own checkout's
+modules) is served too and its pages loaded beside these, so that a change is
 measured before and after under the same load. The floors (issue 33): 1.5 times the bare page for a page with a chart,
 1.2 times for one without. Where the time goes:
 the server's share (the page's script run through Streamlit's testing API, tables cached), the

@@ -126,7 +126,7 @@ def start_page_alias() -> st.Page:
     opens Streamlit's English "Page not found" box over the start page.
 
     The same script run at that address, not a switch to `/`: `st.switch_page` ran the app's script twice on every
-    load of the address and had the browser draw the page anew (0.2-0.3 s, benchmarks/bench_dashboard.py)."""
+    load of the address and had the browser draw the page anew (0.1-0.3 s, docs/BENCHMARKS.md)."""
     path, title_key, address = PAGES[0]
     return st.Page(path, title=t(title_key), url_path=address, visibility="hidden")
 
