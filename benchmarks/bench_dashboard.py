@@ -1,7 +1,7 @@
 """Benchmark: each page's time to finish drawing against a bare Streamlit page with one Plotly chart, and queries.
 
     PYTHONPATH=. .venv/bin/python benchmarks/bench_dashboard.py [--repeat 3] [--states fresh,lived-in]
-        [--data-dir DIR] [--readme-dir DIR] [--lived-in-dir DIR]
+        [--data-dir DIR] [--readme-dir DIR] [--lived-in-dir DIR] [--against OTHER/dashboard/app.py]
 
 Serves `dashboard/app.py` with Streamlit on 127.0.0.1 beside a bare Streamlit page with one Plotly chart, on
 three published states: a fresh one (one refresh from the mirror into a temporary data dir, unless `--data-dir`
@@ -10,7 +10,10 @@ revisions) and one that has lived a year (`tests/published_states.lived_in`: an 
 then nine refreshes revising figures, eleven kept publications; built once into `--lived-in-dir` and reused
 there). It loads the app's pages and the bare page alternately in one tab of Debian's headless chromium
 (Playwright, no browser download): every page in both languages, timed from navigation until it has finished
-drawing (`dashboard.headless.DRAWN`). The floors (issue 33): 1.5 times the bare page for a page with a chart,
+drawing (`dashboard.headless.DRAWN`); with `--against`, another checkout's app (`git archive COMMIT | tar -x -C
+DIR`, DIR beside `../shared` as the repository is, or Mørketall has no examples; it imports its own checkout's
+modules) is served too and its pages loaded beside these, so that a change is
+measured before and after under the same load. The floors (issue 33): 1.5 times the bare page for a page with a chart,
 1.2 times for one without. Where the time goes:
 the server's share (the page's script run through Streamlit's testing API, tables cached), the
 browser's main-thread task and script time (Chrome's own Performance metrics) and each query the pages
@@ -24,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,19 +112,21 @@ def _metrics(session) -> dict[str, float]:  # noqa: ANN001 - a CDP session
     return {metric["name"]: metric["value"] for metric in session.send("Performance.getMetrics")["metrics"]}
 
 
-def against_bare_page(data_dir: Path, repeat: int) -> tuple[tuple[float, float, float], dict[str, dict[str, float]]]:
+def against_bare_page(
+    data_dir: Path, repeat: int, against: Path | None = None
+) -> tuple[tuple[float, float, float], dict[str, dict[str, float]]]:
     """The bare page's medians (drawn, main thread, scripts) and, per page and language, the first load after the
-    server started and the medians of later loads, measured alternating with the bare page in one browser tab."""
+    server started and the medians of later loads, measured alternating with the bare page in one browser tab; with
+    `against` (another checkout's `dashboard/app.py`), that app's page is loaded beside each too ("against")."""
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, ExitStack() as servers:
         bare_script = Path(scratch) / "bare.py"
         bare_script.write_text(BARE_PAGE, encoding="utf-8")
-        with (
-            streamlit_server(data_dir) as url,
-            streamlit_server(data_dir, script=bare_script) as bare_url,
-            sync_playwright() as playwright,
-        ):
+        url = servers.enter_context(streamlit_server(data_dir))
+        bare_url = servers.enter_context(streamlit_server(data_dir, script=bare_script))
+        other_url = servers.enter_context(streamlit_server(data_dir, script=against)) if against else None
+        with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             session = page.context.new_cdp_session(page)
@@ -130,14 +136,19 @@ def against_bare_page(data_dir: Path, repeat: int) -> tuple[tuple[float, float, 
             for _, _, address in APP_PAGES:
                 for language in ("nb", "en"):
                     first = _drawn(page, session, f"{url}/{address}?lang={language}")
-                    loads = []
+                    if other_url:  # its first load too, left out
+                        _drawn(page, session, f"{other_url}/{address}?lang={language}")
+                    loads, others = [], []
                     for _ in range(repeat):
                         bare.append(_drawn(page, session, bare_url))
                         loads.append(_drawn(page, session, f"{url}/{address}?lang={language}"))
+                        if other_url:
+                            others.append(_drawn(page, session, f"{other_url}/{address}?lang={language}")[0])
                     pages[f"{address} ({language})"] = {
                         "first": first[0],
                         "charts": first[3],
                         **{name: statistics.median(load[i] for load in loads) for i, name in enumerate(MEASURES)},
+                        **({"against": statistics.median(others)} if others else {}),
                     }
             browser.close()
     return tuple(statistics.median(load[i] for load in bare) for i in range(3)), pages
@@ -146,24 +157,28 @@ def against_bare_page(data_dir: Path, repeat: int) -> tuple[tuple[float, float, 
 MEASURES = ("drawn", "main thread", "scripts")
 
 
-def measure(data_dir: Path, repeat: int) -> None:
-    """Prints one state's table: each page beside the bare page, and the slowest query."""
+def measure(data_dir: Path, repeat: int, against: Path | None = None) -> None:
+    """Prints one state's table: each page beside the bare page (and `against`'s, see `against_bare_page`), and the
+    slowest query."""
     queries = query_timings(DataPaths(data_dir).published, repeat)
     scripts = script_timings(data_dir, repeat)
-    bare, pages = against_bare_page(data_dir, repeat)
+    bare, pages = against_bare_page(data_dir, repeat, against)
+    extra = (" against: drawn (s) | × bare page |", "---|---|") if against else ("", "")
     print(
         "| page | charts | server's script (s) | first load (s) | drawn (s) | × bare page | within floor "
-        "| browser main thread (s) | of which scripts (s) |\n|---|---|---|---|---|---|---|---|---|"
+        f"| browser main thread (s) | of which scripts (s) |{extra[0]}\n|---|---|---|---|---|---|---|---|---|{extra[1]}"
     )
-    print(f"| bare page, one chart | 1 | | | {bare[0]:.2f} | 1.00 | | {bare[1]:.2f} | {bare[2]:.2f} |")
+    bare_row = f"| bare page, one chart | 1 | | | {bare[0]:.2f} | 1.00 | | {bare[1]:.2f} | {bare[2]:.2f} |"
+    print(bare_row + (" | |" if against else ""))
     for name, measured in pages.items():
         address = name.split(" ")[0]
         ratio = measured["drawn"] / bare[0]
         floor = FLOOR_WITH_CHARTS if measured["charts"] else FLOOR_WITHOUT
+        other = f" {measured['against']:.2f} | {measured['against'] / bare[0]:.2f} |" if against else ""
         print(
             f"| {name} | {measured['charts']} | {scripts[address]:.2f} | {measured['first']:.2f} | "
             f"{measured['drawn']:.2f} | {ratio:.2f} | {'yes' if ratio <= floor else 'no'} ({floor}×) | "
-            f"{measured['main thread']:.2f} | {measured['scripts']:.2f} |"
+            f"{measured['main thread']:.2f} | {measured['scripts']:.2f} |{other}"
         )
     slowest = max(queries, key=queries.get)
     print(
@@ -180,6 +195,9 @@ def main() -> None:
     parser.add_argument("--readme-dir", type=Path, help="an offline-then-mirror state to use (else built)")
     parser.add_argument(
         "--states", default="fresh,offline-then-mirror,lived-in", help="which states to measure, comma-separated"
+    )
+    parser.add_argument(
+        "--against", type=Path, help="another checkout's dashboard/app.py, measured beside this one (before and after)"
     )
     arguments = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
@@ -198,7 +216,7 @@ def main() -> None:
             else:
                 data_dir = lived_in(arguments.lived_in_dir or work / "lived-in", MIRROR, work / "inputs").root
             print(f"\n### {state}\n")
-            measure(data_dir, arguments.repeat)
+            measure(data_dir, arguments.repeat, arguments.against)
 
 
 if __name__ == "__main__":

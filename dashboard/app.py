@@ -95,8 +95,8 @@ def page_language_script(language: str) -> str:
     """Sets `<html lang>`, and puts the text catalogue's words in place of Streamlit's English in its widgets and
     its "Page not found" box (again whenever Streamlit draws them anew), their accessible names too.
 
-    The words are put once a frame at most, before it is painted: a page's drawing is hundreds of changes to the
-    page (Plotly's charts thousands), and looking for the widgets after each batch of them was work for nothing."""
+    The words are put at most once a frame, before it is painted, however many changes Streamlit and Plotly make to
+    the page in that frame (drawing a page is hundreds of them)."""
     megabytes = st.get_option("server.maxUploadSize")
     words = {selector: t(key, megabytes=megabytes) for selector, key in WIDGET_WORDS.items()}
     names = {selector: t(key) for selector, key in WIDGET_NAMES.items()}
@@ -139,7 +139,7 @@ def start_page_alias() -> st.Page:
     opens Streamlit's English "Page not found" box over the start page.
 
     The same script run at that address, not a switch to `/`: `st.switch_page` ran the app's script twice on every
-    load of the address and had the browser draw the page anew (0.2-0.3 s, benchmarks/bench_dashboard.py)."""
+    load of the address and had the browser draw the page anew (0.1-0.3 s, docs/BENCHMARKS.md)."""
     path, title_key, address = PAGES[0]
     return st.Page(path, title=t(title_key), url_path=address, visibility="hidden")
 

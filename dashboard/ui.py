@@ -192,7 +192,7 @@ def vocabulary_label(tables: dict[str, pl.DataFrame], dimension: str, code: str)
 
 def footnotes(tables: dict[str, pl.DataFrame], definition_ids: Iterable[str]) -> None:
     """The definitions registry's text for each series in a chart, with a link to its source: a paragraph each, in
-    one caption (an element each cost the browser about 3 ms apiece to draw, benchmarks/bench_dashboard.py)."""
+    one caption (a caption each cost the browser about 3 ms more to draw, docs/BENCHMARKS.md)."""
     lang = language()
     paragraphs = [
         f"**{row[f'name_{lang}']}** ({t('chart.unit')}: {row[f'counting_unit_{lang}']}). {row[f'description_{lang}']} "

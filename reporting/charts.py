@@ -312,7 +312,7 @@ def _white_template() -> go.layout.Template:
     """Plotly's `plotly_white` for the charts these modules draw (line and bar charts on x and y axes), without its
     defaults for maps, 3D scenes, polar charts, colour scales and twenty other kinds of trace: the charts look the
     same, and each carries 1 kB of template to the browser instead of 7 kB (whole, it cost the dashboard's browser
-    about 20 ms of its main thread a chart, benchmarks/bench_dashboard.py)."""
+    about 20 ms of its main thread a chart, docs/BENCHMARKS.md)."""
     white = pio.templates["plotly_white"].to_plotly_json()
     return go.layout.Template(
         layout={name: white["layout"][name] for name in TEMPLATE_LAYOUT},

@@ -36,8 +36,8 @@ def latest_year(tables: dict[str, pl.DataFrame], definition_id: str) -> int | No
 def key_figure(tables: dict[str, pl.DataFrame], definition_id: str, newest: int) -> None:
     """One tile: the full title with the year, the latest figure (an "N a year" figure over a period as such),
     the change from the year before, a revision mark beside the value, and a plain word when it is old; the small
-    print under it (the years of the trend, the source) in one caption, as the browser draws an element each at a
-    cost (about 3 ms apiece, benchmarks/bench_dashboard.py)."""
+    print under it (the years of the trend, the source) in one caption (a caption each cost the browser about 3 ms
+    more to draw, docs/BENCHMARKS.md)."""
     rows, period_figure = figures(tables, definition_id)
     name = definition_name(tables, definition_id)
     source = definition_rows(tables, [definition_id])[0]
