@@ -127,9 +127,11 @@ def shown_publication_id(tables: dict[str, pl.DataFrame]) -> str | None:
 
 
 def publication_switch() -> None:
-    """The sidebar's "as published on": the current publication (default) or any kept earlier one."""
+    """The sidebar's "as published on": the current publication (default) or any kept earlier one; not drawn until
+    there is an earlier one to show (a fresh data dir's one kept publication is the current one)."""
     kept = kept_publications()
-    if not kept:
+    if len(kept) < 2:
+        st.session_state.pop("publication", None)
         return
     options = [CURRENT, *(entry.publication_id for entry in kept)]
     labels = {CURRENT: t("publications.current"), **{entry.publication_id: publication_label(entry) for entry in kept}}

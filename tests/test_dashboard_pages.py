@@ -66,6 +66,13 @@ def test_page_renders_with_its_heading_in_both_languages(data_dir, page, languag
     assert app.title[0].value != texts()[PAGES[page]][other]
 
 
+def test_the_as_published_on_switch_waits_for_an_earlier_publication(data_dir):
+    """The session's refresh kept one publication, the current one: there is nothing earlier to switch to."""
+    app = open_page("views/overview.py")
+    label = texts()["publications.as_published_on"]["nb"]
+    assert not [box for box in app.sidebar.selectbox if box.label == label]
+
+
 def test_every_text_key_used_exists_in_both_languages():
     modules = [*(REPO / "dashboard").rglob("*.py"), *(REPO / "reporting").rglob("*.py")]
     sources = "\n".join(path.read_text() for path in modules)

@@ -410,6 +410,9 @@ def test_an_earlier_publication_is_shown_with_a_note_and_a_revised_figure_is_mar
     year = texts()["chart.year"]["nb"]
     first_time, second_time = (moment_text(row["published_at"], "nb") for row in (history.first, history.second))
     current = open_page(history, monkeypatch, "views/victims.py")
+    label = texts()["publications.as_published_on"]["nb"]
+    switch = next(box for box in current.sidebar.selectbox if box.label == label)
+    assert len(switch.options) == 3, "the current publication and the two kept, to choose from"
     table = next(frame for frame in reader_tables(current) if explanation in frame.columns)
     cells = list(table.filter(pl.col(year) == kom["period"]).row(0))
     assert f"{kom['value'] + 1:.0f} (revidert (var {kom['value']:.0f}))" in cells, "the mark beside the value"
