@@ -11,6 +11,8 @@ following the language, the page's title in the browser tab, zero axe-core viola
 """
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -167,58 +169,57 @@ def save_screenshot(page, name: str) -> None:
         page.screenshot(path=str(SCREENSHOTS / name))
 
 
+@contextmanager
+def served_page(data: DataPaths, browser, tmp_path: Path) -> Iterator[tuple[str, object]]:
+    """The dashboard served from `data` and a desktop-sized tab for it: (the dashboard's address, the tab)."""
+    with streamlit_server(data.root, tmp_path / "server.log") as server:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        try:
+            yield server, page
+        finally:
+            page.close()
+
+
 @pytest.mark.parametrize("state", ["revised"], indirect=True)
 def test_the_revised_figure_is_marked_beside_its_value(state, browser, tmp_path):
     """The revised state changed one of KOM's yearly figures: Endringer counts it, and names no publication by id."""
-    with streamlit_server(state.root, tmp_path / "server.log") as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        try:
-            page.goto(f"{server}/endringer?lang=nb", wait_until="networkidle")
-            wait_until_drawn(page)
-            body = page.inner_text("body")
-            assert texts()["changes.count_revised"]["nb"] in body
-            assert "Publiseringen " in body and " kl. " in body, "publications named by their time"
-        finally:
-            page.close()
+    with served_page(state, browser, tmp_path) as (server, page):
+        page.goto(f"{server}/endringer?lang=nb", wait_until="networkidle")
+        wait_until_drawn(page)
+        body = page.inner_text("body")
+        assert texts()["changes.count_revised"]["nb"] in body
+        assert "Publiseringen " in body and " kl. " in body, "publications named by their time"
 
 
 def test_language_switch_in_the_browser(refreshed, browser, tmp_path):
-    with streamlit_server(refreshed.root, tmp_path / "server.log") as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        try:
-            page.goto(f"{server}/straffesakskjeden", wait_until="networkidle")
-            page.get_by_role("heading", name="Straffesakskjeden", exact=True).first.wait_for(timeout=30_000)
-            wait_until_drawn(page)
-            assert page.evaluate("document.documentElement.lang") == "nb"
-            page.get_by_text("English", exact=True).click()
-            page.get_by_role("heading", name="The justice chain", exact=True).first.wait_for(timeout=30_000)
-            chart_title, norwegian = (texts()["justice.chain_title"][lang].split("{")[0] for lang in ("en", "nb"))
-            page.get_by_role("heading", name=chart_title).first.wait_for(timeout=30_000)
-            page.wait_for_function("title => !document.body.innerText.includes(title)", arg=norwegian)
-            wait_until_drawn(page)
-            # the whole page reran in English, not only its first heading, and says so to screen readers
-            assert norwegian not in page.inner_text("body")
-            assert page.evaluate("document.documentElement.lang") == "en"
-            assert "lang=en" in page.url, "the address keeps the language, so a link opens in English"
-        finally:
-            page.close()
+    with served_page(refreshed, browser, tmp_path) as (server, page):
+        page.goto(f"{server}/straffesakskjeden", wait_until="networkidle")
+        page.get_by_role("heading", name="Straffesakskjeden", exact=True).first.wait_for(timeout=30_000)
+        wait_until_drawn(page)
+        assert page.evaluate("document.documentElement.lang") == "nb"
+        page.get_by_text("English", exact=True).click()
+        page.get_by_role("heading", name="The justice chain", exact=True).first.wait_for(timeout=30_000)
+        chart_title, norwegian = (texts()["justice.chain_title"][lang].split("{")[0] for lang in ("en", "nb"))
+        page.get_by_role("heading", name=chart_title).first.wait_for(timeout=30_000)
+        page.wait_for_function("title => !document.body.innerText.includes(title)", arg=norwegian)
+        wait_until_drawn(page)
+        # the whole page reran in English, not only its first heading, and says so to screen readers
+        assert norwegian not in page.inner_text("body")
+        assert page.evaluate("document.documentElement.lang") == "en"
+        assert "lang=en" in page.url, "the address keeps the language, so a link opens in English"
 
 
 def test_the_print_view_leaves_out_the_sidebar(refreshed, browser, tmp_path):
     """Printed (CSS `@media print`), a page is its content only: no sidebar, its title and key figures still there."""
-    with streamlit_server(refreshed.root, tmp_path / "server.log") as server:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        try:
-            page.goto(f"{server}/oversikt?lang=nb", wait_until="domcontentloaded")
-            wait_until_drawn(page)
-            sidebar = page.locator("[data-testid='stSidebar']")
-            assert sidebar.is_visible(), "on the screen the sidebar is there"
-            page.emulate_media(media="print")
-            assert not sidebar.is_visible()
-            assert page.get_by_role("heading", name=texts()["page.overview"]["nb"], exact=True).first.is_visible()
-            assert page.get_by_role("heading", name=texts()["main.title"]["nb"], exact=True).first.is_visible()
-        finally:
-            page.close()
+    with served_page(refreshed, browser, tmp_path) as (server, page):
+        page.goto(f"{server}/oversikt?lang=nb", wait_until="domcontentloaded")
+        wait_until_drawn(page)
+        sidebar = page.locator("[data-testid='stSidebar']")
+        assert sidebar.is_visible(), "on the screen the sidebar is there"
+        page.emulate_media(media="print")
+        assert not sidebar.is_visible()
+        assert page.get_by_role("heading", name=texts()["page.overview"]["nb"], exact=True).first.is_visible()
+        assert page.get_by_role("heading", name=texts()["main.title"]["nb"], exact=True).first.is_visible()
 
 
 def test_an_address_that_names_no_page_opens_the_start_page_saying_so_in_the_readers_language(
@@ -226,17 +227,13 @@ def test_an_address_that_names_no_page_opens_the_start_page_saying_so_in_the_rea
 ):
     """An old bookmark (`/finnes-ikke`): Streamlit opens the start page under its error box, whose words are the
     text catalogue's in the reader's language, not Streamlit's English; the box and the page meet WCAG."""
-    with streamlit_server(refreshed.root, tmp_path / "server.log") as server:
-        for language in LANGUAGES:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            try:
-                page.goto(f"{server}/finnes-ikke?lang={language}", wait_until="domcontentloaded")
-                wait_until_drawn(page)
-                box = page.locator("[role='dialog']")
-                box.get_by_text(texts()["widget.page_not_found_said"][language]).wait_for(timeout=10_000)
-                assert box.get_by_role("heading").inner_text() == texts()["widget.page_not_found"][language]
-                assert box.get_by_role("button").get_attribute("aria-label") == texts()["widget.close"][language]
-                assert not developer_words(box.inner_text(), language)
-                assert not reading_problems(page, language), language
-            finally:
-                page.close()
+    with served_page(refreshed, browser, tmp_path) as (server, page):
+        for language in LANGUAGES:  # each load a new session, which takes its language from the address
+            page.goto(f"{server}/finnes-ikke?lang={language}", wait_until="domcontentloaded")
+            wait_until_drawn(page)
+            box = page.locator("[role='dialog']")
+            box.get_by_text(texts()["widget.page_not_found_said"][language]).wait_for(timeout=10_000)
+            assert box.get_by_role("heading").inner_text() == texts()["widget.page_not_found"][language]
+            assert box.get_by_role("button").get_attribute("aria-label") == texts()["widget.close"][language]
+            assert not developer_words(box.inner_text(), language)
+            assert not reading_problems(page, language), language

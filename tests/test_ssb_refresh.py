@@ -8,6 +8,8 @@ are invented for the tests, and no real SSB figure is typed in.
 
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import duckdb
 import polars as pl
@@ -46,6 +48,21 @@ def with_ssb(tmp_path_factory, mirror):
     patch.undo()
     server.shutdown()
     server.server_close()
+
+
+@contextmanager
+def changed(fake: FakeSsb, table_id: str) -> Iterator:
+    """The stand-in's table `table_id`, for a test to change: its dimensions, cells and the stand-in's lasting
+    failures are as they were once the test is done (the stand-in serves the module's other tests)."""
+    table = fake.tables[table_id]
+    dimensions, cells = list(table.dimensions), dict(table.cells)
+    try:
+        yield table
+    finally:
+        table.dimensions[:] = dimensions
+        table.cells.clear()
+        table.cells.update(cells)
+        fake.fail_always.clear()
 
 
 def served(fake: FakeSsb, location: str) -> float | None:
@@ -210,22 +227,18 @@ def test_one_table_in_trouble_costs_only_that_table(with_ssb, mirror, tmp_path, 
     data = DataPaths(tmp_path / "data")
     shutil.copytree(good.root, data.root, symlinks=True)
     before = ssb_facts(data.published)
-    table = fake.tables["09406"]
-    saved = list(table.dimensions)
-    if trouble == "offence-gone":
-        table.dimensions[0] = ("LovbruddKrim", "lovbruddstype", [("1AAAAA-9ZZZZZ", "Alle lovbruddsgrupper"),
-                                                                  ("R1", "¬¬ Ran")])  # fmt: skip
-    elif trouble == "answers-404":
-        fake.fail_always[("GET", "/api/pxwebapi/v2/tables/09406/metadata")] = (404, {})
-    else:
-        categories = [("1AAAAA-9ZZZZZ", "Alle lovbruddsgrupper"), ("X1224", "Menneskehandel (gammel klassifisering)"),
-                      ("1BM100", "¬¬ Menneskehandel mv.")]  # fmt: skip
-        table.dimensions[0] = ("LovbruddKrim", "lovbruddstype", categories)
-    try:
+    with changed(fake, "09406") as table:
+        if trouble == "offence-gone":
+            table.dimensions[0] = ("LovbruddKrim", "lovbruddstype", [("1AAAAA-9ZZZZZ", "Alle lovbruddsgrupper"),
+                                                                      ("R1", "¬¬ Ran")])  # fmt: skip
+        elif trouble == "answers-404":
+            fake.fail_always[("GET", "/api/pxwebapi/v2/tables/09406/metadata")] = (404, {})
+        else:
+            categories = [("1AAAAA-9ZZZZZ", "Alle lovbruddsgrupper"),
+                          ("X1224", "Menneskehandel (gammel klassifisering)"),
+                          ("1BM100", "¬¬ Menneskehandel mv.")]  # fmt: skip
+            table.dimensions[0] = ("LovbruddKrim", "lovbruddstype", categories)
         outcome = refresh(data.root, str(mirror))
-    finally:
-        table.dimensions[:] = saved
-        fake.fail_always.clear()
 
     assert outcome.exit_code == EXIT_CURRENT and len(outcome.attempts) == 1
     statuses = {source: (status, reason) for source, status, _, reason, _ in outcome.statuses()}
@@ -251,17 +264,11 @@ def test_a_decision_group_the_crosswalk_does_not_know_costs_only_its_cells(with_
     data = DataPaths(tmp_path / "data")
     shutil.copytree(good.root, data.root, symlinks=True)
     before = ssb_facts(data.published)
-    table = fake.tables["09405"]
-    saved_dimensions, saved_cells = list(table.dimensions), dict(table.cells)
-    groups = table.dimensions[1]
-    table.dimensions[1] = (groups[0], groups[1], [*groups[2], ("BZZ", "¬¬ Henlagt")])
-    table.cells.update({("1BM100", "BZZ", "LovbrEtterforsket", year): (3.0, None) for year in ("2015", "2016")})
-    try:
+    with changed(fake, "09405") as table:
+        groups = table.dimensions[1]
+        table.dimensions[1] = (groups[0], groups[1], [*groups[2], ("BZZ", "¬¬ Henlagt")])
+        table.cells.update({("1BM100", "BZZ", "LovbrEtterforsket", year): (3.0, None) for year in ("2015", "2016")})
         outcome = refresh(data.root, str(mirror))
-    finally:
-        table.dimensions[:] = saved_dimensions
-        table.cells.clear()
-        table.cells.update(saved_cells)
 
     assert outcome.exit_code == EXIT_CURRENT and len(outcome.attempts) == 1
     figures = ["measure", "year", "period", "value", "value_low", "value_high", "flags", "definition_id", "legal_basis"]
@@ -293,21 +300,15 @@ def test_a_broken_number_or_a_moved_offence_keeps_ssb_at_its_last_good_release(w
     data = DataPaths(tmp_path / "data")
     shutil.copytree(good.root, data.root, symlinks=True)
     before = ssb_facts(data.published)
-    table = fake.tables["08484"]
-    saved_dimensions, saved_cells = list(table.dimensions), dict(table.cells)
-    if trouble in ("NaN", "31.4 offences"):
-        table.cells[("1BM100", "AnmeldteLovbrudd", "2017")] = (float("nan") if trouble == "NaN" else 31.4, None)
-    else:
-        offences = [("1AAAAA-9ZZZZZ", "Alle lovbruddsgrupper"), ("1BM100", "¬¬ Frihetsberøvelse"),
-                    ("1BM200", "¬¬ Menneskehandel")]  # fmt: skip
-        table.dimensions[0] = (table.dimensions[0][0], table.dimensions[0][1], offences)
     accepted = frozenset({"ssb"}) if "accepted" in trouble else frozenset()
-    try:
+    with changed(fake, "08484") as table:
+        if trouble in ("NaN", "31.4 offences"):
+            table.cells[("1BM100", "AnmeldteLovbrudd", "2017")] = (float("nan") if trouble == "NaN" else 31.4, None)
+        else:
+            offences = [("1AAAAA-9ZZZZZ", "Alle lovbruddsgrupper"), ("1BM100", "¬¬ Frihetsberøvelse"),
+                        ("1BM200", "¬¬ Menneskehandel")]  # fmt: skip
+            table.dimensions[0] = (table.dimensions[0][0], table.dimensions[0][1], offences)
         outcome = refresh(data.root, str(mirror), accept_shrink=accepted)
-    finally:
-        table.dimensions[:] = saved_dimensions
-        table.cells.clear()
-        table.cells.update(saved_cells)
 
     status, reason = {source: (status, reason) for source, status, _, reason, _ in outcome.statuses()}["ssb"]
     if accepted:

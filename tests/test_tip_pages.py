@@ -7,27 +7,17 @@ from urllib.parse import urlparse
 import polars as pl
 import pytest
 from page_tables import reader_tables
-from streamlit.testing.v1 import AppTest
 
 from reporting.figures import reader_style, with_shown
 from reporting.texts import texts
 from reporting.words import year_runs
-from tests.test_dashboard_pages import APP, REPO
+from tests.test_dashboard_pages import REPO, open_page
 
 
 @pytest.fixture
 def data_dir(refreshed, monkeypatch):
     monkeypatch.setenv("TRAFFICKING_DATA_DIR", str(refreshed.root))
     return refreshed
-
-
-def open_page(page: str, language: str) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=90)
-    app.session_state["language"] = language
-    app.run()
-    app.switch_page(page).run()
-    assert not app.exception, [error.value for error in app.exception]
-    return app
 
 
 def published_tiers(published) -> dict[int, int]:

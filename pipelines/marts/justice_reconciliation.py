@@ -19,6 +19,8 @@ being `kom`, `unodc` or `ssb`):
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import dagster as dg
 import polars as pl
 
@@ -197,20 +199,30 @@ def reconciliation(facts: pl.DataFrame) -> pl.DataFrame:
     """Per year with a figure from any of the three: the figures, their relations and the differences."""
     frames = {prefix: _figures(facts, prefix) for prefix in SERIES}
     years = pl.concat([frame.select("year") for frame in frames.values()]).unique()
-    joined = years
-    for frame in frames.values():
-        joined = joined.join(frame, on="year", how="left")
-    joined = joined.with_columns(
+    joined = _by_year(years, frames).with_columns(
         *(relation(a, b).alias(relation_column(a, b)) for a, b in PAIRS),
         *(pl.when(relation(a, b).is_in(["equal", "differs"])).then(pl.col(a) - pl.col(b)).alias(difference_column(a, b))
           for a, b in PAIRS),
     )  # fmt: skip
+    return _explained(joined, explanation)
+
+
+def _by_year(years: pl.DataFrame, frames: dict[str, pl.DataFrame]) -> pl.DataFrame:
+    """`years` with each series' columns beside it (empty where a series has no figure that year)."""
+    joined = years
+    for frame in frames.values():
+        joined = joined.join(frame, on="year", how="left")
+    return joined
+
+
+def _explained(joined: pl.DataFrame, explain: Callable[[dict, int], str]) -> pl.DataFrame:
+    """`joined` for Norway with each year's explanation in Norwegian and English (`explain(row, 0 or 1)`)."""
     rows = joined.to_dicts()
     return (
         joined.with_columns(
             geo=pl.lit(NORWAY),
-            explanation_nb=pl.Series([explanation(row, 0) for row in rows], dtype=pl.String),
-            explanation_en=pl.Series([explanation(row, 1) for row in rows], dtype=pl.String),
+            explanation_nb=pl.Series([explain(row, 0) for row in rows], dtype=pl.String),
+            explanation_en=pl.Series([explain(row, 1) for row in rows], dtype=pl.String),
         )
         .select("geo", *joined.columns, "explanation_nb", "explanation_en")
         .sort("year")
@@ -238,20 +250,8 @@ def tip_reconciliation(facts: pl.DataFrame) -> pl.DataFrame:
     """Per year with a TIP figure for Norway's prosecutions or convictions: it, the others' figures, relations, why."""
     frames = {prefix: _figures(facts, prefix) for prefix in TIP_SERIES}
     years = pl.concat([frames[prefix].select("year") for prefix in ("tip_prosecutions", "tip_convictions")]).unique()
-    joined = years
-    for frame in frames.values():
-        joined = joined.join(frame, on="year", how="left")
-    joined = joined.with_columns(tip_relation(a, b).alias(f"{a}_relation") for a, b in TIP_PAIRS)
-    rows = joined.to_dicts()
-    return (
-        joined.with_columns(
-            geo=pl.lit(NORWAY),
-            explanation_nb=pl.Series([tip_explanation(row, 0) for row in rows], dtype=pl.String),
-            explanation_en=pl.Series([tip_explanation(row, 1) for row in rows], dtype=pl.String),
-        )
-        .select("geo", *joined.columns, "explanation_nb", "explanation_en")
-        .sort("year")
-    )
+    joined = _by_year(years, frames).with_columns(tip_relation(a, b).alias(f"{a}_relation") for a, b in TIP_PAIRS)
+    return _explained(joined, tip_explanation)
 
 
 @dg.asset(
